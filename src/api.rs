@@ -1,0 +1,560 @@
+//! The HTTP client of the Flows API.
+//!
+//! Every request goes through [`Client::send`], where the rate scheduler sits, the key is put in
+//! the header, the answer is capped and read, and its status is classified. Reads are retried on
+//! network errors and 5xx; writes never are. The rules that keep writes on the flow the operator
+//! chose live in `safety`.
+
+pub mod error;
+mod safety;
+pub mod wire;
+
+use std::fmt;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rand::Rng;
+use reqwest::{Method, StatusCode, Url};
+use tokio::sync::mpsc::UnboundedSender;
+
+pub use error::{ApiError, Refusal};
+pub use safety::{Conflict, FieldChange, ServerKind, WriteOutcome};
+pub use wire::Page;
+
+use crate::budget::{self, BudgetConfig, Priority, Scheduler};
+use crate::domain::{Device, Flow, FlowDraft, FlowId, Segment};
+
+/// Answers larger than this are refused while they stream in.
+pub const BODY_LIMIT: usize = 16 * 1024 * 1024;
+/// The page sizes the server accepts; anything else is silently replaced by its default.
+pub const PAGE_SIZES: [u32; 7] = [10, 25, 50, 100, 250, 500, 1000];
+pub const DEFAULT_PAGE_SIZE: u32 = 25;
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The API key. It is only ever written into the Authorization header: `Debug` hides it, and
+/// there is no `Display`.
+#[derive(Clone)]
+pub struct ApiKey(Arc<str>);
+
+impl ApiKey {
+    pub fn new(key: impl Into<String>) -> Self {
+        ApiKey(Arc::from(key.into().trim()))
+    }
+}
+
+impl fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ApiKey(<hidden>)")
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct ClientConfig {
+    /// e.g. `https://sms.sociostacks.com/api`
+    pub base_url: String,
+    pub api_key: ApiKey,
+    /// The whole request, answer included.
+    pub timeout: Duration,
+    pub read_only: bool,
+    /// Trust list ids even when the server looks like the shipped build.
+    pub trust_ids: bool,
+    pub budget: BudgetConfig,
+}
+
+impl ClientConfig {
+    pub fn new(base_url: impl Into<String>, api_key: ApiKey) -> Self {
+        ClientConfig {
+            base_url: base_url.into(),
+            api_key,
+            timeout: Duration::from_secs(20),
+            read_only: false,
+            trust_ids: false,
+            budget: BudgetConfig::default(),
+        }
+    }
+}
+
+/// Things the client reports while it works, for the status line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ClientEvent {
+    /// A read failed and will be tried again after `delay`.
+    Retrying {
+        attempt: u32,
+        delay: Duration,
+        error: ApiError,
+    },
+}
+
+/// A cheap handle: clones share the scheduler and what was learned about the server.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    base: Url,
+    key: ApiKey,
+    timeout: Duration,
+    read_only: bool,
+    trust_ids: bool,
+    scheduler: Scheduler,
+    kind: Mutex<ServerKind>,
+    events: Mutex<Option<UnboundedSender<ClientEvent>>>,
+    retry_delays: Vec<Duration>,
+}
+
+/// What a request asks for, before the key and the scheduler are added.
+struct Request<'a> {
+    method: Method,
+    path: String,
+    query: Vec<(&'static str, String)>,
+    form: Option<Vec<(&'static str, String)>>,
+    /// Names the thing asked for in a not-found message.
+    what: &'a str,
+}
+
+impl<'a> Request<'a> {
+    fn get(path: impl Into<String>, what: &'a str) -> Self {
+        Request {
+            method: Method::GET,
+            path: path.into(),
+            query: Vec::new(),
+            form: None,
+            what,
+        }
+    }
+}
+
+/// A successful answer.
+struct Answer {
+    body: Vec<u8>,
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// Parses the base URL and applies the transport rules: https, or plain http only to this
+/// machine. Checked before any connection is made.
+pub fn check_base_url(base: &str) -> Result<Url, Refusal> {
+    let trimmed = base.trim().trim_end_matches('/');
+    let url = Url::parse(&format!("{trimmed}/")).map_err(|e| Refusal::BadUrl(e.to_string()))?;
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback(&url) => {}
+        "http" => {
+            return Err(Refusal::InsecureUrl(
+                url.host_str().unwrap_or_default().to_owned(),
+            ));
+        }
+        other => return Err(Refusal::BadUrl(format!("unsupported scheme {other}"))),
+    }
+    if url.cannot_be_a_base() || url.host().is_none() {
+        return Err(Refusal::BadUrl("no host".to_owned()));
+    }
+    Ok(url)
+}
+
+/// The page size the server will honour: the nearest allowed one at or above `n`.
+pub fn allowed_page_size(n: u32) -> u32 {
+    PAGE_SIZES
+        .iter()
+        .copied()
+        .find(|&s| s >= n)
+        .unwrap_or(PAGE_SIZES[PAGE_SIZES.len() - 1])
+}
+
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cur = e;
+    while let Some(next) = cur.source() {
+        cur = next;
+    }
+    cur.to_string()
+}
+
+/// `X-RateLimit-Reset` is seconds left when it is at most a day, otherwise an epoch time.
+pub fn reset_secs(reset: Option<u64>) -> Option<u64> {
+    let r = reset?;
+    if r <= 86_400 {
+        return Some(r);
+    }
+    let now = u64::try_from(jiff::Timestamp::now().as_second()).unwrap_or(0);
+    Some(r.saturating_sub(now))
+}
+
+const MISSING_BEARER: &str = "The request is missing the Bearer Authentication header.";
+const NO_ACCESS: &str = "You do not have access to the API.";
+
+fn header_num<T: std::str::FromStr>(resp: &reqwest::Response, name: &str) -> Option<T> {
+    resp.headers().get(name)?.to_str().ok()?.trim().parse().ok()
+}
+
+impl Client {
+    pub fn new(cfg: ClientConfig) -> Result<Client, ApiError> {
+        let base = check_base_url(&cfg.base_url)?;
+        crate::install_tls_provider();
+        let http = reqwest::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(cfg.timeout)
+            // A redirect from this API means it is disabled or the URL is wrong; following it
+            // would send the key elsewhere.
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("flowdash/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ApiError::Network {
+                detail: root_cause(&e),
+            })?;
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                base,
+                key: cfg.api_key,
+                timeout: cfg.timeout,
+                read_only: cfg.read_only,
+                trust_ids: cfg.trust_ids,
+                scheduler: Scheduler::new(cfg.budget),
+                kind: Mutex::new(ServerKind::Unknown),
+                events: Mutex::new(None),
+                retry_delays: vec![
+                    Duration::from_millis(500),
+                    Duration::from_secs(1),
+                    Duration::from_secs(2),
+                ],
+            }),
+        })
+    }
+
+    /// Where progress events go (retries), for the dashboard's status line.
+    pub fn set_events(&self, tx: UnboundedSender<ClientEvent>) {
+        if let Ok(mut e) = self.inner.events.lock() {
+            *e = Some(tx);
+        }
+    }
+
+    pub fn scheduler(&self) -> &Scheduler {
+        &self.inner.scheduler
+    }
+
+    pub fn base_url(&self) -> &Url {
+        &self.inner.base
+    }
+
+    pub fn is_read_only(&self) -> bool {
+        self.inner.read_only
+    }
+
+    pub fn trusts_ids(&self) -> bool {
+        self.inner.trust_ids
+    }
+
+    fn emit(&self, ev: ClientEvent) {
+        if let Ok(e) = self.inner.events.lock()
+            && let Some(tx) = e.as_ref()
+        {
+            let _ = tx.send(ev);
+        }
+    }
+
+    fn url(&self, path: &str) -> Url {
+        let mut url = self.inner.base.clone();
+        let base_path = url.path().trim_end_matches('/').to_owned();
+        url.set_path(&format!("{base_path}/{}", path.trim_start_matches('/')));
+        url
+    }
+
+    /// The one function every request goes through.
+    async fn send(&self, req: &Request<'_>, priority: Priority) -> Result<Answer, ApiError> {
+        if let Err(budget::Refusal::RateLimited { retry_in }) =
+            self.inner.scheduler.acquire(priority).await
+        {
+            return Err(ApiError::RateLimited { retry_in });
+        }
+        let mut url = self.url(&req.path);
+        if !req.query.is_empty() {
+            url.query_pairs_mut().extend_pairs(req.query.iter());
+        }
+        let mut builder = self
+            .inner
+            .http
+            .request(req.method.clone(), url)
+            .bearer_auth(&*self.inner.key.0);
+        if let Some(form) = &req.form {
+            // Form-encoded: the server reads only $_POST and ignores JSON bodies.
+            builder = builder.form(form);
+        }
+        tracing::debug!(method = %req.method, path = %req.path, "request");
+        let resp = builder.send().await.map_err(|e| self.transport_error(&e))?;
+        let status = resp.status();
+        let remaining: Option<i64> = header_num(&resp, "x-ratelimit-remaining");
+        let reset: Option<u64> = header_num(&resp, "x-ratelimit-reset");
+        self.inner
+            .scheduler
+            .observe(status.as_u16(), remaining, reset);
+        let location = resp
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|l| l.to_str().ok())
+            .map(crate::domain::clean::one_line);
+        let body = self.read_body(resp).await?;
+        tracing::debug!(
+            status = status.as_u16(),
+            bytes = body.len(),
+            ?remaining,
+            "answer"
+        );
+        classify(status, body, location, reset, req.what)
+    }
+
+    async fn read_body(&self, mut resp: reqwest::Response) -> Result<Vec<u8>, ApiError> {
+        let too_large = ApiError::TooLarge {
+            limit_mb: (BODY_LIMIT / (1024 * 1024)) as u64,
+        };
+        if resp.content_length().is_some_and(|n| n > BODY_LIMIT as u64) {
+            return Err(too_large);
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(|e| self.transport_error(&e))? {
+            if body.len() + chunk.len() > BODY_LIMIT {
+                return Err(too_large);
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
+    }
+
+    fn transport_error(&self, e: &reqwest::Error) -> ApiError {
+        if e.is_timeout() {
+            return ApiError::Timeout {
+                secs: self.inner.timeout.as_secs(),
+            };
+        }
+        let cause = root_cause(e);
+        let host = self.inner.base.host_str().unwrap_or_default();
+        let detail = if e.is_connect() {
+            format!("cannot connect to {host}: {cause}")
+        } else if e.is_body() || e.is_decode() {
+            format!("the answer from {host} broke off: {cause}")
+        } else {
+            format!("{host}: {cause}")
+        };
+        ApiError::Network { detail }
+    }
+
+    /// A read, tried again after 0.5, 1 and 2 s (with jitter) on network errors and 5xx.
+    async fn read(&self, req: &Request<'_>, priority: Priority) -> Result<Answer, ApiError> {
+        let mut attempt = 0;
+        loop {
+            match self.send(req, priority).await {
+                Err(e) if e.is_transient() && attempt < self.inner.retry_delays.len() => {
+                    let base = self.inner.retry_delays[attempt];
+                    let jitter = rand::rng().random_range(0.8..1.2);
+                    let delay = base.mul_f64(jitter);
+                    attempt += 1;
+                    tracing::info!(attempt, ?delay, error = %e, "retrying a read");
+                    self.emit(ClientEvent::Retrying {
+                        attempt: attempt as u32,
+                        delay,
+                        error: e,
+                    });
+                    tokio::time::sleep(delay).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// One page of flows. `per_page` is always sent, as an allowed size: the server's own
+    /// default depends on the account.
+    pub async fn list_flows(
+        &self,
+        page: u32,
+        per_page: u32,
+        priority: Priority,
+    ) -> Result<Page<Flow>, ApiError> {
+        let page = page.max(1);
+        let per_page = allowed_page_size(per_page);
+        let mut req = Request::get("flows", "flow list page");
+        req.query = vec![
+            ("page", page.to_string()),
+            ("results_per_page", per_page.to_string()),
+        ];
+        let a = self.read(&req, priority).await?;
+        wire::flow_page(&a.body, page, per_page)
+    }
+
+    /// One flow by id.
+    pub async fn get_flow(&self, id: FlowId, priority: Priority) -> Result<Flow, ApiError> {
+        let what = format!("flow {id}");
+        let req = Request::get(format!("flows/{id}"), &what);
+        let a = self.read(&req, priority).await?;
+        wire::single_flow(&a.body)
+    }
+
+    /// Every flow, 1000 a page; `progress(pages done, pages in all)` after each page.
+    pub async fn all_flows(
+        &self,
+        priority: Priority,
+        mut progress: impl FnMut(u32, Option<u32>),
+    ) -> Result<Vec<Flow>, ApiError> {
+        let mut flows = Vec::new();
+        let mut page = 1;
+        loop {
+            let p = self.list_flows(page, 1000, priority).await?;
+            let pages = p.pages();
+            let empty = p.items.is_empty();
+            flows.extend(p.items);
+            progress(page, pages);
+            if empty || pages.is_none_or(|n| page >= n) {
+                break;
+            }
+            page += 1;
+        }
+        wire::mark_unaddressable(&mut flows);
+        Ok(flows)
+    }
+
+    async fn all_pages<T>(
+        &self,
+        path: &str,
+        what: &str,
+        decode: wire::PageDecoder<T>,
+    ) -> Result<Vec<T>, ApiError> {
+        let mut out = Vec::new();
+        let mut page = 1;
+        loop {
+            let mut req = Request::get(path, what);
+            req.query = vec![
+                ("page", page.to_string()),
+                ("results_per_page", "100".to_owned()),
+            ];
+            let a = self.read(&req, Priority::Operator).await?;
+            let p = decode(&a.body, page, 100)?;
+            let pages = p.pages();
+            let empty = p.items.is_empty();
+            out.extend(p.items);
+            if empty || pages.is_none_or(|n| page >= n) || page >= 100 {
+                return Ok(out);
+            }
+            page += 1;
+        }
+    }
+
+    pub async fn devices(&self) -> Result<Vec<Device>, ApiError> {
+        self.all_pages("devices", "device list", wire::device_page)
+            .await
+    }
+
+    pub async fn segments(&self) -> Result<Vec<Segment>, ApiError> {
+        self.all_pages("segments", "segment list", wire::segment_page)
+            .await
+    }
+
+    /// Creates a flow. Never retried: after a time-out the flow may exist, so the list is
+    /// searched for it instead and the answer says whether it landed.
+    pub async fn create_flow(&self, draft: &FlowDraft) -> Result<Created, ApiError> {
+        if self.inner.read_only {
+            return Err(Refusal::ReadOnly.into());
+        }
+        let req = Request {
+            method: Method::POST,
+            path: "flows".to_owned(),
+            query: Vec::new(),
+            form: Some(draft.to_form()),
+            what: "flow list",
+        };
+        let started = jiff::Timestamp::now();
+        match self.send(&req, Priority::Operator).await {
+            Ok(a) => {
+                let flow = wire::single_flow(&a.body)?;
+                Ok(Created {
+                    device_dropped: draft.device_id.is_some() && flow.device_id == Some(0),
+                    flow,
+                    after_timeout: false,
+                })
+            }
+            Err(ApiError::Timeout { secs }) => {
+                tracing::warn!("create timed out; looking for the flow before saying anything");
+                match self.find_created(draft, started).await? {
+                    Some(flow) => Ok(Created {
+                        device_dropped: draft.device_id.is_some() && flow.device_id == Some(0),
+                        flow,
+                        after_timeout: true,
+                    }),
+                    None => Err(ApiError::CreateNotLanded { secs }),
+                }
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// The result of a create.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Created {
+    pub flow: Flow,
+    /// The server stored no device although one was chosen (the shipped build's bug).
+    pub device_dropped: bool,
+    /// The answer never came; the flow was found in the list afterwards.
+    pub after_timeout: bool,
+}
+
+fn classify(
+    status: StatusCode,
+    body: Vec<u8>,
+    location: Option<String>,
+    reset: Option<u64>,
+    what: &str,
+) -> Result<Answer, ApiError> {
+    let code = status.as_u16();
+    if status.is_success() {
+        return Ok(Answer { body });
+    }
+    if status.is_redirection() {
+        return Err(ApiError::Redirect {
+            status: code,
+            location,
+        });
+    }
+    let title = wire::error_title(&body);
+    match code {
+        401 => Err(match title.as_deref() {
+            Some(MISSING_BEARER) => ApiError::KeyMissing,
+            Some(NO_ACCESS) => ApiError::KeyRejected,
+            Some(t) => ApiError::Refused {
+                status: code,
+                title: t.to_owned(),
+            },
+            None => ApiError::Refused {
+                status: code,
+                title: wire::excerpt(&body),
+            },
+        }),
+        404 => Err(ApiError::NotFound {
+            what: what.to_owned(),
+        }),
+        429 => Err(ApiError::RateLimited {
+            retry_in: Duration::from_secs(reset_secs(reset).unwrap_or(60)),
+        }),
+        500..=599 => Err(ApiError::Server {
+            status: code,
+            html: wire::looks_like_html(&body),
+            excerpt: title.unwrap_or_else(|| {
+                if wire::looks_like_html(&body) {
+                    String::new()
+                } else {
+                    wire::excerpt(&body)
+                }
+            }),
+        }),
+        _ => Err(ApiError::Refused {
+            status: code,
+            title: title.unwrap_or_else(|| wire::excerpt(&body)),
+        }),
+    }
+}

@@ -1,0 +1,190 @@
+//! One error type for everything the client can meet, each with a message an operator can act
+//! on. No message ever holds the API key: it is only ever put in the Authorization header.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::domain::FlowId;
+
+/// Why flowdash itself refused to send a write.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// `--read-only` or a read-only profile.
+    ReadOnly,
+    /// The shipped build names flows by their device id, so no existing flow can be addressed.
+    UnreliableIds,
+    /// The row's id is 0 or repeated in the list.
+    UnaddressableRow(FlowId),
+    /// The re-read before the write answered for another id.
+    IdMismatch { asked: FlowId, got: FlowId },
+    /// `http://` to a host that is not this machine.
+    InsecureUrl(String),
+    /// The base URL cannot be used at all.
+    BadUrl(String),
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Refusal::ReadOnly => write!(f, "read-only mode: flowdash does not write"),
+            Refusal::UnreliableIds => write!(
+                f,
+                "this server does not identify flows reliably; change flows in the web dashboard"
+            ),
+            Refusal::UnaddressableRow(id) => write!(
+                f,
+                "flow id {id} is 0 or shared by several flows in the list, so it cannot be changed safely"
+            ),
+            Refusal::IdMismatch { asked, got } => write!(
+                f,
+                "asked the server for flow {asked} and it answered with flow {got}; nothing was changed"
+            ),
+            Refusal::InsecureUrl(host) => write!(
+                f,
+                "refusing plain http:// to {host}: use https:// (plain http is only allowed to this machine)"
+            ),
+            Refusal::BadUrl(why) => write!(f, "the base URL is not usable: {why}"),
+        }
+    }
+}
+
+/// What went wrong with a request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ApiError {
+    /// 401 with the missing-bearer title: the key did not reach the server.
+    KeyMissing,
+    /// 401 with the no-access title: the key is wrong, or the account or plan has no API access.
+    KeyRejected,
+    /// Any other answer where the server says no, with its own words (required fields, plan
+    /// limits, ...).
+    Refused {
+        status: u16,
+        title: String,
+    },
+    NotFound {
+        what: String,
+    },
+    /// 429, or flowdash's own pause after one; `retry_in` is what is left of the server's window.
+    RateLimited {
+        retry_in: Duration,
+    },
+    /// 5xx (or another status without a usable error body).
+    Server {
+        status: u16,
+        html: bool,
+        excerpt: String,
+    },
+    /// 3xx: the API never redirects, so this is a disabled API or a wrong base URL.
+    Redirect {
+        status: u16,
+        location: Option<String>,
+    },
+    /// The connection failed: refused, reset, DNS, TLS.
+    Network {
+        detail: String,
+    },
+    /// No whole answer within the time-out.
+    Timeout {
+        secs: u64,
+    },
+    /// An answer that is not what the API sends: HTML, broken JSON, wrong shape.
+    Undecodable {
+        detail: String,
+        excerpt: String,
+    },
+    /// The answer was larger than flowdash accepts.
+    TooLarge {
+        limit_mb: u64,
+    },
+    /// flowdash's own safety rules stopped the request before it was sent.
+    Refusal(Refusal),
+    /// A create timed out and the check for it found nothing: it did not land.
+    CreateNotLanded {
+        secs: u64,
+    },
+}
+
+impl ApiError {
+    /// Worth trying again for a read: the network or the server failed, not the request.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            ApiError::Network { .. } | ApiError::Timeout { .. } => true,
+            ApiError::Server { status, .. } => *status >= 500,
+            _ => false,
+        }
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ApiError::KeyMissing => write!(
+                f,
+                "the server did not receive the API key (missing Bearer header)"
+            ),
+            ApiError::KeyRejected => write!(
+                f,
+                "API key rejected: the server says \"You do not have access to the API.\" (wrong key, or no API access on this account or plan)"
+            ),
+            ApiError::Refused { status, title } => {
+                write!(f, "the server refused ({status}): {title}")
+            }
+            ApiError::NotFound { what } => write!(f, "{what} not found"),
+            ApiError::RateLimited { retry_in } => write!(
+                f,
+                "rate limited for {} s: the server allows 60 requests a minute for this key",
+                retry_in.as_secs().max(1)
+            ),
+            ApiError::Server {
+                status,
+                html,
+                excerpt,
+            } => {
+                if *html {
+                    write!(f, "server error {status}: the server answered an HTML page")?;
+                } else {
+                    write!(f, "server error {status}")?;
+                }
+                if !excerpt.is_empty() {
+                    write!(f, " ({excerpt})")?;
+                }
+                Ok(())
+            }
+            ApiError::Redirect { status, location } => {
+                write!(f, "the server redirected ({status})")?;
+                if let Some(l) = location {
+                    write!(f, " to {l}")?;
+                }
+                write!(
+                    f,
+                    ": the API may be disabled on this site, or the base URL is wrong"
+                )
+            }
+            ApiError::Network { detail } => write!(f, "cannot reach the server: {detail}"),
+            ApiError::Timeout { secs } => write!(f, "no answer within {secs} s (timed out)"),
+            ApiError::Undecodable { detail, excerpt } => {
+                write!(f, "the server's answer could not be read: {detail}")?;
+                if !excerpt.is_empty() {
+                    write!(f, " (starts with: {excerpt})")?;
+                }
+                Ok(())
+            }
+            ApiError::TooLarge { limit_mb } => {
+                write!(f, "the server's answer is larger than {limit_mb} MB")
+            }
+            ApiError::Refusal(r) => write!(f, "refused by flowdash: {r}"),
+            ApiError::CreateNotLanded { secs } => write!(
+                f,
+                "the create got no answer within {secs} s and the flow is not on the server: it was not created"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+impl From<Refusal> for ApiError {
+    fn from(r: Refusal) -> Self {
+        ApiError::Refusal(r)
+    }
+}

@@ -1,0 +1,322 @@
+//! The rules that keep every write on the flow the operator chose (DESIGN §8).
+//!
+//! The shipped build names flows by their device id in lists and single reads, so a write to
+//! "flow 3" could change some other flow. Before any write to an existing flow the client reads
+//! the flow again and checks that the server answers for the same id, that this server names
+//! flows reliably, and that nothing the operator saw has changed since.
+
+use reqwest::Method;
+
+use super::{ApiError, Client, Page, Refusal, Request};
+use crate::budget::Priority;
+use crate::domain::{Flow, FlowId, FlowPatch};
+
+/// What the client has learned about the server's build.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ServerKind {
+    /// Not yet known: nothing was listed, or the check could not be made.
+    Unknown,
+    /// Lists carry every field and ids are flow ids.
+    Documented,
+    /// Lists leave out content and device, but single reads have them: ids are flow ids and the
+    /// detail pane reads the flow for the missing fields.
+    SparseList,
+    /// The shipped build: ids are device ids. Everything is shown, no existing flow is changed.
+    Shipped,
+}
+
+impl ServerKind {
+    /// Existing flows may be changed.
+    pub fn ids_reliable(self) -> bool {
+        matches!(self, ServerKind::Documented | ServerKind::SparseList)
+    }
+}
+
+/// One field that differs between what the operator saw and what the server has now.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldChange {
+    pub field: &'static str,
+    pub seen: String,
+    pub theirs: String,
+}
+
+/// The flow changed on the server since the operator looked at it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Conflict {
+    pub theirs: Flow,
+    pub changes: Vec<FieldChange>,
+}
+
+/// How a write ended when it did not fail.
+#[derive(Clone, Debug, PartialEq)]
+pub enum WriteOutcome {
+    /// Sent; the server's answer.
+    Written(Flow),
+    /// Nothing needed sending: the server already had it (a toggle to the current state, an
+    /// empty patch). The flow as the server has it.
+    Unchanged(Flow),
+    /// Not sent: the flow changed since the operator saw it.
+    Conflict(Conflict),
+    /// The flow was deleted.
+    Deleted,
+}
+
+fn show<T: std::fmt::Debug>(v: Option<&T>) -> String {
+    v.map_or_else(|| "—".to_owned(), |v| format!("{v:?}"))
+}
+
+/// Every field the operator saw that the server now has differently. A field missing on either
+/// side is not compared; the edit time is, as it moves on every change.
+pub fn changes(seen: &Flow, theirs: &Flow) -> Vec<FieldChange> {
+    let mut out = Vec::new();
+    let mut cmp = |field: &'static str, a: String, b: String| {
+        if a != b {
+            out.push(FieldChange {
+                field,
+                seen: a,
+                theirs: b,
+            });
+        }
+    };
+    cmp("name", seen.name.clone(), theirs.name.clone());
+    if let (Some(a), Some(b)) = (&seen.content, &theirs.content) {
+        cmp("content", a.clone(), b.clone());
+    }
+    if let (Some(a), Some(b)) = (seen.device_id, theirs.device_id) {
+        cmp("device", a.to_string(), b.to_string());
+    }
+    if let (Some(a), Some(b)) = (seen.sim_subscription_id, theirs.sim_subscription_id) {
+        cmp("SIM", a.to_string(), b.to_string());
+    }
+    if let (Some(a), Some(b)) = (seen.segment, theirs.segment) {
+        cmp("segment", a.to_form(), b.to_form());
+    }
+    if let (Some(a), Some(b)) = (seen.wait_time, theirs.wait_time) {
+        cmp("wait time", a.to_string(), b.to_string());
+    }
+    if let (Some(a), Some(b)) = (seen.wait_unit, theirs.wait_unit) {
+        cmp("wait unit", a.as_str().to_owned(), b.as_str().to_owned());
+    }
+    cmp(
+        "enabled",
+        seen.enabled.to_string(),
+        theirs.enabled.to_string(),
+    );
+    if seen.last_changed.is_some() || theirs.last_changed.is_some() {
+        cmp(
+            "last edit",
+            show(seen.last_changed.as_ref()),
+            show(theirs.last_changed.as_ref()),
+        );
+    }
+    out
+}
+
+impl Client {
+    /// What is known of the server's build.
+    pub fn server_kind(&self) -> ServerKind {
+        if self.inner.trust_ids {
+            return ServerKind::Documented;
+        }
+        self.inner.kind.lock().map_or(ServerKind::Unknown, |k| *k)
+    }
+
+    fn learn(&self, kind: ServerKind) {
+        if let Ok(mut k) = self.inner.kind.lock() {
+            if *k != kind {
+                tracing::info!(?kind, "server build identified");
+            }
+            *k = kind;
+        }
+    }
+
+    /// Tells the documented build from the shipped one, from a listed page and, when the list
+    /// lacks content and device, one single read. Costs at most one request, once.
+    pub async fn identify(&self, page: &Page<Flow>, priority: Priority) -> ServerKind {
+        let known = self.server_kind();
+        if known != ServerKind::Unknown {
+            return known;
+        }
+        if page
+            .items
+            .iter()
+            .any(|f| f.content.is_some() || f.device_id.is_some())
+        {
+            self.learn(ServerKind::Documented);
+            return ServerKind::Documented;
+        }
+        let Some(probe) = page.items.iter().find(|f| f.blocked.is_none()) else {
+            // Every row is id 0 or repeated: that alone says the ids are not flow ids.
+            if !page.items.is_empty() {
+                self.learn(ServerKind::Shipped);
+                return ServerKind::Shipped;
+            }
+            return ServerKind::Unknown;
+        };
+        let kind = match self.get_flow(probe.id, priority).await {
+            Ok(f) if f.id == probe.id && (f.content.is_some() || f.device_id.is_some()) => {
+                ServerKind::SparseList
+            }
+            // Lacking the fields too, answering for another id, or not finding the id the list
+            // gave: the list's ids are not flow ids.
+            Ok(_) | Err(ApiError::NotFound { .. }) => ServerKind::Shipped,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not identify the server build");
+                return ServerKind::Unknown;
+            }
+        };
+        self.learn(kind);
+        kind
+    }
+
+    /// The checks before any write to an existing flow; returns the flow as the server has it.
+    async fn reread_for_write(&self, id: FlowId, seen: Option<&Flow>) -> Result<Flow, ApiError> {
+        if self.inner.read_only {
+            return Err(Refusal::ReadOnly.into());
+        }
+        if id.0 == 0 || seen.is_some_and(|f| f.blocked.is_some()) {
+            return Err(Refusal::UnaddressableRow(id).into());
+        }
+        if !self.inner.trust_ids && self.server_kind() == ServerKind::Shipped {
+            return Err(Refusal::UnreliableIds.into());
+        }
+        let theirs = self.get_flow(id, Priority::Operator).await?;
+        if theirs.id != id {
+            if !self.inner.trust_ids {
+                self.learn(ServerKind::Shipped);
+            }
+            return Err(Refusal::IdMismatch {
+                asked: id,
+                got: theirs.id,
+            }
+            .into());
+        }
+        if !self.inner.trust_ids {
+            if theirs.content.is_none() && theirs.device_id.is_none() {
+                // A single read without content and device is the shipped build, whose ids
+                // cannot be trusted even when one happens to match.
+                self.learn(ServerKind::Shipped);
+                return Err(Refusal::UnreliableIds.into());
+            }
+            if self.server_kind() == ServerKind::Unknown {
+                self.learn(ServerKind::Documented);
+            }
+        }
+        Ok(theirs)
+    }
+
+    /// Changes the fields of `patch` on flow `id`, which the operator saw as `seen`. Sends only
+    /// those fields, and nothing at all when the flow changed since (a conflict).
+    pub async fn update_flow(
+        &self,
+        id: FlowId,
+        seen: &Flow,
+        patch: &FlowPatch,
+    ) -> Result<WriteOutcome, ApiError> {
+        let theirs = self.reread_for_write(id, Some(seen)).await?;
+        let changes = changes(seen, &theirs);
+        if !changes.is_empty() {
+            return Ok(WriteOutcome::Conflict(Conflict { theirs, changes }));
+        }
+        if patch.is_empty() {
+            return Ok(WriteOutcome::Unchanged(theirs));
+        }
+        self.post_update(id, patch).await
+    }
+
+    /// Switches flow `id` on or off. A flow already in the target state settles without a write;
+    /// otherwise only `is_enabled` is sent.
+    pub async fn set_enabled(
+        &self,
+        id: FlowId,
+        seen: Option<&Flow>,
+        enabled: bool,
+    ) -> Result<WriteOutcome, ApiError> {
+        let theirs = self.reread_for_write(id, seen).await?;
+        if theirs.enabled == enabled {
+            return Ok(WriteOutcome::Unchanged(theirs));
+        }
+        self.post_update(id, &FlowPatch::toggle(enabled)).await
+    }
+
+    async fn post_update(&self, id: FlowId, patch: &FlowPatch) -> Result<WriteOutcome, ApiError> {
+        let what = format!("flow {id}");
+        let req = Request {
+            method: Method::POST,
+            path: format!("flows/{id}"),
+            query: Vec::new(),
+            form: Some(patch.to_form()),
+            what: &what,
+        };
+        // A write is sent once: a retry after a lost answer could apply it twice.
+        let a = self.send(&req, Priority::Operator).await?;
+        let flow = super::wire::single_flow(&a.body)?;
+        if flow.id != id {
+            tracing::warn!(asked = %id, got = %flow.id, "update answered for another id");
+        }
+        Ok(WriteOutcome::Written(flow))
+    }
+
+    /// Deletes flow `id`. With `seen`, refuses as a conflict when its name changed on the server
+    /// since the operator confirmed it; with `confirm_name`, when the name is not that one.
+    pub async fn delete_flow(
+        &self,
+        id: FlowId,
+        seen: Option<&Flow>,
+    ) -> Result<WriteOutcome, ApiError> {
+        let theirs = self.reread_for_write(id, seen).await?;
+        if let Some(seen) = seen {
+            let changes = changes(seen, &theirs);
+            if changes.iter().any(|c| c.field == "name") {
+                return Ok(WriteOutcome::Conflict(Conflict { theirs, changes }));
+            }
+        }
+        let what = format!("flow {id}");
+        let req = Request {
+            method: Method::DELETE,
+            path: format!("flows/{id}"),
+            query: Vec::new(),
+            form: None,
+            what: &what,
+        };
+        // The body is empty with a JSON content type: it is not parsed.
+        self.send(&req, Priority::Operator).await?;
+        Ok(WriteOutcome::Deleted)
+    }
+
+    /// The flow as the server has it now, checked as before a write (for a delete confirmation
+    /// that must show the name).
+    pub async fn read_for_write(&self, id: FlowId) -> Result<Flow, ApiError> {
+        self.reread_for_write(id, None).await
+    }
+
+    /// After a create timed out: is a flow with this name (and content, when listed) there,
+    /// created since just before the request? Searches the last pages first, where a new flow is
+    /// in the server's default order, then the first (newest-first accounts).
+    pub(super) async fn find_created(
+        &self,
+        draft: &crate::domain::FlowDraft,
+        started: jiff::Timestamp,
+    ) -> Result<Option<Flow>, ApiError> {
+        let since = started - jiff::SignedDuration::from_secs(120);
+        let matches = |f: &Flow| {
+            f.name.trim() == draft.name.trim()
+                && f.content
+                    .as_deref()
+                    .is_none_or(|c| c.trim() == draft.content.trim())
+                && f.created.is_none_or(|c| c >= since)
+        };
+        let first = self.list_flows(1, 100, Priority::Operator).await?;
+        if let Some(f) = first.items.iter().find(|f| matches(f)) {
+            return Ok(Some(f.clone()));
+        }
+        let pages = first.pages().unwrap_or(1);
+        for page in (2..=pages).rev().take(3) {
+            let p = self.list_flows(page, 100, Priority::Operator).await?;
+            if let Some(f) = p.items.iter().find(|f| matches(f)) {
+                return Ok(Some(f.clone()));
+            }
+        }
+        Ok(None)
+    }
+}

@@ -1,0 +1,36 @@
+//! Placeholder until the scheduler lands: lets every request through.
+use std::time::Duration;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Priority {
+    Operator,
+    Poll,
+}
+#[derive(Clone, Copy, Debug)]
+pub struct BudgetConfig {
+    pub budget: u32,
+    pub reserve: u32,
+}
+impl Default for BudgetConfig {
+    fn default() -> Self {
+        BudgetConfig {
+            budget: 30,
+            reserve: 10,
+        }
+    }
+}
+#[derive(Debug)]
+pub enum Refusal {
+    RateLimited { retry_in: Duration },
+}
+#[derive(Clone)]
+pub struct Scheduler;
+impl Scheduler {
+    pub fn new(_cfg: BudgetConfig) -> Self {
+        Scheduler
+    }
+    pub async fn acquire(&self, _p: Priority) -> Result<(), Refusal> {
+        Ok(())
+    }
+    pub fn observe(&self, _status: u16, _remaining: Option<i64>, _reset: Option<u64>) {}
+}

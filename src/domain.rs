@@ -1,0 +1,11 @@
+//! The flow model and the rules that need no I/O: types, cleaning of server text, validation that
+//! mirrors the server, SMS length counting and the patch of changed fields.
+
+pub mod clean;
+pub mod flow;
+pub mod sms;
+pub mod validate;
+
+pub use flow::{
+    Device, Flow, FlowDraft, FlowId, FlowPatch, RowBlock, Segment, SegmentRef, Sim, WaitUnit,
+};
