@@ -34,3 +34,11 @@ impl Scheduler {
     }
     pub fn observe(&self, _status: u16, _remaining: Option<i64>, _reset: Option<u64>) {}
 }
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BudgetSnapshot {
+    pub left: u32,
+    pub share: u32,
+    pub cooldown: Option<Duration>,
+    pub server_remaining: Option<i64>,
+    pub polling_held: bool,
+}

@@ -1,9 +1,12 @@
 //! flowdash: a terminal dashboard for the flows of the Sociostacks SMS API.
 
 pub mod api;
+pub mod app;
 pub mod budget;
 pub mod dashboard;
 pub mod domain;
+pub mod tasks;
+pub mod ui;
 
 /// Installs the process-wide TLS crypto provider (ring). Safe to call more than once.
 pub fn install_tls_provider() {

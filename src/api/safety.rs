@@ -7,14 +7,15 @@
 
 use reqwest::Method;
 
-use super::{ApiError, Client, Page, Refusal, Request};
+use super::{ApiError, Client, Refusal, Request};
 use crate::budget::Priority;
 use crate::domain::{Flow, FlowId, FlowPatch};
 
 /// What the client has learned about the server's build.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum ServerKind {
     /// Not yet known: nothing was listed, or the check could not be made.
+    #[default]
     Unknown,
     /// Lists carry every field and ids are flow ids.
     Documented,
@@ -132,22 +133,21 @@ impl Client {
 
     /// Tells the documented build from the shipped one, from a listed page and, when the list
     /// lacks content and device, one single read. Costs at most one request, once.
-    pub async fn identify(&self, page: &Page<Flow>, priority: Priority) -> ServerKind {
+    pub async fn identify(&self, flows: &[Flow], priority: Priority) -> ServerKind {
         let known = self.server_kind();
         if known != ServerKind::Unknown {
             return known;
         }
-        if page
-            .items
+        if flows
             .iter()
             .any(|f| f.content.is_some() || f.device_id.is_some())
         {
             self.learn(ServerKind::Documented);
             return ServerKind::Documented;
         }
-        let Some(probe) = page.items.iter().find(|f| f.blocked.is_none()) else {
+        let Some(probe) = flows.iter().find(|f| f.blocked.is_none()) else {
             // Every row is id 0 or repeated: that alone says the ids are not flow ids.
-            if !page.items.is_empty() {
+            if !flows.is_empty() {
                 self.learn(ServerKind::Shipped);
                 return ServerKind::Shipped;
             }

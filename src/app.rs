@@ -1,0 +1,355 @@
+//! The dashboard's state and the pure `update` that changes it.
+//!
+//! Input, task results and timers all arrive as a [`Msg`]; `update(&mut State, Msg)` changes the
+//! state and returns [`Command`]s, the work for tasks. Nothing here does I/O, so every rule of the
+//! screen is tested without a terminal or a server.
+
+pub mod form;
+pub mod keymap;
+mod update;
+pub mod view;
+
+use std::collections::{HashMap, VecDeque};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use jiff::Timestamp;
+
+pub use form::FormState;
+pub use keymap::Action;
+pub use update::{BELOW_TABLE, DETAIL_BELOW, SIDE_BY_SIDE, TABLE_TOP, start, table_rows, update};
+
+use crate::api::{ApiError, ClientEvent, Conflict, Page, ServerKind, WriteOutcome};
+use crate::budget::{BudgetSnapshot, Priority};
+use crate::domain::{Device, Flow, FlowDraft, FlowId, FlowPatch, Segment};
+use view::{Filter, Sort};
+
+/// Page sizes offered by `+` and `-`.
+pub const PAGE_SIZES: [u32; 7] = crate::api::PAGE_SIZES;
+/// How long a toast stays.
+pub const TOAST_FOR: Duration = Duration::from_secs(4);
+/// A detail read waits until the selection has rested this long.
+pub const DETAIL_REST: Duration = Duration::from_millis(300);
+/// Readings kept per flow for the send-rate sparkline.
+pub const HISTORY: usize = 40;
+
+/// Identifies one request, so that a result that is no longer current is dropped.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct ReqId(pub u64);
+
+/// Where the dashboard is connected and how; fixed for the session.
+#[derive(Clone, Debug)]
+pub struct Context {
+    pub host: String,
+    pub profile: Option<String>,
+    pub demo: bool,
+    pub production: bool,
+    pub read_only: bool,
+    pub log_path: Option<PathBuf>,
+    /// The zone times are shown in (the system's; fixed in tests).
+    pub tz: jiff::tz::TimeZone,
+}
+
+impl Default for Context {
+    fn default() -> Self {
+        Context {
+            host: String::new(),
+            profile: None,
+            demo: false,
+            production: false,
+            read_only: false,
+            log_path: None,
+            tz: jiff::tz::TimeZone::UTC,
+        }
+    }
+}
+
+/// What the operator is doing.
+#[derive(Debug, Default)]
+pub enum Mode {
+    #[default]
+    Browse,
+    /// Typing a filter.
+    Filter,
+    Form(Box<FormState>),
+    /// `Delete flow N "name"? y/N`; on production the name must be typed.
+    ConfirmDelete {
+        flow: Box<Flow>,
+        typed: tui_input::Input,
+    },
+    /// The server's flow differs from what the form (or row) showed.
+    Conflict {
+        form: Box<FormState>,
+        conflict: Box<Conflict>,
+    },
+    Help,
+}
+
+/// A message on the status line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Toast {
+    pub text: String,
+    pub seq: u64,
+}
+
+/// A change of the sent counter, with when it was seen, for the highlight.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Delta {
+    pub amount: i64,
+    pub at: Timestamp,
+}
+
+/// Everything on screen.
+#[derive(Debug, Default)]
+pub struct State {
+    pub ctx: Context,
+    pub server: ServerKind,
+
+    /// The loaded flows: one page, or every flow after `A`.
+    pub flows: Vec<Flow>,
+    /// Indices into `flows` after the filter and sort.
+    pub view: Vec<usize>,
+    pub page: u32,
+    pub page_size: u32,
+    pub total: Option<u64>,
+    pub total_pages: Option<u32>,
+    pub all_loaded: bool,
+    /// Progress of `A`: pages done and in all.
+    pub loading_all: Option<(u32, Option<u32>)>,
+    pub loaded_at: Option<Timestamp>,
+    pub loading: bool,
+    /// Nothing has been loaded yet.
+    pub first_load: bool,
+
+    pub selected: Option<FlowId>,
+    /// The row of the view that is selected (kept when the flow leaves).
+    pub cursor: usize,
+    pub filter: Filter,
+    pub sort: Sort,
+
+    pub devices: Vec<Device>,
+    pub segments: Vec<Segment>,
+    /// Single reads of flows whose list rows lack fields.
+    pub details: HashMap<FlowId, Flow>,
+    /// Toggles in flight: flow id → the target state.
+    pub toggling: HashMap<FlowId, bool>,
+
+    /// Sent counters at launch (or the last `b`), for "since launch".
+    pub baseline: HashMap<FlowId, i64>,
+    /// The latest change of each flow's sent counter.
+    pub deltas: HashMap<FlowId, Delta>,
+    /// Successive sent readings, for the sparkline.
+    pub history: HashMap<FlowId, VecDeque<(Timestamp, i64)>>,
+
+    pub mode: Mode,
+    pub errors: VecDeque<String>,
+    pub toast: Option<Toast>,
+    /// Something is running: shows the spinner.
+    pub busy: u32,
+    pub paused: bool,
+    pub idle: bool,
+    pub mouse: bool,
+    pub budget: Option<BudgetSnapshot>,
+    pub poll_every: Option<Duration>,
+    /// Advances with every tick, for the spinner.
+    pub spin: u8,
+    pub now: Timestamp,
+    pub size: (u16, u16),
+    pub quit: bool,
+
+    next_id: u64,
+    /// The current request of each slot; other results are stale.
+    pub list_req: ReqId,
+    pub detail_req: ReqId,
+    pub save_req: ReqId,
+    pub table_offset: usize,
+    /// Rows of the table on screen, set by the drawing side through `Msg::Resize`.
+    pub visible_rows: usize,
+}
+
+/// Something that happened.
+#[derive(Debug)]
+pub enum Msg {
+    Key(crossterm::event::KeyEvent),
+    Mouse(crossterm::event::MouseEvent),
+    Resize(u16, u16),
+    /// A second passed; carries the wall clock and the scheduler's state.
+    Tick {
+        now: Timestamp,
+        budget: Option<BudgetSnapshot>,
+        /// The live pace in force.
+        poll_every: Option<Duration>,
+    },
+    /// Time for the next live refresh.
+    PollDue,
+    /// The selection rested: read the detail of this flow if it is still selected.
+    DetailDue(FlowId),
+    ToastExpired(u64),
+    /// No key for ten minutes (or a key after that).
+    Idle(bool),
+    PageLoaded {
+        req: ReqId,
+        result: Result<(Page<Flow>, ServerKind), ApiError>,
+    },
+    AllProgress {
+        req: ReqId,
+        done: u32,
+        pages: Option<u32>,
+    },
+    AllLoaded {
+        req: ReqId,
+        result: Result<(Vec<Flow>, ServerKind), ApiError>,
+    },
+    DevicesLoaded(Result<Vec<Device>, ApiError>),
+    SegmentsLoaded(Result<Vec<Segment>, ApiError>),
+    DetailLoaded {
+        req: ReqId,
+        id: FlowId,
+        result: Result<Flow, ApiError>,
+    },
+    Toggled {
+        id: FlowId,
+        target: bool,
+        result: Result<WriteOutcome, ApiError>,
+    },
+    Saved {
+        req: ReqId,
+        result: Result<SaveResult, ApiError>,
+    },
+    Deleted {
+        id: FlowId,
+        result: Result<WriteOutcome, ApiError>,
+    },
+    Client(ClientEvent),
+}
+
+/// What a save of the form ended with.
+#[derive(Debug)]
+pub enum SaveResult {
+    Updated(WriteOutcome),
+    Created(crate::api::Created),
+}
+
+/// Work for a task or for the terminal.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Command {
+    LoadPage {
+        req: ReqId,
+        page: u32,
+        per_page: u32,
+        priority: Priority,
+    },
+    LoadAll {
+        req: ReqId,
+    },
+    LoadDevices,
+    LoadSegments,
+    LoadDetail {
+        req: ReqId,
+        id: FlowId,
+    },
+    Toggle {
+        id: FlowId,
+        seen: Box<Flow>,
+        target: bool,
+    },
+    Update {
+        req: ReqId,
+        id: FlowId,
+        seen: Box<Flow>,
+        patch: FlowPatch,
+    },
+    Create {
+        req: ReqId,
+        draft: FlowDraft,
+    },
+    Delete {
+        id: FlowId,
+        seen: Box<Flow>,
+    },
+    /// Ask for `Msg::PollDue` when the next live refresh is due (replacing an earlier one): the
+    /// runner knows the scheduler's pace and whether the operator is idle.
+    SchedulePoll,
+    /// Ask for `Msg::DetailDue` after the rest time.
+    ArmDetail(FlowId),
+    ArmToast(u64),
+    SetMouse(bool),
+    Suspend,
+}
+
+impl State {
+    pub fn new(ctx: Context, page_size: u32) -> State {
+        State {
+            ctx,
+            page: 1,
+            page_size: crate::api::allowed_page_size(page_size),
+            first_load: true,
+            visible_rows: 20,
+            size: (80, 24),
+            now: Timestamp::UNIX_EPOCH,
+            ..State::default()
+        }
+    }
+
+    pub fn next_req(&mut self) -> ReqId {
+        self.next_id += 1;
+        ReqId(self.next_id)
+    }
+
+    /// The selected flow, if any row is selected.
+    pub fn selected_flow(&self) -> Option<&Flow> {
+        let id = self.selected?;
+        self.flows.iter().find(|f| f.id == id)
+    }
+
+    /// The flow with the extra fields of its single read, when there is one.
+    pub fn detailed(&self, flow: &Flow) -> Flow {
+        match self.details.get(&flow.id) {
+            Some(d) => {
+                let mut f = flow.clone();
+                f.content = f.content.or_else(|| d.content.clone());
+                f.device_id = f.device_id.or(d.device_id);
+                f.sim_subscription_id = f.sim_subscription_id.or(d.sim_subscription_id);
+                f
+            }
+            None => flow.clone(),
+        }
+    }
+
+    /// Existing flows can be changed: not read-only, and the server names flows reliably.
+    pub fn can_write_existing(&self) -> bool {
+        !self.ctx.read_only && self.server != ServerKind::Shipped
+    }
+
+    /// Why a row cannot be changed, if it cannot.
+    pub fn row_block_reason(&self, flow: &Flow) -> Option<&'static str> {
+        if self.ctx.read_only {
+            Some("read-only mode: flowdash does not write")
+        } else if self.server == ServerKind::Shipped {
+            Some("this server does not identify flows reliably; change flows in the web dashboard")
+        } else {
+            flow.blocked.map(crate::domain::RowBlock::reason)
+        }
+    }
+
+    pub fn device(&self, id: u64) -> Option<&Device> {
+        self.devices.iter().find(|d| d.id == id)
+    }
+
+    pub fn segment(&self, id: u64) -> Option<&Segment> {
+        self.segments.iter().find(|s| s.id == id)
+    }
+
+    pub fn is_busy(&self) -> bool {
+        self.busy > 0
+    }
+
+    /// The number of pages, when known.
+    pub fn pages(&self) -> Option<u32> {
+        self.total_pages.or_else(|| {
+            self.total.map(|t| {
+                u32::try_from(t.div_ceil(u64::from(self.page_size.max(1)))).unwrap_or(u32::MAX)
+            })
+        })
+    }
+}

@@ -1,0 +1,132 @@
+//! The keys of the flow list, as data: the help screen is generated from this table.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// What the operator can ask for on the flow list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Select the next row.
+    Down,
+    /// Select the previous row.
+    Up,
+    /// Select the first row of the page.
+    First,
+    /// Select the last row of the page.
+    Last,
+    /// Load the next page.
+    NextPage,
+    /// Load the previous page.
+    PrevPage,
+    /// Next page size (reloads page 1).
+    BiggerPages,
+    /// Previous page size (reloads page 1).
+    SmallerPages,
+    /// Load every page, so filter and sort cover all flows.
+    LoadAll,
+    /// Switch the selected flow on or off.
+    Toggle,
+    /// Edit the selected flow.
+    Edit,
+    /// Create a new flow.
+    New,
+    /// Delete the selected flow.
+    Delete,
+    /// Filter by name or content.
+    Filter,
+    /// Next sort column.
+    Sort,
+    /// Reverse the sort order.
+    ReverseSort,
+    /// Refresh now.
+    Refresh,
+    /// Pause or resume live updates.
+    Pause,
+    /// Reset the "since launch" baseline.
+    ResetBaseline,
+    /// Dismiss the oldest error.
+    Dismiss,
+    /// Mouse capture on or off.
+    Mouse,
+    /// Show this help.
+    Help,
+    /// Quit.
+    Quit,
+    /// Suspend to the shell.
+    Suspend,
+}
+
+/// Keys, as the help shows them, and their action.
+pub const KEYMAP: &[(&str, Action, &str)] = &[
+    ("↓ j", Action::Down, "next row"),
+    ("↑ k", Action::Up, "previous row"),
+    ("g Home", Action::First, "first row of the page"),
+    ("G End", Action::Last, "last row of the page"),
+    ("→ ] PgDn", Action::NextPage, "next page"),
+    ("← [ PgUp", Action::PrevPage, "previous page"),
+    (
+        "+ / -",
+        Action::BiggerPages,
+        "page size up / down (reloads page 1)",
+    ),
+    (
+        "A",
+        Action::LoadAll,
+        "load every page (filter and sort cover all)",
+    ),
+    ("space", Action::Toggle, "switch the flow on / off"),
+    ("e Enter", Action::Edit, "edit the flow"),
+    ("n", Action::New, "new flow"),
+    ("d Delete", Action::Delete, "delete the flow"),
+    (
+        "/",
+        Action::Filter,
+        "filter by name or content (Esc clears)",
+    ),
+    ("s / S", Action::Sort, "next sort column / reverse order"),
+    ("r", Action::Refresh, "refresh now"),
+    ("p", Action::Pause, "pause / resume live updates"),
+    (
+        "b",
+        Action::ResetBaseline,
+        "reset the \"since launch\" baseline",
+    ),
+    ("x", Action::Dismiss, "dismiss the oldest error"),
+    ("M", Action::Mouse, "mouse capture on / off"),
+    ("?", Action::Help, "this help"),
+    ("q Ctrl-C", Action::Quit, "quit"),
+    ("Ctrl-Z", Action::Suspend, "suspend"),
+];
+
+/// The action of a key on the flow list.
+pub fn action(key: &KeyEvent) -> Option<Action> {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    Some(match key.code {
+        KeyCode::Char('c') if ctrl => Action::Quit,
+        KeyCode::Char('z') if ctrl => Action::Suspend,
+        _ if ctrl => return None,
+        KeyCode::Down | KeyCode::Char('j') => Action::Down,
+        KeyCode::Up | KeyCode::Char('k') => Action::Up,
+        KeyCode::Home | KeyCode::Char('g') => Action::First,
+        KeyCode::End | KeyCode::Char('G') => Action::Last,
+        KeyCode::Right | KeyCode::PageDown | KeyCode::Char(']') => Action::NextPage,
+        KeyCode::Left | KeyCode::PageUp | KeyCode::Char('[') => Action::PrevPage,
+        KeyCode::Char('+' | '=') => Action::BiggerPages,
+        KeyCode::Char('-') => Action::SmallerPages,
+        KeyCode::Char('A') => Action::LoadAll,
+        KeyCode::Char(' ') => Action::Toggle,
+        KeyCode::Char('e') | KeyCode::Enter => Action::Edit,
+        KeyCode::Char('n') => Action::New,
+        KeyCode::Char('d') | KeyCode::Delete => Action::Delete,
+        KeyCode::Char('/') => Action::Filter,
+        KeyCode::Char('s') => Action::Sort,
+        KeyCode::Char('S') => Action::ReverseSort,
+        KeyCode::Char('r') => Action::Refresh,
+        KeyCode::Char('p') => Action::Pause,
+        KeyCode::Char('b') => Action::ResetBaseline,
+        KeyCode::Char('x') => Action::Dismiss,
+        KeyCode::Char('M') => Action::Mouse,
+        KeyCode::Char('?') => Action::Help,
+        KeyCode::Char('q') => Action::Quit,
+        _ => return None,
+    })
+}

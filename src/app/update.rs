@@ -1,0 +1,743 @@
+//! `update`: every change of the dashboard's state, and the work it asks for.
+
+use crossterm::event::{
+    Event, KeyCode, KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind,
+};
+use tui_input::backend::crossterm::EventHandler;
+
+use super::form::{FormEvent, FormKind, FormState};
+use super::keymap::{self, Action};
+use super::{Command, Delta, HISTORY, Mode, Msg, PAGE_SIZES, SaveResult, State, Toast, view};
+use crate::api::{ServerKind, WriteOutcome};
+use crate::budget::Priority;
+use crate::domain::{Flow, FlowId, validate};
+
+/// Rows above the table's first row: the header line, the info line, the table's top border and
+/// its column titles.
+pub const TABLE_TOP: u16 = 4;
+/// Lines below the table: its bottom border, the key line, the status line.
+pub const BELOW_TABLE: u16 = 3;
+/// From this width on, the detail pane sits beside the table; below it, under the table.
+pub const SIDE_BY_SIDE: u16 = 120;
+/// The height of the detail pane when it sits under the table.
+pub const DETAIL_BELOW: u16 = 9;
+
+/// How many table rows fit in a terminal of this size.
+pub fn table_rows(width: u16, height: u16) -> usize {
+    let mut h = height.saturating_sub(TABLE_TOP + BELOW_TABLE);
+    if width < SIDE_BY_SIDE {
+        h = h.saturating_sub(DETAIL_BELOW);
+    }
+    usize::from(h).max(1)
+}
+
+pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
+    let mut out = Vec::new();
+    match msg {
+        Msg::Key(key) => {
+            // Only presses: release and repeat kinds would double every key on some terminals.
+            if key.kind == KeyEventKind::Press {
+                on_key(state, key, &mut out);
+            }
+        }
+        Msg::Mouse(m) => on_mouse(state, m, &mut out),
+        Msg::Resize(w, h) => {
+            state.size = (w, h);
+            state.visible_rows = table_rows(w, h);
+            keep_cursor_visible(state);
+        }
+        Msg::Tick {
+            now,
+            budget,
+            poll_every,
+        } => {
+            state.now = now;
+            state.budget = budget;
+            state.poll_every = poll_every;
+            state.spin = state.spin.wrapping_add(1);
+        }
+        Msg::PollDue => {
+            if !state.paused && !state.loading && !state.all_loaded && state.loading_all.is_none() {
+                load_page(state, Priority::Poll, &mut out);
+            }
+        }
+        Msg::DetailDue(id) => {
+            if state.selected == Some(id) && needs_detail(state, id) {
+                let req = state.next_req();
+                state.detail_req = req;
+                state.busy += 1;
+                out.push(Command::LoadDetail { req, id });
+            }
+        }
+        Msg::ToastExpired(seq) => {
+            if state.toast.as_ref().is_some_and(|t| t.seq == seq) {
+                state.toast = None;
+            }
+        }
+        Msg::Idle(idle) => state.idle = idle,
+        Msg::PageLoaded { req, result } => {
+            state.busy = state.busy.saturating_sub(1);
+            // A newer request replaced this one (page change, refresh): its answer is stale.
+            if req != state.list_req {
+                return out;
+            }
+            state.loading = false;
+            match result {
+                Ok((page, kind)) => {
+                    state.server = kind;
+                    let past_end = page.items.is_empty() && state.page > 1;
+                    state.total = page.total;
+                    state.total_pages = page.total_pages;
+                    state.page_size = page.per_page;
+                    state.all_loaded = false;
+                    apply_flows(state, page.items);
+                    if past_end {
+                        // Flows were deleted under us: show the last page that has rows.
+                        state.page = state.pages().unwrap_or(1).clamp(1, state.page - 1);
+                        load_page(state, Priority::Operator, &mut out);
+                        return out;
+                    }
+                }
+                Err(e) => push_error(state, format!("loading flows: {e}")),
+            }
+            out.push(Command::SchedulePoll);
+        }
+        Msg::AllProgress { req, done, pages } => {
+            if req == state.list_req {
+                state.loading_all = Some((done, pages));
+            }
+        }
+        Msg::AllLoaded { req, result } => {
+            state.busy = state.busy.saturating_sub(1);
+            if req != state.list_req {
+                return out;
+            }
+            state.loading = false;
+            state.loading_all = None;
+            match result {
+                Ok((flows, kind)) => {
+                    state.server = kind;
+                    state.total = Some(flows.len() as u64);
+                    state.total_pages = Some(1);
+                    state.page = 1;
+                    state.all_loaded = true;
+                    let n = flows.len();
+                    apply_flows(state, flows);
+                    toast(state, format!("loaded all {n} flows"), &mut out);
+                }
+                Err(e) => push_error(state, format!("loading every page: {e}")),
+            }
+        }
+        Msg::DevicesLoaded(r) => {
+            state.busy = state.busy.saturating_sub(1);
+            match r {
+                Ok(d) => state.devices = d,
+                Err(e) => push_error(state, format!("loading devices: {e}")),
+            }
+        }
+        Msg::SegmentsLoaded(r) => {
+            state.busy = state.busy.saturating_sub(1);
+            match r {
+                Ok(s) => state.segments = s,
+                Err(e) => push_error(state, format!("loading segments: {e}")),
+            }
+        }
+        Msg::DetailLoaded { req, id, result } => {
+            state.busy = state.busy.saturating_sub(1);
+            if req == state.detail_req {
+                match result {
+                    Ok(f) if f.id == id => {
+                        state.details.insert(id, f);
+                    }
+                    Ok(_) => {}
+                    Err(e) => push_error(state, format!("reading flow {id}: {e}")),
+                }
+            }
+        }
+        Msg::Toggled { id, target, result } => {
+            state.busy = state.busy.saturating_sub(1);
+            state.toggling.remove(&id);
+            let word = if target { "on" } else { "off" };
+            match result {
+                Ok(WriteOutcome::Written(f)) => {
+                    replace_flow(state, id, &f);
+                    toast(state, format!("flow {id} switched {word}"), &mut out);
+                }
+                Ok(WriteOutcome::Unchanged(f)) => {
+                    replace_flow(state, id, &f);
+                    toast(state, format!("flow {id} was already {word}"), &mut out);
+                }
+                Ok(WriteOutcome::Conflict(_) | WriteOutcome::Deleted) => {}
+                Err(e) => push_error(state, format!("flow {id} not switched {word}: {e}")),
+            }
+        }
+        Msg::Saved { req, result } => {
+            state.busy = state.busy.saturating_sub(1);
+            on_saved(state, req, result, &mut out);
+        }
+        Msg::Deleted { id, result } => {
+            state.busy = state.busy.saturating_sub(1);
+            match result {
+                Ok(WriteOutcome::Deleted) => {
+                    state.flows.retain(|f| f.id != id);
+                    state.total = state.total.map(|t| t.saturating_sub(1));
+                    rebuild_view(state);
+                    toast(state, format!("deleted flow {id}"), &mut out);
+                    if !state.all_loaded {
+                        load_page(state, Priority::Operator, &mut out);
+                    }
+                }
+                Ok(WriteOutcome::Conflict(c)) => push_error(
+                    state,
+                    format!(
+                        "flow {id} not deleted: it changed on the server (now \"{}\")",
+                        c.theirs.name
+                    ),
+                ),
+                Ok(_) => {}
+                Err(e) => push_error(state, format!("flow {id} not deleted: {e}")),
+            }
+        }
+        Msg::Client(crate::api::ClientEvent::Retrying {
+            attempt,
+            delay,
+            error,
+        }) => toast(
+            state,
+            format!(
+                "retrying ({attempt}/3) in {:.1} s: {error}",
+                delay.as_secs_f64()
+            ),
+            &mut out,
+        ),
+    }
+    out
+}
+
+fn push_error(state: &mut State, text: String) {
+    tracing::warn!(%text, "shown to the operator");
+    state.errors.push_back(text);
+    // Keep the list bounded; the oldest are dismissed first anyway.
+    while state.errors.len() > 20 {
+        state.errors.pop_front();
+    }
+}
+
+fn toast(state: &mut State, text: String, out: &mut Vec<Command>) {
+    let seq = state.toast.as_ref().map_or(1, |t| t.seq + 1);
+    state.toast = Some(Toast { text, seq });
+    out.push(Command::ArmToast(seq));
+}
+
+pub(super) fn load_page(state: &mut State, priority: Priority, out: &mut Vec<Command>) {
+    let req = state.next_req();
+    state.list_req = req;
+    state.loading = true;
+    state.busy += 1;
+    out.push(Command::LoadPage {
+        req,
+        page: state.page,
+        per_page: state.page_size,
+        priority,
+    });
+}
+
+/// The first commands: the first page, devices and segments.
+pub fn start(state: &mut State) -> Vec<Command> {
+    let mut out = Vec::new();
+    load_page(state, Priority::Operator, &mut out);
+    state.busy += 2;
+    out.push(Command::LoadDevices);
+    out.push(Command::LoadSegments);
+    out
+}
+
+fn needs_detail(state: &State, id: FlowId) -> bool {
+    state.server == ServerKind::SparseList && !state.details.contains_key(&id)
+}
+
+/// Takes a new list of flows: counter changes, history, baseline, then the view and selection.
+fn apply_flows(state: &mut State, flows: Vec<Flow>) {
+    let now = state.now;
+    for f in &flows {
+        let Some(sent) = f.sent else { continue };
+        if let Some(old) = state
+            .flows
+            .iter()
+            .find(|o| o.id == f.id)
+            .and_then(|o| o.sent)
+            && old != sent
+        {
+            state.deltas.insert(
+                f.id,
+                Delta {
+                    amount: sent - old,
+                    at: now,
+                },
+            );
+        }
+        state.baseline.entry(f.id).or_insert(sent);
+        let h = state.history.entry(f.id).or_default();
+        if h.back().is_none_or(|&(at, _)| at != now) {
+            h.push_back((now, sent));
+        }
+        while h.len() > HISTORY {
+            h.pop_front();
+        }
+    }
+    // Details of flows that changed are out of date.
+    for f in &flows {
+        if let Some(d) = state.details.get(&f.id)
+            && d.last_changed != f.last_changed
+        {
+            state.details.remove(&f.id);
+        }
+    }
+    state.flows = flows;
+    state.first_load = false;
+    state.loaded_at = Some(now);
+    rebuild_view(state);
+}
+
+/// Rebuilds the filtered, sorted view and keeps the selection on the same flow id; when that
+/// flow left, the row at the same position is selected.
+pub(super) fn rebuild_view(state: &mut State) {
+    state.view = view::build(&state.flows, &state.filter, state.sort);
+    if state.view.is_empty() {
+        state.cursor = 0;
+        state.selected = None;
+        state.table_offset = 0;
+        return;
+    }
+    let found = state
+        .selected
+        .and_then(|id| state.view.iter().position(|&i| state.flows[i].id == id));
+    state.cursor = found.unwrap_or_else(|| state.cursor.min(state.view.len() - 1));
+    state.selected = Some(state.flows[state.view[state.cursor]].id);
+    keep_cursor_visible(state);
+}
+
+fn keep_cursor_visible(state: &mut State) {
+    let rows = state.visible_rows.max(1);
+    if state.cursor < state.table_offset {
+        state.table_offset = state.cursor;
+    } else if state.cursor >= state.table_offset + rows {
+        state.table_offset = state.cursor + 1 - rows;
+    }
+    let max_offset = state.view.len().saturating_sub(rows);
+    state.table_offset = state.table_offset.min(max_offset);
+}
+
+fn select_row(state: &mut State, row: usize, out: &mut Vec<Command>) {
+    if state.view.is_empty() {
+        return;
+    }
+    state.cursor = row.min(state.view.len() - 1);
+    let id = state.flows[state.view[state.cursor]].id;
+    let changed = state.selected != Some(id);
+    state.selected = Some(id);
+    keep_cursor_visible(state);
+    if changed && needs_detail(state, id) {
+        out.push(Command::ArmDetail(id));
+    }
+}
+
+fn replace_flow(state: &mut State, id: FlowId, f: &Flow) {
+    if let Some(slot) = state.flows.iter_mut().find(|o| o.id == id) {
+        // The write answer may lack fields the list had (or the other way round): keep the
+        // row's, and take the rest from the answer.
+        let mut merged = f.clone();
+        merged.id = id;
+        merged.blocked = slot.blocked;
+        if merged.content.is_none() {
+            merged.content.clone_from(&slot.content);
+        }
+        *slot = merged;
+    }
+    state.details.remove(&id);
+    rebuild_view(state);
+}
+
+fn on_key(state: &mut State, key: KeyEvent, out: &mut Vec<Command>) {
+    match std::mem::take(&mut state.mode) {
+        Mode::Browse => {
+            if let Some(a) = keymap::action(&key) {
+                on_action(state, a, out);
+            }
+        }
+        Mode::Help => {
+            // Any key closes the help; Ctrl-C still quits.
+            if keymap::action(&key) == Some(Action::Quit) && key.code != KeyCode::Char('q') {
+                state.quit = true;
+            }
+        }
+        Mode::Filter => on_filter_key(state, key),
+        Mode::Form(mut form) => {
+            if form.saving.is_some() && key.code != KeyCode::Esc {
+                // While the save runs, the form is frozen: keys would change what was sent.
+                state.mode = Mode::Form(form);
+                return;
+            }
+            match form.key(key, &state.devices, &state.segments) {
+                FormEvent::None => state.mode = Mode::Form(form),
+                FormEvent::Close => {}
+                FormEvent::Save => {
+                    save(state, &mut form, out);
+                    state.mode = Mode::Form(form);
+                }
+            }
+        }
+        Mode::ConfirmDelete { flow, mut typed } => {
+            let production = state.ctx.production;
+            match key.code {
+                KeyCode::Char('y' | 'Y') if !production => delete(state, *flow, out),
+                KeyCode::Enter if production && typed.value() == flow.name => {
+                    delete(state, *flow, out);
+                }
+                KeyCode::Esc => {}
+                KeyCode::Enter if production => {
+                    toast(
+                        state,
+                        "the name does not match; not deleted".to_owned(),
+                        out,
+                    );
+                }
+                _ if production => {
+                    typed.handle_event(&Event::Key(key));
+                    state.mode = Mode::ConfirmDelete { flow, typed };
+                }
+                // y/N: anything but y keeps the flow.
+                _ => toast(state, "not deleted".to_owned(), out),
+            }
+        }
+        Mode::Conflict { mut form, conflict } => match key.code {
+            KeyCode::Char('m' | 'M') => {
+                // Keep mine: the operator has now seen theirs; write the form's changes over it.
+                if let FormKind::Edit { seen, .. } = &mut form.kind {
+                    **seen = conflict.theirs.clone();
+                }
+                save(state, &mut form, out);
+                state.mode = Mode::Form(form);
+            }
+            KeyCode::Char('t' | 'T') => {
+                form.reload(&conflict.theirs);
+                replace_flow(state, conflict.theirs.id, &conflict.theirs);
+                toast(state, "loaded the server's version".to_owned(), out);
+                state.mode = Mode::Form(form);
+            }
+            KeyCode::Esc => state.mode = Mode::Form(form),
+            _ => state.mode = Mode::Conflict { form, conflict },
+        },
+    }
+}
+
+fn on_filter_key(state: &mut State, key: KeyEvent) {
+    match key.code {
+        KeyCode::Enter => {}
+        KeyCode::Esc => {
+            state.filter.input.reset();
+            state.filter.applied.clear();
+            rebuild_view(state);
+        }
+        _ => {
+            state.filter.input.handle_event(&Event::Key(key));
+            state.filter.applied = state.filter.input.value().trim().to_lowercase();
+            rebuild_view(state);
+            state.mode = Mode::Filter;
+        }
+    }
+}
+
+fn save(state: &mut State, form: &mut FormState, out: &mut Vec<Command>) {
+    form.checked = true;
+    form.problems = form.check();
+    if !validate::is_savable(&form.problems) {
+        return;
+    }
+    form.server_error = None;
+    let req = state.next_req();
+    state.save_req = req;
+    form.saving = Some(req);
+    state.busy += 1;
+    match &form.kind {
+        FormKind::New => out.push(Command::Create {
+            req,
+            draft: form.draft(),
+        }),
+        FormKind::Edit { id, seen } => out.push(Command::Update {
+            req,
+            id: *id,
+            seen: seen.clone(),
+            patch: form.patch(),
+        }),
+    }
+}
+
+fn on_saved(
+    state: &mut State,
+    req: super::ReqId,
+    result: Result<SaveResult, crate::api::ApiError>,
+    out: &mut Vec<Command>,
+) {
+    let Mode::Form(mut form) = std::mem::take(&mut state.mode) else {
+        return;
+    };
+    if form.saving != Some(req) {
+        state.mode = Mode::Form(form);
+        return;
+    }
+    form.saving = None;
+    match result {
+        Ok(SaveResult::Updated(WriteOutcome::Written(f))) => {
+            let id = f.id;
+            if let FormKind::Edit { id, .. } = form.kind {
+                replace_flow(state, id, &f);
+            }
+            toast(state, format!("saved flow {id}"), out);
+        }
+        Ok(SaveResult::Updated(WriteOutcome::Unchanged(_))) => {
+            toast(state, "nothing changed; nothing sent".to_owned(), out);
+        }
+        Ok(SaveResult::Updated(WriteOutcome::Conflict(c))) => {
+            state.mode = Mode::Conflict {
+                form,
+                conflict: Box::new(c),
+            };
+        }
+        Ok(SaveResult::Updated(WriteOutcome::Deleted)) => {}
+        Ok(SaveResult::Created(c)) => {
+            let id = c.flow.id;
+            let mut text = format!("created flow {id}");
+            if c.after_timeout {
+                text.push_str(" (the answer was late; found it in the list)");
+            }
+            toast(state, text, out);
+            if c.device_dropped {
+                push_error(
+                    state,
+                    format!(
+                        "the server stored no device for flow \"{}\"; pick one in the web dashboard",
+                        c.flow.name
+                    ),
+                );
+            }
+            if !state.all_loaded {
+                load_page(state, Priority::Operator, out);
+            }
+        }
+        Err(e) => {
+            // The form stays open with every input, and the server's words.
+            form.server_error = Some(e.to_string());
+            state.mode = Mode::Form(form);
+        }
+    }
+}
+
+fn delete(state: &mut State, flow: Flow, out: &mut Vec<Command>) {
+    state.busy += 1;
+    toast(state, format!("deleting flow {}…", flow.id), out);
+    out.push(Command::Delete {
+        id: flow.id,
+        seen: Box::new(flow),
+    });
+}
+
+/// The selected flow, or a toast saying why there is none to act on; also refuses rows that
+/// cannot be changed, with the reason.
+fn writable_selection(state: &mut State, out: &mut Vec<Command>) -> Option<Flow> {
+    let Some(flow) = state.selected_flow().cloned() else {
+        toast(state, "no flow selected".to_owned(), out);
+        return None;
+    };
+    if let Some(reason) = state.row_block_reason(&flow) {
+        push_error(
+            state,
+            format!("flow {} cannot be changed: {reason}", flow.id),
+        );
+        return None;
+    }
+    Some(flow)
+}
+
+fn on_action(state: &mut State, action: Action, out: &mut Vec<Command>) {
+    let rows = state.view.len();
+    match action {
+        Action::Down => select_row(state, (state.cursor + 1).min(rows.saturating_sub(1)), out),
+        Action::Up => select_row(state, state.cursor.saturating_sub(1), out),
+        Action::First => select_row(state, 0, out),
+        Action::Last => select_row(state, rows.saturating_sub(1), out),
+        Action::NextPage => {
+            if state.all_loaded {
+                toast(state, "every flow is loaded: one page".to_owned(), out);
+            } else if state.pages().is_some_and(|n| state.page >= n) {
+                toast(state, "this is the last page".to_owned(), out);
+            } else {
+                state.page += 1;
+                load_page(state, Priority::Operator, out);
+            }
+        }
+        Action::PrevPage => {
+            if state.page > 1 && !state.all_loaded {
+                state.page -= 1;
+                load_page(state, Priority::Operator, out);
+            } else {
+                toast(state, "this is the first page".to_owned(), out);
+            }
+        }
+        Action::BiggerPages | Action::SmallerPages => {
+            let i = PAGE_SIZES
+                .iter()
+                .position(|&s| s == state.page_size)
+                .unwrap_or(1);
+            let j = if action == Action::BiggerPages {
+                (i + 1).min(PAGE_SIZES.len() - 1)
+            } else {
+                i.saturating_sub(1)
+            };
+            if i == j {
+                toast(
+                    state,
+                    format!("{} flows a page is the limit", PAGE_SIZES[i]),
+                    out,
+                );
+            } else {
+                state.page_size = PAGE_SIZES[j];
+                state.page = 1;
+                load_page(state, Priority::Operator, out);
+            }
+        }
+        Action::LoadAll => {
+            let req = state.next_req();
+            state.list_req = req;
+            state.loading = true;
+            state.loading_all = Some((0, None));
+            state.busy += 1;
+            out.push(Command::LoadAll { req });
+        }
+        Action::Toggle => {
+            if let Some(flow) = writable_selection(state, out) {
+                if state.toggling.contains_key(&flow.id) {
+                    return;
+                }
+                let target = !flow.enabled;
+                state.toggling.insert(flow.id, target);
+                state.busy += 1;
+                out.push(Command::Toggle {
+                    id: flow.id,
+                    seen: Box::new(flow),
+                    target,
+                });
+            }
+        }
+        Action::Edit => {
+            if let Some(flow) = writable_selection(state, out) {
+                if needs_detail(state, flow.id) {
+                    toast(
+                        state,
+                        "reading the flow first; press e again in a moment".to_owned(),
+                        out,
+                    );
+                    out.push(Command::ArmDetail(flow.id));
+                    return;
+                }
+                let full = state.detailed(&flow);
+                state.mode = Mode::Form(Box::new(FormState::edit(&full)));
+            }
+        }
+        Action::New => {
+            if state.ctx.read_only {
+                push_error(state, "read-only mode: flowdash does not write".to_owned());
+            } else {
+                state.mode = Mode::Form(Box::new(FormState::new_flow(&state.devices)));
+            }
+        }
+        Action::Delete => {
+            if let Some(flow) = writable_selection(state, out) {
+                state.mode = Mode::ConfirmDelete {
+                    flow: Box::new(flow),
+                    typed: tui_input::Input::default(),
+                };
+            }
+        }
+        Action::Filter => {
+            state.filter.input = tui_input::Input::new(state.filter.applied.clone());
+            state.mode = Mode::Filter;
+        }
+        Action::Sort => {
+            state.sort.next();
+            rebuild_view(state);
+        }
+        Action::ReverseSort => {
+            if state.sort.key.is_some() {
+                state.sort.descending = !state.sort.descending;
+                rebuild_view(state);
+            } else {
+                toast(
+                    state,
+                    "the server's order has no reverse: choose a column with s".to_owned(),
+                    out,
+                );
+            }
+        }
+        Action::Refresh => {
+            if state.all_loaded {
+                on_action(state, Action::LoadAll, out);
+            } else {
+                load_page(state, Priority::Operator, out);
+            }
+            state.details.clear();
+            state.busy += 2;
+            out.push(Command::LoadDevices);
+            out.push(Command::LoadSegments);
+        }
+        Action::Pause => {
+            state.paused = !state.paused;
+            if !state.paused {
+                out.push(Command::SchedulePoll);
+            }
+            let word = if state.paused { "paused" } else { "resumed" };
+            toast(state, format!("live updates {word}"), out);
+        }
+        Action::ResetBaseline => {
+            state.baseline = state
+                .flows
+                .iter()
+                .filter_map(|f| Some((f.id, f.sent?)))
+                .collect();
+            toast(state, "counting from now".to_owned(), out);
+        }
+        Action::Dismiss => {
+            state.errors.pop_front();
+        }
+        Action::Mouse => {
+            state.mouse = !state.mouse;
+            out.push(Command::SetMouse(state.mouse));
+            let word = if state.mouse {
+                "on (click selects, wheel scrolls)"
+            } else {
+                "off"
+            };
+            toast(state, format!("mouse {word}"), out);
+        }
+        Action::Help => state.mode = Mode::Help,
+        Action::Quit => state.quit = true,
+        Action::Suspend => out.push(Command::Suspend),
+    }
+}
+
+fn on_mouse(state: &mut State, m: MouseEvent, out: &mut Vec<Command>) {
+    if !matches!(state.mode, Mode::Browse) {
+        return;
+    }
+    match m.kind {
+        MouseEventKind::ScrollDown => on_action(state, Action::Down, out),
+        MouseEventKind::ScrollUp => on_action(state, Action::Up, out),
+        MouseEventKind::Down(MouseButton::Left) if m.row >= TABLE_TOP => {
+            let row = state.table_offset + usize::from(m.row - TABLE_TOP);
+            if row < state.view.len() && row < state.table_offset + state.visible_rows {
+                select_row(state, row, out);
+            }
+        }
+        _ => {}
+    }
+}

@@ -1,0 +1,104 @@
+//! Runs the commands `update` returns as tokio tasks and sends their results back as messages.
+
+use tokio::sync::mpsc::UnboundedSender;
+
+use crate::api::Client;
+use crate::app::{Command, Msg, SaveResult};
+use crate::budget::Priority;
+
+/// Starts the task for an I/O command. Commands for the terminal or the timers are the
+/// runner's and are ignored here.
+pub fn spawn(cmd: Command, client: &Client, tx: &UnboundedSender<Msg>) {
+    let client = client.clone();
+    let tx = tx.clone();
+    // A closed channel means the dashboard is quitting: results have nowhere to go.
+    let send = move |m: Msg| {
+        let _ = tx.send(m);
+    };
+    match cmd {
+        Command::LoadPage {
+            req,
+            page,
+            per_page,
+            priority,
+        } => {
+            tokio::spawn(async move {
+                let result = match client.list_flows(page, per_page, priority).await {
+                    Ok(p) => {
+                        let kind = client.identify(&p.items, priority).await;
+                        Ok((p, kind))
+                    }
+                    Err(e) => Err(e),
+                };
+                send(Msg::PageLoaded { req, result });
+            });
+        }
+        Command::LoadAll { req } => {
+            tokio::spawn(async move {
+                let progress_tx = send.clone();
+                let result = match client
+                    .all_flows(Priority::Operator, |done, pages| {
+                        progress_tx(Msg::AllProgress { req, done, pages });
+                    })
+                    .await
+                {
+                    Ok(flows) => {
+                        let kind = client.identify(&flows, Priority::Operator).await;
+                        Ok((flows, kind))
+                    }
+                    Err(e) => Err(e),
+                };
+                send(Msg::AllLoaded { req, result });
+            });
+        }
+        Command::LoadDevices => {
+            tokio::spawn(async move { send(Msg::DevicesLoaded(client.devices().await)) });
+        }
+        Command::LoadSegments => {
+            tokio::spawn(async move { send(Msg::SegmentsLoaded(client.segments().await)) });
+        }
+        Command::LoadDetail { req, id } => {
+            tokio::spawn(async move {
+                let result = client.get_flow(id, Priority::Poll).await;
+                send(Msg::DetailLoaded { req, id, result });
+            });
+        }
+        Command::Toggle { id, seen, target } => {
+            tokio::spawn(async move {
+                let result = client.set_enabled(id, Some(&seen), target).await;
+                send(Msg::Toggled { id, target, result });
+            });
+        }
+        Command::Update {
+            req,
+            id,
+            seen,
+            patch,
+        } => {
+            tokio::spawn(async move {
+                let result = client
+                    .update_flow(id, &seen, &patch)
+                    .await
+                    .map(SaveResult::Updated);
+                send(Msg::Saved { req, result });
+            });
+        }
+        Command::Create { req, draft } => {
+            tokio::spawn(async move {
+                let result = client.create_flow(&draft).await.map(SaveResult::Created);
+                send(Msg::Saved { req, result });
+            });
+        }
+        Command::Delete { id, seen } => {
+            tokio::spawn(async move {
+                let result = client.delete_flow(id, Some(&seen)).await;
+                send(Msg::Deleted { id, result });
+            });
+        }
+        Command::SchedulePoll
+        | Command::ArmDetail(_)
+        | Command::ArmToast(_)
+        | Command::SetMouse(_)
+        | Command::Suspend => {}
+    }
+}

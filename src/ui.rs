@@ -1,0 +1,143 @@
+//! Drawing. Every function here reads `&State` and changes nothing; one file per part of the
+//! screen.
+
+mod detail;
+mod dialog;
+mod form;
+mod header;
+mod status;
+mod table;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::Line;
+use ratatui::widgets::{Clear, Paragraph};
+
+use crate::app::{BELOW_TABLE, DETAIL_BELOW, Mode, SIDE_BY_SIDE, State, TABLE_TOP};
+
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
+
+/// Draws the whole screen.
+pub fn draw(frame: &mut Frame<'_>, state: &State) {
+    let area = frame.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        let msg = Paragraph::new(vec![
+            Line::from(format!("flowdash needs at least {MIN_WIDTH}×{MIN_HEIGHT}")),
+            Line::from(format!("this terminal is {}×{}", area.width, area.height)),
+        ])
+        .centered();
+        let y = area.height / 2;
+        let r = Rect::new(
+            area.x,
+            area.y + y.saturating_sub(1),
+            area.width,
+            2.min(area.height),
+        );
+        frame.render_widget(msg, r);
+        return;
+    }
+    let [head, info, body, keys, status] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(BELOW_TABLE - 2),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    debug_assert_eq!(body.y, TABLE_TOP - 2);
+    header::draw(frame, head, info, state);
+    if area.width >= SIDE_BY_SIDE {
+        let [t, d] = Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)])
+            .areas(body);
+        table::draw(frame, t, state);
+        detail::draw(frame, d, state);
+    } else {
+        let [t, d] =
+            Layout::vertical([Constraint::Min(3), Constraint::Length(DETAIL_BELOW)]).areas(body);
+        table::draw(frame, t, state);
+        detail::draw(frame, d, state);
+    }
+    status::keys(frame, keys, state);
+    status::draw(frame, status, state);
+    match &state.mode {
+        Mode::Form(f) => form::draw(frame, area, state, f),
+        Mode::ConfirmDelete { flow, typed } => dialog::delete(frame, area, state, flow, typed),
+        Mode::Conflict { conflict, .. } => dialog::conflict(frame, area, conflict),
+        Mode::Help => dialog::help(frame, area, state),
+        Mode::Browse | Mode::Filter => {}
+    }
+}
+
+/// A centered rectangle of at most `w`×`h`, cleared.
+fn popup(frame: &mut Frame<'_>, area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width.saturating_sub(2));
+    let h = h.min(area.height.saturating_sub(2));
+    let r = Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    );
+    frame.render_widget(Clear, r);
+    r
+}
+
+fn dim() -> Style {
+    Style::new().fg(Color::DarkGray)
+}
+
+fn bold() -> Style {
+    Style::new().add_modifier(Modifier::BOLD)
+}
+
+fn error_style() -> Style {
+    Style::new().fg(Color::Red).add_modifier(Modifier::BOLD)
+}
+
+/// Cuts `s` to `width` display columns, ending with `…` when cut.
+pub fn fit(s: &str, width: usize) -> String {
+    use unicode_width::UnicodeWidthChar;
+    let total: usize = s.chars().map(|c| c.width().unwrap_or(0)).sum();
+    if total <= width {
+        return s.to_owned();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    if width > 0 {
+        out.push('…');
+    }
+    out
+}
+
+/// `42 s ago`, `3 min ago`, `5 h ago`, `2 d ago`.
+pub fn ago(now: jiff::Timestamp, then: jiff::Timestamp) -> String {
+    let secs = (now - then).get_seconds();
+    match secs {
+        s if s < 0 => "just now".to_owned(),
+        s if s < 60 => format!("{s} s ago"),
+        s if s < 3600 => format!("{} min ago", s / 60),
+        s if s < 86_400 => format!("{} h ago", s / 3600),
+        s => format!("{} d ago", s / 86_400),
+    }
+}
+
+/// A compact `ago` for table cells: `42s`, `3m`, `5h`, `2d`.
+pub fn ago_short(now: jiff::Timestamp, then: jiff::Timestamp) -> String {
+    let secs = (now - then).get_seconds().max(0);
+    match secs {
+        s if s < 60 => format!("{s}s"),
+        s if s < 3600 => format!("{}m", s / 60),
+        s if s < 86_400 => format!("{}h", s / 3600),
+        s => format!("{}d", s / 86_400),
+    }
+}

@@ -1,0 +1,146 @@
+//! The flow table. Only the rows on screen are built.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span, Text};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
+
+use super::{ago_short, dim, fit};
+use crate::app::State;
+use crate::domain::Flow;
+
+/// How long a changed sent counter stays highlighted.
+const HIGHLIGHT_SECS: i64 = 3;
+
+pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
+    let title = if state.filter.is_active() {
+        format!(" Flows · {} of {} ", state.view.len(), state.flows.len())
+    } else {
+        " Flows ".to_owned()
+    };
+    let block = Block::default().borders(Borders::ALL).title(title);
+    let inner = block.inner(area);
+    if state.view.is_empty() {
+        let text = if state.first_load && state.loading {
+            "loading flows…".to_owned()
+        } else if state.first_load && !state.errors.is_empty() {
+            "could not load flows (see the error below; r tries again)".to_owned()
+        } else if state.filter.is_active() {
+            format!(
+                "no flow matches \"{}\" (Esc on / clears the filter)",
+                state.filter.applied
+            )
+        } else if state.page > 1 {
+            "no flows on this page".to_owned()
+        } else {
+            "no flows yet: n creates one".to_owned()
+        };
+        frame.render_widget(block, area);
+        let y = inner.y + inner.height / 2;
+        frame.render_widget(
+            Paragraph::new(Line::styled(text, dim())).centered(),
+            Rect::new(inner.x, y, inner.width, 1),
+        );
+        return;
+    }
+    // Fixed columns; the name takes what is left.
+    // 40 columns of fixed width and 7 gaps between the 8 columns.
+    let name_w = inner.width.saturating_sub(40 + 7).max(8);
+    let widths = [
+        Constraint::Length(1),
+        Constraint::Length(5),
+        Constraint::Length(name_w),
+        Constraint::Length(4),
+        Constraint::Length(11),
+        Constraint::Length(7),
+        Constraint::Length(6),
+        Constraint::Length(6),
+    ];
+    let right = |s: &'static str| Cell::from(Text::from(s).right_aligned());
+    let header = Row::new(vec![
+        Cell::from(""),
+        right("id"),
+        Cell::from("name"),
+        right("wait"),
+        right("sent"),
+        right("pending"),
+        right("failed"),
+        right("last"),
+    ])
+    .style(Style::new().add_modifier(Modifier::BOLD));
+    let rows_on_screen = usize::from(inner.height.saturating_sub(1));
+    let start = state.table_offset.min(state.view.len());
+    let end = (start + rows_on_screen).min(state.view.len());
+    let rows: Vec<Row<'_>> = state.view[start..end]
+        .iter()
+        .map(|&i| row(state, &state.flows[i], usize::from(name_w)))
+        .collect();
+    let table = Table::new(rows, widths)
+        .header(header)
+        .block(block)
+        .column_spacing(1)
+        .row_highlight_style(
+            Style::new()
+                .bg(Color::DarkGray)
+                .add_modifier(Modifier::BOLD),
+        );
+    let mut ts = TableState::default();
+    if state.selected.is_some() && state.cursor >= start && state.cursor < end {
+        ts.select(Some(state.cursor - start));
+    }
+    frame.render_stateful_widget(table, area, &mut ts);
+}
+
+fn glyph(state: &State, f: &Flow) -> Span<'static> {
+    if state.toggling.contains_key(&f.id) {
+        return Span::styled("◐", Style::new().fg(Color::Yellow));
+    }
+    if f.blocked.is_some() {
+        return Span::styled("⊘", Style::new().fg(Color::Red));
+    }
+    if f.enabled {
+        Span::styled("●", Style::new().fg(Color::Green))
+    } else {
+        Span::styled("○", dim())
+    }
+}
+
+fn num(v: Option<i64>) -> String {
+    v.map_or_else(|| "–".to_owned(), |n| n.max(0).to_string())
+}
+
+fn row<'a>(state: &State, f: &Flow, name_w: usize) -> Row<'a> {
+    let wait = match (f.wait_time, f.wait_unit) {
+        (Some(t), Some(u)) => format!("{t}{}", u.short()),
+        _ => "–".to_owned(),
+    };
+    let mut sent = vec![Span::raw(num(f.sent))];
+    if let Some(d) = state.deltas.get(&f.id) {
+        let fresh = (state.now - d.at).get_seconds() < HIGHLIGHT_SECS;
+        let style = if fresh {
+            Style::new().fg(Color::Green).add_modifier(Modifier::BOLD)
+        } else {
+            dim()
+        };
+        sent.push(Span::styled(format!(" {:+}", d.amount), style));
+    }
+    let failed_style = if f.failed.unwrap_or(0) > 0 {
+        Style::new().fg(Color::Red)
+    } else {
+        Style::new()
+    };
+    let last = f
+        .last_sent
+        .map_or_else(|| "–".to_owned(), |t| ago_short(state.now, t));
+    Row::new(vec![
+        Cell::from(glyph(state, f)),
+        Cell::from(Text::from(f.id.to_string()).right_aligned()),
+        Cell::from(fit(&f.name, name_w)),
+        Cell::from(Text::from(wait).right_aligned()),
+        Cell::from(Text::from(Line::from(sent)).right_aligned()),
+        Cell::from(Text::from(num(f.pending)).right_aligned()),
+        Cell::from(Text::from(num(f.failed)).right_aligned()).style(failed_style),
+        Cell::from(Text::from(last).right_aligned()),
+    ])
+}
