@@ -12,6 +12,7 @@
 //! Everything lives behind one mutex that is never held across an await.
 
 mod conn;
+mod control;
 mod fault;
 mod php;
 mod render;
@@ -19,7 +20,7 @@ mod server;
 mod store;
 mod traffic;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write as _};
 use std::net::{Ipv4Addr, SocketAddr};
@@ -135,8 +136,13 @@ struct State {
     windows: HashMap<String, server::Window>,
 }
 
+/// Requests kept in memory; a demo left running for days must not grow without bound.
+const LOG_KEEP: usize = 10_000;
+
 struct RequestLog {
-    entries: Vec<LoggedRequest>,
+    entries: VecDeque<LoggedRequest>,
+    /// Entries dropped from the front, so a request keeps its number while it is in flight.
+    dropped: usize,
     file: Option<File>,
 }
 
@@ -181,14 +187,25 @@ impl Inner {
     /// Records a request as it arrives; `finish` fills in the status.
     fn log_begin(&self, entry: LoggedRequest) -> usize {
         let mut log = lock(&self.log);
-        log.entries.push(entry);
-        log.entries.len() - 1
+        if log.entries.len() >= LOG_KEEP {
+            log.entries.pop_front();
+            log.dropped += 1;
+        }
+        log.entries.push_back(entry);
+        log.dropped + log.entries.len() - 1
     }
 
     fn log_finish(&self, index: usize, status: u16) {
         let mut log = lock(&self.log);
-        let RequestLog { entries, file } = &mut *log;
-        let Some(entry) = entries.get_mut(index) else {
+        let RequestLog {
+            entries,
+            dropped,
+            file,
+        } = &mut *log;
+        let Some(entry) = index
+            .checked_sub(*dropped)
+            .and_then(|at| entries.get_mut(at))
+        else {
             return;
         };
         entry.status = status;
@@ -228,7 +245,8 @@ impl Sim {
                 windows: HashMap::new(),
             }),
             log: Mutex::new(RequestLog {
-                entries: Vec::new(),
+                entries: VecDeque::new(),
+                dropped: 0,
                 file,
             }),
             stop,
@@ -292,9 +310,9 @@ impl Sim {
         self.inner.state().faults.clear();
     }
 
-    /// Every request received, in arrival order.
+    /// Every request received, in arrival order (the latest 10 000).
     pub fn requests(&self) -> Vec<LoggedRequest> {
-        lock(&self.inner.log).entries.clone()
+        lock(&self.inner.log).entries.iter().cloned().collect()
     }
 
     pub fn flow(&self, id: u64) -> Option<StoredFlow> {

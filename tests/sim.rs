@@ -1,4 +1,6 @@
 //! The demo server over real HTTP, in both builds: what a client observes.
+// The helpers below are test code too: a panic is the failure report.
+#![expect(clippy::unwrap_used, reason = "test helpers")]
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -340,6 +342,9 @@ async fn create_without_required_fields_is_a_401() {
     assert_eq!(sim.flows().len(), 40);
 }
 
+/// Form fields to send.
+type Fields<'a> = &'a [(&'a str, &'a str)];
+
 async fn create_with(sim: &Sim, client: &Client, extra: &[(&str, &str)]) -> Value {
     let mut form = NEW_FLOW.to_vec();
     form.extend_from_slice(extra);
@@ -351,7 +356,7 @@ async fn create_with(sim: &Sim, client: &Client, extra: &[(&str, &str)]) -> Valu
 #[tokio::test]
 async fn create_clamps_and_defaults_like_the_server() {
     let (sim, client) = start(documented()).await;
-    let cases: [(&[(&str, &str)], u64, &str); 6] = [
+    let cases: [(Fields, u64, &str); 6] = [
         (
             &[("wait_time", "999999"), ("wait_time_type", "minutes")],
             129_600,
@@ -620,7 +625,10 @@ async fn the_61st_request_in_a_window_is_refused() {
     assert_eq!(response.status(), 200);
 }
 
-fn totals(sim: &Sim) -> Vec<(u64, bool, bool, i64, i64, i64)> {
+/// id, enabled, has a device, sent, pending, failed
+type Totals = (u64, bool, bool, i64, i64, i64);
+
+fn totals(sim: &Sim) -> Vec<Totals> {
     sim.flows()
         .into_iter()
         .map(|f| {
