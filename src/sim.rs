@@ -42,7 +42,8 @@ use store::Store;
 use traffic::Traffic;
 
 /// How the demo server behaves. `Default` gives the documented server with the demo key `demo`.
-#[derive(Debug, Clone)]
+/// Its `Debug` hides the key.
+#[derive(Clone)]
 pub struct SimConfig {
     /// The only key the server accepts.
     pub api_key: String,
@@ -62,6 +63,22 @@ pub struct SimConfig {
     pub traffic: bool,
     /// Where to append one JSON line per request.
     pub log_path: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for SimConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimConfig")
+            .field("api_key", &"[hidden]")
+            .field("quirks", &self.quirks)
+            .field("flows", &self.flows)
+            .field("seed", &self.seed)
+            .field("rate_limit", &self.rate_limit)
+            .field("latency", &self.latency)
+            .field("pace", &self.pace)
+            .field("traffic", &self.traffic)
+            .field("log_path", &self.log_path)
+            .finish()
+    }
 }
 
 impl Default for SimConfig {
@@ -158,6 +175,15 @@ struct Inner {
 #[derive(Clone)]
 pub struct Sim {
     inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Sim {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sim")
+            .field("addr", &self.inner.addr)
+            .field("quirks", &self.inner.cfg.quirks)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A poisoned lock only means a panic elsewhere; the data is still consistent enough for a demo.

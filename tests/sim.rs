@@ -1067,8 +1067,13 @@ async fn the_request_log_has_form_fields_and_never_the_key() {
     assert!(requests[2].query.contains("page=2"));
     assert_eq!(requests[3].status, 401);
     assert!(create.time.len() >= 19);
-    let dump = format!("{requests:?}");
+    let dump = format!("{requests:?} {sim:?}");
     assert!(!dump.contains(key), "{dump}");
+    let cfg = SimConfig {
+        api_key: key.to_owned(),
+        ..SimConfig::default()
+    };
+    assert!(!format!("{cfg:?}").contains(key));
 
     let text = std::fs::read_to_string(&log).unwrap();
     assert!(!text.contains(key));
