@@ -5,6 +5,7 @@ pub mod app;
 pub mod budget;
 pub mod dashboard;
 pub mod domain;
+pub mod sim;
 pub mod tasks;
 pub mod ui;
 
