@@ -172,6 +172,8 @@ pub struct State {
 pub enum Msg {
     Key(crossterm::event::KeyEvent),
     Mouse(crossterm::event::MouseEvent),
+    /// Text pasted into the terminal.
+    Paste(String),
     Resize(u16, u16),
     /// A second passed; carries the wall clock and the scheduler's state.
     Tick {

@@ -33,6 +33,21 @@ impl Scheduler {
         Ok(())
     }
     pub fn observe(&self, _status: u16, _remaining: Option<i64>, _reset: Option<u64>) {}
+    pub fn poll_interval(&self) -> Duration {
+        Duration::from_secs(3)
+    }
+    pub fn next_poll_at(&self) -> Option<tokio::time::Instant> {
+        None
+    }
+    pub fn snapshot(&self) -> BudgetSnapshot {
+        BudgetSnapshot {
+            left: 30,
+            share: 30,
+            cooldown: None,
+            server_remaining: None,
+            polling_held: false,
+        }
+    }
 }
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BudgetSnapshot {

@@ -41,6 +41,22 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
             }
         }
         Msg::Mouse(m) => on_mouse(state, m, &mut out),
+        Msg::Paste(text) => match &mut state.mode {
+            Mode::Form(form) if form.saving.is_none() => {
+                form.paste(&text);
+                if form.checked {
+                    form.problems = form.check();
+                }
+            }
+            Mode::Filter => {
+                let one = crate::domain::clean::one_line(&text);
+                let value = format!("{}{one}", state.filter.input.value());
+                state.filter.input = tui_input::Input::new(value);
+                state.filter.applied = state.filter.input.value().trim().to_lowercase();
+                rebuild_view(state);
+            }
+            _ => {}
+        },
         Msg::Resize(w, h) => {
             state.size = (w, h);
             state.visible_rows = table_rows(w, h);

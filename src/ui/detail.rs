@@ -83,13 +83,6 @@ fn lines(state: &State, f: &Flow, width: usize) -> Vec<Line<'static>> {
         )
     }));
     out.push(Line::from(times));
-    if let Some(t) = f.last_changed {
-        out.push(Line::from(format!(
-            "edited {} ({})",
-            t.to_zoned(state.ctx.tz.clone()).strftime("%Y-%m-%d %H:%M"),
-            ago(state.now, t)
-        )));
-    }
     match &f.content {
         Some(c) => {
             let m = sms::measure(c);
@@ -107,6 +100,13 @@ fn lines(state: &State, f: &Flow, width: usize) -> Vec<Line<'static>> {
             ]));
         }
         None => out.push(Line::from(vec![Span::raw("content "), missing()])),
+    }
+    if let Some(t) = f.last_changed {
+        out.push(Line::from(format!(
+            "edited {} ({})",
+            t.to_zoned(state.ctx.tz.clone()).strftime("%Y-%m-%d %H:%M"),
+            ago(state.now, t)
+        )));
     }
     if let Some(reason) = state.row_block_reason(f) {
         out.push(Line::styled(

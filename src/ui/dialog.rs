@@ -98,18 +98,39 @@ pub fn conflict(frame: &mut Frame<'_>, area: Rect, conflict: &Conflict) {
 }
 
 pub fn help(frame: &mut Frame<'_>, area: Rect, state: &State) {
-    let h = u16::try_from(KEYMAP.len()).unwrap_or(30) + 6;
-    let r = popup(frame, area, 72, h);
+    let n = KEYMAP.len();
+    // One column when it fits, two side by side on short terminals.
+    let two = area.height < u16::try_from(n).unwrap_or(u16::MAX) + 8;
+    let rows = if two { n.div_ceil(2) } else { n };
+    let h = u16::try_from(rows).unwrap_or(30) + 5;
+    let r = popup(frame, area, if two { 78 } else { 72 }, h);
     let block = framed(" Help ", Color::Cyan);
     let inner = block.inner(r);
     frame.render_widget(block, r);
-    let mut lines: Vec<Line<'_>> = KEYMAP
-        .iter()
-        .map(|(keys, _, what)| {
-            Line::from(vec![
-                Span::styled(format!("{keys:<12}"), bold()),
-                Span::raw(*what),
-            ])
+    let cell = |i: usize, width: usize| -> Vec<Span<'static>> {
+        KEYMAP.get(i).map_or_else(Vec::new, |(keys, _, what)| {
+            vec![
+                Span::styled(format!("{keys:<10}"), bold()),
+                Span::raw(format!(
+                    "{:<w$}",
+                    fit(what, width.saturating_sub(10)),
+                    w = width - 10
+                )),
+            ]
+        })
+    };
+    let col = if two {
+        usize::from(inner.width) / 2
+    } else {
+        usize::from(inner.width)
+    };
+    let mut lines: Vec<Line<'_>> = (0..rows)
+        .map(|i| {
+            let mut spans = cell(i, col);
+            if two {
+                spans.extend(cell(i + rows, col));
+            }
+            Line::from(spans)
         })
         .collect();
     lines.push(Line::from(""));

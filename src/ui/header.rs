@@ -63,12 +63,17 @@ pub fn draw(frame: &mut Frame<'_>, head: Rect, info: Rect, state: &State) {
             ),
         ]),
         _ if state.ctx.demo => Line::from(Span::styled(
-            " demo data · set FLOWDASH_API_KEY to connect your account",
+            if info.width >= 110 {
+                " demo data · set FLOWDASH_API_KEY to connect your account"
+            } else {
+                " demo data · set FLOWDASH_API_KEY"
+            },
             dim(),
         )),
         _ => Line::from(""),
     };
-    let right = format!("sort: {}   {} ", state.sort.label(), page_part(state));
+    let wide = info.width >= 120;
+    let right = format!("sort: {}   {} ", state.sort.label(), page_part(state, wide));
     let rw = u16::try_from(right.chars().count())
         .unwrap_or(u16::MAX)
         .min(info.width);
@@ -81,7 +86,7 @@ pub fn draw(frame: &mut Frame<'_>, head: Rect, info: Rect, state: &State) {
     }
 }
 
-fn page_part(state: &State) -> String {
+fn page_part(state: &State, wide: bool) -> String {
     let total = state
         .total
         .map_or_else(String::new, |t| format!(" ({t} flows)"));
@@ -95,10 +100,14 @@ fn page_part(state: &State) -> String {
     let pages = state
         .pages()
         .map_or_else(|| "?".to_owned(), |p| p.max(1).to_string());
-    format!(
-        "page {}/{pages}{total} · {} a page",
-        state.page, state.page_size
-    )
+    if wide {
+        format!(
+            "page {}/{pages}{total} · {} a page",
+            state.page, state.page_size
+        )
+    } else {
+        format!("page {}/{pages}{total}", state.page)
+    }
 }
 
 /// `budget 23/30 · live 3s · 2s old`, with the states of DESIGN §2.
