@@ -33,6 +33,8 @@ pub enum Action {
     Delete,
     /// Filter by name or content.
     Filter,
+    /// Clear the filter.
+    ClearFilter,
     /// Next sort column.
     Sort,
     /// Reverse the sort order.
@@ -118,6 +120,7 @@ pub fn action(key: &KeyEvent) -> Option<Action> {
         KeyCode::Char('n') => Action::New,
         KeyCode::Char('d') | KeyCode::Delete => Action::Delete,
         KeyCode::Char('/') => Action::Filter,
+        KeyCode::Esc => Action::ClearFilter,
         KeyCode::Char('s') => Action::Sort,
         KeyCode::Char('S') => Action::ReverseSort,
         KeyCode::Char('r') => Action::Refresh,

@@ -231,6 +231,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
 }
 
 fn push_error(state: &mut State, text: String) {
+    // A failing poll would repeat the same error every few seconds: show it once.
+    if state.errors.contains(&text) {
+        return;
+    }
     tracing::warn!(%text, "shown to the operator");
     state.errors.push_back(text);
     // Keep the list bounded; the oldest are dismissed first anyway.
@@ -678,6 +682,14 @@ fn on_action(state: &mut State, action: Action, out: &mut Vec<Command>) {
         Action::Filter => {
             state.filter.input = tui_input::Input::new(state.filter.applied.clone());
             state.mode = Mode::Filter;
+        }
+        Action::ClearFilter => {
+            if state.filter.is_active() {
+                state.filter.input.reset();
+                state.filter.applied.clear();
+                rebuild_view(state);
+                toast(state, "filter cleared".to_owned(), out);
+            }
         }
         Action::Sort => {
             state.sort.next();

@@ -57,10 +57,7 @@ pub fn draw(frame: &mut Frame<'_>, head: Rect, info: Rect, state: &State) {
         _ if state.filter.is_active() => Line::from(vec![
             Span::styled(" / ", bold()),
             Span::raw(state.filter.applied.clone()),
-            Span::styled(
-                format!("  {} match · Esc on / clears", state.view.len()),
-                dim(),
-            ),
+            Span::styled(format!("  {} match · Esc clears", state.view.len()), dim()),
         ]),
         _ if state.ctx.demo => Line::from(Span::styled(
             if info.width >= 110 {

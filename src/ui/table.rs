@@ -28,7 +28,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
             "could not load flows (see the error below; r tries again)".to_owned()
         } else if state.filter.is_active() {
             format!(
-                "no flow matches \"{}\" (Esc on / clears the filter)",
+                "no flow matches \"{}\" (Esc clears the filter)",
                 state.filter.applied
             )
         } else if state.page > 1 {

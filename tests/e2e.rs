@@ -1,0 +1,175 @@
+//! The built binary in a pseudo-terminal against a demo server the test starts: what the operator
+//! sees, and what the server ends up with.
+
+pub mod support;
+
+use flowdash::sim::{Sim, SimConfig};
+use support::{Tui, eventually};
+
+async fn demo_server() -> Sim {
+    let cfg = SimConfig {
+        api_key: "e2e-key".to_owned(),
+        traffic: false,
+        ..SimConfig::default()
+    };
+    Sim::start(cfg, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap()
+}
+
+fn start_dashboard(sim: &Sim) -> Tui {
+    Tui::start(
+        &[],
+        &[
+            ("FLOWDASH_BASE_URL", &sim.base_url()),
+            ("FLOWDASH_API_KEY", "e2e-key"),
+        ],
+        120,
+        40,
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_session() {
+    let sim = demo_server().await;
+    let first = sim.flows()[0].clone();
+    let second = sim.flows()[1].clone();
+    let mut tui = start_dashboard(&sim);
+
+    // The first page, with the first flow selected and detailed.
+    let screen = tui.wait_text("page 1/2 (40 flows)");
+    assert!(screen.contains(&first.name), "{screen}");
+    assert!(
+        !screen.contains("DEMO"),
+        "a configured key is not the demo:\n{screen}"
+    );
+
+    // j moves to the second flow; space switches it to the other state.
+    tui.send("j");
+    tui.wait_for("the detail of the second flow", |s| {
+        s.lines().any(|l| {
+            l.contains('│')
+                && l.split('│')
+                    .nth(3)
+                    .is_some_and(|d| d.contains(&second.name))
+        })
+    });
+    tui.send(" ");
+    let target = !second.is_enabled;
+    eventually("the toggle on the server", || {
+        (sim.flow(second.id)?.is_enabled == target).then_some(())
+    });
+    let word = if target { "on" } else { "off" };
+    tui.wait_text(&format!("flow {} switched {word}", second.id));
+    let toggles: Vec<_> = sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.path.ends_with(&format!("/flows/{}", second.id)))
+        .collect();
+    assert_eq!(toggles.len(), 1);
+    assert_eq!(
+        toggles[0].form.keys().collect::<Vec<_>>(),
+        vec!["is_enabled"],
+        "a toggle sends only is_enabled"
+    );
+
+    // e, a changed name, Ctrl-S: the server has the new name and nothing else changed.
+    tui.send("e");
+    tui.wait_text(&format!("Edit flow {}", second.id));
+    tui.send("\x1b[F"); // End
+    tui.type_text(" v2");
+    tui.send("\x13"); // Ctrl-S
+    tui.wait_text(&format!("saved flow {}", second.id));
+    let after = sim.flow(second.id).unwrap();
+    assert_eq!(after.name, format!("{} v2", second.name));
+    assert_eq!(after.content, second.content);
+    assert_eq!(after.wait_time, second.wait_time);
+    assert_eq!(after.segment, second.segment);
+    assert_eq!(after.is_enabled, target);
+
+    // n, name, Tab, content, Ctrl-S: the server has the new flow.
+    tui.send("n");
+    tui.wait_text("New flow");
+    tui.type_text("Spring promo");
+    tui.send("\t");
+    tui.type_text("Hello {{NAME}}, spring is here");
+    tui.send("\x13");
+    let created = eventually("the new flow on the server", || {
+        sim.flows().into_iter().find(|f| f.name == "Spring promo")
+    });
+    assert_eq!(created.content, "Hello {{NAME}}, spring is here");
+    assert!(created.is_enabled);
+    tui.wait_text(&format!("created flow {}", created.id));
+
+    // The new flow is on page 2; d, y deletes it from the server.
+    tui.send("]");
+    let screen = tui.wait_text("page 2/2 (41 flows)");
+    assert!(screen.contains("Spring promo"), "{screen}");
+    tui.send("G");
+    tui.wait_for("the new flow selected", |s| {
+        s.lines().any(|l| {
+            l.split('│')
+                .nth(3)
+                .is_some_and(|d| d.contains("Spring promo"))
+        })
+    });
+    tui.send("d");
+    tui.wait_text(&format!("Delete flow {} \"Spring promo\"? y/N", created.id));
+    tui.send("y");
+    eventually("the flow gone from the server", || {
+        sim.flow(created.id).is_none().then_some(())
+    });
+    tui.wait_text(&format!("deleted flow {}", created.id));
+
+    // / filters the loaded flows by name.
+    tui.send("[");
+    tui.wait_text("page 1/2 (40 flows)");
+    tui.send("/");
+    tui.type_text("welcome");
+    tui.send("\r");
+    let screen = tui.wait_text("match");
+    let rows: Vec<&str> = screen
+        .lines()
+        .filter(|l| l.starts_with("│●") || l.starts_with("│○"))
+        .collect();
+    assert!(!rows.is_empty(), "{screen}");
+    for r in &rows {
+        let name = r.split('│').nth(1).unwrap_or_default().to_lowercase();
+        assert!(name.contains("welcome"), "a row that does not match: {r}");
+    }
+
+    tui.send("q");
+    let status = tui.wait_exit();
+    assert!(status.success(), "exit status {status:?}");
+    sim.shutdown();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_restores_the_terminal() {
+    let sim = demo_server().await;
+    let mut tui = start_dashboard(&sim);
+    tui.wait_text("page 1/2");
+    let pid = tui.child.process_id().unwrap();
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    tui.wait_exit();
+    let raw = tui.raw_text();
+    let entered = raw
+        .rfind("\x1b[?1049h")
+        .expect("the alternate screen was entered");
+    let left = raw
+        .rfind("\x1b[?1049l")
+        .expect("the alternate screen was left");
+    assert!(
+        left > entered,
+        "left the alternate screen after entering it"
+    );
+    assert!(
+        raw[left..].contains("\x1b[?25h") || raw[entered..].contains("\x1b[?25h"),
+        "cursor shown again"
+    );
+    sim.shutdown();
+}
