@@ -4,6 +4,7 @@ pub mod api;
 pub mod budget;
 pub mod dashboard;
 pub mod domain;
+pub mod sim;
 
 /// Installs the process-wide TLS crypto provider (ring). Safe to call more than once.
 pub fn install_tls_provider() {

@@ -1,0 +1,318 @@
+//! The embedded demo server (DESIGN §9): a real HTTP server on loopback that serves the flows,
+//! devices and segments of a demo account, as documented or as the shipped build really behaves
+//! (CONTRACT §12), with moving counters, injectable faults and a request log.
+//!
+//! ```text
+//! client ──HTTP──▶ server::handle ─┬─ /api/…    faults → auth → rate window → store → render
+//!                                  ├─ /_demo/…  control: faults, edits behind the client's back, steps
+//!                                  └─ request log (memory, and JSON lines with `log_path`)
+//! traffic task ── every second ──▶ Traffic::step (pending → sent / failed)
+//! ```
+//!
+//! Everything lives behind one mutex that is never held across an await.
+
+mod conn;
+mod fault;
+mod php;
+mod render;
+mod server;
+mod store;
+mod traffic;
+
+use std::collections::{BTreeMap, HashMap};
+use std::fs::{File, OpenOptions};
+use std::io::{self, Write as _};
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use axum::Router;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+pub use fault::Fault;
+
+use conn::{ConnTag, CutListener};
+use fault::FaultQueue;
+use store::Store;
+use traffic::Traffic;
+
+/// How the demo server behaves. `Default` gives the documented server with the demo key `demo`.
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    /// The only key the server accepts.
+    pub api_key: String,
+    /// `false`: the documented behaviour; `true`: the shipped build with every quirk.
+    pub quirks: bool,
+    /// How many flows to seed: the demo data's, then generated ones.
+    pub flows: usize,
+    /// Seed of the demo data generator and the traffic engine.
+    pub seed: u64,
+    /// Requests per fixed 60 s window per key.
+    pub rate_limit: u32,
+    /// Added to every API answer.
+    pub latency: Duration,
+    /// Speed of the traffic engine (engine seconds per second).
+    pub pace: f64,
+    /// Run the traffic engine in the background; tests turn it off and call [`Sim::step`].
+    pub traffic: bool,
+    /// Where to append one JSON line per request.
+    pub log_path: Option<PathBuf>,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        SimConfig {
+            api_key: "demo".to_owned(),
+            quirks: false,
+            flows: 40,
+            seed: 1,
+            rate_limit: 60,
+            latency: Duration::ZERO,
+            pace: 1.0,
+            traffic: true,
+            log_path: None,
+        }
+    }
+}
+
+/// One request as the server received it. Never holds the key or the `Authorization` header.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LoggedRequest {
+    /// UTC `YYYY-MM-DD HH:MM:SS.mmm`, when the request arrived.
+    pub time: String,
+    pub method: String,
+    /// Without the query.
+    pub path: String,
+    pub query: String,
+    /// 0 while the answer is pending, and for a connection cut by the `Reset` fault.
+    pub status: u16,
+    /// Form fields received (urlencoded or multipart), the last value of a repeated name.
+    pub form: BTreeMap<String, String>,
+}
+
+/// A flow row as the server stores it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredFlow {
+    pub id: u64,
+    pub device_id: Option<u64>,
+    /// Stored raw: the shipped build keeps whatever string was sent.
+    pub sim_subscription_id: Option<String>,
+    pub user_id: u64,
+    pub name: String,
+    pub content: String,
+    pub segment: String,
+    pub wait_time: u32,
+    pub wait_time_type: String,
+    pub is_enabled: bool,
+    pub total_sent_sms: i64,
+    pub total_pending_sms: i64,
+    pub total_failed_sms: i64,
+    pub last_sent_datetime: Option<String>,
+    pub last_datetime: Option<String>,
+    pub datetime: String,
+}
+
+/// A change made behind the client's back (as from the web dashboard), stored as given.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct FlowEdit {
+    pub name: Option<String>,
+    pub content: Option<String>,
+    pub is_enabled: Option<bool>,
+    pub wait_time: Option<u32>,
+    pub wait_time_type: Option<String>,
+    pub segment: Option<String>,
+}
+
+/// The mutable part of the server.
+struct State {
+    store: Store,
+    traffic: Traffic,
+    faults: FaultQueue,
+    windows: HashMap<String, server::Window>,
+}
+
+struct RequestLog {
+    entries: Vec<LoggedRequest>,
+    file: Option<File>,
+}
+
+struct Inner {
+    cfg: SimConfig,
+    addr: SocketAddr,
+    state: Mutex<State>,
+    log: Mutex<RequestLog>,
+    stop: watch::Sender<bool>,
+}
+
+/// A running demo server; clones share it.
+#[derive(Clone)]
+pub struct Sim {
+    inner: Arc<Inner>,
+}
+
+/// A poisoned lock only means a panic elsewhere; the data is still consistent enough for a demo.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Inner {
+    fn state(&self) -> MutexGuard<'_, State> {
+        lock(&self.state)
+    }
+
+    fn step(&self, seconds: f64) {
+        let mut state = self.state();
+        let State { store, traffic, .. } = &mut *state;
+        traffic.step(&mut store.flows, seconds * self.cfg.pace, Timestamp::now());
+    }
+
+    fn base_url(&self) -> String {
+        let mut addr = self.addr;
+        if addr.ip().is_unspecified() {
+            addr.set_ip(Ipv4Addr::LOCALHOST.into());
+        }
+        format!("http://{addr}/api")
+    }
+
+    /// Records a request as it arrives; `finish` fills in the status.
+    fn log_begin(&self, entry: LoggedRequest) -> usize {
+        let mut log = lock(&self.log);
+        log.entries.push(entry);
+        log.entries.len() - 1
+    }
+
+    fn log_finish(&self, index: usize, status: u16) {
+        let mut log = lock(&self.log);
+        let RequestLog { entries, file } = &mut *log;
+        let Some(entry) = entries.get_mut(index) else {
+            return;
+        };
+        entry.status = status;
+        if let Some(file) = file {
+            let written = serde_json::to_vec(entry).map(|mut line| {
+                line.push(b'\n');
+                file.write_all(&line)
+            });
+            if !matches!(written, Ok(Ok(()))) {
+                tracing::warn!("demo server could not write its request log");
+            }
+        }
+    }
+}
+
+impl Sim {
+    /// Binds `addr` and serves on the current tokio runtime.
+    pub async fn start(cfg: SimConfig, addr: SocketAddr) -> io::Result<Sim> {
+        let now = Timestamp::now();
+        let store = Store::seed(cfg.flows, cfg.quirks, cfg.seed, now)
+            .map_err(|err| io::Error::new(io::ErrorKind::InvalidData, err))?;
+        let traffic = Traffic::new(cfg.seed, &store.flows);
+        let file = match &cfg.log_path {
+            Some(path) => Some(OpenOptions::new().create(true).append(true).open(path)?),
+            None => None,
+        };
+        let listener = TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let (stop, _) = watch::channel(false);
+        let inner = Arc::new(Inner {
+            cfg,
+            addr,
+            state: Mutex::new(State {
+                store,
+                traffic,
+                faults: FaultQueue::default(),
+                windows: HashMap::new(),
+            }),
+            log: Mutex::new(RequestLog {
+                entries: Vec::new(),
+                file,
+            }),
+            stop,
+        });
+
+        let app = Router::new()
+            .fallback(server::handle)
+            .with_state(Arc::clone(&inner));
+        let mut stopped = inner.stop.subscribe();
+        let serve = axum::serve(
+            CutListener { inner: listener },
+            app.into_make_service_with_connect_info::<ConnTag>(),
+        )
+        .with_graceful_shutdown(async move {
+            let _ = stopped.wait_for(|&stop| stop).await;
+        });
+        tokio::spawn(async move {
+            if let Err(err) = serve.await {
+                tracing::warn!("demo server stopped: {err}");
+            }
+        });
+
+        if inner.cfg.traffic {
+            let engine = Arc::clone(&inner);
+            let mut stopped = inner.stop.subscribe();
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(Duration::from_secs(1));
+                tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                loop {
+                    tokio::select! {
+                        _ = stopped.wait_for(|&stop| stop) => break,
+                        _ = tick.tick() => engine.step(1.0),
+                    }
+                }
+            });
+        }
+        Ok(Sim { inner })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.inner.addr
+    }
+
+    /// `http://127.0.0.1:PORT/api`
+    pub fn base_url(&self) -> String {
+        self.inner.base_url()
+    }
+
+    /// Advances the traffic engine by `seconds` (times the pace).
+    pub fn step(&self, seconds: f64) {
+        self.inner.step(seconds);
+    }
+
+    /// The next `count` API requests get `fault` (0: every request until cleared). Faults
+    /// pushed earlier are used up first.
+    pub fn push_fault(&self, fault: Fault, count: u32) {
+        self.inner.state().faults.push(fault, count);
+    }
+
+    pub fn clear_faults(&self) {
+        self.inner.state().faults.clear();
+    }
+
+    /// Every request received, in arrival order.
+    pub fn requests(&self) -> Vec<LoggedRequest> {
+        lock(&self.inner.log).entries.clone()
+    }
+
+    pub fn flow(&self, id: u64) -> Option<StoredFlow> {
+        self.inner.state().store.flows.get(&id).cloned()
+    }
+
+    /// Every flow, in id order.
+    pub fn flows(&self) -> Vec<StoredFlow> {
+        self.inner.state().store.flows.values().cloned().collect()
+    }
+
+    /// Changes a flow behind the client's back and bumps its `last_datetime`; false if unknown.
+    pub fn edit_flow(&self, id: u64, edit: FlowEdit) -> bool {
+        self.inner.state().store.edit(id, edit, Timestamp::now())
+    }
+
+    /// Stops accepting, lets answers in progress finish, and stops the traffic engine.
+    pub fn shutdown(&self) {
+        self.inner.stop.send_replace(true);
+    }
+}

@@ -1,0 +1,207 @@
+//! Faults the demo server can be told to commit, so clients can be tested against bad answers
+//! (DESIGN §8, §9).
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// A bad answer for the next API requests. Deserialises from `{"kind":"late_answer","ms":3000}`
+/// (`kind` in snake case; `ms` for the two delays, default 1000).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "FaultSpec")]
+pub enum Fault {
+    /// 502 from a proxy, HTML with an HTML content type; the request is not processed.
+    Html502,
+    /// 500 PHP fatal error page, HTML under a JSON content type; not processed.
+    Html500,
+    /// 200 with PHP warnings printed before the JSON; processed.
+    InvalidJson,
+    /// The JSON answer cut in half (framing intact, so the body ends early); processed.
+    Truncated,
+    /// 429 with the real body and `X-RateLimit-Reset`; not processed, no quota used.
+    RateLimitBurst,
+    /// 302 to `{site}/not-found`, an HTML page, as when the API is disabled; not processed.
+    Redirect,
+    /// The connection is closed without an answer; not processed.
+    Reset,
+    /// This delay before the request is handled.
+    Latency(Duration),
+    /// The request is processed (a write is stored), then the answer waits this long.
+    LateAnswer(Duration),
+    /// A 200 JSON list answer over 16 MB; not processed.
+    Oversize,
+    /// Flow names and content in the answer are replaced with terminal escapes, bidi controls,
+    /// zero-width and control characters, a very long and an empty name; processed.
+    HostileNames,
+}
+
+/// The JSON form of a fault order, as `POST /_demo/fault` takes it.
+#[derive(Debug, Deserialize)]
+pub(crate) struct FaultSpec {
+    pub kind: String,
+    #[serde(default)]
+    pub count: Option<u32>,
+    #[serde(default)]
+    pub ms: Option<u64>,
+}
+
+impl TryFrom<FaultSpec> for Fault {
+    type Error = String;
+
+    fn try_from(spec: FaultSpec) -> Result<Self, Self::Error> {
+        let delay = Duration::from_millis(spec.ms.unwrap_or(1000));
+        let kind: String = spec
+            .kind
+            .chars()
+            .filter(|c| !matches!(c, '_' | '-' | ' '))
+            .flat_map(char::to_lowercase)
+            .collect();
+        Ok(match kind.as_str() {
+            "html502" => Fault::Html502,
+            "html500" => Fault::Html500,
+            "invalidjson" => Fault::InvalidJson,
+            "truncated" => Fault::Truncated,
+            "ratelimitburst" | "ratelimit" | "429" => Fault::RateLimitBurst,
+            "redirect" => Fault::Redirect,
+            "reset" => Fault::Reset,
+            "latency" => Fault::Latency(delay),
+            "lateanswer" => Fault::LateAnswer(delay),
+            "oversize" => Fault::Oversize,
+            "hostilenames" => Fault::HostileNames,
+            _ => return Err(format!("unknown fault kind `{}`", spec.kind)),
+        })
+    }
+}
+
+/// Faults waiting for requests, oldest first; a count of 0 stays until cleared.
+#[derive(Debug, Default)]
+pub(crate) struct FaultQueue {
+    queue: VecDeque<(Fault, u32)>,
+}
+
+impl FaultQueue {
+    pub(crate) fn push(&mut self, fault: Fault, count: u32) {
+        self.queue.push_back((fault, count));
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.queue.clear();
+    }
+
+    /// The fault for the request being handled, if any.
+    pub(crate) fn take(&mut self) -> Option<Fault> {
+        let (fault, left) = self.queue.front_mut()?;
+        let fault = fault.clone();
+        match *left {
+            0 => {}
+            1 => {
+                self.queue.pop_front();
+            }
+            _ => *left -= 1,
+        }
+        Some(fault)
+    }
+}
+
+/// The hostile texts, cycled over the flows of an answer.
+fn hostile_texts() -> Vec<String> {
+    vec![
+        "\u{1b}]0;pwned title\u{7}Window title".to_owned(),
+        "\u{1b}]52;c;ZWNobyBoYWNrZWQ=\u{7}Clipboard write".to_owned(),
+        "\u{1b}[2J\u{1b}[HCleared \u{1b}[5mblinking\u{1b}[0m".to_owned(),
+        "\u{1b}P+q544e\u{1b}\\Device control".to_owned(),
+        "lone \u{1b} escape and C1 \u{9b}31m CSI".to_owned(),
+        "\u{202e}desrever\u{202c} right-to-left override".to_owned(),
+        "\u{2066}left\u{2069} \u{2067}right\u{2069} \u{2068}first strong\u{2069} isolates"
+            .to_owned(),
+        "zero\u{200b}width\u{200d}joiner\u{feff}bom\u{2060}".to_owned(),
+        "carriage\rreturn".to_owned(),
+        "line\nfeed".to_owned(),
+        "tab\tbed".to_owned(),
+        "back\u{8}\u{8}\u{8}space".to_owned(),
+        "W".repeat(5000),
+        String::new(),
+    ]
+}
+
+/// Name and content for the `index`th flow of a hostile answer.
+pub(crate) fn hostile(index: usize) -> (String, String) {
+    let texts = hostile_texts();
+    let name = texts[index % texts.len()].clone();
+    let content = format!(
+        "{} then {}",
+        texts[(index + 3) % texts.len()],
+        texts[(index + 9) % texts.len()]
+    );
+    (name, content)
+}
+
+/// PHP notices printed before the JSON, as a misconfigured server does.
+pub(crate) fn invalid_json(body: &[u8]) -> Vec<u8> {
+    let mut out = b"<br />\n<b>Warning</b>:  Undefined array key \"results_per_page\" in <b>/var/www/html/app/core/Paginator.php</b> on line <b>42</b><br />\n".to_vec();
+    out.extend_from_slice(body);
+    out
+}
+
+/// The first half of the answer (at least one byte short of it).
+pub(crate) fn truncated(body: &[u8]) -> Vec<u8> {
+    body[..body.len() / 2].to_vec()
+}
+
+/// Over 16 MB of a valid list answer: one flow object repeated.
+pub(crate) fn oversize(item: &[u8]) -> Vec<u8> {
+    const TARGET: usize = 17 * 1024 * 1024;
+    let copies = TARGET / (item.len() + 1) + 1;
+    let mut out = Vec::with_capacity(TARGET + item.len() + 200);
+    out.extend_from_slice(b"{\"data\":[");
+    for i in 0..copies {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(item);
+    }
+    out.extend_from_slice(
+        format!(
+            "],\"meta\":{{\"page\":1,\"total_pages\":1,\"results_per_page\":{copies},\"total_results\":{copies}}}}}"
+        )
+        .as_bytes(),
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queue_counts_down_and_sticks_at_zero() {
+        let mut queue = FaultQueue::default();
+        queue.push(Fault::Html502, 2);
+        queue.push(Fault::Reset, 0);
+        assert_eq!(queue.take(), Some(Fault::Html502));
+        assert_eq!(queue.take(), Some(Fault::Html502));
+        assert_eq!(queue.take(), Some(Fault::Reset));
+        assert_eq!(queue.take(), Some(Fault::Reset));
+        queue.clear();
+        assert_eq!(queue.take(), None);
+    }
+
+    #[test]
+    fn deserialises_from_the_control_json() {
+        let fault: Fault =
+            serde_json::from_str(r#"{"kind":"late_answer","count":1,"ms":3000}"#).unwrap();
+        assert_eq!(fault, Fault::LateAnswer(Duration::from_secs(3)));
+        let fault: Fault = serde_json::from_str(r#"{"kind":"html502"}"#).unwrap();
+        assert_eq!(fault, Fault::Html502);
+        assert!(serde_json::from_str::<Fault>(r#"{"kind":"nope"}"#).is_err());
+    }
+
+    #[test]
+    fn oversize_is_valid_json_over_16_mb() {
+        let body = oversize(br#"{"id":1,"name":"x"}"#);
+        assert!(body.len() > 16 * 1024 * 1024);
+        let value: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert!(value["data"].as_array().unwrap().len() > 1000);
+    }
+}
