@@ -2,8 +2,12 @@
 
 pub mod api;
 pub mod budget;
+pub mod cli;
+pub mod commands;
+pub mod config;
 pub mod dashboard;
 pub mod domain;
+pub mod logging;
 pub mod sim;
 
 /// Installs the process-wide TLS crypto provider (ring). Safe to call more than once.
