@@ -12,6 +12,7 @@
 //! Everything lives behind one mutex that is never held across an await.
 
 mod conn;
+mod control;
 mod fault;
 mod php;
 mod render;
@@ -19,7 +20,7 @@ mod server;
 mod store;
 mod traffic;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write as _};
 use std::net::{Ipv4Addr, SocketAddr};
@@ -41,7 +42,8 @@ use store::Store;
 use traffic::Traffic;
 
 /// How the demo server behaves. `Default` gives the documented server with the demo key `demo`.
-#[derive(Debug, Clone)]
+/// Its `Debug` hides the key.
+#[derive(Clone)]
 pub struct SimConfig {
     /// The only key the server accepts.
     pub api_key: String,
@@ -61,6 +63,22 @@ pub struct SimConfig {
     pub traffic: bool,
     /// Where to append one JSON line per request.
     pub log_path: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for SimConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimConfig")
+            .field("api_key", &"[hidden]")
+            .field("quirks", &self.quirks)
+            .field("flows", &self.flows)
+            .field("seed", &self.seed)
+            .field("rate_limit", &self.rate_limit)
+            .field("latency", &self.latency)
+            .field("pace", &self.pace)
+            .field("traffic", &self.traffic)
+            .field("log_path", &self.log_path)
+            .finish()
+    }
 }
 
 impl Default for SimConfig {
@@ -135,8 +153,13 @@ struct State {
     windows: HashMap<String, server::Window>,
 }
 
+/// Requests kept in memory; a demo left running for days must not grow without bound.
+const LOG_KEEP: usize = 10_000;
+
 struct RequestLog {
-    entries: Vec<LoggedRequest>,
+    entries: VecDeque<LoggedRequest>,
+    /// Entries dropped from the front, so a request keeps its number while it is in flight.
+    dropped: usize,
     file: Option<File>,
 }
 
@@ -152,6 +175,15 @@ struct Inner {
 #[derive(Clone)]
 pub struct Sim {
     inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Sim {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sim")
+            .field("addr", &self.inner.addr)
+            .field("quirks", &self.inner.cfg.quirks)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A poisoned lock only means a panic elsewhere; the data is still consistent enough for a demo.
@@ -181,14 +213,25 @@ impl Inner {
     /// Records a request as it arrives; `finish` fills in the status.
     fn log_begin(&self, entry: LoggedRequest) -> usize {
         let mut log = lock(&self.log);
-        log.entries.push(entry);
-        log.entries.len() - 1
+        if log.entries.len() >= LOG_KEEP {
+            log.entries.pop_front();
+            log.dropped += 1;
+        }
+        log.entries.push_back(entry);
+        log.dropped + log.entries.len() - 1
     }
 
     fn log_finish(&self, index: usize, status: u16) {
         let mut log = lock(&self.log);
-        let RequestLog { entries, file } = &mut *log;
-        let Some(entry) = entries.get_mut(index) else {
+        let RequestLog {
+            entries,
+            dropped,
+            file,
+        } = &mut *log;
+        let Some(entry) = index
+            .checked_sub(*dropped)
+            .and_then(|at| entries.get_mut(at))
+        else {
             return;
         };
         entry.status = status;
@@ -228,7 +271,8 @@ impl Sim {
                 windows: HashMap::new(),
             }),
             log: Mutex::new(RequestLog {
-                entries: Vec::new(),
+                entries: VecDeque::new(),
+                dropped: 0,
                 file,
             }),
             stop,
@@ -292,9 +336,9 @@ impl Sim {
         self.inner.state().faults.clear();
     }
 
-    /// Every request received, in arrival order.
+    /// Every request received, in arrival order (the latest 10 000).
     pub fn requests(&self) -> Vec<LoggedRequest> {
-        lock(&self.inner.log).entries.clone()
+        lock(&self.inner.log).entries.iter().cloned().collect()
     }
 
     pub fn flow(&self, id: u64) -> Option<StoredFlow> {

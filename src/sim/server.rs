@@ -12,15 +12,15 @@ use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, LOCATION};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
-use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
 use super::conn::ConnTag;
-use super::fault::{self, Fault, FaultSpec};
+use super::control;
+use super::fault::{self, Fault};
 use super::render::{self, Paging};
 use super::store::{Store, WriteError};
-use super::{FlowEdit, Inner, LoggedRequest, State as SimState, StoredFlow, php};
+use super::{Inner, LoggedRequest, State as SimState, StoredFlow, php};
 
 /// Bodies above this are read as empty; no flow field comes close.
 const BODY_LIMIT: usize = 2 * 1024 * 1024;
@@ -37,7 +37,7 @@ pub(crate) struct Window {
 }
 
 /// An answer before it becomes a response.
-struct Answer {
+pub(super) struct Answer {
     status: StatusCode,
     content_type: &'static str,
     body: Vec<u8>,
@@ -48,7 +48,7 @@ struct Answer {
 
 impl Answer {
     /// `{"data": …}`, the success envelope of single resources.
-    fn data(value: &Value, status: StatusCode) -> Self {
+    pub(super) fn data(value: &Value, status: StatusCode) -> Self {
         Answer::json(status, &json!({ "data": value }))
     }
 
@@ -62,11 +62,11 @@ impl Answer {
         }
     }
 
-    fn json(status: StatusCode, value: &Value) -> Self {
+    pub(super) fn json(status: StatusCode, value: &Value) -> Self {
         Answer::new(status, JSON_TYPE, php::json_encode(value))
     }
 
-    fn error(status: StatusCode, title: &str) -> Self {
+    pub(super) fn error(status: StatusCode, title: &str) -> Self {
         Answer::json(status, &render::error(title, &json!(status.as_u16())))
     }
 
@@ -79,7 +79,7 @@ impl Answer {
         )
     }
 
-    fn not_found() -> Self {
+    pub(super) fn not_found() -> Self {
         Answer::error(StatusCode::NOT_FOUND, render::TITLE_NOT_FOUND)
     }
 
@@ -238,7 +238,7 @@ pub(crate) async fn handle(
         )
         .await
     } else if let Some(rest) = path.strip_prefix("/_demo/") {
-        control(&inner, &parts.method, rest.trim_end_matches('/'), &body)
+        control::control(&inner, &parts.method, rest.trim_end_matches('/'), &body)
     } else {
         // Including `/not-found`, where the `Redirect` fault sends clients.
         Answer::new(StatusCode::NOT_FOUND, HTML_TYPE, render::HTML_NOT_FOUND)
@@ -389,7 +389,7 @@ fn authenticated(
 }
 
 /// A positive id from the path, cast as PHP's `(int)` does.
-fn path_id(raw: &str) -> Option<u64> {
+pub(super) fn path_id(raw: &str) -> Option<u64> {
     u64::try_from(php::intval(raw)).ok().filter(|&id| id > 0)
 }
 
@@ -556,65 +556,6 @@ fn catalogue(store: &Store, ctx: &Ctx<'_>, method: &Method, parts: &[&str]) -> A
             }),
         // The shipped build's segment update queries a misspelled table (CONTRACT §8).
         ("POST", ["segments", _]) if ctx.quirks => Answer::fatal(),
-        _ => Answer::not_found(),
-    }
-}
-
-#[derive(Deserialize)]
-struct StepOrder {
-    seconds: f64,
-}
-
-/// `/_demo/…`: no key, no quota, no faults.
-fn control(inner: &Inner, method: &Method, rest: &str, body: &[u8]) -> Answer {
-    let bad = |err: String| Answer::json(StatusCode::BAD_REQUEST, &json!({ "error": err }));
-    let ok = || Answer::json(StatusCode::OK, &json!({ "ok": true }));
-    if method != Method::POST {
-        return Answer::error(StatusCode::NOT_FOUND, render::TITLE_NOT_FOUND);
-    }
-    match rest.split('/').collect::<Vec<_>>().as_slice() {
-        ["fault"] => {
-            let spec: FaultSpec = match serde_json::from_slice(body) {
-                Ok(spec) => spec,
-                Err(err) => return bad(err.to_string()),
-            };
-            if spec.kind == "clear" {
-                inner.state().faults.clear();
-                return ok();
-            }
-            let count = spec.count.unwrap_or(1);
-            match Fault::try_from(spec) {
-                Ok(fault) => {
-                    inner.state().faults.push(fault, count);
-                    ok()
-                }
-                Err(err) => bad(err),
-            }
-        }
-        ["flows", id] => {
-            let edit: FlowEdit = match serde_json::from_slice(body) {
-                Ok(edit) => edit,
-                Err(err) => return bad(err.to_string()),
-            };
-            let Some(id) = path_id(id) else {
-                return Answer::not_found();
-            };
-            let mut state = inner.state();
-            if !state.store.edit(id, edit, Timestamp::now()) {
-                return Answer::not_found();
-            }
-            match state.store.flows.get(&id) {
-                Some(flow) => Answer::json(StatusCode::OK, &json!({ "data": flow })),
-                None => Answer::not_found(),
-            }
-        }
-        ["step"] => match serde_json::from_slice::<StepOrder>(body) {
-            Ok(order) => {
-                inner.step(order.seconds);
-                ok()
-            }
-            Err(err) => bad(err.to_string()),
-        },
         _ => Answer::not_found(),
     }
 }

@@ -11,6 +11,9 @@ use rand::{Rng, SeedableRng};
 use super::StoredFlow;
 use super::store::datetime;
 
+/// Due times kept per flow; beyond it (a flow no phone drains) only the counter grows.
+const QUEUE_MAX: usize = 10_000;
+
 /// Per-flow traffic parameters and the due times (engine seconds) of its scheduled SMS.
 struct Lane {
     /// Contacts a second that trigger this flow.
@@ -96,7 +99,10 @@ impl Traffic {
                 for _ in 0..arrivals {
                     let arrived = self.rng.random_range(start..clock);
                     // The wait time, compressed: due one to four seconds after the contact.
-                    lane.due.push(arrived + self.rng.random_range(1.0..4.0));
+                    let due = arrived + self.rng.random_range(1.0..4.0);
+                    if lane.due.len() < QUEUE_MAX {
+                        lane.due.push(due);
+                    }
                 }
                 flow.total_pending_sms += arrivals;
             }

@@ -1,0 +1,71 @@
+//! `/_demo/…`: the demo's own controls, without key, quota or faults (DESIGN §9): faults at run
+//! time, changes behind the client's back, and hand-driven traffic.
+
+use axum::http::{Method, StatusCode};
+use jiff::Timestamp;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::FlowEdit;
+use super::Inner;
+use super::fault::{Fault, FaultSpec};
+use super::server::{Answer, path_id};
+
+#[derive(Deserialize)]
+struct StepOrder {
+    seconds: f64,
+}
+
+/// `/_demo/…`: no key, no quota, no faults.
+pub(super) fn control(inner: &Inner, method: &Method, rest: &str, body: &[u8]) -> Answer {
+    let bad = |err: String| Answer::json(StatusCode::BAD_REQUEST, &json!({ "error": err }));
+    let ok = || Answer::json(StatusCode::OK, &json!({ "ok": true }));
+    if method != Method::POST {
+        return Answer::not_found();
+    }
+    match rest.split('/').collect::<Vec<_>>().as_slice() {
+        ["fault"] => {
+            let spec: FaultSpec = match serde_json::from_slice(body) {
+                Ok(spec) => spec,
+                Err(err) => return bad(err.to_string()),
+            };
+            if spec.kind == "clear" {
+                inner.state().faults.clear();
+                return ok();
+            }
+            let count = spec.count.unwrap_or(1);
+            match Fault::try_from(spec) {
+                Ok(fault) => {
+                    inner.state().faults.push(fault, count);
+                    ok()
+                }
+                Err(err) => bad(err),
+            }
+        }
+        ["flows", id] => {
+            let edit: FlowEdit = match serde_json::from_slice(body) {
+                Ok(edit) => edit,
+                Err(err) => return bad(err.to_string()),
+            };
+            let Some(id) = path_id(id) else {
+                return Answer::not_found();
+            };
+            let mut state = inner.state();
+            if !state.store.edit(id, edit, Timestamp::now()) {
+                return Answer::not_found();
+            }
+            match state.store.flows.get(&id) {
+                Some(flow) => Answer::json(StatusCode::OK, &json!({ "data": flow })),
+                None => Answer::not_found(),
+            }
+        }
+        ["step"] => match serde_json::from_slice::<StepOrder>(body) {
+            Ok(order) => {
+                inner.step(order.seconds);
+                ok()
+            }
+            Err(err) => bad(err.to_string()),
+        },
+        _ => Answer::not_found(),
+    }
+}
