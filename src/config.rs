@@ -440,6 +440,14 @@ mod tests {
         assert!(msg.contains("line 3") && msg.contains("budgte"), "{msg}");
     }
 
+    #[test]
+    fn the_example_config_is_valid() {
+        let text = include_str!("../assets/config.example.toml");
+        let file = parse(Path::new("config.example.toml"), text).unwrap();
+        assert_eq!(file.default_profile.as_deref(), Some("prod"));
+        assert_eq!(file.profiles.len(), 2);
+    }
+
     #[tokio::test]
     async fn key_command_output_and_failures() {
         let key = run_key_command("printf '  s3cret \\nnotes\\n'", KEY_COMMAND_LIMIT).await;
