@@ -9,7 +9,7 @@ mod flows;
 mod table;
 
 use std::fmt;
-use std::io::Write as _;
+use std::io::{IsTerminal as _, Write as _};
 use std::path::PathBuf;
 
 use crate::api::{ApiError, ApiKey, Client, ClientConfig};
@@ -95,6 +95,11 @@ pub async fn run(cli: Cli, log_path: Option<PathBuf>) -> Result<(), Failure> {
         }
         Some(Command::ServeDemo(args)) => return demo::serve(&global, args).await,
         _ => {}
+    }
+    if command.is_none() && !(std::io::stdout().is_terminal() && std::io::stdin().is_terminal()) {
+        return Err(Failure::msg(
+            "the dashboard needs a terminal; for scripts use a command (see flowdash --help)",
+        ));
     }
     let settings = config::load(&global)?;
     for w in &settings.warnings {

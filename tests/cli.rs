@@ -570,6 +570,13 @@ async fn a_command_without_a_key_says_how_to_give_one() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_without_a_terminal_says_so() {
+    let home = Home::new();
+    let r = home.run(&["--demo"]).await;
+    assert_error(&r, "the dashboard needs a terminal");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_works_with_every_command() {
     let home = Home::new();
     let r = home.run(&["list", "--demo"]).await;
