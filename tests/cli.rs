@@ -615,6 +615,14 @@ async fn read_only_writes_nothing() {
         assert_error(&r, "read-only");
     }
     assert!(writes(&sim).is_empty(), "{:?}", writes(&sim));
+    // An error that would only repeat stops the rest, and says which were not tried.
+    let r = home
+        .on(&sim, &["--read-only", "enable", "1", "2", "3"])
+        .await;
+    assert_eq!(
+        r.err,
+        "error: flow 1: refused by flowdash: read-only mode: flowdash does not write\nerror: not tried: flows 2, 3\n"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -208,13 +208,9 @@ fn per_flow(e: &ApiError) -> bool {
 
 async fn switch(client: &Client, ids: &[u64], on: bool) -> Result<(), Failure> {
     let word = if on { "enabled" } else { "disabled" };
-    let mut stop = false;
     let mut failed = false;
     for (i, &raw) in ids.iter().enumerate() {
         let id = FlowId(raw);
-        if stop {
-            break;
-        }
         match client.set_enabled(id, None, on).await {
             Ok(WriteOutcome::Written(_)) => say(&format!("flow {id} {word}")),
             Ok(WriteOutcome::Unchanged(_)) => say(&format!("flow {id} already {word}")),
@@ -229,7 +225,7 @@ async fn switch(client: &Client, ids: &[u64], on: bool) -> Result<(), Failure> {
                 failed = true;
                 if !per_flow(&e) && i + 1 < ids.len() {
                     warn(&format!("error: not tried: {}", rest(&ids[i + 1..])));
-                    stop = true;
+                    break;
                 }
             }
         }
@@ -241,9 +237,11 @@ async fn switch(client: &Client, ids: &[u64], on: bool) -> Result<(), Failure> {
     }
 }
 
+/// `flow 13` or `flows 13, 14`.
 fn rest(ids: &[u64]) -> String {
-    let list: Vec<String> = ids.iter().map(|i| format!("flow {i}")).collect();
-    list.join(", ")
+    let list: Vec<String> = ids.iter().map(u64::to_string).collect();
+    let noun = if ids.len() == 1 { "flow" } else { "flows" };
+    format!("{noun} {}", list.join(", "))
 }
 
 /// The flag a form field is set with, for messages.
