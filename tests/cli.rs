@@ -388,7 +388,7 @@ async fn create_prints_the_new_id_and_the_server_has_it() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn create_warns_when_the_shipped_server_drops_the_device() {
+async fn the_shipped_server_drops_the_device_and_changes_nothing() {
     let sim = sim_with(SimConfig {
         traffic: false,
         quirks: true,
@@ -419,7 +419,11 @@ async fn create_warns_when_the_shipped_server_drops_the_device() {
         format!(
             "warning: the server stored no device for flow {id}; pick one in the web dashboard\n"
         )
-    );
+    ); // Its ids are device ids: no existing flow is changed.
+    let posts = writes(&sim).len();
+    let r = home.on(&sim, &["disable", "3"]).await;
+    assert_error(&r, "refused by flowdash");
+    assert_eq!(writes(&sim).len(), posts);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
