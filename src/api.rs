@@ -6,6 +6,7 @@
 //! chose live in `safety`.
 
 pub mod error;
+mod raw;
 mod safety;
 pub mod wire;
 
@@ -18,6 +19,7 @@ use reqwest::{Method, StatusCode, Url};
 use tokio::sync::mpsc::UnboundedSender;
 
 pub use error::{ApiError, Refusal};
+pub use raw::WithJson;
 pub use safety::{Conflict, FieldChange, ServerKind, WriteOutcome};
 pub use wire::Page;
 
@@ -458,39 +460,7 @@ impl Client {
     /// Creates a flow. Never retried: after a time-out the flow may exist, so the list is
     /// searched for it instead and the answer says whether it landed.
     pub async fn create_flow(&self, draft: &FlowDraft) -> Result<Created, ApiError> {
-        if self.inner.read_only {
-            return Err(Refusal::ReadOnly.into());
-        }
-        let req = Request {
-            method: Method::POST,
-            path: "flows".to_owned(),
-            query: Vec::new(),
-            form: Some(draft.to_form()),
-            what: "flow list",
-        };
-        let started = jiff::Timestamp::now();
-        match self.send(&req, Priority::Operator).await {
-            Ok(a) => {
-                let flow = wire::single_flow(&a.body)?;
-                Ok(Created {
-                    device_dropped: draft.device_id.is_some() && flow.device_id == Some(0),
-                    flow,
-                    after_timeout: false,
-                })
-            }
-            Err(ApiError::Timeout { secs }) => {
-                tracing::warn!("create timed out; looking for the flow before saying anything");
-                match self.find_created(draft, started).await? {
-                    Some(flow) => Ok(Created {
-                        device_dropped: draft.device_id.is_some() && flow.device_id == Some(0),
-                        flow,
-                        after_timeout: true,
-                    }),
-                    None => Err(ApiError::CreateNotLanded { secs }),
-                }
-            }
-            Err(e) => Err(e),
-        }
+        self.create_flow_json(draft).await.map(|w| w.value)
     }
 }
 

@@ -3,8 +3,12 @@
 pub mod api;
 pub mod app;
 pub mod budget;
+pub mod cli;
+pub mod commands;
+pub mod config;
 pub mod dashboard;
 pub mod domain;
+pub mod logging;
 pub mod sim;
 pub mod tasks;
 pub mod ui;

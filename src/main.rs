@@ -1,24 +1,39 @@
-//! The flowdash binary: the command line is parsed here and handed to the library.
+//! flowdash: parse the command line, set up error reports and the log file, then run the
+//! dashboard or a command (see `flowdash::commands`).
 
-use flowdash::api::{ApiKey, Client, ClientConfig};
-use flowdash::dashboard::{self, DashboardSettings};
-use flowdash::sim::{Sim, SimConfig};
+use std::process::ExitCode;
 
-#[tokio::main]
-async fn main() -> color_eyre::Result<()> {
-    color_eyre::install()?;
-    let sim = Sim::start(SimConfig::default(), "127.0.0.1:0".parse()?).await?;
-    let client = Client::new(ClientConfig::new(sim.base_url(), ApiKey::new("demo")))?;
-    dashboard::run(
-        client,
-        DashboardSettings {
-            host: "demo".to_owned(),
-            demo: true,
-            page_size: 25,
-            ..DashboardSettings::default()
-        },
-    )
-    .await?;
-    sim.shutdown();
-    Ok(())
+use flowdash::cli::Cli;
+use flowdash::commands::{self, Failure};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse_args();
+    if let Err(e) = color_eyre::install() {
+        eprintln!("error: {e}");
+        return ExitCode::FAILURE;
+    }
+    let (log_path, _log_guard) = flowdash::logging::init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(commands::run(cli, log_path));
+    // Background tasks (the demo server) end with the runtime, without waiting for them.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Reported) => ExitCode::FAILURE,
+        Err(Failure::Message(m)) => {
+            tracing::warn!(error = %m, "command failed");
+            eprintln!("error: {m}");
+            ExitCode::FAILURE
+        }
+    }
 }

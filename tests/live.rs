@@ -34,7 +34,9 @@ async fn ninety_seconds_stay_within_the_budget_and_counters_move() {
         pace: 20.0,
         ..SimConfig::default()
     };
-    let sim = Sim::start(cfg, "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let sim = Sim::start(cfg, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
     let mut tui = Tui::start(
         &["--budget", "10", "--reserve", "3"],
         &[
@@ -67,10 +69,17 @@ async fn ninety_seconds_stay_within_the_budget_and_counters_move() {
         .inspect(|r| assert_ne!(r.status, 429, "flowdash caused a 429: {r:?}"))
         .map(|r| seconds(&r.time))
         .collect();
-    assert!(api.len() >= 10, "live updates made only {} requests", api.len());
+    assert!(
+        api.len() >= 10,
+        "live updates made only {} requests",
+        api.len()
+    );
     for (i, &t) in api.iter().enumerate() {
         let in_window = api[i..].iter().take_while(|&&u| u - t < 60.0).count();
-        assert!(in_window <= 10, "{in_window} requests in the minute from {t}");
+        assert!(
+            in_window <= 10,
+            "{in_window} requests in the minute from {t}"
+        );
     }
     sim.shutdown();
 }

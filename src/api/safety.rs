@@ -7,7 +7,7 @@
 
 use reqwest::Method;
 
-use super::{ApiError, Client, Refusal, Request};
+use super::{ApiError, Client, Refusal, Request, WithJson};
 use crate::budget::Priority;
 use crate::domain::{Flow, FlowId, FlowPatch};
 
@@ -213,15 +213,36 @@ impl Client {
         seen: &Flow,
         patch: &FlowPatch,
     ) -> Result<WriteOutcome, ApiError> {
+        self.update_flow_json(id, seen, patch)
+            .await
+            .map(|w| w.value)
+    }
+
+    /// [`Client::update_flow`] with the server's answer to the write (`Null` when nothing was
+    /// sent).
+    pub async fn update_flow_json(
+        &self,
+        id: FlowId,
+        seen: &Flow,
+        patch: &FlowPatch,
+    ) -> Result<WithJson<WriteOutcome>, ApiError> {
         let theirs = self.reread_for_write(id, Some(seen)).await?;
         let changes = changes(seen, &theirs);
+        let unsent = |value| WithJson {
+            value,
+            json: serde_json::Value::Null,
+        };
         if !changes.is_empty() {
-            return Ok(WriteOutcome::Conflict(Conflict { theirs, changes }));
+            return Ok(unsent(WriteOutcome::Conflict(Conflict { theirs, changes })));
         }
         if patch.is_empty() {
-            return Ok(WriteOutcome::Unchanged(theirs));
+            return Ok(unsent(WriteOutcome::Unchanged(theirs)));
         }
-        self.post_update(id, patch).await
+        let w = self.post_update_json(id, patch.to_form()).await?;
+        Ok(WithJson {
+            value: WriteOutcome::Written(w.value),
+            json: w.json,
+        })
     }
 
     /// Switches flow `id` on or off. A flow already in the target state settles without a write;
@@ -240,21 +261,8 @@ impl Client {
     }
 
     async fn post_update(&self, id: FlowId, patch: &FlowPatch) -> Result<WriteOutcome, ApiError> {
-        let what = format!("flow {id}");
-        let req = Request {
-            method: Method::POST,
-            path: format!("flows/{id}"),
-            query: Vec::new(),
-            form: Some(patch.to_form()),
-            what: &what,
-        };
-        // A write is sent once: a retry after a lost answer could apply it twice.
-        let a = self.send(&req, Priority::Operator).await?;
-        let flow = super::wire::single_flow(&a.body)?;
-        if flow.id != id {
-            tracing::warn!(asked = %id, got = %flow.id, "update answered for another id");
-        }
-        Ok(WriteOutcome::Written(flow))
+        let w = self.post_update_json(id, patch.to_form()).await?;
+        Ok(WriteOutcome::Written(w.value))
     }
 
     /// Deletes flow `id`. With `seen`, refuses as a conflict when its name changed on the server

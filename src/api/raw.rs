@@ -1,0 +1,219 @@
+//! The same reads and writes as the typed methods, together with the JSON the server answered,
+//! cleaned, for the command line's `--json`: the API's own field names, counters as received.
+//!
+//! The typed methods stay the cheap path the dashboard polls with; these are separate so that
+//! no poll pays for building JSON it never prints.
+
+use reqwest::Method;
+use serde_json::Value;
+
+use super::{ApiError, Client, Created, Page, Request, wire};
+use crate::budget::Priority;
+use crate::domain::{Device, Flow, FlowDraft, FlowId, Segment};
+
+/// A decoded answer and the cleaned JSON it was decoded from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WithJson<T> {
+    pub value: T,
+    /// The answer's `data` (an object or a list), text cleaned; `Null` when there was none.
+    pub json: Value,
+}
+
+/// The cleaned `data` of a body that already decoded, so it parses.
+fn data_json(body: &[u8]) -> Value {
+    serde_json::from_slice::<Value>(body)
+        .ok()
+        .and_then(|mut v| v.get_mut("data").map(Value::take))
+        .map_or(Value::Null, |d| wire::clean_json(&d))
+}
+
+fn items_of(json: Value) -> Vec<Value> {
+    match json {
+        Value::Array(a) => a,
+        _ => Vec::new(),
+    }
+}
+
+impl Client {
+    /// [`Client::list_flows`] with the listed objects.
+    pub async fn list_flows_json(
+        &self,
+        page: u32,
+        per_page: u32,
+        priority: Priority,
+    ) -> Result<WithJson<Page<Flow>>, ApiError> {
+        let page = page.max(1);
+        let per_page = super::allowed_page_size(per_page);
+        let mut req = Request::get("flows", "flow list page");
+        req.query = vec![
+            ("page", page.to_string()),
+            ("results_per_page", per_page.to_string()),
+        ];
+        let a = self.read(&req, priority).await?;
+        Ok(WithJson {
+            value: wire::flow_page(&a.body, page, per_page)?,
+            json: data_json(&a.body),
+        })
+    }
+
+    /// [`Client::all_flows`] with every listed object, as one list.
+    pub async fn all_flows_json(
+        &self,
+        priority: Priority,
+        mut progress: impl FnMut(u32, Option<u32>),
+    ) -> Result<WithJson<Vec<Flow>>, ApiError> {
+        let mut flows = Vec::new();
+        let mut json = Vec::new();
+        let mut page = 1;
+        loop {
+            let p = self.list_flows_json(page, 1000, priority).await?;
+            let pages = p.value.pages();
+            let empty = p.value.items.is_empty();
+            flows.extend(p.value.items);
+            json.extend(items_of(p.json));
+            progress(page, pages);
+            if empty || pages.is_none_or(|n| page >= n) {
+                break;
+            }
+            page += 1;
+        }
+        wire::mark_unaddressable(&mut flows);
+        Ok(WithJson {
+            value: flows,
+            json: Value::Array(json),
+        })
+    }
+
+    /// [`Client::get_flow`] with the flow's object.
+    pub async fn get_flow_json(
+        &self,
+        id: FlowId,
+        priority: Priority,
+    ) -> Result<WithJson<Flow>, ApiError> {
+        let what = format!("flow {id}");
+        let req = Request::get(format!("flows/{id}"), &what);
+        let a = self.read(&req, priority).await?;
+        Ok(WithJson {
+            value: wire::single_flow(&a.body)?,
+            json: data_json(&a.body),
+        })
+    }
+
+    async fn all_pages_json<T>(
+        &self,
+        path: &str,
+        what: &str,
+        decode: wire::PageDecoder<T>,
+    ) -> Result<WithJson<Vec<T>>, ApiError> {
+        let mut out = Vec::new();
+        let mut json = Vec::new();
+        let mut page = 1;
+        loop {
+            let mut req = Request::get(path, what);
+            req.query = vec![
+                ("page", page.to_string()),
+                ("results_per_page", "100".to_owned()),
+            ];
+            let a = self.read(&req, Priority::Operator).await?;
+            let p = decode(&a.body, page, 100)?;
+            let pages = p.pages();
+            let empty = p.items.is_empty();
+            out.extend(p.items);
+            json.extend(items_of(data_json(&a.body)));
+            if empty || pages.is_none_or(|n| page >= n) || page >= 100 {
+                return Ok(WithJson {
+                    value: out,
+                    json: Value::Array(json),
+                });
+            }
+            page += 1;
+        }
+    }
+
+    /// [`Client::devices`] with the listed objects.
+    pub async fn devices_json(&self) -> Result<WithJson<Vec<Device>>, ApiError> {
+        self.all_pages_json("devices", "device list", wire::device_page)
+            .await
+    }
+
+    /// [`Client::segments`] with the listed objects.
+    pub async fn segments_json(&self) -> Result<WithJson<Vec<Segment>>, ApiError> {
+        self.all_pages_json("segments", "segment list", wire::segment_page)
+            .await
+    }
+
+    /// [`Client::create_flow`] with the server's answer. When the answer was lost and the flow
+    /// was found in the list afterwards, the JSON is that flow read again.
+    pub async fn create_flow_json(&self, draft: &FlowDraft) -> Result<WithJson<Created>, ApiError> {
+        if self.inner.read_only {
+            return Err(super::Refusal::ReadOnly.into());
+        }
+        let req = Request {
+            method: Method::POST,
+            path: "flows".to_owned(),
+            query: Vec::new(),
+            form: Some(draft.to_form()),
+            what: "flow list",
+        };
+        let started = jiff::Timestamp::now();
+        let dropped = |flow: &Flow| draft.device_id.is_some() && flow.device_id == Some(0);
+        match self.send(&req, Priority::Operator).await {
+            Ok(a) => {
+                let flow = wire::single_flow(&a.body)?;
+                Ok(WithJson {
+                    value: Created {
+                        device_dropped: dropped(&flow),
+                        flow,
+                        after_timeout: false,
+                    },
+                    json: data_json(&a.body),
+                })
+            }
+            Err(ApiError::Timeout { secs }) => {
+                tracing::warn!("create timed out; looking for the flow before saying anything");
+                let Some(flow) = self.find_created(draft, started).await? else {
+                    return Err(ApiError::CreateNotLanded { secs });
+                };
+                let json = self
+                    .get_flow_json(flow.id, Priority::Operator)
+                    .await
+                    .map_or(Value::Null, |w| w.json);
+                Ok(WithJson {
+                    value: Created {
+                        device_dropped: dropped(&flow),
+                        flow,
+                        after_timeout: true,
+                    },
+                    json,
+                })
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Sends an update of the fields in `form`; the flow the server answered with, and its JSON.
+    pub(super) async fn post_update_json(
+        &self,
+        id: FlowId,
+        form: Vec<(&'static str, String)>,
+    ) -> Result<WithJson<Flow>, ApiError> {
+        let what = format!("flow {id}");
+        let req = Request {
+            method: Method::POST,
+            path: format!("flows/{id}"),
+            query: Vec::new(),
+            form: Some(form),
+            what: &what,
+        };
+        // A write is sent once: a retry after a lost answer could apply it twice.
+        let a = self.send(&req, Priority::Operator).await?;
+        let flow = wire::single_flow(&a.body)?;
+        if flow.id != id {
+            tracing::warn!(asked = %id, got = %flow.id, "update answered for another id");
+        }
+        Ok(WithJson {
+            value: flow,
+            json: data_json(&a.body),
+        })
+    }
+}

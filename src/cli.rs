@@ -1,0 +1,364 @@
+//! The command line of DESIGN §4: global options, then a command; no command opens the
+//! dashboard.
+//!
+//! The global options are `global = true`, so `flowdash list --demo` works as well as
+//! `flowdash --demo list`. Options that a profile can also set are `Option`s here: a value given
+//! here (flag or environment) wins over the profile, and the built-in default comes last.
+
+use std::path::PathBuf;
+
+use clap::parser::ValueSource;
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+
+use crate::api::PAGE_SIZES;
+use crate::domain::{SegmentRef, WaitUnit};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "flowdash",
+    version,
+    about = "A terminal dashboard and command line for the flows of the Sociostacks SMS API",
+    long_about = "A terminal dashboard and command line for the flows of the Sociostacks SMS API.\n\n\
+        With no command, opens the dashboard. With no API key configured, the dashboard runs \
+        against the embedded demo server; commands need a key or --demo.",
+    after_help = "Configuration: `flowdash config path` prints where the config file is read from."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct Global {
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "FLOWDASH_BASE_URL",
+        global = true,
+        help = "API base (default https://sms.sociostacks.com/api)"
+    )]
+    pub base_url: Option<String>,
+    /// API key (visible to other users in `ps`: prefer the env var)
+    #[arg(
+        long,
+        value_name = "KEY",
+        env = "FLOWDASH_API_KEY",
+        hide_env_values = true,
+        global = true
+    )]
+    pub api_key: Option<String>,
+    /// A profile of the config file
+    #[arg(long, value_name = "NAME", env = "FLOWDASH_PROFILE", global = true)]
+    pub profile: Option<String>,
+    /// The config file
+    #[arg(long, value_name = "PATH", env = "FLOWDASH_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+    /// Use the embedded demo server
+    #[arg(long, global = true)]
+    pub demo: bool,
+    /// Refuse every write
+    #[arg(long, global = true)]
+    pub read_only: bool,
+    /// Requests a minute for flowdash (default 30)
+    #[arg(long, value_name = "N", env = "FLOWDASH_BUDGET", global = true)]
+    pub budget: Option<u32>,
+    /// Of those, kept for operator actions (default 10)
+    #[arg(long, value_name = "N", global = true)]
+    pub reserve: Option<u32>,
+    /// Whole-request time-out (default 20)
+    #[arg(long, value_name = "SECS", global = true, value_parser = clap::value_parser!(u64).range(1..))]
+    pub timeout: Option<u64>,
+    /// The key was typed on the command line (not taken from the environment): only then is it
+    /// the demo server's key for `serve-demo`.
+    #[arg(skip)]
+    pub api_key_on_command_line: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List flows as a table (25 a page unless told otherwise)
+    List(ListArgs),
+    /// Show every field of one flow
+    Show {
+        #[arg(value_parser = flow_id)]
+        id: u64,
+        /// Print the API's JSON object, text cleaned
+        #[arg(long)]
+        json: bool,
+    },
+    /// Switch flows on
+    Enable {
+        #[arg(required = true, value_parser = flow_id, value_name = "ID")]
+        ids: Vec<u64>,
+    },
+    /// Switch flows off
+    Disable {
+        #[arg(required = true, value_parser = flow_id, value_name = "ID")]
+        ids: Vec<u64>,
+    },
+    /// Create a flow
+    Create(CreateArgs),
+    /// Change the given fields of a flow, and only those
+    Update(UpdateArgs),
+    /// Delete flows (production profiles: --confirm NAME as well)
+    Delete {
+        #[arg(required = true, value_parser = flow_id, value_name = "ID")]
+        ids: Vec<u64>,
+        /// Really delete
+        #[arg(long)]
+        yes: bool,
+        /// The flow's name, as the server has it (required by production profiles)
+        #[arg(long, value_name = "NAME")]
+        confirm: Option<String>,
+    },
+    /// List the devices (phones) and their SIMs
+    Devices {
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the saved segments of contacts
+    Segments {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run the demo server until interrupted (the global --api-key sets its key; default demo)
+    ServeDemo(ServeDemoArgs),
+    /// Configuration
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ListArgs {
+    /// Page number, from 1
+    #[arg(long, value_name = "N", conflicts_with = "all", value_parser = clap::value_parser!(u32).range(1..))]
+    pub page: Option<u32>,
+    /// Flows a page: 10, 25, 50, 100, 250, 500 or 1000
+    #[arg(long, value_name = "N", conflicts_with = "all", value_parser = page_size)]
+    pub per_page: Option<u32>,
+    /// Every flow (1000 a page, paced under the budget, progress on stderr)
+    #[arg(long)]
+    pub all: bool,
+    /// Print the API's JSON objects, text cleaned
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CreateArgs {
+    #[arg(long, value_name = "S")]
+    pub name: String,
+    /// The message; {{NAME}} and the like are filled in by the server
+    #[arg(long, value_name = "S")]
+    pub content: String,
+    #[arg(long, value_name = "N")]
+    pub device_id: u64,
+    #[arg(long, value_name = "N")]
+    pub sim_subscription_id: u64,
+    /// Wait before sending (default 1)
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub wait_time: u32,
+    /// minutes, hours or days (default days)
+    #[arg(long, value_name = "T", value_parser = wait_unit, default_value = "days")]
+    pub wait_time_type: WaitUnit,
+    /// all, or a segment id
+    #[arg(long, value_name = "all|ID", value_parser = segment, default_value = "all")]
+    pub segment: SegmentRef,
+    /// Create the flow switched off
+    #[arg(long)]
+    pub disabled: bool,
+    /// Print the server's JSON object, text cleaned
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct UpdateArgs {
+    #[arg(value_parser = flow_id)]
+    pub id: u64,
+    #[arg(long, value_name = "S")]
+    pub name: Option<String>,
+    #[arg(long, value_name = "S")]
+    pub content: Option<String>,
+    #[arg(long, value_name = "N")]
+    pub device_id: Option<u64>,
+    #[arg(long, value_name = "N")]
+    pub sim_subscription_id: Option<u64>,
+    #[arg(long, value_name = "N")]
+    pub wait_time: Option<u32>,
+    /// minutes, hours or days
+    #[arg(long, value_name = "T", value_parser = wait_unit)]
+    pub wait_time_type: Option<WaitUnit>,
+    /// all, or a segment id
+    #[arg(long, value_name = "all|ID", value_parser = segment)]
+    pub segment: Option<SegmentRef>,
+    /// Switch the flow on
+    #[arg(long, conflicts_with = "disabled")]
+    pub enabled: bool,
+    /// Switch the flow off
+    #[arg(long)]
+    pub disabled: bool,
+    /// Print the server's JSON object, text cleaned
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeDemoArgs {
+    /// Port on 127.0.0.1 (0: any free port)
+    #[arg(long, value_name = "N", default_value_t = 8787)]
+    pub port: u16,
+    /// Behave like the shipped build, every quirk included
+    #[arg(long)]
+    pub quirks: bool,
+    /// Flows to seed
+    #[arg(long, value_name = "N", default_value_t = 40)]
+    pub flows: usize,
+    /// Seed of the demo data and the traffic
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub seed: u64,
+    /// Requests per 60 s window per key
+    #[arg(long, value_name = "N", default_value_t = 60)]
+    pub rate_limit: u32,
+    /// Added to every answer
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub latency_ms: u64,
+    /// Speed of the traffic engine
+    #[arg(long, value_name = "N", default_value_t = 1.0)]
+    pub pace: f64,
+    /// Append one JSON line per request to FILE (never the key)
+    #[arg(long, value_name = "FILE")]
+    pub log: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, Subcommand)]
+pub enum ConfigCommand {
+    /// Print the path of the config file
+    Path,
+}
+
+fn flow_id(s: &str) -> Result<u64, String> {
+    match s.trim().parse::<u64>() {
+        Ok(0) | Err(_) => Err(format!("`{s}` is not a flow id (a whole number from 1)")),
+        Ok(n) => Ok(n),
+    }
+}
+
+fn page_size(s: &str) -> Result<u32, String> {
+    s.trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|n| PAGE_SIZES.contains(n))
+        .ok_or_else(|| format!("`{s}` is not one of 10, 25, 50, 100, 250, 500, 1000"))
+}
+
+fn wait_unit(s: &str) -> Result<WaitUnit, String> {
+    WaitUnit::parse(s).ok_or_else(|| format!("`{s}` is not minutes, hours or days"))
+}
+
+fn segment(s: &str) -> Result<SegmentRef, String> {
+    match SegmentRef::parse(s) {
+        Some(SegmentRef::Saved(0)) | None => Err(format!("`{s}` is not `all` or a segment id")),
+        Some(seg) => Ok(seg),
+    }
+}
+
+impl Cli {
+    /// Parses the process's arguments; exits with clap's message and status 2 on a usage error.
+    pub fn parse_args() -> Cli {
+        Cli::parse_from_iter(std::env::args_os())
+    }
+
+    /// Parses `args` (the first is the program name) the way [`Cli::parse_args`] does.
+    pub fn parse_from_iter<I, T>(args: I) -> Cli
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        let matches = Cli::command().get_matches_from(args);
+        let mut cli = match Cli::from_arg_matches(&matches) {
+            Ok(cli) => cli,
+            Err(e) => e.exit(),
+        };
+        cli.global.api_key_on_command_line = key_source(&matches) == Some(ValueSource::CommandLine);
+        cli
+    }
+}
+
+/// Where `--api-key` came from; global options are recorded where they were typed, so the
+/// subcommand's matches are looked at too.
+fn key_source(matches: &clap::ArgMatches) -> Option<ValueSource> {
+    let own = matches.value_source("api_key");
+    if own == Some(ValueSource::CommandLine) {
+        return own;
+    }
+    match matches.subcommand() {
+        Some((_, sub)) => key_source(sub).or(own),
+        None => own,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        let matches = Cli::command().try_get_matches_from(args)?;
+        Cli::from_arg_matches(&matches)
+    }
+
+    #[test]
+    fn the_definitions_are_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn global_options_go_before_or_after_the_command() {
+        let cli = parse(&["flowdash", "list", "--demo", "--per-page", "50"]).unwrap();
+        assert!(cli.global.demo);
+        let Some(Command::List(l)) = cli.command else {
+            panic!("not list")
+        };
+        assert_eq!(l.per_page, Some(50));
+        assert!(
+            parse(&["flowdash", "--read-only", "show", "12"])
+                .unwrap()
+                .global
+                .read_only
+        );
+    }
+
+    #[test]
+    fn values_are_checked_before_anything_is_sent() {
+        assert!(parse(&["flowdash", "list", "--per-page", "30"]).is_err());
+        assert!(parse(&["flowdash", "list", "--all", "--page", "2"]).is_err());
+        assert!(parse(&["flowdash", "show", "0"]).is_err());
+        assert!(parse(&["flowdash", "update", "3", "--enabled", "--disabled"]).is_err());
+        assert!(parse(&["flowdash", "enable"]).is_err());
+        let cli = parse(&[
+            "flowdash",
+            "update",
+            "3",
+            "--segment",
+            "7",
+            "--wait-time-type",
+            "hours",
+        ])
+        .unwrap();
+        let Some(Command::Update(u)) = cli.command else {
+            panic!("not update")
+        };
+        assert_eq!(u.segment, Some(SegmentRef::Saved(7)));
+        assert_eq!(u.wait_time_type, Some(WaitUnit::Hours));
+    }
+
+    #[test]
+    fn serve_demo_takes_the_key_only_from_the_command_line() {
+        let cli = Cli::parse_from_iter(["flowdash", "serve-demo", "--api-key", "k", "--port", "0"]);
+        assert!(cli.global.api_key_on_command_line);
+        let cli = Cli::parse_from_iter(["flowdash", "serve-demo"]);
+        assert!(!cli.global.api_key_on_command_line);
+    }
+}

@@ -1,0 +1,168 @@
+//! Runs what the command line asked for: resolves the settings, connects (to the configured API
+//! or to the embedded demo server), and hands over to the dashboard or to one command.
+//!
+//! Every command prints its result on stdout and anything else on stderr; a failure is one
+//! `error:` line (printed by `main`) and a non-zero exit status.
+
+mod demo;
+mod flows;
+mod table;
+
+use std::fmt;
+use std::io::{IsTerminal as _, Write as _};
+use std::path::PathBuf;
+
+use crate::api::{ApiError, ApiKey, Client, ClientConfig};
+use crate::cli::{Cli, Command, ConfigCommand};
+use crate::config::{self, ConfigError, Settings};
+use crate::dashboard::{self, DashboardSettings};
+use crate::sim::Sim;
+
+/// The exact words of DESIGN §4.
+pub const NO_KEY: &str =
+    "no API key: set FLOWDASH_API_KEY, pass --api-key, use a profile, or add --demo";
+
+/// Why a command did not succeed.
+#[derive(Debug)]
+pub enum Failure {
+    /// One line for `error: …`.
+    Message(String),
+    /// The `error:` lines were printed already (a command over several flows).
+    Reported,
+}
+
+impl Failure {
+    pub(crate) fn msg(m: impl Into<String>) -> Failure {
+        Failure::Message(m.into())
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::Message(m) => f.write_str(m),
+            Failure::Reported => f.write_str("failed"),
+        }
+    }
+}
+
+impl From<ApiError> for Failure {
+    fn from(e: ApiError) -> Self {
+        Failure::Message(e.to_string())
+    }
+}
+
+impl From<ConfigError> for Failure {
+    fn from(e: ConfigError) -> Self {
+        Failure::Message(e.to_string())
+    }
+}
+
+impl From<color_eyre::Report> for Failure {
+    fn from(e: color_eyre::Report) -> Self {
+        Failure::Message(format!("{e:#}"))
+    }
+}
+
+/// Writes lines to stdout. A closed pipe (`flowdash list | head`) is not an error worth a
+/// panic: the reader has what it wanted.
+pub(crate) fn say(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{text}");
+    let _ = out.flush();
+}
+
+/// A warning or a note on stderr, never mixed into what a script reads.
+pub(crate) fn warn(text: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "{text}");
+}
+
+/// The connection a command or the dashboard works through.
+struct Connection {
+    client: Client,
+    /// The in-process demo server, kept alive for as long as the client is used.
+    sim: Option<Sim>,
+}
+
+/// Runs the command line; `log_path` is where the log goes, for the dashboard's help.
+pub async fn run(cli: Cli, log_path: Option<PathBuf>) -> Result<(), Failure> {
+    let Cli { global, command } = cli;
+    match &command {
+        Some(Command::Config(ConfigCommand::Path)) => {
+            say(&config::config_path(&global)?.display().to_string());
+            return Ok(());
+        }
+        Some(Command::ServeDemo(args)) => return demo::serve(&global, args).await,
+        _ => {}
+    }
+    if command.is_none() && !(std::io::stdout().is_terminal() && std::io::stdin().is_terminal()) {
+        return Err(Failure::msg(
+            "the dashboard needs a terminal; for scripts use a command (see flowdash --help)",
+        ));
+    }
+    let settings = config::load(&global)?;
+    for w in &settings.warnings {
+        warn(&format!("warning: {w}"));
+    }
+    let conn = connect(&settings, global.demo, command.is_none()).await?;
+    tracing::info!(
+        host = conn.client.base_url().host_str().unwrap_or_default(),
+        profile = settings.profile.as_deref().unwrap_or("-"),
+        demo = conn.sim.is_some(),
+        "connected"
+    );
+    let result = match command {
+        None => {
+            let dash = DashboardSettings {
+                host: conn
+                    .client
+                    .base_url()
+                    .host_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+                profile: settings.profile.clone(),
+                demo: conn.sim.is_some(),
+                production: settings.production,
+                page_size: settings.page_size,
+                log_path,
+            };
+            dashboard::run(conn.client.clone(), dash)
+                .await
+                .map_err(Failure::from)
+        }
+        Some(cmd) => flows::run(&conn.client, &settings, cmd).await,
+    };
+    if let Some(sim) = conn.sim {
+        sim.shutdown();
+    }
+    result
+}
+
+/// The configured API with its key, or the embedded demo server: with `--demo`, or for the
+/// dashboard when there is no key at all. A command without a key fails.
+async fn connect(settings: &Settings, demo: bool, dashboard: bool) -> Result<Connection, Failure> {
+    // With --demo the key is not needed, so no api_key_command runs (it may ask for a PIN).
+    let key = if demo {
+        None
+    } else {
+        settings.api_key().await?
+    };
+    let (base_url, key, sim) = match key {
+        Some(key) => (settings.base_url.clone(), key, None),
+        None if demo || dashboard => {
+            let sim = demo::start_in_process().await?;
+            (sim.base_url(), ApiKey::new(demo::DEMO_KEY), Some(sim))
+        }
+        None => return Err(Failure::msg(NO_KEY)),
+    };
+    let client = Client::new(ClientConfig {
+        base_url,
+        api_key: key,
+        timeout: settings.timeout,
+        read_only: settings.read_only,
+        trust_ids: settings.trust_ids,
+        budget: settings.budget,
+    })?;
+    Ok(Connection { client, sim })
+}

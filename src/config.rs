@@ -1,0 +1,468 @@
+//! Configuration (DESIGN §5): the TOML file with its profiles, the precedence of flags,
+//! environment, profile and built-in defaults, where the API key comes from, and the paths of
+//! the config and log files.
+//!
+//! A value given as a flag or in the environment (clap reads both) wins; then the chosen profile
+//! (`--profile` / `FLOWDASH_PROFILE`), or `default_profile` when none is chosen; then the
+//! built-in defaults. Profiles are not layered on one another: a staging profile without a key
+//! must never borrow the production key and send it to the staging host.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::api::{ApiKey, DEFAULT_PAGE_SIZE, PAGE_SIZES};
+use crate::budget::BudgetConfig;
+use crate::cli::Global;
+use crate::domain::clean;
+
+pub const DEFAULT_BASE_URL: &str = "https://sms.sociostacks.com/api";
+pub const DEFAULT_TIMEOUT_SECS: u64 = 20;
+/// How long `api_key_command` may take.
+pub const KEY_COMMAND_LIMIT: Duration = Duration::from_secs(5);
+
+/// The config file as written.
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    default_profile: Option<String>,
+    #[serde(default)]
+    profiles: BTreeMap<String, Profile>,
+}
+
+/// One `[profiles.NAME]` table. No `Debug`: it may hold a key.
+#[derive(Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Profile {
+    base_url: Option<String>,
+    api_key_command: Option<String>,
+    api_key: Option<String>,
+    budget: Option<u32>,
+    reserve: Option<u32>,
+    page_size: Option<u32>,
+    timeout_secs: Option<u64>,
+    read_only: Option<bool>,
+    production: Option<bool>,
+    trust_ids: Option<bool>,
+}
+
+/// Where the API key will come from. Resolving it may run a command, so it is done only when a
+/// key is needed (not for `--demo`).
+#[derive(Clone, Debug)]
+pub enum KeySource {
+    None,
+    /// `--api-key` or `FLOWDASH_API_KEY`.
+    Given(ApiKey),
+    /// A profile's `api_key_command`.
+    Command {
+        profile: String,
+        command: String,
+    },
+    /// A profile's `api_key`.
+    File(ApiKey),
+}
+
+/// Everything resolved, ready to connect.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// The config file that was read, if there was one.
+    pub config_file: Option<PathBuf>,
+    pub profile: Option<String>,
+    pub base_url: String,
+    pub key: KeySource,
+    pub read_only: bool,
+    pub production: bool,
+    pub trust_ids: bool,
+    pub budget: BudgetConfig,
+    pub page_size: u32,
+    pub timeout: Duration,
+    /// For stderr, printed by the caller (a loose file mode, ...).
+    pub warnings: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ConfigError {
+    /// No config path could be found (no home directory).
+    NoPath,
+    Read {
+        path: PathBuf,
+        detail: String,
+    },
+    /// The file is not valid TOML or has keys or values flowdash does not know.
+    Syntax {
+        path: PathBuf,
+        line: Option<usize>,
+        detail: String,
+    },
+    NoProfile {
+        name: String,
+        path: Option<PathBuf>,
+        known: Vec<String>,
+    },
+    /// A value that is out of range, naming where it came from.
+    Invalid(String),
+    KeyCommand {
+        profile: String,
+        detail: String,
+    },
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigError::NoPath => write!(
+                f,
+                "cannot tell where the config file is (no home directory): pass --config PATH"
+            ),
+            ConfigError::Read { path, detail } => {
+                write!(f, "cannot read config file {}: {detail}", path.display())
+            }
+            ConfigError::Syntax { path, line, detail } => {
+                write!(f, "config file {}", path.display())?;
+                if let Some(line) = line {
+                    write!(f, ", line {line}")?;
+                }
+                write!(f, ": {detail}")
+            }
+            ConfigError::NoProfile { name, path, known } => {
+                write!(f, "no profile `{name}`")?;
+                match path {
+                    Some(p) => write!(f, " in {}", p.display())?,
+                    None => write!(f, ": there is no config file")?,
+                }
+                if !known.is_empty() {
+                    write!(f, " (profiles: {})", known.join(", "))?;
+                }
+                Ok(())
+            }
+            ConfigError::Invalid(detail) => f.write_str(detail),
+            ConfigError::KeyCommand { profile, detail } => {
+                write!(f, "api_key_command of profile `{profile}` {detail}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// An absolute directory from an XDG variable; relative values are ignored, as the spec says.
+fn xdg_dir(var: &str) -> Option<PathBuf> {
+    let dir = PathBuf::from(std::env::var_os(var)?);
+    dir.is_absolute().then_some(dir)
+}
+
+/// `$XDG_CONFIG_HOME/flowdash/config.toml`, or the platform's config directory.
+pub fn default_config_path() -> Option<PathBuf> {
+    let dir = xdg_dir("XDG_CONFIG_HOME")
+        .or_else(|| directories::BaseDirs::new().map(|d| d.config_dir().to_path_buf()))?;
+    Some(dir.join("flowdash").join("config.toml"))
+}
+
+/// `$XDG_STATE_HOME/flowdash/flowdash.log`, or the platform's state (or local data) directory.
+pub fn log_path() -> Option<PathBuf> {
+    let dir = xdg_dir("XDG_STATE_HOME").or_else(|| {
+        directories::BaseDirs::new().map(|d| {
+            d.state_dir()
+                .unwrap_or_else(|| d.data_local_dir())
+                .to_path_buf()
+        })
+    })?;
+    Some(dir.join("flowdash").join("flowdash.log"))
+}
+
+/// The config file `--config` / `FLOWDASH_CONFIG` names, or the default one.
+pub fn config_path(global: &Global) -> Result<PathBuf, ConfigError> {
+    match &global.config {
+        Some(p) => Ok(p.clone()),
+        None => default_config_path().ok_or(ConfigError::NoPath),
+    }
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text.get(..offset).unwrap_or(text).matches('\n').count() + 1
+}
+
+fn parse(path: &Path, text: &str) -> Result<FileConfig, ConfigError> {
+    toml::from_str(text).map_err(|e| ConfigError::Syntax {
+        path: path.to_path_buf(),
+        line: e.span().map(|s| line_of(text, s.start)),
+        detail: clean::one_line(e.message().trim()),
+    })
+}
+
+/// Reads the file; a missing file is an empty config unless it was named explicitly.
+fn read_file(path: &Path, explicit: bool) -> Result<Option<(FileConfig, String)>, ConfigError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(Some((parse(path, &text)?, text))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => Ok(None),
+        Err(e) => Err(ConfigError::Read {
+            path: path.to_path_buf(),
+            detail: e.to_string(),
+        }),
+    }
+}
+
+/// A warning when the file holds a key and others than the owner may read it.
+#[cfg(unix)]
+fn mode_warning(path: &Path, file: &FileConfig) -> Option<String> {
+    use std::os::unix::fs::PermissionsExt as _;
+    if !file.profiles.values().any(|p| p.api_key.is_some()) {
+        return None;
+    }
+    let mode = std::fs::metadata(path).ok()?.permissions().mode();
+    (mode & 0o044 != 0).then(|| {
+        format!(
+            "{} holds an API key and is readable by group or others (mode {:o}): run chmod 600 {}, or use api_key_command",
+            path.display(),
+            mode & 0o777,
+            path.display()
+        )
+    })
+}
+
+#[cfg(not(unix))]
+fn mode_warning(_path: &Path, _file: &FileConfig) -> Option<String> {
+    None
+}
+
+fn non_empty(s: Option<&String>) -> Option<&str> {
+    s.map(|s| s.trim()).filter(|s| !s.is_empty())
+}
+
+/// The key given as a flag or in the environment, else the profile's command or key.
+fn key_source(
+    global: &Global,
+    profile: &Profile,
+    name: Option<&str>,
+) -> Result<KeySource, ConfigError> {
+    if let Some(k) = non_empty(global.api_key.as_ref()) {
+        return Ok(KeySource::Given(ApiKey::new(k)));
+    }
+    let name = name.unwrap_or_default();
+    Ok(
+        match (
+            non_empty(profile.api_key_command.as_ref()),
+            non_empty(profile.api_key.as_ref()),
+        ) {
+            (Some(_), Some(_)) => {
+                return Err(ConfigError::Invalid(format!(
+                    "profile `{name}` sets both api_key and api_key_command: keep one"
+                )));
+            }
+            (Some(command), None) => KeySource::Command {
+                profile: name.to_owned(),
+                command: command.to_owned(),
+            },
+            (None, Some(k)) => KeySource::File(ApiKey::new(k)),
+            (None, None) => KeySource::None,
+        },
+    )
+}
+
+/// Resolves flags, environment, config file and defaults into [`Settings`]. Runs nothing.
+pub fn load(global: &Global) -> Result<Settings, ConfigError> {
+    let path = config_path(global)?;
+    let file = read_file(&path, global.config.is_some())?;
+    let mut warnings = Vec::new();
+    let (file, config_file) = match file {
+        Some((f, _)) => {
+            warnings.extend(mode_warning(&path, &f));
+            (f, Some(path))
+        }
+        None => (FileConfig::default(), None),
+    };
+
+    let chosen = non_empty(global.profile.as_ref()).map(str::to_owned);
+    let name = chosen.or_else(|| non_empty(file.default_profile.as_ref()).map(str::to_owned));
+    let profile = match &name {
+        None => Profile::default(),
+        Some(n) => file
+            .profiles
+            .get(n)
+            .cloned()
+            .ok_or_else(|| ConfigError::NoProfile {
+                name: n.clone(),
+                path: config_file.clone(),
+                known: file.profiles.keys().cloned().collect(),
+            })?,
+    };
+    let source = |key: &str| match &name {
+        Some(n) => format!("`{key}` of profile `{n}`"),
+        None => format!("--{key}"),
+    };
+
+    let key = key_source(global, &profile, name.as_deref())?;
+    let budget = global.budget.or(profile.budget).unwrap_or(30);
+    if budget == 0 {
+        return Err(ConfigError::Invalid(format!(
+            "{} must be at least 1 request a minute",
+            if global.budget.is_some() {
+                "--budget".to_owned()
+            } else {
+                source("budget")
+            }
+        )));
+    }
+    let reserve = match global.reserve.or(profile.reserve) {
+        Some(r) if r >= budget => {
+            return Err(ConfigError::Invalid(format!(
+                "the reserve ({r}) must be less than the budget ({budget})"
+            )));
+        }
+        Some(r) => r,
+        // Not set anywhere: the default 10, but always leaving some for polling.
+        None => 10.min(budget - 1),
+    };
+    let page_size = profile.page_size.unwrap_or(DEFAULT_PAGE_SIZE);
+    if !PAGE_SIZES.contains(&page_size) {
+        return Err(ConfigError::Invalid(format!(
+            "{} is {page_size}: use one of 10, 25, 50, 100, 250, 500, 1000",
+            source("page_size")
+        )));
+    }
+    let timeout = global
+        .timeout
+        .or(profile.timeout_secs)
+        .unwrap_or(DEFAULT_TIMEOUT_SECS);
+    if timeout == 0 {
+        return Err(ConfigError::Invalid(format!(
+            "{} must be at least 1 second",
+            source("timeout_secs")
+        )));
+    }
+
+    Ok(Settings {
+        config_file,
+        base_url: non_empty(global.base_url.as_ref())
+            .or(non_empty(profile.base_url.as_ref()))
+            .unwrap_or(DEFAULT_BASE_URL)
+            .to_owned(),
+        profile: name,
+        key,
+        read_only: global.read_only || profile.read_only.unwrap_or(false),
+        production: profile.production.unwrap_or(false),
+        trust_ids: profile.trust_ids.unwrap_or(false),
+        budget: BudgetConfig { budget, reserve },
+        page_size,
+        timeout: Duration::from_secs(timeout),
+        warnings,
+    })
+}
+
+impl Settings {
+    /// The key, running `api_key_command` if that is where it comes from.
+    pub async fn api_key(&self) -> Result<Option<ApiKey>, ConfigError> {
+        match &self.key {
+            KeySource::None => Ok(None),
+            KeySource::Given(k) | KeySource::File(k) => Ok(Some(k.clone())),
+            KeySource::Command { profile, command } => run_key_command(command, KEY_COMMAND_LIMIT)
+                .await
+                .map(Some)
+                .map_err(|detail| ConfigError::KeyCommand {
+                    profile: profile.clone(),
+                    detail,
+                }),
+        }
+    }
+}
+
+/// A short, cleaned excerpt of a command's stderr. Its stdout is never shown: it is the key.
+fn stderr_excerpt(stderr: &[u8]) -> String {
+    let text = clean::one_line(&String::from_utf8_lossy(stderr));
+    let squeezed = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut out: String = squeezed.chars().take(200).collect();
+    if squeezed.chars().count() > 200 {
+        out.push('…');
+    }
+    out
+}
+
+/// Runs `command` with `sh -c` and takes the first non-empty line of its output, trimmed (what
+/// `pass show` prints first is the secret; later lines are notes). The error says what went
+/// wrong without the output.
+pub async fn run_key_command(command: &str, limit: Duration) -> Result<ApiKey, String> {
+    let child = tokio::process::Command::new("sh")
+        .arg("-c")
+        .arg(command)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        // A command that hangs (a pinentry waiting for a terminal) is killed at the limit.
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| format!("could not be started: {e}"))?;
+    let out = match tokio::time::timeout(limit, child.wait_with_output()).await {
+        Err(_) => return Err(format!("did not finish within {} s", limit.as_secs_f64())),
+        Ok(Err(e)) => return Err(format!("failed: {e}")),
+        Ok(Ok(out)) => out,
+    };
+    if !out.status.success() {
+        let status = out.status.code().map_or_else(
+            || "killed by a signal".to_owned(),
+            |c| format!("exit status {c}"),
+        );
+        let stderr = stderr_excerpt(&out.stderr);
+        return Err(if stderr.is_empty() {
+            format!("failed ({status})")
+        } else {
+            format!("failed ({status}): {stderr}")
+        });
+    }
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    match stdout.lines().map(str::trim).find(|l| !l.is_empty()) {
+        Some(key) => Ok(ApiKey::new(key)),
+        None => Err("printed no key".to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn syntax_errors_name_the_line() {
+        let text = "default_profile = \"a\"\n\n[profiles.a]\nbudget = = 3\n";
+        let e = parse(Path::new("/x/config.toml"), text).err().unwrap();
+        let msg = e.to_string();
+        assert!(
+            msg.starts_with("config file /x/config.toml, line 4: "),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn unknown_keys_are_named() {
+        let text = "[profiles.a]\nbase_url = \"https://h/api\"\nbudgte = 3\n";
+        let msg = parse(Path::new("c.toml"), text).err().unwrap().to_string();
+        assert!(msg.contains("line 3") && msg.contains("budgte"), "{msg}");
+    }
+
+    #[test]
+    fn the_example_config_is_valid() {
+        let text = include_str!("../assets/config.example.toml");
+        let file = parse(Path::new("config.example.toml"), text).unwrap();
+        assert_eq!(file.default_profile.as_deref(), Some("prod"));
+        assert_eq!(file.profiles.len(), 2);
+    }
+
+    #[tokio::test]
+    async fn key_command_output_and_failures() {
+        let key = run_key_command("printf '  s3cret \\nnotes\\n'", KEY_COMMAND_LIMIT).await;
+        assert_eq!(format!("{:?}", key.unwrap()), "ApiKey(<hidden>)");
+        let e = run_key_command("echo leaked; echo nope >&2; exit 3", KEY_COMMAND_LIMIT)
+            .await
+            .unwrap_err();
+        assert_eq!(e, "failed (exit status 3): nope");
+        let e = run_key_command("true", KEY_COMMAND_LIMIT)
+            .await
+            .unwrap_err();
+        assert_eq!(e, "printed no key");
+        let e = run_key_command("sleep 5", Duration::from_millis(100))
+            .await
+            .unwrap_err();
+        assert_eq!(e, "did not finish within 0.1 s");
+    }
+}

@@ -1,0 +1,699 @@
+//! The built binary against a demo server the test starts: what each command prints, its exit
+//! status, and what the server received. Every run gets its own HOME and XDG directories so no
+//! test reads the real config or writes the real log.
+
+// The helpers below are test code too: a failed setup should stop the test loudly.
+#![expect(clippy::unwrap_used)]
+
+#[path = "cli/config.rs"]
+mod config;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::Stdio;
+
+use flowdash::sim::{Fault, LoggedRequest, Sim, SimConfig};
+use tokio::io::{AsyncBufReadExt as _, BufReader};
+use tokio::process::Command;
+
+/// The result of one run of the binary.
+#[derive(Debug)]
+pub struct Run {
+    pub out: String,
+    pub err: String,
+    pub ok: bool,
+}
+
+/// A home directory of its own, with config, state and log under it.
+pub struct Home {
+    pub dir: tempfile::TempDir,
+}
+
+impl Default for Home {
+    fn default() -> Self {
+        Home {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+}
+
+impl Home {
+    pub fn new() -> Home {
+        Home::default()
+    }
+
+    pub fn config_dir(&self) -> PathBuf {
+        self.dir.path().join("config")
+    }
+
+    pub fn log_file(&self) -> PathBuf {
+        self.dir.path().join("state/flowdash/flowdash.log")
+    }
+
+    /// Writes the default config file with the given mode.
+    pub fn write_config(&self, text: &str, mode: u32) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt as _;
+        let path = self.config_dir().join("flowdash/config.toml");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, text).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+        path
+    }
+
+    /// The binary with a clean environment: nothing of the caller's flowdash settings.
+    pub fn command(&self) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_flowdash"));
+        for var in [
+            "FLOWDASH_BASE_URL",
+            "FLOWDASH_API_KEY",
+            "FLOWDASH_PROFILE",
+            "FLOWDASH_CONFIG",
+            "FLOWDASH_BUDGET",
+            "COLUMNS",
+            "RUST_LOG",
+        ] {
+            c.env_remove(var);
+        }
+        c.env("HOME", self.dir.path())
+            .env("XDG_CONFIG_HOME", self.config_dir())
+            .env("XDG_STATE_HOME", self.dir.path().join("state"))
+            .env("TZ", "UTC")
+            .stdin(Stdio::null())
+            .kill_on_drop(true);
+        c
+    }
+
+    pub async fn run_with(&self, envs: &[(&str, &str)], args: &[&str]) -> Run {
+        let mut c = self.command();
+        c.args(args);
+        for (k, v) in envs {
+            c.env(k, v);
+        }
+        let out = c.output().await.unwrap();
+        Run {
+            out: String::from_utf8(out.stdout).unwrap(),
+            err: String::from_utf8(out.stderr).unwrap(),
+            ok: out.status.success(),
+        }
+    }
+
+    pub async fn run(&self, args: &[&str]) -> Run {
+        self.run_with(&[], args).await
+    }
+
+    /// Runs against `sim` with its key, through the environment.
+    pub async fn on(&self, sim: &Sim, args: &[&str]) -> Run {
+        let url = sim.base_url();
+        self.run_with(
+            &[("FLOWDASH_BASE_URL", &url), ("FLOWDASH_API_KEY", "demo")],
+            args,
+        )
+        .await
+    }
+}
+
+/// A demo server with still counters, so runs are repeatable.
+pub async fn sim() -> Sim {
+    sim_with(SimConfig {
+        traffic: false,
+        ..SimConfig::default()
+    })
+    .await
+}
+
+pub async fn sim_with(cfg: SimConfig) -> Sim {
+    Sim::start(cfg, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap()
+}
+
+pub fn writes(sim: &Sim) -> Vec<LoggedRequest> {
+    sim.requests()
+        .into_iter()
+        .filter(|r| r.method != "GET")
+        .collect()
+}
+
+fn form(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
+/// The one line a failure prints.
+fn assert_error(r: &Run, needle: &str) {
+    assert!(!r.ok, "should fail: {r:?}");
+    assert!(r.err.starts_with("error: "), "{r:?}");
+    assert!(r.err.contains(needle), "expected {needle:?} in {:?}", r.err);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_prints_an_aligned_table_of_one_page() {
+    let sim = sim().await;
+    let home = Home::new();
+    let r = home.on(&sim, &["list"]).await;
+    assert!(r.ok, "{r:?}");
+    let lines: Vec<&str> = r.out.lines().collect();
+    assert!(lines[0].starts_with("ID  STATUS  NAME"), "{}", lines[0]);
+    assert_eq!(lines.len(), 26, "a header and 25 flows");
+    let first = sim.flows()[0].clone();
+    assert!(lines[1].contains(&first.name), "{}", lines[1]);
+    assert!(lines[1].contains(&first.total_sent_sms.to_string()));
+    // Aligned: every row puts its name where the header does.
+    let at = lines[0].find("NAME").unwrap();
+    assert!(lines[1..].iter().all(|l| l[..at].ends_with("  ")));
+    assert!(r.err.contains("page 1 of 2 · 40 flows"), "{}", r.err);
+    let reqs = sim.requests();
+    assert_eq!(reqs.len(), 1);
+    assert_eq!(reqs[0].path, "/api/flows");
+    assert!(reqs[0].query.contains("results_per_page=25"));
+
+    let r = home
+        .on(&sim, &["list", "--page", "2", "--per-page", "10"])
+        .await;
+    assert!(r.ok, "{r:?}");
+    assert!(
+        r.out
+            .lines()
+            .nth(1)
+            .unwrap()
+            .trim_start()
+            .starts_with("11 ")
+    );
+    assert!(r.err.contains("page 2 of 4"), "{}", r.err);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_fits_the_width() {
+    let sim = sim().await;
+    let home = Home::new();
+    let r = home
+        .run_with(
+            &[
+                ("FLOWDASH_BASE_URL", &sim.base_url()),
+                ("FLOWDASH_API_KEY", "demo"),
+                ("COLUMNS", "70"),
+            ],
+            &["list"],
+        )
+        .await;
+    assert!(r.ok, "{r:?}");
+    assert!(r.out.lines().all(|l| l.chars().count() <= 70), "{}", r.out);
+    assert!(r.out.contains('…'), "a long name is cut: {}", r.out);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_json_has_the_api_field_names() {
+    let sim = sim().await;
+    let home = Home::new();
+    let r = home.on(&sim, &["list", "--json"]).await;
+    assert!(r.ok, "{r:?}");
+    let v: serde_json::Value = serde_json::from_str(&r.out).unwrap();
+    let items = v.as_array().unwrap();
+    assert_eq!(items.len(), 25);
+    let stored = &sim.flows()[0];
+    assert_eq!(items[0]["id"], stored.id);
+    assert_eq!(items[0]["name"], stored.name.as_str());
+    assert_eq!(items[0]["total_sent_sms"], stored.total_sent_sms);
+    assert!(items[0].get("wait_time_type").is_some());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_all_reads_every_page_a_thousand_at_a_time() {
+    let sim = sim_with(SimConfig {
+        traffic: false,
+        flows: 1200,
+        ..SimConfig::default()
+    })
+    .await;
+    let home = Home::new();
+    let r = home.on(&sim, &["list", "--all"]).await;
+    assert!(r.ok, "{r:?}");
+    assert_eq!(r.out.lines().count(), 1201);
+    assert!(r.err.contains("loaded page 1 of 2"), "{}", r.err);
+    assert!(r.err.contains("loaded page 2 of 2"), "{}", r.err);
+    let reqs = sim.requests();
+    assert_eq!(reqs.len(), 2);
+    assert!(
+        reqs.iter()
+            .all(|q| q.query.contains("results_per_page=1000"))
+    );
+
+    let r = home.on(&sim, &["list", "--all", "--json"]).await;
+    let v: serde_json::Value = serde_json::from_str(&r.out).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 1200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn show_prints_every_field() {
+    let sim = sim().await;
+    let home = Home::new();
+    let stored = sim.flow(3).unwrap();
+    let r = home.on(&sim, &["show", "3"]).await;
+    assert!(r.ok, "{r:?}");
+    assert!(
+        r.out.contains(&format!("name        {}", stored.name)),
+        "{}",
+        r.out
+    );
+    assert!(
+        r.out
+            .contains(&format!("sent        {}", stored.total_sent_sms))
+    );
+    assert!(r.out.contains("SMS"), "length and parts: {}", r.out);
+    let r = home.on(&sim, &["show", "3", "--json"]).await;
+    let v: serde_json::Value = serde_json::from_str(&r.out).unwrap();
+    assert_eq!(v["id"], 3);
+    assert_eq!(v["content"], stored.content.as_str());
+
+    let r = home.on(&sim, &["show", "9999"]).await;
+    assert_error(&r, "flow 9999 not found");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn disable_sends_only_is_enabled_and_enable_switches_back() {
+    let sim = sim().await;
+    let home = Home::new();
+    let id = sim.flows().iter().find(|f| f.is_enabled).unwrap().id;
+    let ids = id.to_string();
+
+    let r = home.on(&sim, &["disable", &ids]).await;
+    assert!(r.ok, "{r:?}");
+    assert_eq!(r.out, format!("flow {id} disabled\n"));
+    assert!(!sim.flow(id).unwrap().is_enabled);
+    let w = writes(&sim);
+    assert_eq!(w.len(), 1);
+    assert_eq!(w[0].path, format!("/api/flows/{id}"));
+    assert_eq!(w[0].form, form(&[("is_enabled", "0")]));
+
+    let r = home.on(&sim, &["show", &ids, "--json"]).await;
+    let v: serde_json::Value = serde_json::from_str(&r.out).unwrap();
+    assert_eq!(v["is_enabled"], false);
+
+    let r = home.on(&sim, &["disable", &ids]).await;
+    assert!(r.ok, "{r:?}");
+    assert_eq!(r.out, format!("flow {id} already disabled\n"));
+    assert_eq!(writes(&sim).len(), 1, "nothing sent for a flow already off");
+
+    let r = home.on(&sim, &["enable", &ids, "9999"]).await;
+    assert!(!r.ok, "one of the flows does not exist");
+    assert_eq!(r.out, format!("flow {id} enabled\n"));
+    assert_eq!(r.err, "error: flow 9999 not found\n");
+    assert!(sim.flow(id).unwrap().is_enabled);
+    assert_eq!(writes(&sim)[1].form, form(&[("is_enabled", "1")]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_prints_the_new_id_and_the_server_has_it() {
+    let sim = sim().await;
+    let home = Home::new();
+    let r = home
+        .on(
+            &sim,
+            &[
+                "create",
+                "--name",
+                "From the CLI",
+                "--content",
+                "Hello {{NAME}}",
+                "--device-id",
+                "3",
+                "--sim-subscription-id",
+                "1",
+                "--wait-time",
+                "2",
+                "--wait-time-type",
+                "hours",
+                "--disabled",
+            ],
+        )
+        .await;
+    assert!(r.ok, "{r:?}");
+    let id: u64 = r
+        .out
+        .strip_prefix("created flow ")
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or_else(|| panic!("{r:?}"));
+    let stored = sim.flow(id).unwrap();
+    assert_eq!(stored.name, "From the CLI");
+    assert_eq!(stored.content, "Hello {{NAME}}");
+    assert_eq!(
+        (stored.wait_time, stored.wait_time_type.as_str()),
+        (2, "hours")
+    );
+    assert!(!stored.is_enabled);
+    assert_eq!(writes(&sim)[0].form["is_enabled"], "0");
+
+    let r = home
+        .on(
+            &sim,
+            &[
+                "create",
+                "--name",
+                "J",
+                "--content",
+                "c",
+                "--device-id",
+                "3",
+                "--sim-subscription-id",
+                "1",
+                "--json",
+            ],
+        )
+        .await;
+    let v: serde_json::Value = serde_json::from_str(&r.out).unwrap();
+    assert_eq!(v["name"], "J");
+
+    // Checked before sending: the server is not asked.
+    let before = sim.requests().len();
+    let r = home
+        .on(
+            &sim,
+            &[
+                "create",
+                "--name",
+                " ",
+                "--content",
+                "c",
+                "--device-id",
+                "3",
+                "--sim-subscription-id",
+                "1",
+            ],
+        )
+        .await;
+    assert_error(&r, "--name: a name is required");
+    assert_eq!(sim.requests().len(), before);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_shipped_server_drops_the_device_and_changes_nothing() {
+    let sim = sim_with(SimConfig {
+        traffic: false,
+        quirks: true,
+        ..SimConfig::default()
+    })
+    .await;
+    let home = Home::new();
+    let r = home
+        .on(
+            &sim,
+            &[
+                "create",
+                "--name",
+                "N",
+                "--content",
+                "c",
+                "--device-id",
+                "3",
+                "--sim-subscription-id",
+                "1",
+            ],
+        )
+        .await;
+    assert!(r.ok, "{r:?}");
+    let id = r.out.trim().strip_prefix("created flow ").unwrap();
+    assert_eq!(
+        r.err,
+        format!(
+            "warning: the server stored no device for flow {id}; pick one in the web dashboard\n"
+        )
+    ); // Its ids are device ids: no existing flow is changed.
+    let posts = writes(&sim).len();
+    let r = home.on(&sim, &["disable", "3"]).await;
+    assert_error(&r, "refused by flowdash");
+    assert_eq!(writes(&sim).len(), posts);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn update_sends_only_the_given_fields() {
+    let sim = sim().await;
+    let home = Home::new();
+    let r = home.on(&sim, &["update", "4", "--name", "Renamed"]).await;
+    assert!(r.ok, "{r:?}");
+    assert_eq!(r.out, "flow 4 updated\n");
+    assert_eq!(sim.flow(4).unwrap().name, "Renamed");
+    let w = writes(&sim);
+    assert_eq!(w.len(), 1);
+    assert_eq!(w[0].form, form(&[("name", "Renamed")]));
+
+    let r = home
+        .on(
+            &sim,
+            &[
+                "update",
+                "4",
+                "--wait-time",
+                "91",
+                "--wait-time-type",
+                "days",
+            ],
+        )
+        .await;
+    assert_error(&r, "--wait-time: between 1 and 90 days");
+    let r = home.on(&sim, &["update", "4"]).await;
+    assert_error(&r, "nothing to update");
+    assert_eq!(writes(&sim).len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delete_needs_yes_and_a_second_delete_is_not_found() {
+    let sim = sim().await;
+    let home = Home::new();
+    let r = home.on(&sim, &["delete", "5"]).await;
+    assert_error(&r, "--yes");
+    assert!(sim.flow(5).is_some());
+
+    let r = home.on(&sim, &["delete", "5", "--yes"]).await;
+    assert!(r.ok, "{r:?}");
+    assert_eq!(r.out, "flow 5 deleted\n");
+    assert!(sim.flow(5).is_none());
+
+    let r = home.on(&sim, &["delete", "5", "--yes"]).await;
+    assert_eq!(r.err, "error: flow 5 not found\n");
+    assert!(!r.ok);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_key_is_named_and_never_shown() {
+    let sim = sim().await;
+    let home = Home::new();
+    let url = sim.base_url();
+    let r = home
+        .run_with(
+            &[
+                ("FLOWDASH_BASE_URL", &url),
+                ("FLOWDASH_API_KEY", "Xq7-wrong-key"),
+            ],
+            &["list"],
+        )
+        .await;
+    assert_error(&r, "API key rejected");
+    assert!(!r.err.contains("Xq7"));
+    let log = std::fs::read_to_string(home.log_file()).unwrap_or_default();
+    assert!(!log.contains("Xq7"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopped_server_is_a_connection_error() {
+    // A port nothing listens on: bound, then released.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let home = Home::new();
+    let url = format!("http://127.0.0.1:{port}/api");
+    let r = home
+        .run_with(
+            &[("FLOWDASH_BASE_URL", &url), ("FLOWDASH_API_KEY", "demo")],
+            &["list"],
+        )
+        .await;
+    assert_error(&r, "cannot reach the server");
+    assert!(r.err.to_lowercase().contains("refused"), "{}", r.err);
+    assert_eq!(r.err.lines().count(), 1, "{}", r.err);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_says_for_how_long() {
+    let sim = sim().await;
+    sim.push_fault(Fault::RateLimitBurst, 1);
+    let home = Home::new();
+    let r = home.on(&sim, &["list"]).await;
+    assert_error(&r, "rate limited for ");
+    let secs: String = r.err["error: rate limited for ".len()..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    assert!(secs.parse::<u64>().is_ok(), "{}", r.err);
+    assert_eq!(sim.requests().len(), 1, "a 429 is not retried");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_html_answer_is_named() {
+    let sim = sim().await;
+    // Until cleared: reads are retried, so every try gets the proxy's page.
+    sim.push_fault(Fault::Html502, 0);
+    let home = Home::new();
+    let r = home.on(&sim, &["show", "3"]).await;
+    assert_error(&r, "HTML");
+    assert!(r.err.contains("502"), "{}", r.err);
+    assert_eq!(r.err.lines().count(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plain_http_to_another_host_is_refused_before_connecting() {
+    let home = Home::new();
+    let r = home
+        .run(&[
+            "--base-url",
+            "http://sms.example.com/api",
+            "--api-key",
+            "k",
+            "list",
+        ])
+        .await;
+    assert_error(
+        &r,
+        "refusing plain http:// to sms.example.com: use https://",
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_command_without_a_key_says_how_to_give_one() {
+    let home = Home::new();
+    let r = home.run(&["list"]).await;
+    assert!(!r.ok);
+    assert_eq!(
+        r.err,
+        "error: no API key: set FLOWDASH_API_KEY, pass --api-key, use a profile, or add --demo\n"
+    );
+    assert!(r.out.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_without_a_terminal_says_so() {
+    let home = Home::new();
+    let r = home.run(&["--demo"]).await;
+    assert_error(&r, "the dashboard needs a terminal");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_works_with_every_command() {
+    let home = Home::new();
+    let r = home.run(&["list", "--demo"]).await;
+    assert!(r.ok, "{r:?}");
+    assert_eq!(r.out.lines().count(), 26);
+    let r = home.run(&["--demo", "disable", "1"]).await;
+    assert_eq!(r.out, "flow 1 disabled\n", "{r:?}");
+    let r = home.run(&["devices", "--demo"]).await;
+    assert!(r.ok && r.out.contains("Front desk phone"), "{r:?}");
+    let r = home.run(&["segments", "--demo"]).await;
+    assert!(r.ok && r.out.contains("VIP customers"), "{r:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn read_only_writes_nothing() {
+    let sim = sim().await;
+    let home = Home::new();
+    for args in [
+        &["--read-only", "disable", "1"][..],
+        &["--read-only", "update", "1", "--name", "x"],
+        &["--read-only", "delete", "1", "--yes"],
+        &[
+            "--read-only",
+            "create",
+            "--name",
+            "n",
+            "--content",
+            "c",
+            "--device-id",
+            "3",
+            "--sim-subscription-id",
+            "1",
+        ],
+    ] {
+        let r = home.on(&sim, args).await;
+        assert_error(&r, "read-only");
+    }
+    assert!(writes(&sim).is_empty(), "{:?}", writes(&sim));
+    // An error that would only repeat stops the rest, and says which were not tried.
+    let r = home
+        .on(&sim, &["--read-only", "enable", "1", "2", "3"])
+        .await;
+    assert_eq!(
+        r.err,
+        "error: flow 1: refused by flowdash: read-only mode: flowdash does not write\nerror: not tried: flows 2, 3\n"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_production_profile_asks_for_the_name() {
+    let sim = sim().await;
+    let home = Home::new();
+    home.write_config(
+        &format!(
+            "default_profile = \"prod\"\n[profiles.prod]\nbase_url = \"{}\"\napi_key = \"demo\"\nproduction = true\n",
+            sim.base_url()
+        ),
+        0o600,
+    );
+    let name = sim.flow(6).unwrap().name;
+    let r = home.run(&["delete", "6", "--yes"]).await;
+    assert_error(&r, "--confirm NAME");
+    let r = home
+        .run(&["delete", "6", "--yes", "--confirm", "Not it"])
+        .await;
+    assert_error(&r, "nothing was deleted");
+    assert!(writes(&sim).is_empty());
+    assert!(sim.flow(6).is_some());
+    let r = home
+        .run(&["delete", "6", "--yes", "--confirm", &name])
+        .await;
+    assert!(r.ok, "{r:?}");
+    assert!(sim.flow(6).is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_demo_prints_where_it_listens_first() {
+    let home = Home::new();
+    let mut child = home
+        .command()
+        .args(["serve-demo", "--port", "0", "--flows", "12"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next_line().await.unwrap().unwrap();
+    let url = first.strip_prefix("listening on ").unwrap().to_owned();
+    assert!(
+        url.starts_with("http://127.0.0.1:") && url.ends_with("/api"),
+        "{url}"
+    );
+
+    let r = home
+        .run_with(
+            &[("FLOWDASH_BASE_URL", &url), ("FLOWDASH_API_KEY", "demo")],
+            &["list"],
+        )
+        .await;
+    assert!(r.ok, "{r:?}");
+    assert_eq!(r.out.lines().count(), 13);
+
+    // SIGTERM ends it cleanly.
+    let pid = child.id().unwrap().to_string();
+    let killed = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .await
+        .unwrap();
+    assert!(killed.success());
+    let status = tokio::time::timeout(std::time::Duration::from_secs(5), child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(status.success(), "{status:?}");
+}
