@@ -272,10 +272,12 @@ impl Client {
 
     /// The one function every request goes through.
     async fn send(&self, req: &Request<'_>, priority: Priority) -> Result<Answer, ApiError> {
-        if let Err(budget::Refusal::RateLimited { retry_in }) =
-            self.inner.scheduler.acquire(priority).await
-        {
-            return Err(ApiError::RateLimited { retry_in });
+        match self.inner.scheduler.acquire(priority).await {
+            Ok(()) => {}
+            Err(budget::Refusal::RateLimited { retry_in }) => {
+                return Err(ApiError::RateLimited { retry_in });
+            }
+            Err(budget::Refusal::NoPollShare) => return Err(Refusal::PollingOff.into()),
         }
         let mut url = self.url(&req.path);
         if !req.query.is_empty() {

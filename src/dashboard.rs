@@ -119,6 +119,8 @@ pub async fn run(client: Client, settings: DashboardSettings) -> color_eyre::Res
         }
         for cmd in commands.drain(..) {
             match cmd {
+                // With no polling share there is nothing to schedule: `r` still refreshes.
+                Command::SchedulePoll if client.scheduler().poll_share() == 0 => {}
                 Command::SchedulePoll => {
                     let every = if state.idle {
                         IDLE_POLL

@@ -21,6 +21,8 @@ pub enum Refusal {
     InsecureUrl(String),
     /// The base URL cannot be used at all.
     BadUrl(String),
+    /// A background read, while the reserve takes the whole budget.
+    PollingOff,
 }
 
 impl fmt::Display for Refusal {
@@ -44,6 +46,10 @@ impl fmt::Display for Refusal {
                 "refusing plain http:// to {host}: use https:// (plain http is only allowed to this machine)"
             ),
             Refusal::BadUrl(why) => write!(f, "the base URL is not usable: {why}"),
+            Refusal::PollingOff => write!(
+                f,
+                "live updates are off: the reserve takes the whole budget (raise --budget or lower --reserve)"
+            ),
         }
     }
 }
