@@ -328,7 +328,8 @@ fn a_failed_refresh_keeps_the_rows_and_shows_the_error() {
     });
     assert_eq!(app.ids(), vec![1, 2, 3]);
     assert!(
-        app.last_error().starts_with("loading flows: server error 502"),
+        app.last_error()
+            .starts_with("loading flows: server error 502"),
         "{}",
         app.last_error()
     );
@@ -668,12 +669,17 @@ fn an_edit_sends_only_the_changed_fields() {
     let mut app = App::loaded(flows(&[1, 2]), 2);
     app.send(ch('j'));
     app.send(ch('e'));
-    assert!(matches!(app.form().kind, FormKind::Edit { id: FlowId(2), .. }));
+    assert!(matches!(
+        app.form().kind,
+        FormKind::Edit { id: FlowId(2), .. }
+    ));
     app.keys("!");
     let cmds = app.send(ctrl('s'));
-    let [Command::Update {
-        id, seen, patch, ..
-    }] = cmds.as_slice()
+    let [
+        Command::Update {
+            id, seen, patch, ..
+        },
+    ] = cmds.as_slice()
     else {
         panic!("{cmds:?}")
     };
@@ -743,9 +749,11 @@ fn conflict_keep_mine_writes_my_changes_over_theirs() {
     let mut app = App::loaded(flows(&[1]), 1);
     let theirs = in_conflict(&mut app);
     let cmds = app.send(ch('m'));
-    let [Command::Update {
-        id, seen, patch, ..
-    }] = cmds.as_slice()
+    let [
+        Command::Update {
+            id, seen, patch, ..
+        },
+    ] = cmds.as_slice()
     else {
         panic!("{cmds:?}")
     };
@@ -766,7 +774,11 @@ fn conflict_keep_mine_writes_my_changes_over_theirs() {
 fn conflict_take_theirs_reloads_the_form_with_theirs() {
     let mut app = App::loaded(flows(&[1]), 1);
     let theirs = in_conflict(&mut app);
-    assert!(app.send(ch('t')).iter().all(|c| matches!(c, Command::ArmToast(_))));
+    assert!(
+        app.send(ch('t'))
+            .iter()
+            .all(|c| matches!(c, Command::ArmToast(_)))
+    );
     let f = app.form();
     assert_eq!(f.name.value(), "Flow 1");
     assert_eq!(f.content_text(), "Changed on the server");
@@ -959,4 +971,79 @@ fn help_opens_and_any_key_closes_it() {
     assert!(!app.state.quit, "q closes the help only");
     app.send(ctrl('c'));
     assert!(app.state.quit);
+}
+
+// ---- a save still running when the form closes ----------------------------------------------
+
+#[test]
+fn esc_while_saving_can_discard_and_the_result_is_still_reported() {
+    let mut app = App::loaded(flows(&[1]), 1);
+    let req = new_flow_saving(&mut app);
+    app.send(press(KeyCode::Esc));
+    assert!(app.form().confirm_discard);
+    app.send(ch('y'));
+    assert!(
+        matches!(app.state.mode, Mode::Browse),
+        "y answers the question"
+    );
+
+    // The create was sent before the form closed: its failure must not vanish.
+    app.send(Msg::Saved {
+        req,
+        result: Err(ApiError::Timeout { secs: 20 }),
+    });
+    assert_eq!(
+        app.last_error(),
+        "not saved: no answer within 20 s (timed out)"
+    );
+}
+
+#[test]
+fn esc_while_saving_then_no_keeps_the_form_saving() {
+    let mut app = App::loaded(flows(&[1]), 1);
+    let req = new_flow_saving(&mut app);
+    app.send(press(KeyCode::Esc));
+    app.send(ch('n'));
+    let f = app.form();
+    assert!(!f.confirm_discard);
+    assert_eq!(f.saving, Some(req));
+    assert_eq!(
+        f.name.value(),
+        "Welcome",
+        "n answered the question, typed nothing"
+    );
+}
+
+#[test]
+fn a_save_answered_after_the_form_closed_leaves_the_open_dialog_alone() {
+    let mut app = App::loaded(flows(&[1, 2]), 2);
+    // An unchanged edit closes on Esc even while its save runs.
+    app.send(ch('e'));
+    let cmds = app.send(ctrl('s'));
+    let [Command::Update { req, .. }] = cmds.as_slice() else {
+        panic!("{cmds:?}")
+    };
+    let req = *req;
+    app.send(press(KeyCode::Esc));
+    assert!(matches!(app.state.mode, Mode::Browse));
+    app.send(ch('d'));
+    assert!(matches!(app.state.mode, Mode::ConfirmDelete { .. }));
+
+    let mut theirs = flow(1, "Renamed elsewhere");
+    theirs.last_changed = Some(ago(5));
+    app.send(Msg::Saved {
+        req,
+        result: Ok(SaveResult::Updated(WriteOutcome::Conflict(Conflict {
+            theirs,
+            changes: Vec::new(),
+        }))),
+    });
+    assert!(
+        matches!(app.state.mode, Mode::ConfirmDelete { .. }),
+        "the delete question is still up"
+    );
+    assert_eq!(
+        app.last_error(),
+        "flow 1 not saved: it changed on the server (now \"Renamed elsewhere\")"
+    );
 }

@@ -389,8 +389,10 @@ fn on_key(state: &mut State, key: KeyEvent, out: &mut Vec<Command>) {
         }
         Mode::Filter => on_filter_key(state, key),
         Mode::Form(mut form) => {
-            if form.saving.is_some() && key.code != KeyCode::Esc {
+            if form.saving.is_some() && key.code != KeyCode::Esc && !form.confirm_discard {
                 // While the save runs, the form is frozen: keys would change what was sent.
+                // Esc and the answer to its `Discard changes? y/n` still go through, or the
+                // question could never be answered.
                 state.mode = Mode::Form(form);
                 return;
             }
@@ -495,13 +497,18 @@ fn on_saved(
     result: Result<SaveResult, crate::api::ApiError>,
     out: &mut Vec<Command>,
 ) {
-    let Mode::Form(mut form) = std::mem::take(&mut state.mode) else {
-        return;
+    let mut form = match std::mem::take(&mut state.mode) {
+        Mode::Form(form) if form.saving == Some(req) => form,
+        other => {
+            // Whatever is on screen now (another dialog, a new form) stays. A form closed while
+            // its save ran was sent all the same, so its result is still reported.
+            state.mode = other;
+            if req == state.save_req {
+                saved_without_form(state, result, out);
+            }
+            return;
+        }
     };
-    if form.saving != Some(req) {
-        state.mode = Mode::Form(form);
-        return;
-    }
     form.saving = None;
     match result {
         Ok(SaveResult::Updated(WriteOutcome::Written(f))) => {
@@ -521,31 +528,58 @@ fn on_saved(
             };
         }
         Ok(SaveResult::Updated(WriteOutcome::Deleted)) => {}
-        Ok(SaveResult::Created(c)) => {
-            let id = c.flow.id;
-            let mut text = format!("created flow {id}");
-            if c.after_timeout {
-                text.push_str(" (the answer was late; found it in the list)");
-            }
-            toast(state, text, out);
-            if c.device_dropped {
-                push_error(
-                    state,
-                    format!(
-                        "the server stored no device for flow \"{}\"; pick one in the web dashboard",
-                        c.flow.name
-                    ),
-                );
-            }
-            if !state.all_loaded {
-                load_page(state, Priority::Operator, out);
-            }
-        }
+        Ok(SaveResult::Created(c)) => created(state, &c, out),
         Err(e) => {
             // The form stays open with every input, and the server's words.
             form.server_error = Some(e.to_string());
             state.mode = Mode::Form(form);
         }
+    }
+}
+
+/// The result of a save whose form the operator closed while it ran.
+fn saved_without_form(
+    state: &mut State,
+    result: Result<SaveResult, crate::api::ApiError>,
+    out: &mut Vec<Command>,
+) {
+    match result {
+        Ok(SaveResult::Updated(WriteOutcome::Written(f))) => {
+            let id = f.id;
+            replace_flow(state, id, &f);
+            toast(state, format!("saved flow {id}"), out);
+        }
+        Ok(SaveResult::Updated(WriteOutcome::Unchanged(_) | WriteOutcome::Deleted)) => {}
+        Ok(SaveResult::Updated(WriteOutcome::Conflict(c))) => push_error(
+            state,
+            format!(
+                "flow {} not saved: it changed on the server (now \"{}\")",
+                c.theirs.id, c.theirs.name
+            ),
+        ),
+        Ok(SaveResult::Created(c)) => created(state, &c, out),
+        Err(e) => push_error(state, format!("not saved: {e}")),
+    }
+}
+
+fn created(state: &mut State, c: &crate::api::Created, out: &mut Vec<Command>) {
+    let id = c.flow.id;
+    let mut text = format!("created flow {id}");
+    if c.after_timeout {
+        text.push_str(" (the answer was late; found it in the list)");
+    }
+    toast(state, text, out);
+    if c.device_dropped {
+        push_error(
+            state,
+            format!(
+                "the server stored no device for flow \"{}\"; pick one in the web dashboard",
+                c.flow.name
+            ),
+        );
+    }
+    if !state.all_loaded {
+        load_page(state, Priority::Operator, out);
     }
 }
 
