@@ -31,6 +31,10 @@ pub fn table_rows(width: u16, height: u16) -> usize {
     usize::from(h).max(1)
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "one short arm a message, in one place"
+)]
 pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
     let mut out = Vec::new();
     match msg {
@@ -609,6 +613,10 @@ fn writable_selection(state: &mut State, out: &mut Vec<Command>) -> Option<Flow>
     Some(flow)
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "one short arm an action, in one place"
+)]
 fn on_action(state: &mut State, action: Action, out: &mut Vec<Command>) {
     let rows = state.view.len();
     match action {
