@@ -1,5 +1,7 @@
 //! The dashboard's rules, through the pure `update()`: keys and results in, commands and state
 //! out. No terminal, no server, no clock: every time is fixed.
+// The helpers below are test code too: a panic is the failure report.
+#![expect(clippy::expect_used, reason = "test helpers")]
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use jiff::{SignedDuration, Timestamp};
