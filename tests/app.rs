@@ -1049,3 +1049,29 @@ fn a_save_answered_after_the_form_closed_leaves_the_open_dialog_alone() {
         "flow 1 not saved: it changed on the server (now \"Renamed elsewhere\")"
     );
 }
+
+#[test]
+fn a_discarded_save_is_reported_even_after_a_newer_save_started() {
+    let mut app = App::loaded(flows(&[1]), 1);
+    let first = new_flow_saving(&mut app);
+    app.send(press(KeyCode::Esc));
+    app.send(ch('y'));
+    let second = new_flow_saving(&mut app);
+    assert_ne!(first, second);
+
+    let cmds = app.send(Msg::Saved {
+        req: first,
+        result: Ok(SaveResult::Created(flowdash::api::Created {
+            flow: flow(2, "Welcome"),
+            device_dropped: false,
+            after_timeout: false,
+        })),
+    });
+    assert_eq!(app.toast(), "created flow 2");
+    assert!(load_page(&cmds).is_some(), "the list shows the new flow");
+    assert_eq!(
+        app.form().saving,
+        Some(second),
+        "the newer form still waits"
+    );
+}

@@ -505,11 +505,10 @@ fn on_saved(
         Mode::Form(form) if form.saving == Some(req) => form,
         other => {
             // Whatever is on screen now (another dialog, a new form) stays. A form closed while
-            // its save ran was sent all the same, so its result is still reported.
+            // its save ran was sent all the same, so its result is still reported: unlike a
+            // read, a write's answer is never stale, even after a newer save started.
             state.mode = other;
-            if req == state.save_req {
-                saved_without_form(state, result, out);
-            }
+            saved_without_form(state, result, out);
             return;
         }
     };
