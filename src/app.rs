@@ -101,6 +101,10 @@ pub struct Delta {
 
 /// Everything on screen.
 #[derive(Debug, Default)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "independent flags of the screen, not a state machine"
+)]
 pub struct State {
     pub ctx: Context,
     pub server: ServerKind,

@@ -64,7 +64,7 @@ pub fn draw(frame: &mut Frame<'_>, state: &State) {
     match &state.mode {
         Mode::Form(f) => form::draw(frame, area, state, f),
         Mode::ConfirmDelete { flow, typed } => dialog::delete(frame, area, state, flow, typed),
-        Mode::Conflict { conflict, .. } => dialog::conflict(frame, area, conflict),
+        Mode::Conflict { conflict, .. } => dialog::conflict(frame, area, state, conflict),
         Mode::Help => dialog::help(frame, area, state),
         Mode::Browse | Mode::Filter => {}
     }
@@ -72,16 +72,26 @@ pub fn draw(frame: &mut Frame<'_>, state: &State) {
 
 /// A centered rectangle of at most `w`×`h`, cleared.
 fn popup(frame: &mut Frame<'_>, area: Rect, w: u16, h: u16) -> Rect {
-    let w = w.min(area.width.saturating_sub(2));
+    let r = popup_rect(area, w, h);
+    frame.render_widget(Clear, r);
+    r
+}
+
+/// Where [`popup`] puts a `w`×`h` rectangle.
+fn popup_rect(area: Rect, w: u16, h: u16) -> Rect {
+    let mut w = w.min(area.width.saturating_sub(2));
+    if area.width - w < 4 {
+        // A margin of one column leaves slivers of the borders behind, which read as doubled
+        // borders: take the whole width instead.
+        w = area.width;
+    }
     let h = h.min(area.height.saturating_sub(2));
-    let r = Rect::new(
+    Rect::new(
         area.x + (area.width - w) / 2,
         area.y + (area.height - h) / 2,
         w,
         h,
-    );
-    frame.render_widget(Clear, r);
-    r
+    )
 }
 
 fn dim() -> Style {

@@ -207,13 +207,11 @@ impl FormState {
     /// Handles one key. Ctrl-S saves from any field; Esc asks before discarding changes.
     pub fn key(&mut self, key: KeyEvent, devices: &[Device], segments: &[Segment]) -> FormEvent {
         if self.confirm_discard {
-            return match key.code {
-                KeyCode::Char('y' | 'Y') => FormEvent::Close,
-                _ => {
-                    self.confirm_discard = false;
-                    FormEvent::None
-                }
-            };
+            if let KeyCode::Char('y' | 'Y') = key.code {
+                return FormEvent::Close;
+            }
+            self.confirm_discard = false;
+            return FormEvent::None;
         }
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         match key.code {

@@ -31,6 +31,10 @@ pub fn table_rows(width: u16, height: u16) -> usize {
     usize::from(h).max(1)
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "one short arm a message, in one place"
+)]
 pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
     let mut out = Vec::new();
     match msg {
@@ -393,8 +397,10 @@ fn on_key(state: &mut State, key: KeyEvent, out: &mut Vec<Command>) {
         }
         Mode::Filter => on_filter_key(state, key),
         Mode::Form(mut form) => {
-            if form.saving.is_some() && key.code != KeyCode::Esc {
+            if form.saving.is_some() && key.code != KeyCode::Esc && !form.confirm_discard {
                 // While the save runs, the form is frozen: keys would change what was sent.
+                // Esc and the answer to its `Discard changes? y/n` still go through, or the
+                // question could never be answered.
                 state.mode = Mode::Form(form);
                 return;
             }
@@ -499,13 +505,17 @@ fn on_saved(
     result: Result<SaveResult, crate::api::ApiError>,
     out: &mut Vec<Command>,
 ) {
-    let Mode::Form(mut form) = std::mem::take(&mut state.mode) else {
-        return;
+    let mut form = match std::mem::take(&mut state.mode) {
+        Mode::Form(form) if form.saving == Some(req) => form,
+        other => {
+            // Whatever is on screen now (another dialog, a new form) stays. A form closed while
+            // its save ran was sent all the same, so its result is still reported: unlike a
+            // read, a write's answer is never stale, even after a newer save started.
+            state.mode = other;
+            saved_without_form(state, result, out);
+            return;
+        }
     };
-    if form.saving != Some(req) {
-        state.mode = Mode::Form(form);
-        return;
-    }
     form.saving = None;
     match result {
         Ok(SaveResult::Updated(WriteOutcome::Written(f))) => {
@@ -525,31 +535,58 @@ fn on_saved(
             };
         }
         Ok(SaveResult::Updated(WriteOutcome::Deleted)) => {}
-        Ok(SaveResult::Created(c)) => {
-            let id = c.flow.id;
-            let mut text = format!("created flow {id}");
-            if c.after_timeout {
-                text.push_str(" (the answer was late; found it in the list)");
-            }
-            toast(state, text, out);
-            if c.device_dropped {
-                push_error(
-                    state,
-                    format!(
-                        "the server stored no device for flow \"{}\"; pick one in the web dashboard",
-                        c.flow.name
-                    ),
-                );
-            }
-            if !state.all_loaded {
-                load_page(state, Priority::Operator, out);
-            }
-        }
+        Ok(SaveResult::Created(c)) => created(state, &c, out),
         Err(e) => {
             // The form stays open with every input, and the server's words.
             form.server_error = Some(e.to_string());
             state.mode = Mode::Form(form);
         }
+    }
+}
+
+/// The result of a save whose form the operator closed while it ran.
+fn saved_without_form(
+    state: &mut State,
+    result: Result<SaveResult, crate::api::ApiError>,
+    out: &mut Vec<Command>,
+) {
+    match result {
+        Ok(SaveResult::Updated(WriteOutcome::Written(f))) => {
+            let id = f.id;
+            replace_flow(state, id, &f);
+            toast(state, format!("saved flow {id}"), out);
+        }
+        Ok(SaveResult::Updated(WriteOutcome::Unchanged(_) | WriteOutcome::Deleted)) => {}
+        Ok(SaveResult::Updated(WriteOutcome::Conflict(c))) => push_error(
+            state,
+            format!(
+                "flow {} not saved: it changed on the server (now \"{}\")",
+                c.theirs.id, c.theirs.name
+            ),
+        ),
+        Ok(SaveResult::Created(c)) => created(state, &c, out),
+        Err(e) => push_error(state, format!("not saved: {e}")),
+    }
+}
+
+fn created(state: &mut State, c: &crate::api::Created, out: &mut Vec<Command>) {
+    let id = c.flow.id;
+    let mut text = format!("created flow {id}");
+    if c.after_timeout {
+        text.push_str(" (the answer was late; found it in the list)");
+    }
+    toast(state, text, out);
+    if c.device_dropped {
+        push_error(
+            state,
+            format!(
+                "the server stored no device for flow \"{}\"; pick one in the web dashboard",
+                c.flow.name
+            ),
+        );
+    }
+    if !state.all_loaded {
+        load_page(state, Priority::Operator, out);
     }
 }
 
@@ -579,6 +616,10 @@ fn writable_selection(state: &mut State, out: &mut Vec<Command>) -> Option<Flow>
     Some(flow)
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "one short arm an action, in one place"
+)]
 fn on_action(state: &mut State, action: Action, out: &mut Vec<Command>) {
     let rows = state.view.len();
     match action {

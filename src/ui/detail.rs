@@ -45,6 +45,14 @@ fn lines(state: &State, f: &Flow, width: usize) -> Vec<Line<'static>> {
         Span::raw(" "),
         status,
     ]));
+    // Why the flow cannot be changed comes right under its name: on a short terminal the
+    // pane's last lines are cut, and this is the line that explains refused keys.
+    if let Some(reason) = state.row_block_reason(f) {
+        out.push(Line::styled(
+            format!("⊘ {reason}"),
+            Style::new().fg(Color::Red),
+        ));
+    }
     out.push(counters_line(state, f));
     let share = f
         .failure_share()
@@ -107,12 +115,6 @@ fn lines(state: &State, f: &Flow, width: usize) -> Vec<Line<'static>> {
             t.to_zoned(state.ctx.tz.clone()).strftime("%Y-%m-%d %H:%M"),
             ago(state.now, t)
         )));
-    }
-    if let Some(reason) = state.row_block_reason(f) {
-        out.push(Line::styled(
-            format!("⊘ {reason}"),
-            Style::new().fg(Color::Red),
-        ));
     }
     out
 }

@@ -6,7 +6,7 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
-use super::{bold, dim, fit, popup};
+use super::{bold, dim, fit, popup, popup_rect};
 use crate::api::Conflict;
 use crate::app::State;
 use crate::app::keymap::KEYMAP;
@@ -60,7 +60,21 @@ pub fn delete(
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
-pub fn conflict(frame: &mut Frame<'_>, area: Rect, conflict: &Conflict) {
+/// A value of the conflict dialog on one line: the content's line breaks as ⏎ (as in the
+/// detail pane), the edit time in the operator's zone like every other time on screen.
+fn shown(state: &State, field: &str, value: &str) -> String {
+    if field == "last edit"
+        && let Ok(t) = value.parse::<jiff::Timestamp>()
+    {
+        return t
+            .to_zoned(state.ctx.tz.clone())
+            .strftime("%Y-%m-%d %H:%M:%S")
+            .to_string();
+    }
+    crate::domain::clean::show_breaks(value)
+}
+
+pub fn conflict(frame: &mut Frame<'_>, area: Rect, state: &State, conflict: &Conflict) {
     let h = 6 + u16::try_from(conflict.changes.len()).unwrap_or(10);
     let r = popup(frame, area, 78, h);
     let block = framed(" Conflict ", Color::Yellow);
@@ -79,10 +93,12 @@ pub fn conflict(frame: &mut Frame<'_>, area: Rect, conflict: &Conflict) {
         ]),
     ];
     for c in &conflict.changes {
+        let theirs = shown(state, c.field, &c.theirs);
+        let seen = shown(state, c.field, &c.seen);
         lines.push(Line::from(vec![
             Span::raw(format!("{:<11}", c.field)),
-            Span::raw(format!("{:<col$} ", fit(&c.theirs, col))),
-            Span::raw(fit(&c.seen, col)),
+            Span::raw(format!("{:<col$} ", fit(&theirs, col))),
+            Span::raw(fit(&seen, col)),
         ]));
     }
     lines.push(Line::from(""));
@@ -98,41 +114,72 @@ pub fn conflict(frame: &mut Frame<'_>, area: Rect, conflict: &Conflict) {
 }
 
 pub fn help(frame: &mut Frame<'_>, area: Rect, state: &State) {
+    const KEYS: usize = 10;
     let n = KEYMAP.len();
-    // One column when it fits, two side by side on short terminals.
+    // One column when it fits, two side by side on short terminals, where a description that
+    // does not fit its column goes on over more lines.
     let two = area.height < u16::try_from(n).unwrap_or(u16::MAX) + 8;
-    let rows = if two { n.div_ceil(2) } else { n };
+    let outer_w = if two { 78 } else { 72 };
+    let inner_w = usize::from(popup_rect(area, outer_w, 1).width.saturating_sub(2));
+    let col = if two { inner_w / 2 } else { inner_w };
+    // The description's room, with a gap before the next column.
+    let what_w = col.saturating_sub(KEYS + usize::from(two));
+    let entries: Vec<Vec<Line<'static>>> = KEYMAP
+        .iter()
+        .map(|(keys, _, what)| {
+            wrap(what, what_w)
+                .into_iter()
+                .enumerate()
+                .map(|(i, part)| {
+                    let keys = if i == 0 { *keys } else { "" };
+                    Line::from(vec![
+                        Span::styled(format!("{keys:<KEYS$}"), bold()),
+                        Span::raw(format!("{part:<what_w$}")),
+                    ])
+                })
+                .collect()
+        })
+        .collect();
+    // In two columns, split where they come out most even.
+    let split = if two {
+        let total: usize = entries.iter().map(Vec::len).sum();
+        let mut acc = 0;
+        entries
+            .iter()
+            .position(|e| {
+                acc += e.len();
+                acc * 2 >= total
+            })
+            .map_or(n, |i| i + 1)
+    } else {
+        n
+    };
+    let mut entries = entries.into_iter();
+    let left: Vec<Line<'static>> = entries.by_ref().take(split).flatten().collect();
+    let right: Vec<Line<'static>> = entries.flatten().collect();
+    let rows = left.len().max(right.len());
     let h = u16::try_from(rows).unwrap_or(30) + 5;
-    let r = popup(frame, area, if two { 78 } else { 72 }, h);
+    let r = popup(frame, area, outer_w, h);
     let block = framed(" Help ", Color::Cyan);
     let inner = block.inner(r);
     frame.render_widget(block, r);
-    let cell = |i: usize, width: usize| -> Vec<Span<'static>> {
-        KEYMAP.get(i).map_or_else(Vec::new, |(keys, _, what)| {
-            vec![
-                Span::styled(format!("{keys:<10}"), bold()),
-                Span::raw(format!(
-                    "{:<w$}",
-                    fit(what, width.saturating_sub(10)),
-                    w = width - 10
-                )),
-            ]
-        })
-    };
-    let col = if two {
-        usize::from(inner.width) / 2
-    } else {
-        usize::from(inner.width)
-    };
-    let mut lines: Vec<Line<'_>> = (0..rows)
-        .map(|i| {
-            let mut spans = cell(i, col);
+    let mut right = right.into_iter();
+    let mut lines: Vec<Line<'_>> = left
+        .into_iter()
+        .map(|mut l| {
             if two {
-                spans.extend(cell(i + rows, col));
+                l.spans.push(Span::raw(" "));
+                l.spans
+                    .extend(right.next().map(|r| r.spans).unwrap_or_default());
             }
-            Line::from(spans)
+            l
         })
         .collect();
+    lines.extend(right.map(|r| {
+        let mut spans = vec![Span::raw(" ".repeat(col))];
+        spans.extend(r.spans);
+        Line::from(spans)
+    }));
     lines.push(Line::from(""));
     let log = state
         .ctx
@@ -145,4 +192,22 @@ pub fn help(frame: &mut Frame<'_>, area: Rect, state: &State) {
     ]));
     lines.push(Line::styled("any key closes this help", dim()));
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
+
+/// Greedy word wrap of `text` to `width` columns; a word longer than a line is cut.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let len = line.chars().count();
+        if len > 0 && len + 1 + word.chars().count() > width {
+            out.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    out.push(line);
+    out.into_iter().map(|l| fit(&l, width)).collect()
 }

@@ -15,6 +15,7 @@ use crate::domain::{SegmentRef, sms};
 const LABEL: u16 = 11;
 const CONTENT_ROWS: u16 = 5;
 
+#[expect(clippy::too_many_lines, reason = "the fields top to bottom, as drawn")]
 pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State, form: &FormState) {
     let problems = form.problems.len() as u16;
     let h = 2 + 1 + CONTENT_ROWS + 7 + problems + 3 + u16::from(form.server_error.is_some()) * 2;

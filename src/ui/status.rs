@@ -16,20 +16,47 @@ pub fn spinner(step: u8) -> char {
 }
 
 pub fn keys(frame: &mut Frame<'_>, area: Rect, state: &State) {
+    let width = usize::from(area.width);
     let text = match &state.mode {
         Mode::Filter => "type to filter · Enter keeps · Esc clears",
         Mode::Form(_) => "Tab move · ←/→ change · Ctrl-S save · Esc cancel",
         Mode::ConfirmDelete { .. } => "answer the question above",
         Mode::Conflict { .. } => "m keep mine · t take theirs · Esc back to the form",
         Mode::Help => "any key closes the help",
-        Mode::Browse => {
-            "space on/off · e edit · n new · d delete · / filter · s sort · r refresh · p pause · ? help · q quit"
-        }
+        Mode::Browse => &browse_keys(state, width),
     };
-    frame.render_widget(
-        Paragraph::new(Span::styled(fit(text, usize::from(area.width)), dim())),
-        area,
-    );
+    frame.render_widget(Paragraph::new(Span::styled(fit(text, width), dim())), area);
+}
+
+/// The list's keys that fit in `width`. Keys that cannot act here (writes on a read-only
+/// server) are left out; when the line is too long the least needed go first, so `? help` and
+/// `q quit` always show.
+fn browse_keys(state: &State, width: usize) -> String {
+    let write = state.can_write_existing();
+    let create = !state.ctx.read_only;
+    // (keys, shown here, order of dropping: the highest goes first)
+    let items = [
+        ("space on/off", write, 5),
+        ("e edit", write, 4),
+        ("n new", create, 3),
+        ("d delete", write, 6),
+        ("/ filter", true, 2),
+        ("s sort", true, 7),
+        ("r refresh", true, 8),
+        ("p pause", true, 9),
+        ("? help", true, 0),
+        ("q quit", true, 1),
+    ];
+    let mut shown: Vec<_> = items.iter().filter(|i| i.1).collect();
+    loop {
+        let text = shown.iter().map(|i| i.0).collect::<Vec<_>>().join(" · ");
+        if text.chars().count() <= width || shown.len() <= 2 {
+            return text;
+        }
+        if let Some(i) = (0..shown.len()).max_by_key(|&i| shown[i].2) {
+            shown.remove(i);
+        }
+    }
 }
 
 pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
@@ -41,7 +68,9 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
             String::new()
         };
         let tail = format!("{more} · x dismisses");
-        let room = width.saturating_sub(tail.chars().count() + 7);
+        // "error: ", and the spinner put in front below when something runs.
+        let lead = 7 + if state.is_busy() { 2 } else { 0 };
+        let room = width.saturating_sub(tail.chars().count() + lead);
         Line::from(vec![
             Span::styled("error: ", error_style()),
             Span::styled(fit(e, room), Style::new().fg(Color::Red)),

@@ -44,15 +44,17 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
         );
         return;
     }
-    // Fixed columns; the name takes what is left.
-    // 40 columns of fixed width and 7 gaps between the 8 columns.
-    let name_w = inner.width.saturating_sub(40 + 7).max(8);
+    // Fixed columns; the name takes what is left. The sent counter and its change are two
+    // columns, so the counters line up whether or not they just moved.
+    // 41 columns of fixed width and 8 gaps between the 9 columns.
+    let name_w = inner.width.saturating_sub(41 + 8).max(8);
     let widths = [
         Constraint::Length(1),
         Constraint::Length(5),
         Constraint::Length(name_w),
         Constraint::Length(4),
-        Constraint::Length(11),
+        Constraint::Length(7),
+        Constraint::Length(5),
         Constraint::Length(7),
         Constraint::Length(6),
         Constraint::Length(6),
@@ -64,6 +66,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
         Cell::from("name"),
         right("wait"),
         right("sent"),
+        Cell::from(""),
         right("pending"),
         right("failed"),
         right("last"),
@@ -110,21 +113,31 @@ fn num(v: Option<i64>) -> String {
     v.map_or_else(|| "–".to_owned(), |n| n.max(0).to_string())
 }
 
+/// A counter's change in at most 5 columns: `+12`, `+999`, `+12k`, `+999k`, `+3M`.
+fn short_change(n: i64) -> String {
+    let sign = if n < 0 { '-' } else { '+' };
+    let n = n.unsigned_abs();
+    match n {
+        0..=999 => format!("{sign}{n}"),
+        1000..=999_999 => format!("{sign}{}k", n / 1000),
+        _ => format!("{sign}{}M", (n / 1_000_000).min(999)),
+    }
+}
+
 fn row<'a>(state: &State, f: &Flow, name_w: usize) -> Row<'a> {
     let wait = match (f.wait_time, f.wait_unit) {
         (Some(t), Some(u)) => format!("{t}{}", u.short()),
         _ => "–".to_owned(),
     };
-    let mut sent = vec![Span::raw(num(f.sent))];
-    if let Some(d) = state.deltas.get(&f.id) {
+    let change = state.deltas.get(&f.id).map_or_else(Span::default, |d| {
         let fresh = (state.now - d.at).get_seconds() < HIGHLIGHT_SECS;
         let style = if fresh {
             Style::new().fg(Color::Green).add_modifier(Modifier::BOLD)
         } else {
             dim()
         };
-        sent.push(Span::styled(format!(" {:+}", d.amount), style));
-    }
+        Span::styled(short_change(d.amount), style)
+    });
     let failed_style = if f.failed.unwrap_or(0) > 0 {
         Style::new().fg(Color::Red)
     } else {
@@ -138,7 +151,8 @@ fn row<'a>(state: &State, f: &Flow, name_w: usize) -> Row<'a> {
         Cell::from(Text::from(f.id.to_string()).right_aligned()),
         Cell::from(fit(&f.name, name_w)),
         Cell::from(Text::from(wait).right_aligned()),
-        Cell::from(Text::from(Line::from(sent)).right_aligned()),
+        Cell::from(Text::from(num(f.sent)).right_aligned()),
+        Cell::from(Line::from(change)),
         Cell::from(Text::from(num(f.pending)).right_aligned()),
         Cell::from(Text::from(num(f.failed)).right_aligned()).style(failed_style),
         Cell::from(Text::from(last).right_aligned()),

@@ -1,0 +1,1077 @@
+//! The dashboard's rules, through the pure `update()`: keys and results in, commands and state
+//! out. No terminal, no server, no clock: every time is fixed.
+// The helpers below are test code too: a panic is the failure report.
+#![expect(clippy::expect_used, reason = "test helpers")]
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use jiff::{SignedDuration, Timestamp};
+
+use flowdash::api::{ApiError, Conflict, FieldChange, Page, ServerKind, WriteOutcome};
+use flowdash::app::form::FormKind;
+use flowdash::app::view::SortKey;
+use flowdash::app::{Command, Context, Mode, Msg, ReqId, SaveResult, State, start, update};
+use flowdash::budget::Priority;
+use flowdash::domain::validate::Field;
+use flowdash::domain::{
+    Device, Flow, FlowDraft, FlowId, FlowPatch, RowBlock, Segment, SegmentRef, Sim, WaitUnit,
+};
+
+/// 2025-10-20 22:40:00 UTC; the only "now" these tests know.
+const NOW: Timestamp = Timestamp::constant(1_761_000_000, 0);
+
+fn ago(secs: i64) -> Timestamp {
+    NOW - SignedDuration::from_secs(secs)
+}
+
+/// A flow with every documented field, as the documented server lists it.
+fn flow(id: u64, name: &str) -> Flow {
+    Flow {
+        id: FlowId(id),
+        user_id: Some(1),
+        name: name.to_owned(),
+        content: Some(format!("Hello from {name}")),
+        device_id: Some(1),
+        sim_subscription_id: Some(11),
+        segment: Some(SegmentRef::All),
+        wait_time: Some(2),
+        wait_unit: Some(WaitUnit::Days),
+        enabled: true,
+        sent: Some(100 * id as i64),
+        pending: Some(3),
+        failed: Some(1),
+        last_sent: Some(ago(300)),
+        last_changed: Some(ago(86_400)),
+        created: Some(ago(10 * 86_400)),
+        blocked: None,
+    }
+}
+
+fn flows(ids: &[u64]) -> Vec<Flow> {
+    ids.iter()
+        .map(|&id| flow(id, &format!("Flow {id}")))
+        .collect()
+}
+
+fn devices() -> Vec<Device> {
+    vec![Device {
+        id: 1,
+        name: "Front desk phone".to_owned(),
+        sims: Some(vec![Sim {
+            subscription_id: 11,
+            display_name: "SIM 1".to_owned(),
+            carrier_name: "Orange".to_owned(),
+            phone_number: None,
+            slot_index: Some(0),
+        }]),
+        model: None,
+        brand: None,
+    }]
+}
+
+fn segments() -> Vec<Segment> {
+    vec![Segment {
+        id: 7,
+        name: "VIP customers".to_owned(),
+        kind: None,
+        total_contacts: Some(42),
+    }]
+}
+
+fn press(code: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn ch(c: char) -> Msg {
+    press(KeyCode::Char(c))
+}
+
+fn ctrl(c: char) -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+}
+
+/// The `LoadPage` among `cmds`: its request id, page and page size.
+fn load_page(cmds: &[Command]) -> Option<(ReqId, u32, u32)> {
+    cmds.iter().find_map(|c| match c {
+        Command::LoadPage {
+            req,
+            page,
+            per_page,
+            ..
+        } => Some((*req, *page, *per_page)),
+        _ => None,
+    })
+}
+
+/// The dashboard as the loop drives it, minus the terminal and the tasks.
+struct App {
+    state: State,
+    /// What `start()` returned, until the first page is answered.
+    pending: Vec<Command>,
+}
+
+impl App {
+    /// Started, sized, clocked, with devices and segments loaded, and the first page (of
+    /// `total` flows in pages of 25) answered with `items`.
+    fn loaded(items: Vec<Flow>, total: u64) -> App {
+        let mut app = App::starting(Context::default());
+        app.send(Msg::DevicesLoaded(Ok(devices())));
+        app.send(Msg::SegmentsLoaded(Ok(segments())));
+        let cmds = app.pending.clone();
+        app.answer(&cmds, items, total, ServerKind::Documented);
+        app
+    }
+
+    /// Started and waiting for its first page: `pending` holds what `start()` asked for.
+    fn starting(ctx: Context) -> App {
+        let mut state = State::new(ctx, 25);
+        update(&mut state, Msg::Resize(160, 48));
+        update(
+            &mut state,
+            Msg::Tick {
+                now: NOW,
+                budget: None,
+                poll_every: None,
+            },
+        );
+        let pending = start(&mut state);
+        App { state, pending }
+    }
+
+    fn send(&mut self, msg: Msg) -> Vec<Command> {
+        update(&mut self.state, msg)
+    }
+
+    fn keys(&mut self, text: &str) -> Vec<Command> {
+        text.chars().flat_map(|c| self.send(ch(c))).collect()
+    }
+
+    /// Answers the `LoadPage` of `cmds` with these flows.
+    fn answer(
+        &mut self,
+        cmds: &[Command],
+        items: Vec<Flow>,
+        total: u64,
+        kind: ServerKind,
+    ) -> Vec<Command> {
+        let (req, page, per_page) = load_page(cmds).expect("a LoadPage command");
+        self.send(Msg::PageLoaded {
+            req,
+            result: Ok((
+                Page {
+                    items,
+                    page,
+                    per_page,
+                    total: Some(total),
+                    total_pages: None,
+                },
+                kind,
+            )),
+        })
+    }
+
+    fn ids(&self) -> Vec<u64> {
+        self.state
+            .view
+            .iter()
+            .map(|&i| self.state.flows[i].id.0)
+            .collect()
+    }
+
+    fn selected(&self) -> Option<u64> {
+        self.state.selected.map(|id| id.0)
+    }
+
+    fn row(&self, id: u64) -> &Flow {
+        self.state
+            .flows
+            .iter()
+            .find(|f| f.id.0 == id)
+            .expect("the row")
+    }
+
+    fn toast(&self) -> &str {
+        self.state.toast.as_ref().map_or("", |t| t.text.as_str())
+    }
+
+    fn last_error(&self) -> &str {
+        self.state.errors.back().map_or("", String::as_str)
+    }
+
+    fn form(&self) -> &flowdash::app::FormState {
+        match &self.state.mode {
+            Mode::Form(f) => f,
+            other => panic!("expected the form, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn start_asks_for_page_one_devices_and_segments() {
+    let app = App::starting(Context::default());
+    assert_eq!(
+        app.pending,
+        vec![
+            Command::LoadPage {
+                req: ReqId(1),
+                page: 1,
+                per_page: 25,
+                priority: Priority::Operator,
+            },
+            Command::LoadDevices,
+            Command::LoadSegments,
+        ]
+    );
+    assert!(app.state.first_load && app.state.loading);
+}
+
+// ---- paging -------------------------------------------------------------------------------
+
+#[test]
+fn next_page_asks_for_page_two_with_a_new_request() {
+    let mut app = App::loaded(flows(&[1, 2, 3]), 60);
+    let first = app.state.list_req;
+    let cmds = app.send(ch(']'));
+    let (req, page, per_page) = load_page(&cmds).expect("page 2 asked for");
+    assert_eq!((page, per_page), (2, 25));
+    assert_ne!(req, first);
+    assert_eq!(app.state.list_req, req);
+    app.answer(&cmds, flows(&[26, 27]), 60, ServerKind::Documented);
+    assert_eq!(app.state.page, 2);
+    assert_eq!(app.ids(), vec![26, 27]);
+    assert_eq!(app.selected(), Some(26));
+}
+
+#[test]
+fn previous_page_on_page_one_only_says_so() {
+    let mut app = App::loaded(flows(&[1, 2, 3]), 60);
+    let before = app.state.list_req;
+    let cmds = app.send(ch('['));
+    assert!(load_page(&cmds).is_none(), "{cmds:?}");
+    assert_eq!(app.toast(), "this is the first page");
+    assert_eq!(app.state.list_req, before);
+    assert_eq!(app.state.page, 1);
+}
+
+#[test]
+fn next_page_on_the_last_page_only_says_so() {
+    let mut app = App::loaded(flows(&[1, 2, 3]), 3);
+    let cmds = app.send(ch(']'));
+    assert!(load_page(&cmds).is_none(), "{cmds:?}");
+    assert_eq!(app.toast(), "this is the last page");
+}
+
+#[test]
+fn page_sizes_reload_page_one_and_stop_at_the_ends() {
+    let mut app = App::loaded(flows(&[1, 2, 3]), 3000);
+    let cmds = app.send(ch(']'));
+    app.answer(&cmds, flows(&[26]), 3000, ServerKind::Documented);
+    assert_eq!(app.state.page, 2);
+
+    for size in [50, 100, 250, 500, 1000] {
+        let cmds = app.send(ch('+'));
+        assert_eq!(
+            load_page(&cmds).map(|(_, p, n)| (p, n)),
+            Some((1, size)),
+            "+ towards {size}"
+        );
+    }
+    let cmds = app.send(ch('+'));
+    assert!(load_page(&cmds).is_none(), "{cmds:?}");
+    assert_eq!(app.toast(), "1000 flows a page is the limit");
+    assert_eq!(app.state.page_size, 1000);
+
+    for size in [500, 250, 100, 50, 25, 10] {
+        let cmds = app.send(ch('-'));
+        assert_eq!(
+            load_page(&cmds).map(|(_, p, n)| (p, n)),
+            Some((1, size)),
+            "- towards {size}"
+        );
+    }
+    let cmds = app.send(ch('-'));
+    assert!(load_page(&cmds).is_none(), "{cmds:?}");
+    assert_eq!(app.toast(), "10 flows a page is the limit");
+    assert_eq!(app.state.page_size, 10);
+}
+
+#[test]
+fn a_stale_page_after_a_newer_request_is_ignored() {
+    let mut app = App::loaded(flows(&[1, 2, 3]), 60);
+    let to_two = app.send(ch(']'));
+    let back_to_one = app.send(ch('['));
+    let (old, _, _) = load_page(&to_two).expect("page 2");
+    let (new, page, _) = load_page(&back_to_one).expect("page 1");
+    assert_eq!(page, 1);
+    assert_ne!(old, new);
+
+    // Page 2's answer comes last-but-one: it is no longer what the operator asked for.
+    let cmds = app.answer(&to_two, flows(&[26, 27]), 60, ServerKind::Documented);
+    assert!(cmds.is_empty(), "{cmds:?}");
+    assert_eq!(app.ids(), vec![1, 2, 3]);
+    assert!(app.state.loading, "the current request still runs");
+
+    app.answer(&back_to_one, flows(&[1, 2, 4]), 60, ServerKind::Documented);
+    assert_eq!(app.ids(), vec![1, 2, 4]);
+    assert!(!app.state.loading);
+}
+
+#[test]
+fn a_failed_refresh_keeps_the_rows_and_shows_the_error() {
+    let mut app = App::loaded(flows(&[1, 2, 3]), 3);
+    let cmds = app.send(ch('r'));
+    let (req, _, _) = load_page(&cmds).expect("a refresh");
+    app.send(Msg::PageLoaded {
+        req,
+        result: Err(ApiError::Server {
+            status: 502,
+            html: true,
+            excerpt: String::new(),
+        }),
+    });
+    assert_eq!(app.ids(), vec![1, 2, 3]);
+    assert!(
+        app.last_error()
+            .starts_with("loading flows: server error 502"),
+        "{}",
+        app.last_error()
+    );
+    app.send(ch('x'));
+    assert!(app.state.errors.is_empty(), "x dismisses");
+}
+
+// ---- selection ------------------------------------------------------------------------------
+
+#[test]
+fn selection_follows_the_flow_id_through_a_reordering_refresh() {
+    let mut app = App::loaded(flows(&[1, 2, 3, 4]), 4);
+    app.send(ch('j'));
+    app.send(ch('j'));
+    assert_eq!(app.selected(), Some(3));
+    let cmds = app.send(ch('r'));
+    app.answer(&cmds, flows(&[4, 3, 2, 1]), 4, ServerKind::Documented);
+    assert_eq!(app.selected(), Some(3));
+    assert_eq!(app.state.cursor, 1);
+}
+
+#[test]
+fn when_the_selected_flow_leaves_the_row_at_its_position_is_selected() {
+    let mut app = App::loaded(flows(&[1, 2, 3, 4, 5]), 5);
+    app.send(ch('j'));
+    app.send(ch('j'));
+    assert_eq!(app.selected(), Some(3));
+    let cmds = app.send(ch('r'));
+    app.answer(&cmds, flows(&[1, 2, 4, 5]), 4, ServerKind::Documented);
+    assert_eq!(app.selected(), Some(4));
+    assert_eq!(app.state.cursor, 2);
+
+    // The last row leaves while selected: the new last row takes it.
+    app.send(ch('G'));
+    assert_eq!(app.selected(), Some(5));
+    let cmds = app.send(ch('r'));
+    app.answer(&cmds, flows(&[1, 2, 4]), 3, ServerKind::Documented);
+    assert_eq!(app.selected(), Some(4));
+}
+
+#[test]
+fn moving_stops_at_the_ends_of_the_page() {
+    let mut app = App::loaded(flows(&[1, 2, 3]), 3);
+    app.send(ch('k'));
+    assert_eq!(app.selected(), Some(1));
+    app.send(press(KeyCode::End));
+    app.send(ch('j'));
+    assert_eq!(app.selected(), Some(3));
+    app.send(ch('g'));
+    assert_eq!(app.selected(), Some(1));
+}
+
+#[test]
+fn key_release_and_repeat_are_ignored() {
+    let mut app = App::loaded(flows(&[1, 2, 3]), 3);
+    for kind in [KeyEventKind::Release, KeyEventKind::Repeat] {
+        let mut key = KeyEvent::new(KeyCode::Char('j'), KeyModifiers::NONE);
+        key.kind = kind;
+        assert!(app.send(Msg::Key(key)).is_empty());
+        let mut space = KeyEvent::new(KeyCode::Char(' '), KeyModifiers::NONE);
+        space.kind = kind;
+        assert!(app.send(Msg::Key(space)).is_empty());
+    }
+    assert_eq!(app.selected(), Some(1));
+    assert!(app.state.toggling.is_empty());
+    app.send(ch('j'));
+    assert_eq!(app.selected(), Some(2), "a press still moves");
+}
+
+// ---- toggle ---------------------------------------------------------------------------------
+
+#[test]
+fn space_asks_for_the_target_state_and_shows_the_change_in_flight() {
+    let mut app = App::loaded(flows(&[1, 2]), 2);
+    let cmds = app.send(ch(' '));
+    assert_eq!(
+        cmds,
+        vec![Command::Toggle {
+            id: FlowId(1),
+            seen: Box::new(flow(1, "Flow 1")),
+            target: false,
+        }]
+    );
+    assert_eq!(app.state.toggling.get(&FlowId(1)), Some(&false));
+    // A second press while it runs sends nothing more.
+    assert!(app.send(ch(' ')).is_empty());
+
+    let mut off = flow(1, "Flow 1");
+    off.enabled = false;
+    app.send(Msg::Toggled {
+        id: FlowId(1),
+        target: false,
+        result: Ok(WriteOutcome::Written(off)),
+    });
+    assert!(app.state.toggling.is_empty());
+    assert!(!app.row(1).enabled);
+    assert_eq!(app.toast(), "flow 1 switched off");
+}
+
+#[test]
+fn a_refused_toggle_rolls_back_with_the_reason() {
+    let mut app = App::loaded(flows(&[1, 2]), 2);
+    app.send(ch(' '));
+    app.send(Msg::Toggled {
+        id: FlowId(1),
+        target: false,
+        result: Err(ApiError::Server {
+            status: 500,
+            html: true,
+            excerpt: String::new(),
+        }),
+    });
+    assert!(app.state.toggling.is_empty());
+    assert_eq!(app.row(1), &flow(1, "Flow 1"));
+    assert_eq!(
+        app.last_error(),
+        "flow 1 not switched off: server error 500: the server answered an HTML page"
+    );
+}
+
+#[test]
+fn a_toggle_the_server_already_had_settles_without_a_change() {
+    let mut app = App::loaded(flows(&[1]), 1);
+    app.send(ch(' '));
+    let mut theirs = flow(1, "Flow 1");
+    theirs.enabled = false;
+    app.send(Msg::Toggled {
+        id: FlowId(1),
+        target: false,
+        result: Ok(WriteOutcome::Unchanged(theirs)),
+    });
+    assert!(!app.row(1).enabled);
+    assert_eq!(app.toast(), "flow 1 was already off");
+}
+
+// ---- read-only rows -------------------------------------------------------------------------
+
+#[test]
+fn the_shipped_build_refuses_toggle_edit_and_delete_with_the_reason() {
+    let mut app = App::starting(Context::default());
+    let cmds = app.pending.clone();
+    app.answer(&cmds, flows(&[1, 2]), 2, ServerKind::Shipped);
+    for key in [' ', 'e', 'd'] {
+        let cmds = app.send(ch(key));
+        assert!(
+            cmds.iter().all(|c| matches!(c, Command::ArmToast(_))),
+            "{key:?}: {cmds:?}"
+        );
+        assert!(matches!(app.state.mode, Mode::Browse), "{key:?}");
+        assert_eq!(
+            app.last_error(),
+            "flow 1 cannot be changed: this server does not identify flows reliably; change flows in the web dashboard"
+        );
+    }
+    assert!(app.state.toggling.is_empty());
+    // Creating stays possible.
+    app.send(ch('n'));
+    assert!(matches!(app.form().kind, FormKind::New));
+}
+
+#[test]
+fn a_row_with_a_repeated_id_refuses_changes_but_its_neighbours_do_not() {
+    let mut rows = flows(&[1, 2]);
+    rows[0].blocked = Some(RowBlock::RepeatedId);
+    let mut app = App::loaded(rows, 2);
+    assert!(app.send(ch(' ')).is_empty());
+    assert!(
+        app.last_error().ends_with(RowBlock::RepeatedId.reason()),
+        "{}",
+        app.last_error()
+    );
+    app.send(ch('j'));
+    assert!(matches!(
+        app.send(ch(' ')).as_slice(),
+        [Command::Toggle { id: FlowId(2), .. }]
+    ));
+}
+
+#[test]
+fn read_only_mode_refuses_every_write() {
+    let ctx = Context {
+        read_only: true,
+        ..Context::default()
+    };
+    let mut app = App::starting(ctx);
+    let cmds = app.pending.clone();
+    app.answer(&cmds, flows(&[1]), 1, ServerKind::Documented);
+    for key in [' ', 'e', 'd', 'n'] {
+        let cmds = app.send(ch(key));
+        assert!(
+            cmds.iter().all(|c| matches!(c, Command::ArmToast(_))),
+            "{cmds:?}"
+        );
+        assert!(matches!(app.state.mode, Mode::Browse), "{key:?}");
+        assert!(
+            app.last_error().contains("read-only mode"),
+            "{}",
+            app.last_error()
+        );
+    }
+}
+
+// ---- form -----------------------------------------------------------------------------------
+
+#[test]
+fn a_new_flow_starts_from_the_defaults() {
+    let mut app = App::loaded(flows(&[1]), 1);
+    app.send(ch('n'));
+    let f = app.form();
+    assert_eq!(
+        f.draft(),
+        FlowDraft {
+            name: String::new(),
+            content: String::new(),
+            device_id: Some(1),
+            sim_subscription_id: Some(11),
+            wait_time: 1,
+            wait_unit: WaitUnit::Days,
+            segment: SegmentRef::All,
+            enabled: true,
+        }
+    );
+}
+
+#[test]
+fn saving_an_empty_new_flow_sends_nothing_and_marks_name_and_content() {
+    let mut app = App::loaded(flows(&[1]), 1);
+    app.send(ch('n'));
+    let cmds = app.send(ctrl('s'));
+    assert!(
+        !cmds.iter().any(|c| matches!(c, Command::Create { .. })),
+        "{cmds:?}"
+    );
+    let f = app.form();
+    let fields: Vec<Field> = f.problems.iter().map(|p| p.field).collect();
+    assert_eq!(fields, vec![Field::Name, Field::Content]);
+    assert!(f.saving.is_none());
+
+    // The marks follow the fields as they are filled in.
+    app.keys("Welcome");
+    assert_eq!(
+        app.form()
+            .problems
+            .iter()
+            .map(|p| p.field)
+            .collect::<Vec<_>>(),
+        vec![Field::Content]
+    );
+}
+
+#[test]
+fn a_new_flow_with_name_and_content_is_created() {
+    let mut app = App::loaded(flows(&[1]), 1);
+    app.send(ch('n'));
+    app.keys("Welcome");
+    app.send(press(KeyCode::Tab));
+    app.keys("Hi there");
+    let cmds = app.send(ctrl('s'));
+    let [Command::Create { req, draft }] = cmds.as_slice() else {
+        panic!("{cmds:?}")
+    };
+    assert_eq!(draft.name, "Welcome");
+    assert_eq!(draft.content, "Hi there");
+    assert_eq!(app.form().saving, Some(*req));
+}
+
+/// `n`, a name, a two-line content, a 3-hour wait, Ctrl-S: the form with its save running.
+fn new_flow_saving(app: &mut App) -> ReqId {
+    app.send(ch('n'));
+    app.keys("Welcome");
+    app.send(press(KeyCode::Tab));
+    app.keys("Hi");
+    app.send(press(KeyCode::Enter));
+    app.keys("there");
+    app.send(press(KeyCode::Tab)); // device
+    app.send(press(KeyCode::Tab)); // SIM
+    app.send(press(KeyCode::Tab)); // wait time
+    app.send(press(KeyCode::Backspace));
+    app.keys("3");
+    app.send(press(KeyCode::Tab)); // unit
+    app.send(press(KeyCode::Left)); // days → hours
+    let cmds = app.send(ctrl('s'));
+    match cmds.as_slice() {
+        [Command::Create { req, .. }] => *req,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_failed_save_keeps_the_form_open_with_every_input() {
+    let mut app = App::loaded(flows(&[1]), 1);
+    let req = new_flow_saving(&mut app);
+    let before = app.form().draft();
+    assert_eq!(before.content, "Hi\nthere");
+    assert_eq!((before.wait_time, before.wait_unit), (3, WaitUnit::Hours));
+
+    // Keys typed while it saves change nothing that was sent.
+    app.keys("xyz");
+    assert_eq!(app.form().draft(), before);
+
+    app.send(Msg::Saved {
+        req,
+        result: Err(ApiError::Refused {
+            status: 400,
+            title: "You must fill all the required fields.".to_owned(),
+        }),
+    });
+    let f = app.form();
+    assert_eq!(f.draft(), before);
+    assert!(f.saving.is_none());
+    assert_eq!(
+        f.server_error.as_deref(),
+        Some("the server refused (400): You must fill all the required fields.")
+    );
+    assert_eq!(f.focus, Field::WaitUnit);
+}
+
+#[test]
+fn a_created_flow_closes_the_form_and_reloads_the_page() {
+    let mut app = App::loaded(flows(&[1]), 1);
+    let req = new_flow_saving(&mut app);
+    let cmds = app.send(Msg::Saved {
+        req,
+        result: Ok(SaveResult::Created(flowdash::api::Created {
+            flow: flow(2, "Welcome"),
+            device_dropped: false,
+            after_timeout: false,
+        })),
+    });
+    assert!(matches!(app.state.mode, Mode::Browse));
+    assert_eq!(app.toast(), "created flow 2");
+    assert!(load_page(&cmds).is_some(), "{cmds:?}");
+}
+
+#[test]
+fn an_edit_sends_only_the_changed_fields() {
+    let mut app = App::loaded(flows(&[1, 2]), 2);
+    app.send(ch('j'));
+    app.send(ch('e'));
+    assert!(matches!(
+        app.form().kind,
+        FormKind::Edit { id: FlowId(2), .. }
+    ));
+    app.keys("!");
+    let cmds = app.send(ctrl('s'));
+    let [
+        Command::Update {
+            id, seen, patch, ..
+        },
+    ] = cmds.as_slice()
+    else {
+        panic!("{cmds:?}")
+    };
+    assert_eq!(*id, FlowId(2));
+    assert_eq!(**seen, flow(2, "Flow 2"));
+    assert_eq!(
+        *patch,
+        FlowPatch {
+            name: Some("Flow 2!".to_owned()),
+            ..FlowPatch::default()
+        }
+    );
+}
+
+#[test]
+fn esc_on_a_changed_form_asks_before_discarding() {
+    let mut app = App::loaded(flows(&[1]), 1);
+    app.send(ch('e'));
+    app.keys("!");
+    app.send(press(KeyCode::Esc));
+    assert!(app.form().confirm_discard);
+    app.send(ch('n'));
+    assert!(!app.form().confirm_discard);
+    assert_eq!(app.form().name.value(), "Flow 1!");
+    app.send(press(KeyCode::Esc));
+    app.send(ch('y'));
+    assert!(matches!(app.state.mode, Mode::Browse));
+
+    // Unchanged: Esc closes at once.
+    app.send(ch('e'));
+    app.send(press(KeyCode::Esc));
+    assert!(matches!(app.state.mode, Mode::Browse));
+}
+
+// ---- conflict -------------------------------------------------------------------------------
+
+/// Flow 1 edited to `Flow 1 (mine)`, saved, and the save answered with a conflict: someone
+/// changed its content on the server.
+fn in_conflict(app: &mut App) -> Flow {
+    app.send(ch('e'));
+    app.keys(" (mine)");
+    let cmds = app.send(ctrl('s'));
+    let req = match cmds.as_slice() {
+        [Command::Update { req, .. }] => *req,
+        other => panic!("{other:?}"),
+    };
+    let mut theirs = flow(1, "Flow 1");
+    theirs.content = Some("Changed on the server".to_owned());
+    theirs.last_changed = Some(ago(60));
+    app.send(Msg::Saved {
+        req,
+        result: Ok(SaveResult::Updated(WriteOutcome::Conflict(Conflict {
+            theirs: theirs.clone(),
+            changes: vec![FieldChange {
+                field: "content",
+                seen: "Hello from Flow 1".to_owned(),
+                theirs: "Changed on the server".to_owned(),
+            }],
+        }))),
+    });
+    assert!(matches!(app.state.mode, Mode::Conflict { .. }));
+    theirs
+}
+
+#[test]
+fn conflict_keep_mine_writes_my_changes_over_theirs() {
+    let mut app = App::loaded(flows(&[1]), 1);
+    let theirs = in_conflict(&mut app);
+    let cmds = app.send(ch('m'));
+    let [
+        Command::Update {
+            id, seen, patch, ..
+        },
+    ] = cmds.as_slice()
+    else {
+        panic!("{cmds:?}")
+    };
+    assert_eq!(*id, FlowId(1));
+    assert_eq!(**seen, theirs, "the write is checked against theirs now");
+    assert_eq!(
+        *patch,
+        FlowPatch {
+            name: Some("Flow 1 (mine)".to_owned()),
+            ..FlowPatch::default()
+        },
+        "only my change; their content stays"
+    );
+    assert!(app.form().saving.is_some());
+}
+
+#[test]
+fn conflict_take_theirs_reloads_the_form_with_theirs() {
+    let mut app = App::loaded(flows(&[1]), 1);
+    let theirs = in_conflict(&mut app);
+    assert!(
+        app.send(ch('t'))
+            .iter()
+            .all(|c| matches!(c, Command::ArmToast(_)))
+    );
+    let f = app.form();
+    assert_eq!(f.name.value(), "Flow 1");
+    assert_eq!(f.content_text(), "Changed on the server");
+    assert!(!f.is_changed());
+    assert!(matches!(&f.kind, FormKind::Edit { seen, .. } if **seen == theirs));
+    assert_eq!(app.row(1), &theirs, "the row shows theirs too");
+}
+
+#[test]
+fn conflict_esc_goes_back_to_the_form_with_my_inputs() {
+    let mut app = App::loaded(flows(&[1]), 1);
+    in_conflict(&mut app);
+    assert!(app.send(press(KeyCode::Esc)).is_empty());
+    let f = app.form();
+    assert_eq!(f.name.value(), "Flow 1 (mine)");
+    assert_eq!(f.content_text(), "Hello from Flow 1");
+    assert!(f.saving.is_none());
+    // Other keys leave the dialog up.
+    let mut app = App::loaded(flows(&[1]), 1);
+    in_conflict(&mut app);
+    assert!(app.send(ch('z')).is_empty());
+    assert!(matches!(app.state.mode, Mode::Conflict { .. }));
+}
+
+// ---- delete ---------------------------------------------------------------------------------
+
+#[test]
+fn delete_asks_and_y_deletes_the_flow_seen() {
+    let mut app = App::loaded(flows(&[1, 2]), 2);
+    app.send(ch('j'));
+    assert!(app.send(ch('d')).is_empty());
+    assert!(matches!(app.state.mode, Mode::ConfirmDelete { .. }));
+    let cmds = app.send(ch('y'));
+    assert!(
+        cmds.contains(&Command::Delete {
+            id: FlowId(2),
+            seen: Box::new(flow(2, "Flow 2")),
+        }),
+        "{cmds:?}"
+    );
+    let cmds = app.send(Msg::Deleted {
+        id: FlowId(2),
+        result: Ok(WriteOutcome::Deleted),
+    });
+    assert_eq!(app.ids(), vec![1]);
+    assert_eq!(app.toast(), "deleted flow 2");
+    assert!(load_page(&cmds).is_some(), "the page is read again");
+}
+
+#[test]
+fn delete_then_n_keeps_the_flow() {
+    let mut app = App::loaded(flows(&[1, 2]), 2);
+    app.send(ch('d'));
+    let cmds = app.send(ch('n'));
+    assert!(
+        !cmds.iter().any(|c| matches!(c, Command::Delete { .. })),
+        "{cmds:?}"
+    );
+    assert!(matches!(app.state.mode, Mode::Browse));
+    assert_eq!(app.toast(), "not deleted");
+}
+
+#[test]
+fn on_production_the_name_must_be_typed() {
+    let ctx = Context {
+        production: true,
+        ..Context::default()
+    };
+    let mut app = App::starting(ctx);
+    let cmds = app.pending.clone();
+    app.answer(&cmds, flows(&[1]), 1, ServerKind::Documented);
+
+    app.send(ch('d'));
+    assert!(app.send(ch('y')).is_empty(), "y alone is not enough");
+    app.keys("Flow");
+    let cmds = app.send(press(KeyCode::Enter));
+    assert!(
+        !cmds.iter().any(|c| matches!(c, Command::Delete { .. })),
+        "{cmds:?}"
+    );
+    assert_eq!(app.toast(), "the name does not match; not deleted");
+
+    app.send(ch('d'));
+    app.keys("Flow 1");
+    let cmds = app.send(press(KeyCode::Enter));
+    assert!(
+        cmds.iter()
+            .any(|c| matches!(c, Command::Delete { id: FlowId(1), .. })),
+        "{cmds:?}"
+    );
+}
+
+// ---- filter and sort ------------------------------------------------------------------------
+
+fn named() -> Vec<Flow> {
+    let mut v = vec![
+        flow(1, "Welcome series"),
+        flow(2, "Win-back"),
+        flow(3, "Survey"),
+        flow(4, "welcome back"),
+    ];
+    v[2].sent = Some(5000);
+    v
+}
+
+#[test]
+fn filter_narrows_enter_keeps_it_and_esc_clears_it() {
+    let mut app = App::loaded(named(), 4);
+    app.send(ch('/'));
+    assert!(matches!(app.state.mode, Mode::Filter));
+    app.keys("WELC");
+    assert_eq!(app.ids(), vec![1, 4], "name, ignoring case");
+    app.send(press(KeyCode::Enter));
+    assert!(matches!(app.state.mode, Mode::Browse));
+    assert_eq!(app.ids(), vec![1, 4]);
+    // Keys act on the list again, within the filtered rows.
+    app.send(ch('j'));
+    assert_eq!(app.selected(), Some(4));
+
+    // `/` shows the filter again; Esc clears it.
+    app.send(ch('/'));
+    assert_eq!(app.state.filter.input.value(), "welc");
+    app.send(press(KeyCode::Esc));
+    assert!(matches!(app.state.mode, Mode::Browse));
+    assert!(!app.state.filter.is_active());
+    assert_eq!(app.ids(), vec![1, 2, 3, 4]);
+    assert_eq!(app.selected(), Some(4), "the selection stays on its flow");
+}
+
+#[test]
+fn filter_matches_content_too_and_esc_while_typing_clears() {
+    let mut app = App::loaded(named(), 4);
+    app.send(ch('/'));
+    app.keys("from surv");
+    assert_eq!(app.ids(), vec![3]);
+    app.send(press(KeyCode::Esc));
+    assert_eq!(app.ids(), vec![1, 2, 3, 4]);
+    app.send(ch('/'));
+    app.keys("nothing like it");
+    assert!(app.ids().is_empty());
+    assert_eq!(app.selected(), None);
+}
+
+#[test]
+fn s_cycles_the_sort_columns_and_capital_s_reverses() {
+    let mut app = App::loaded(named(), 4);
+    assert_eq!(app.toast(), "");
+    app.send(ch('S'));
+    assert_eq!(
+        app.toast(),
+        "the server's order has no reverse: choose a column with s"
+    );
+
+    app.send(ch('s'));
+    assert_eq!(app.state.sort.key, Some(SortKey::Id));
+    assert_eq!(app.ids(), vec![1, 2, 3, 4]);
+    app.send(ch('s'));
+    assert_eq!(app.state.sort.key, Some(SortKey::Name));
+    assert_eq!(app.ids(), vec![3, 4, 1, 2]);
+    app.send(ch('S'));
+    assert_eq!(app.ids(), vec![2, 1, 4, 3]);
+    app.send(ch('s')); // wait: all equal, server order kept
+    assert_eq!(app.state.sort.key, Some(SortKey::Wait));
+    assert_eq!(app.ids(), vec![1, 2, 3, 4]);
+    app.send(ch('s'));
+    assert_eq!(app.state.sort.key, Some(SortKey::Sent));
+    assert_eq!(app.ids(), vec![3, 4, 2, 1], "counters start biggest first");
+    assert_eq!(app.state.sort.label(), "sent ↓");
+    assert_eq!(app.selected(), Some(1), "the selection stays on its flow");
+
+    for _ in 0..4 {
+        app.send(ch('s'));
+    }
+    assert_eq!(app.state.sort.key, None, "back to the server's order");
+    assert_eq!(app.ids(), vec![1, 2, 3, 4]);
+}
+
+// ---- help and quit --------------------------------------------------------------------------
+
+#[test]
+fn help_opens_and_any_key_closes_it() {
+    let mut app = App::loaded(flows(&[1, 2]), 2);
+    app.send(ch('?'));
+    assert!(matches!(app.state.mode, Mode::Help));
+    app.send(ch('j'));
+    assert!(matches!(app.state.mode, Mode::Browse));
+    assert_eq!(app.selected(), Some(1), "the closing key does nothing else");
+    app.send(ch('?'));
+    app.send(ch('q'));
+    assert!(!app.state.quit, "q closes the help only");
+    app.send(ctrl('c'));
+    assert!(app.state.quit);
+}
+
+// ---- a save still running when the form closes ----------------------------------------------
+
+#[test]
+fn esc_while_saving_can_discard_and_the_result_is_still_reported() {
+    let mut app = App::loaded(flows(&[1]), 1);
+    let req = new_flow_saving(&mut app);
+    app.send(press(KeyCode::Esc));
+    assert!(app.form().confirm_discard);
+    app.send(ch('y'));
+    assert!(
+        matches!(app.state.mode, Mode::Browse),
+        "y answers the question"
+    );
+
+    // The create was sent before the form closed: its failure must not vanish.
+    app.send(Msg::Saved {
+        req,
+        result: Err(ApiError::Timeout { secs: 20 }),
+    });
+    assert_eq!(
+        app.last_error(),
+        "not saved: no answer within 20 s (timed out)"
+    );
+}
+
+#[test]
+fn esc_while_saving_then_no_keeps_the_form_saving() {
+    let mut app = App::loaded(flows(&[1]), 1);
+    let req = new_flow_saving(&mut app);
+    app.send(press(KeyCode::Esc));
+    app.send(ch('n'));
+    let f = app.form();
+    assert!(!f.confirm_discard);
+    assert_eq!(f.saving, Some(req));
+    assert_eq!(
+        f.name.value(),
+        "Welcome",
+        "n answered the question, typed nothing"
+    );
+}
+
+#[test]
+fn a_save_answered_after_the_form_closed_leaves_the_open_dialog_alone() {
+    let mut app = App::loaded(flows(&[1, 2]), 2);
+    // An unchanged edit closes on Esc even while its save runs.
+    app.send(ch('e'));
+    let cmds = app.send(ctrl('s'));
+    let [Command::Update { req, .. }] = cmds.as_slice() else {
+        panic!("{cmds:?}")
+    };
+    let req = *req;
+    app.send(press(KeyCode::Esc));
+    assert!(matches!(app.state.mode, Mode::Browse));
+    app.send(ch('d'));
+    assert!(matches!(app.state.mode, Mode::ConfirmDelete { .. }));
+
+    let mut theirs = flow(1, "Renamed elsewhere");
+    theirs.last_changed = Some(ago(5));
+    app.send(Msg::Saved {
+        req,
+        result: Ok(SaveResult::Updated(WriteOutcome::Conflict(Conflict {
+            theirs,
+            changes: Vec::new(),
+        }))),
+    });
+    assert!(
+        matches!(app.state.mode, Mode::ConfirmDelete { .. }),
+        "the delete question is still up"
+    );
+    assert_eq!(
+        app.last_error(),
+        "flow 1 not saved: it changed on the server (now \"Renamed elsewhere\")"
+    );
+}
+
+#[test]
+fn a_discarded_save_is_reported_even_after_a_newer_save_started() {
+    let mut app = App::loaded(flows(&[1]), 1);
+    let first = new_flow_saving(&mut app);
+    app.send(press(KeyCode::Esc));
+    app.send(ch('y'));
+    let second = new_flow_saving(&mut app);
+    assert_ne!(first, second);
+
+    let cmds = app.send(Msg::Saved {
+        req: first,
+        result: Ok(SaveResult::Created(flowdash::api::Created {
+            flow: flow(2, "Welcome"),
+            device_dropped: false,
+            after_timeout: false,
+        })),
+    });
+    assert_eq!(app.toast(), "created flow 2");
+    assert!(load_page(&cmds).is_some(), "the list shows the new flow");
+    assert_eq!(
+        app.form().saving,
+        Some(second),
+        "the newer form still waits"
+    );
+}

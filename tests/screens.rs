@@ -1,0 +1,617 @@
+//! What the operator sees: every screen drawn on a `TestBackend` at 80×24 and 160×48, compared
+//! with the snapshots in `tests/snapshots/`, plus a few direct checks of words and colours.
+//! Times, the zone and the flows are fixed, so the screens are the same on every machine.
+// The helpers below are test code too: a panic is the failure report.
+#![expect(clippy::unwrap_used, reason = "test helpers")]
+
+use std::path::PathBuf;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use jiff::{SignedDuration, Timestamp};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::style::Color;
+
+use flowdash::api::{ApiError, Conflict, FieldChange, Page, ServerKind, WriteOutcome};
+use flowdash::app::{Command, Context, Msg, ReqId, SaveResult, State, start, update};
+use flowdash::domain::{Device, Flow, FlowId, Segment, SegmentRef, Sim, WaitUnit};
+
+/// 2025-10-20 22:40:00 UTC.
+const NOW: Timestamp = Timestamp::constant(1_761_000_000, 0);
+const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
+
+fn ago(secs: i64) -> Timestamp {
+    NOW - SignedDuration::from_secs(secs)
+}
+
+fn sim(id: u64, slot: u32, carrier: &str) -> Sim {
+    Sim {
+        subscription_id: id,
+        display_name: format!("SIM {}", slot + 1),
+        carrier_name: carrier.to_owned(),
+        phone_number: None,
+        slot_index: Some(slot),
+    }
+}
+
+fn devices() -> Vec<Device> {
+    vec![
+        Device {
+            id: 1,
+            name: "Front desk phone".to_owned(),
+            sims: Some(vec![sim(11, 0, "Orange"), sim(12, 1, "Free")]),
+            model: None,
+            brand: None,
+        },
+        Device {
+            id: 2,
+            name: "Warehouse phone".to_owned(),
+            sims: Some(vec![sim(21, 0, "SFR")]),
+            model: None,
+            brand: None,
+        },
+    ]
+}
+
+fn segments() -> Vec<Segment> {
+    vec![Segment {
+        id: 7,
+        name: "VIP customers".to_owned(),
+        kind: None,
+        total_contacts: Some(42),
+    }]
+}
+
+#[expect(clippy::too_many_arguments, reason = "one row of the fixture table")]
+fn flow(
+    id: u64,
+    name: &str,
+    enabled: bool,
+    wait: (u32, WaitUnit),
+    sent: i64,
+    pending: i64,
+    failed: i64,
+    last_sent: Option<i64>,
+) -> Flow {
+    Flow {
+        id: FlowId(id),
+        user_id: Some(1),
+        name: name.to_owned(),
+        content: Some(format!("Hello {{{{NAME}}}}, this is {name}.")),
+        device_id: Some(1),
+        sim_subscription_id: Some(11),
+        segment: Some(SegmentRef::All),
+        wait_time: Some(wait.0),
+        wait_unit: Some(wait.1),
+        enabled,
+        sent: Some(sent),
+        pending: Some(pending),
+        failed: Some(failed),
+        last_sent: last_sent.map(ago),
+        last_changed: Some(ago(3 * 86_400 + 3600)),
+        created: Some(ago(20 * 86_400)),
+        blocked: None,
+    }
+}
+
+/// One page of a documented server: varied states, waits, counters and name lengths.
+fn page_one() -> Vec<Flow> {
+    use WaitUnit::{Days, Hours, Minutes};
+    let mut welcome = flow(
+        12,
+        "Welcome series",
+        true,
+        (2, Days),
+        4210,
+        31,
+        88,
+        Some(120),
+    );
+    welcome.segment = Some(SegmentRef::Saved(7));
+    welcome.content =
+        Some("Hello {{NAME}}, welcome to the club!\nReply STOP to opt out.".to_owned());
+    let mut survey = flow(14, "Survey", true, (10, Minutes), 12, 2, 0, Some(30));
+    survey.device_id = Some(2);
+    survey.sim_subscription_id = Some(21);
+    survey.content = Some("Привет! Как мы справились? Ответьте от 1 до 5.".to_owned());
+    vec![
+        welcome,
+        flow(
+            13,
+            "Win-back",
+            false,
+            (3, Hours),
+            880,
+            0,
+            4,
+            Some(5 * 86_400),
+        ),
+        survey,
+        flow(
+            15,
+            "Re-engagement for customers who have not ordered in ninety days or more",
+            true,
+            (90, Days),
+            0,
+            0,
+            0,
+            None,
+        ),
+        flow(
+            16,
+            "Birthday coupon",
+            true,
+            (1, Days),
+            152_340,
+            1200,
+            3,
+            Some(2),
+        ),
+        flow(
+            17,
+            "Abandoned cart",
+            false,
+            (45, Minutes),
+            77,
+            0,
+            12,
+            Some(7200),
+        ),
+    ]
+}
+
+fn ctx() -> Context {
+    Context {
+        host: "sms.sociostacks.com".to_owned(),
+        profile: Some("prod".to_owned()),
+        demo: false,
+        production: false,
+        read_only: false,
+        log_path: Some(PathBuf::from("/home/op/.local/state/flowdash/flowdash.log")),
+        tz: jiff::tz::TimeZone::UTC,
+    }
+}
+
+fn press(code: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn ch(c: char) -> Msg {
+    press(KeyCode::Char(c))
+}
+
+fn tick(now: Timestamp) -> Msg {
+    Msg::Tick {
+        now,
+        budget: None,
+        poll_every: None,
+    }
+}
+
+/// The dashboard at one terminal size, driven as the loop drives it.
+struct Scene {
+    state: State,
+    size: (u16, u16),
+    pending: Vec<Command>,
+}
+
+impl Scene {
+    /// Started (first page asked for) at this size; nothing answered yet.
+    fn starting(ctx: Context, (w, h): (u16, u16)) -> Scene {
+        let mut state = State::new(ctx, 25);
+        update(&mut state, Msg::Resize(w, h));
+        update(&mut state, tick(NOW));
+        let pending = start(&mut state);
+        Scene {
+            state,
+            size: (w, h),
+            pending,
+        }
+    }
+
+    /// Started, with devices, segments and a first page of 163 flows answered.
+    fn loaded(ctx: Context, size: (u16, u16), items: Vec<Flow>, kind: ServerKind) -> Scene {
+        let mut s = Scene::starting(ctx, size);
+        s.send(Msg::DevicesLoaded(Ok(devices())));
+        s.send(Msg::SegmentsLoaded(Ok(segments())));
+        let cmds = std::mem::take(&mut s.pending);
+        s.answer(&cmds, Ok((items, kind)));
+        s
+    }
+
+    fn send(&mut self, msg: Msg) -> Vec<Command> {
+        update(&mut self.state, msg)
+    }
+
+    fn keys(&mut self, text: &str) {
+        for c in text.chars() {
+            self.send(ch(c));
+        }
+    }
+
+    fn answer(&mut self, cmds: &[Command], result: Result<(Vec<Flow>, ServerKind), ApiError>) {
+        let (req, page, per_page) = cmds
+            .iter()
+            .find_map(|c| match c {
+                Command::LoadPage {
+                    req,
+                    page,
+                    per_page,
+                    ..
+                } => Some((*req, *page, *per_page)),
+                _ => None,
+            })
+            .unwrap();
+        let result = result.map(|(items, kind)| {
+            // An empty answer is an account without flows; otherwise page 1 of 7.
+            let (total, total_pages) = if items.is_empty() { (0, 0) } else { (163, 7) };
+            (
+                Page {
+                    items,
+                    page,
+                    per_page,
+                    total: Some(total),
+                    total_pages: Some(total_pages),
+                },
+                kind,
+            )
+        });
+        self.send(Msg::PageLoaded { req, result });
+    }
+
+    fn draw(&self) -> Terminal<TestBackend> {
+        let mut t = Terminal::new(TestBackend::new(self.size.0, self.size.1)).unwrap();
+        t.draw(|f| flowdash::ui::draw(f, &self.state)).unwrap();
+        t
+    }
+}
+
+/// The list as an operator sees it after a while: a refresh has moved some counters (one of
+/// them within the last 3 s), the second row is selected.
+fn list(size: (u16, u16)) -> Scene {
+    let mut s = Scene::starting(ctx(), size);
+    s.send(Msg::DevicesLoaded(Ok(devices())));
+    s.send(Msg::SegmentsLoaded(Ok(segments())));
+    s.send(tick(ago(10)));
+    let cmds = std::mem::take(&mut s.pending);
+    s.answer(&cmds, Ok((page_one(), ServerKind::Documented)));
+    s.send(tick(ago(2)));
+    let cmds = s.send(Msg::PollDue);
+    let mut next = page_one();
+    next[0].sent = Some(4222);
+    next[0].pending = Some(19);
+    next[4].sent = Some(152_402);
+    s.answer(&cmds, Ok((next, ServerKind::Documented)));
+    s.send(tick(NOW));
+    s
+}
+
+/// Rows of the buffer as text.
+fn rows(buf: &Buffer) -> Vec<String> {
+    (0..buf.area.height)
+        .map(|y| {
+            (0..buf.area.width)
+                .map(|x| buf[(x, y)].symbol())
+                .collect::<String>()
+        })
+        .collect()
+}
+
+/// The cell where `text` starts on row `y`.
+fn find(buf: &Buffer, y: u16, text: &str) -> Option<u16> {
+    let row = rows(buf).swap_remove(usize::from(y));
+    let at = row.find(text)?;
+    // Columns, not bytes: every cell here is one column wide.
+    Some(u16::try_from(row[..at].chars().count()).unwrap())
+}
+
+/// The row whose text contains `text`.
+fn row_of(buf: &Buffer, text: &str) -> Option<u16> {
+    rows(buf)
+        .iter()
+        .position(|r| r.contains(text))
+        .map(|y| u16::try_from(y).unwrap())
+}
+
+fn snap(name: &str, scene: &Scene) -> Terminal<TestBackend> {
+    let t = scene.draw();
+    let (w, h) = scene.size;
+    insta::assert_snapshot!(format!("{name}_{w}x{h}"), t.backend());
+    t
+}
+
+// ---- the list -------------------------------------------------------------------------------
+
+#[test]
+fn list_with_detail() {
+    for size in SIZES {
+        let mut s = list(size);
+        s.send(ch('j'));
+        let t = snap("list", &s);
+        let buf = t.backend().buffer();
+        let y = row_of(buf, "13 Win-back").unwrap();
+        let x = find(buf, y, "13 Win-back").unwrap();
+        assert_eq!(
+            buf[(x, y)].bg,
+            Color::DarkGray,
+            "the selected row stands out"
+        );
+        let other = row_of(buf, "14 Survey").unwrap();
+        assert_eq!(buf[(x, other)].bg, Color::Reset);
+        assert!(rows(buf)[1].contains("page 1/7 (163 flows)"));
+    }
+}
+
+#[test]
+fn a_counter_that_just_moved_is_highlighted() {
+    let s = list((160, 48));
+    let t = s.draw();
+    let buf = t.backend().buffer();
+    let y = row_of(buf, "Birthday coupon").unwrap();
+    let x = find(buf, y, "+62").unwrap();
+    assert_eq!(buf[(x, y)].fg, Color::Green);
+}
+
+#[test]
+fn a_toggle_in_flight_shows_its_glyph() {
+    let mut s = list((80, 24));
+    s.send(ch(' '));
+    let t = s.draw();
+    let buf = t.backend().buffer();
+    let y = row_of(buf, "Welcome series").unwrap();
+    let x = find(buf, y, "◐").unwrap();
+    assert_eq!(buf[(x, y)].fg, Color::Yellow);
+    assert!(rows(buf).iter().any(|r| r.contains("◐ switching")));
+}
+
+#[test]
+fn empty() {
+    for size in SIZES {
+        let s = Scene::loaded(ctx(), size, Vec::new(), ServerKind::Documented);
+        let t = snap("empty", &s);
+        assert!(
+            rows(t.backend().buffer())
+                .iter()
+                .any(|r| r.contains("no flows yet: n creates one"))
+        );
+    }
+}
+
+#[test]
+fn loading() {
+    for size in SIZES {
+        let s = Scene::starting(ctx(), size);
+        let t = snap("loading", &s);
+        assert!(
+            rows(t.backend().buffer())
+                .iter()
+                .any(|r| r.contains("loading flows…"))
+        );
+    }
+}
+
+#[test]
+fn error_with_stale_data() {
+    for size in SIZES {
+        let mut s = list(size);
+        let cmds = s.send(ch('r'));
+        s.answer(
+            &cmds,
+            Err(ApiError::Server {
+                status: 502,
+                html: true,
+                excerpt: "Bad Gateway".to_owned(),
+            }),
+        );
+        let t = snap("error_stale", &s);
+        let buf = t.backend().buffer();
+        assert!(row_of(buf, "Welcome series").is_some(), "the rows stay");
+        // On the status line, after the spinner (devices and segments are still reloading),
+        // in red, and with the way to dismiss it.
+        let y = size.1 - 1;
+        let x = find(buf, y, "error: loading flows: server error 502").unwrap();
+        assert_eq!(buf[(x, y)].fg, Color::Red);
+        assert!(
+            rows(buf)[usize::from(y)]
+                .trim_end()
+                .ends_with("· x dismisses")
+        );
+    }
+}
+
+// ---- form and dialogs -----------------------------------------------------------------------
+
+#[test]
+fn form_with_a_validation_error() {
+    for size in SIZES {
+        let mut s = list(size);
+        s.send(ch('n'));
+        s.send(Msg::Key(KeyEvent::new(
+            KeyCode::Char('s'),
+            KeyModifiers::CONTROL,
+        )));
+        let t = snap("form_invalid", &s);
+        let buf = t.backend().buffer();
+        let y = row_of(buf, "a name is required").unwrap();
+        let x = find(buf, y, "✗").unwrap();
+        assert_eq!(buf[(x, y)].fg, Color::Red);
+        assert!(row_of(buf, "content is required").is_some());
+    }
+}
+
+#[test]
+fn form_after_a_failed_save() {
+    for size in SIZES {
+        let mut s = list(size);
+        s.send(ch('e'));
+        s.keys(" (new)");
+        let cmds = s.send(Msg::Key(KeyEvent::new(
+            KeyCode::Char('s'),
+            KeyModifiers::CONTROL,
+        )));
+        let Some(Command::Update { req, .. }) = cmds.first() else {
+            panic!("{cmds:?}")
+        };
+        let req = *req;
+        s.send(Msg::Saved {
+            req,
+            result: Err(ApiError::Refused {
+                status: 400,
+                title: "You must fill all the required fields.".to_owned(),
+            }),
+        });
+        let t = snap("form_failed_save", &s);
+        assert!(row_of(t.backend().buffer(), "Welcome series (new)").is_some());
+    }
+}
+
+#[test]
+fn delete_dialog() {
+    for size in SIZES {
+        let mut s = list(size);
+        s.send(ch('d'));
+        let t = snap("delete", &s);
+        assert!(
+            row_of(
+                t.backend().buffer(),
+                "Delete flow 12 \"Welcome series\"? y/N"
+            )
+            .is_some()
+        );
+    }
+}
+
+#[test]
+fn delete_dialog_on_production() {
+    for size in SIZES {
+        let mut s = Scene::loaded(
+            Context {
+                production: true,
+                ..ctx()
+            },
+            size,
+            page_one(),
+            ServerKind::Documented,
+        );
+        s.send(ch('d'));
+        s.keys("Welc");
+        let t = snap("delete_production", &s);
+        let buf = t.backend().buffer();
+        let x = find(buf, 0, "PRODUCTION").unwrap();
+        assert_eq!(buf[(x, 0)].bg, Color::Red);
+        assert!(row_of(buf, "type the flow's name").is_some());
+        assert!(row_of(buf, "name: Welc").is_some());
+    }
+}
+
+fn change(
+    field: &'static str,
+    seen: impl Into<Option<String>>,
+    theirs: impl Into<Option<String>>,
+) -> FieldChange {
+    FieldChange {
+        field,
+        seen: seen.into().unwrap(),
+        theirs: theirs.into().unwrap(),
+    }
+}
+
+#[test]
+fn conflict_dialog() {
+    for size in SIZES {
+        let mut s = list(size);
+        s.send(ch('e'));
+        s.keys("!");
+        let cmds = s.send(Msg::Key(KeyEvent::new(
+            KeyCode::Char('s'),
+            KeyModifiers::CONTROL,
+        )));
+        let Some(Command::Update { req, seen, .. }) = cmds.first() else {
+            panic!("{cmds:?}")
+        };
+        let req: ReqId = *req;
+        let mut theirs = (**seen).clone();
+        theirs.content = Some("Hi {{NAME}}! Our club has moved: see the new address.".to_owned());
+        theirs.wait_time = Some(1);
+        theirs.last_changed = Some(ago(40));
+        // As the client reports them: every field seen that the server now has differently.
+        let changes = vec![
+            change("content", seen.content.clone(), theirs.content.clone()),
+            change("wait time", "2".to_owned(), "1".to_owned()),
+            change(
+                "last edit",
+                format!("{:?}", seen.last_changed.unwrap()),
+                format!("{:?}", theirs.last_changed.unwrap()),
+            ),
+        ];
+        s.send(Msg::Saved {
+            req,
+            result: Ok(SaveResult::Updated(WriteOutcome::Conflict(Conflict {
+                theirs,
+                changes,
+            }))),
+        });
+        let t = snap("conflict", &s);
+        assert!(
+            row_of(
+                t.backend().buffer(),
+                "Conflict: this flow changed on the server"
+            )
+            .is_some()
+        );
+    }
+}
+
+#[test]
+fn help() {
+    for size in SIZES {
+        let mut s = list(size);
+        s.send(ch('?'));
+        let t = snap("help", &s);
+        let buf = t.backend().buffer();
+        assert!(row_of(buf, "/home/op/.local/state/flowdash/flowdash.log").is_some());
+        assert!(row_of(buf, "switch the flow on / off").is_some());
+    }
+}
+
+// ---- read-only and too small ----------------------------------------------------------------
+
+/// The shipped build's list: no content, device or SIM, and ids that are device ids.
+fn shipped_page() -> Vec<Flow> {
+    page_one()
+        .into_iter()
+        .map(|mut f| {
+            f.content = None;
+            f.device_id = None;
+            f.sim_subscription_id = None;
+            f
+        })
+        .collect()
+}
+
+#[test]
+fn read_only_on_the_shipped_build() {
+    for size in SIZES {
+        let s = Scene::loaded(ctx(), size, shipped_page(), ServerKind::Shipped);
+        let t = snap("read_only", &s);
+        let buf = t.backend().buffer();
+        let x = find(buf, 0, " READ-ONLY ").unwrap();
+        assert_eq!(buf[(x + 1, 0)].bg, Color::Yellow, "a marker, and a word");
+        assert!(
+            rows(buf)
+                .iter()
+                .any(|r| r.contains("this server does not identify flows reliably")),
+            "the detail pane says why"
+        );
+    }
+}
+
+#[test]
+fn too_small() {
+    for (w, h) in [(79, 24), (120, 23)] {
+        let s = list((w, h));
+        let t = snap("too_small", &s);
+        assert!(row_of(t.backend().buffer(), "flowdash needs at least 80×24").is_some());
+    }
+}
