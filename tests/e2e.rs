@@ -12,9 +12,7 @@ async fn demo_server() -> Sim {
         traffic: false,
         ..SimConfig::default()
     };
-    Sim::start(cfg, "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap()
+    support::start_sim(cfg).await
 }
 
 fn start_dashboard(sim: &Sim) -> Tui {

@@ -5,7 +5,7 @@ pub mod support;
 
 use std::time::{Duration, Instant};
 
-use flowdash::sim::{Sim, SimConfig};
+use flowdash::sim::SimConfig;
 use support::Tui;
 
 fn sent_column(screen: &str) -> Vec<String> {
@@ -16,6 +16,7 @@ fn sent_column(screen: &str) -> Vec<String> {
         .collect()
 }
 
+#[expect(clippy::expect_used, reason = "a helper of the test")]
 /// Parses the log's times ("YYYY-MM-DD HH:MM:SS.mmm" or RFC 3339) into seconds.
 fn seconds(time: &str) -> f64 {
     let t: jiff::civil::DateTime = time
@@ -23,7 +24,10 @@ fn seconds(time: &str) -> f64 {
         .replace(' ', "T")
         .parse()
         .unwrap_or_else(|e| panic!("log time {time:?}: {e}"));
-    let ts = t.to_zoned(jiff::tz::TimeZone::UTC).unwrap().timestamp();
+    let ts = t
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .expect("a UTC time")
+        .timestamp();
     ts.as_millisecond() as f64 / 1000.0
 }
 
@@ -34,9 +38,7 @@ async fn ninety_seconds_stay_within_the_budget_and_counters_move() {
         pace: 20.0,
         ..SimConfig::default()
     };
-    let sim = Sim::start(cfg, "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
+    let sim = support::start_sim(cfg).await;
     let mut tui = Tui::start(
         &["--budget", "10", "--reserve", "3"],
         &[

@@ -1,6 +1,11 @@
 //! Shared pieces of the end-to-end tests: the built binary in a pseudo-terminal, read through a
 //! terminal emulator, against a demo server the test starts.
 
+#![expect(
+    clippy::unwrap_used,
+    reason = "test support: a failure must stop the test at once"
+)]
+
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -142,4 +147,11 @@ pub fn eventually<T>(what: &str, f: impl Fn() -> Option<T>) -> T {
         assert!(start.elapsed() < PATIENCE, "waited for {what}");
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// Starts a demo server on a free loopback port.
+pub async fn start_sim(cfg: flowdash::sim::SimConfig) -> flowdash::sim::Sim {
+    flowdash::sim::Sim::start(cfg, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap()
 }
