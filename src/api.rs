@@ -334,8 +334,10 @@ impl Client {
 
     fn transport_error(&self, e: &reqwest::Error) -> ApiError {
         if e.is_timeout() {
+            // Rounded up: a time-out under a second must not read "within 0 s".
+            let t = self.inner.timeout;
             return ApiError::Timeout {
-                secs: self.inner.timeout.as_secs(),
+                secs: t.as_secs() + u64::from(t.subsec_nanos() > 0),
             };
         }
         let cause = root_cause(e);

@@ -9,6 +9,7 @@ use reqwest::Method;
 
 use super::{ApiError, Client, Refusal, Request, WithJson};
 use crate::budget::Priority;
+use crate::domain::validate::{CONTENT_MAX, NAME_MAX, stored_len};
 use crate::domain::{Flow, FlowId, FlowPatch};
 
 /// What the client has learned about the server's build.
@@ -111,6 +112,34 @@ pub fn changes(seen: &Flow, theirs: &Flow) -> Vec<FieldChange> {
         );
     }
     out
+}
+
+/// What of a text survives the server's cleaning: its letters and digits outside `<…>`, in order.
+/// The server deletes tags, turns quotes into entities, and on create rewrites curly quotes,
+/// dashes, ellipses, spaces and line ends (CONTRACT §6.5), so the text sent is rarely the text
+/// stored.
+fn skeleton(text: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in text.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => in_tag = false,
+            c if !in_tag && c.is_alphanumeric() => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// True when `stored` (as decoded) can be what the server made of `sent`: the same skeleton, or
+/// its start when the server cut the text at `max` stored characters.
+fn stored_as(sent: &str, stored: &str, max: usize) -> bool {
+    let (a, b) = (skeleton(sent), skeleton(stored));
+    if a.is_empty() || b.is_empty() {
+        return sent.trim() == stored.trim();
+    }
+    a == b || (stored_len(stored) + 5 > max && a.starts_with(&b))
 }
 
 impl Client {
@@ -308,10 +337,10 @@ impl Client {
     ) -> Result<Option<Flow>, ApiError> {
         let since = started - jiff::SignedDuration::from_secs(120);
         let matches = |f: &Flow| {
-            f.name.trim() == draft.name.trim()
+            stored_as(&draft.name, &f.name, NAME_MAX)
                 && f.content
                     .as_deref()
-                    .is_none_or(|c| c.trim() == draft.content.trim())
+                    .is_none_or(|c| stored_as(&draft.content, c, CONTENT_MAX))
                 && f.created.is_none_or(|c| c >= since)
         };
         let first = self.list_flows(1, 100, Priority::Operator).await?;
@@ -326,5 +355,29 @@ impl Client {
             }
         }
         Ok(None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_text_the_server_rewrote() {
+        // Create: tags deleted, curly quote and ellipsis normalised, spaces collapsed.
+        assert!(stored_as(
+            "Don’t  miss <b>it</b>…\r\nsee you",
+            "Don't miss it...\nsee you",
+            CONTENT_MAX
+        ));
+        assert!(stored_as("Tom's \"deal\"", "Tom's \"deal\"", NAME_MAX));
+        assert!(!stored_as("Spring sale", "Spring sale 2", NAME_MAX));
+        assert!(!stored_as("Spring sale 2", "Spring sale", NAME_MAX));
+        // Cut at the limit: the start is enough.
+        let long = "x".repeat(300);
+        assert!(stored_as(&long, &long[..256], NAME_MAX));
+        // Nothing but symbols: compared as they are.
+        assert!(stored_as("🎉", "🎉", NAME_MAX));
+        assert!(!stored_as("🎉", "🎂", NAME_MAX));
     }
 }

@@ -142,10 +142,9 @@ fn decode_entities(s: &str) -> String {
 }
 
 /// True when the text holds nothing the cleaner would remove: used by property tests and
-/// debug assertions.
+/// debug assertions. `\n` is allowed: content keeps its line breaks.
 pub fn is_clean(s: &str) -> bool {
-    !s.chars()
-        .any(|c| (c != '\n' && c.is_control()) || is_removed(c))
+    !s.chars().any(|c| c != '\n' && is_removed(c))
 }
 
 #[cfg(test)]
@@ -189,6 +188,14 @@ mod tests {
         let s = "Bienvenue à l'été 🎉 — 50 %";
         assert_eq!(one_line(s), s);
         assert!(is_clean(s));
+    }
+
+    #[test]
+    fn cleaned_content_is_clean() {
+        let content = multi_line("a\r\nb\u{1b}[2J\u{202e}c\td");
+        assert_eq!(content, "a\nbc d");
+        assert!(is_clean(&content));
+        assert!(!is_clean("a\rb") && !is_clean("a\u{1b}b") && !is_clean("a\u{2066}b"));
     }
 
     #[test]
