@@ -581,7 +581,15 @@ async fn rate_limited_with_the_seconds_left() {
         "{e}"
     );
 
-    // The real window: the third request of a window of two.
+    // While the countdown runs, flowdash refuses by itself: nothing more reaches the server.
+    let before = api_requests(&sim).len();
+    let e = no_key(client.get_flow(FlowId(1), OP).await.unwrap_err());
+    assert!(matches!(e, ApiError::RateLimited { .. }), "{e:?}");
+    assert_eq!(api_requests(&sim).len(), before, "sent during the countdown");
+
+    // The real window, with a fresh client (its own scheduler): the third request of a window
+    // of two.
+    let client = self::client(&sim);
     client.get_flow(FlowId(1), OP).await.unwrap();
     let e = no_key(client.get_flow(FlowId(1), OP).await.unwrap_err());
     assert!(
