@@ -1,0 +1,131 @@
+//! Measuring harnesses of the dashboard, run on demand (never by the tests):
+//!
+//! - `cargo run --release --example measure -- latency`: key press to the first byte of the new
+//!   frame while the API takes 3 s to answer. A demo server in its own process answers every API
+//!   request after 3 s; the dashboard runs against it in a pseudo-terminal; 200 presses of `j` and
+//!   `k`, each timed from writing the key to the first byte written back; p50, p99 and the worst.
+//! - `cargo run --release --example measure -- idle [SECONDS]`: start to the first drawn frame in
+//!   demo mode; CPU time and wake-ups (context switches of all threads) over 60 s (or SECONDS)
+//!   with live updates on; resident memory with a 1000-flow page loaded.
+//!
+//! The dashboard measured is `target/release/flowdash`, or the binary `FLOWDASH_BIN` names.
+
+#![expect(clippy::expect_used, reason = "a harness: a failed step must stop it")]
+
+mod harness;
+
+use std::time::{Duration, Instant};
+
+use harness::{Dashboard, Server, context_switches, cpu_ticks, percentile, proc_status};
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    match args.next().as_deref() {
+        Some("latency") => latency(),
+        Some("idle") => idle(args.next().and_then(|s| s.parse().ok()).unwrap_or(60)),
+        _ => eprintln!("usage: measure latency | measure idle [SECONDS]"),
+    }
+}
+
+fn latency() {
+    let server = Server::start(&["--latency-ms", "3000"]);
+    let (mut dash, _) = Dashboard::start(
+        &[
+            ("FLOWDASH_BASE_URL", &server.url),
+            ("FLOWDASH_API_KEY", "demo"),
+        ],
+        120,
+        40,
+    );
+    dash.wait_for("the first page", Duration::from_secs(30), |s| {
+        s.contains("page 1/")
+    });
+    dash.drain(Duration::from_millis(300));
+    let mut samples = Vec::with_capacity(200);
+    for i in 0..200 {
+        let key = if i % 2 == 0 { "j" } else { "k" };
+        let sent = dash.send(key);
+        let (at, bytes) = dash
+            .chunks
+            .recv_timeout(Duration::from_secs(5))
+            .expect("a frame after the key");
+        dash.parser.process(&bytes);
+        samples.push(at.saturating_duration_since(sent));
+        // Let the frame finish before the next key, so each sample is one key's frame.
+        dash.drain(Duration::from_millis(20));
+    }
+    samples.sort();
+    println!(
+        "key to first byte of the frame, 200 presses, API answering after 3 s: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        percentile(&samples, 0.5).as_secs_f64() * 1000.0,
+        percentile(&samples, 0.99).as_secs_f64() * 1000.0,
+        samples[samples.len() - 1].as_secs_f64() * 1000.0,
+    );
+    drop(dash);
+    drop(server);
+}
+
+fn idle(seconds: u64) {
+    // 1. Start to the first frame, demo mode.
+    let mut starts = Vec::new();
+    for _ in 0..5 {
+        let (mut dash, started) = Dashboard::start(&[], 120, 40);
+        let at = dash.wait_for("the first frame", Duration::from_secs(10), |s| {
+            s.contains("flowdash")
+        });
+        starts.push(at.duration_since(started));
+        drop(dash);
+    }
+    starts.sort();
+    println!(
+        "start to first drawn frame (demo mode), median of 5: {:.1} ms (min {:.1}, max {:.1})",
+        starts[2].as_secs_f64() * 1000.0,
+        starts[0].as_secs_f64() * 1000.0,
+        starts[4].as_secs_f64() * 1000.0
+    );
+
+    // 2. Idle with live updates on.
+    let server = Server::start(&["--flows", "1200"]);
+    let env = [
+        ("FLOWDASH_BASE_URL", server.url.as_str()),
+        ("FLOWDASH_API_KEY", "demo"),
+    ];
+    let (mut dash, _) = Dashboard::start(&env, 120, 40);
+    dash.wait_for("the first page", Duration::from_secs(10), |s| {
+        s.contains("page 1/")
+    });
+    dash.drain(Duration::from_millis(500));
+    let pid = dash.pid();
+    let (cpu0, cs0, t0) = (cpu_ticks(pid), context_switches(pid), Instant::now());
+    // Keep reading the terminal so the dashboard never blocks on a full pipe.
+    let end = t0 + Duration::from_secs(seconds);
+    while Instant::now() < end {
+        dash.drain(Duration::from_millis(200));
+    }
+    let elapsed = t0.elapsed().as_secs_f64();
+    let cpu = (cpu_ticks(pid) - cpu0) as f64 / 100.0;
+    let cs = context_switches(pid) - cs0;
+    println!(
+        "idle with live updates, {elapsed:.0} s: CPU {:.3} % of one core ({cpu:.2} s), {:.1} wake-ups a second ({cs} context switches)",
+        cpu / elapsed * 100.0,
+        cs as f64 / elapsed
+    );
+
+    // 3. Memory with a 1000-flow page: `+` five times goes 25 → 50 → 100 → 250 → 500 → 1000.
+    for _ in 0..5 {
+        dash.send("+");
+        std::thread::sleep(Duration::from_millis(300));
+        dash.drain(Duration::from_millis(100));
+    }
+    dash.wait_for("a 1000-flow page", Duration::from_secs(30), |s| {
+        s.contains("1000 a page") && s.contains("1200 flows")
+    });
+    dash.drain(Duration::from_secs(2));
+    println!(
+        "resident memory with a 1000-flow page loaded: {:.1} MB (VmRSS; peak VmHWM {:.1} MB)",
+        proc_status(pid, "VmRSS") as f64 / 1024.0,
+        proc_status(pid, "VmHWM") as f64 / 1024.0
+    );
+    drop(dash);
+    drop(server);
+}
