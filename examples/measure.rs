@@ -120,10 +120,19 @@ fn idle(seconds: u64) {
     dash.wait_for("a 1000-flow page", Duration::from_secs(30), |s| {
         s.contains("1000 a page") && s.contains("1200 flows")
     });
-    dash.drain(Duration::from_secs(2));
+    // Then live updates reload the 1000-flow page every few seconds: watch it for 30 s.
+    let (mut low, mut high) = (u64::MAX, 0);
+    let watch = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < watch {
+        dash.drain(Duration::from_millis(200));
+        let rss = proc_status(pid, "VmRSS");
+        low = low.min(rss);
+        high = high.max(rss);
+    }
     println!(
-        "resident memory with a 1000-flow page loaded: {:.1} MB (VmRSS; peak VmHWM {:.1} MB)",
-        proc_status(pid, "VmRSS") as f64 / 1024.0,
+        "resident memory with a 1000-flow page loaded and refreshed for 30 s: {:.1} to {:.1} MB (VmRSS; peak VmHWM {:.1} MB)",
+        low as f64 / 1024.0,
+        high as f64 / 1024.0,
         proc_status(pid, "VmHWM") as f64 / 1024.0
     );
     drop(dash);

@@ -30,8 +30,8 @@ pub const PAGE_SIZES: [u32; 7] = crate::api::PAGE_SIZES;
 pub const TOAST_FOR: Duration = Duration::from_secs(4);
 /// A detail read waits until the selection has rested this long.
 pub const DETAIL_REST: Duration = Duration::from_millis(300);
-/// Readings kept per flow for the send-rate sparkline.
-pub const HISTORY: usize = 40;
+/// Readings kept per flow for the send-rate sparkline: 16 bars need 17 readings.
+pub const HISTORY: usize = 17;
 
 /// Identifies one request, so that a result that is no longer current is dropped.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]

@@ -13,8 +13,9 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     let (log_path, _log_guard) = flowdash::logging::init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    // One thread: the dashboard's work is waiting, not computing, and one thread means one
+    // allocator arena instead of one a thread, which keeps resident memory low.
+    let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {

@@ -155,10 +155,15 @@ impl Dashboard {
         }
     }
 
-    /// Takes everything written until the output has been quiet for `quiet`.
+    /// Takes everything written until the output has been quiet for `quiet`, or for at most a
+    /// second: the dashboard redraws every second to age its data, so it is never quiet for long.
     pub fn drain(&mut self, quiet: Duration) {
-        while let Ok((_, bytes)) = self.chunks.recv_timeout(quiet) {
-            self.parser.process(&bytes);
+        let end = Instant::now() + Duration::from_secs(1);
+        while Instant::now() < end {
+            match self.chunks.recv_timeout(quiet) {
+                Ok((_, bytes)) => self.parser.process(&bytes),
+                Err(_) => return,
+            }
         }
     }
 }

@@ -77,15 +77,17 @@ fn undecodable(detail: impl Into<String>, body: &[u8]) -> ApiError {
     }
 }
 
+fn json_error(e: &serde_json::Error, body: &[u8]) -> ApiError {
+    let detail = if e.is_eof() {
+        "the answer is cut short (truncated JSON)".to_owned()
+    } else {
+        format!("invalid JSON ({e})")
+    };
+    undecodable(detail, body)
+}
+
 fn parse_json(body: &[u8]) -> Result<Value, ApiError> {
-    serde_json::from_slice(body).map_err(|e| {
-        let detail = if e.is_eof() {
-            "the answer is cut short (truncated JSON)".to_owned()
-        } else {
-            format!("invalid JSON ({e})")
-        };
-        undecodable(detail, body)
-    })
+    serde_json::from_slice(body).map_err(|e| json_error(&e, body))
 }
 
 fn data_object(v: &Value, body: &[u8]) -> Result<Map<String, Value>, ApiError> {
@@ -102,14 +104,90 @@ fn data_array<'a>(v: &'a Value, body: &[u8]) -> Result<&'a Vec<Value>, ApiError>
     }
 }
 
+/// Where the lenient getters read a field from: a JSON object, or a list item decoded field by
+/// field.
+trait Fields {
+    fn field(&self, key: &str) -> Option<&Value>;
+}
+
+impl Fields for Map<String, Value> {
+    fn field(&self, key: &str) -> Option<&Value> {
+        self.get(key)
+    }
+}
+
+/// A flow of a list, each known field kept as raw JSON and every other field skipped. Decoding a
+/// page into these instead of a whole `Value` tree keeps a 1000-flow page from costing megabytes
+/// of maps on the way.
+#[derive(Default, serde::Deserialize)]
+#[serde(default)]
+struct RawFlow {
+    id: Option<Value>,
+    user_id: Option<Value>,
+    name: Option<Value>,
+    content: Option<Value>,
+    device_id: Option<Value>,
+    sim_subscription_id: Option<Value>,
+    segment: Option<Value>,
+    wait_time: Option<Value>,
+    wait_time_type: Option<Value>,
+    is_enabled: Option<Value>,
+    total_sent_sms: Option<Value>,
+    total_pending_sms: Option<Value>,
+    total_failed_sms: Option<Value>,
+    last_sent_datetime: Option<Value>,
+    last_datetime: Option<Value>,
+    datetime: Option<Value>,
+}
+
+impl Fields for RawFlow {
+    fn field(&self, key: &str) -> Option<&Value> {
+        match key {
+            "id" => self.id.as_ref(),
+            "user_id" => self.user_id.as_ref(),
+            "name" => self.name.as_ref(),
+            "content" => self.content.as_ref(),
+            "device_id" => self.device_id.as_ref(),
+            "sim_subscription_id" => self.sim_subscription_id.as_ref(),
+            "segment" => self.segment.as_ref(),
+            "wait_time" => self.wait_time.as_ref(),
+            "wait_time_type" => self.wait_time_type.as_ref(),
+            "is_enabled" => self.is_enabled.as_ref(),
+            "total_sent_sms" => self.total_sent_sms.as_ref(),
+            "total_pending_sms" => self.total_pending_sms.as_ref(),
+            "total_failed_sms" => self.total_failed_sms.as_ref(),
+            "last_sent_datetime" => self.last_sent_datetime.as_ref(),
+            "last_datetime" => self.last_datetime.as_ref(),
+            "datetime" => self.datetime.as_ref(),
+            _ => None,
+        }
+    }
+}
+
+/// A page of flows: the items as [`RawFlow`]s, anything else kept only when it is `meta`.
+#[derive(serde::Deserialize)]
+struct RawFlowPage {
+    data: Vec<RawItem>,
+    #[serde(default)]
+    meta: Option<Value>,
+}
+
+/// A list item: a flow object, or anything else (reported as an error, not a parse failure).
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum RawItem {
+    Flow(Box<RawFlow>),
+    Other(Value),
+}
+
 /// A field error names the field but never quotes its value (it may be hostile or huge).
 #[derive(Debug)]
 struct FieldError(String);
 
 type Field<T> = Result<Option<T>, FieldError>;
 
-fn int(m: &Map<String, Value>, key: &str) -> Field<i64> {
-    match m.get(key) {
+fn int<F: Fields + ?Sized>(m: &F, key: &str) -> Field<i64> {
+    match m.field(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Number(n)) => n
             .as_i64()
@@ -129,7 +207,7 @@ fn int(m: &Map<String, Value>, key: &str) -> Field<i64> {
     }
 }
 
-fn uint(m: &Map<String, Value>, key: &str) -> Field<u64> {
+fn uint<F: Fields + ?Sized>(m: &F, key: &str) -> Field<u64> {
     match int(m, key)? {
         None => Ok(None),
         Some(n) => u64::try_from(n)
@@ -138,8 +216,8 @@ fn uint(m: &Map<String, Value>, key: &str) -> Field<u64> {
     }
 }
 
-fn raw_text(m: &Map<String, Value>, key: &str) -> Field<String> {
-    match m.get(key) {
+fn raw_text<F: Fields + ?Sized>(m: &F, key: &str) -> Field<String> {
+    match m.field(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
         Some(Value::Number(n)) => Ok(Some(n.to_string())),
@@ -147,8 +225,8 @@ fn raw_text(m: &Map<String, Value>, key: &str) -> Field<String> {
     }
 }
 
-fn boolish(m: &Map<String, Value>, key: &str) -> Field<bool> {
-    match m.get(key) {
+fn boolish<F: Fields + ?Sized>(m: &F, key: &str) -> Field<bool> {
+    match m.field(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Bool(b)) => Ok(Some(*b)),
         Some(Value::Number(n)) => Ok(Some(n.as_f64() != Some(0.0))),
@@ -160,8 +238,8 @@ fn boolish(m: &Map<String, Value>, key: &str) -> Field<bool> {
 
 /// `YYYY-MM-DD HH:MM:SS` in UTC. A value that is not a time reads as absent, not as an error:
 /// a broken date must not hide the rest of the flow.
-fn time(m: &Map<String, Value>, key: &str) -> Option<Timestamp> {
-    let s = m.get(key)?.as_str()?;
+fn time<F: Fields + ?Sized>(m: &F, key: &str) -> Option<Timestamp> {
+    let s = m.field(key)?.as_str()?;
     let dt: DateTime = s.trim().replace(' ', "T").parse().ok()?;
     dt.to_zoned(jiff::tz::TimeZone::UTC)
         .ok()
@@ -169,8 +247,8 @@ fn time(m: &Map<String, Value>, key: &str) -> Option<Timestamp> {
 }
 
 /// The id must be a whole number; `false` (a create the database refused) or text is an error.
-fn id_of(m: &Map<String, Value>, what: &str) -> Result<u64, FieldError> {
-    match m.get("id") {
+fn id_of<F: Fields + ?Sized>(m: &F, what: &str) -> Result<u64, FieldError> {
+    match m.field("id") {
         Some(Value::Number(n)) => n
             .as_u64()
             .ok_or_else(|| FieldError(format!("the {what}'s `id` is not a whole number"))),
@@ -184,7 +262,7 @@ fn id_of(m: &Map<String, Value>, what: &str) -> Result<u64, FieldError> {
     }
 }
 
-fn flow_from(m: &Map<String, Value>) -> Result<Flow, FieldError> {
+fn flow_from<F: Fields + ?Sized>(m: &F) -> Result<Flow, FieldError> {
     let id = id_of(m, "flow")?;
     let name = raw_text(m, "name")?.ok_or_else(|| FieldError("a flow has no `name`".into()))?;
     let counter = |key| int(m, key);
@@ -210,9 +288,9 @@ fn flow_from(m: &Map<String, Value>) -> Result<Flow, FieldError> {
     })
 }
 
-fn meta_page<T>(v: &Value, items: Vec<T>, page: u32, per_page: u32) -> Page<T> {
+fn meta_page<T>(meta: Option<&Value>, items: Vec<T>, page: u32, per_page: u32) -> Page<T> {
     let empty = Map::new();
-    let meta = v.get("meta").and_then(Value::as_object).unwrap_or(&empty);
+    let meta = meta.and_then(Value::as_object).unwrap_or(&empty);
     // Prefer the shipped key; the documented one is the fallback.
     let total = uint(meta, "total_results")
         .ok()
@@ -255,18 +333,26 @@ pub fn mark_unaddressable(flows: &mut [Flow]) {
 }
 
 pub fn flow_page(body: &[u8], page: u32, per_page: u32) -> Result<Page<Flow>, ApiError> {
-    let v = parse_json(body)?;
-    let items = data_array(&v, body)?
+    let raw: RawFlowPage = serde_json::from_slice(body).map_err(|e| {
+        if e.is_data() {
+            undecodable("expected a list under `data`", body)
+        } else {
+            json_error(&e, body)
+        }
+    })?;
+    let items = raw
+        .data
         .iter()
         .enumerate()
         .map(|(i, item)| {
-            item.as_object()
-                .ok_or_else(|| FieldError(format!("item {} is not an object", i + 1)))
-                .and_then(flow_from)
-                .map_err(|e| undecodable(e.0, body))
+            match item {
+                RawItem::Flow(f) => flow_from(f.as_ref()),
+                RawItem::Other(_) => Err(FieldError(format!("item {} is not an object", i + 1))),
+            }
+            .map_err(|e| undecodable(e.0, body))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let mut p = meta_page(&v, items, page, per_page);
+    let mut p = meta_page(raw.meta.as_ref(), items, page, per_page);
     mark_unaddressable(&mut p.items);
     Ok(p)
 }
@@ -356,7 +442,7 @@ fn list_of<T>(
                 .map_err(|e| undecodable(e.0, body))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(meta_page(&v, items, page, per_page))
+    Ok(meta_page(v.get("meta"), items, page, per_page))
 }
 
 /// Decodes one page of some list: body, page asked for, page size asked for.
