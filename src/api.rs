@@ -425,30 +425,16 @@ impl Client {
         Ok(flows)
     }
 
+    /// Every page of a small list (devices, segments), 100 a page.
     async fn all_pages<T>(
         &self,
         path: &str,
         what: &str,
         decode: wire::PageDecoder<T>,
     ) -> Result<Vec<T>, ApiError> {
-        let mut out = Vec::new();
-        let mut page = 1;
-        loop {
-            let mut req = Request::get(path, what);
-            req.query = vec![
-                ("page", page.to_string()),
-                ("results_per_page", "100".to_owned()),
-            ];
-            let a = self.read(&req, Priority::Operator).await?;
-            let p = decode(&a.body, page, 100)?;
-            let pages = p.pages();
-            let empty = p.items.is_empty();
-            out.extend(p.items);
-            if empty || pages.is_none_or(|n| page >= n) || page >= 100 {
-                return Ok(out);
-            }
-            page += 1;
-        }
+        self.all_pages_json(path, what, decode)
+            .await
+            .map(|w| w.value)
     }
 
     pub async fn devices(&self) -> Result<Vec<Device>, ApiError> {

@@ -5,6 +5,7 @@ pub mod clean;
 pub mod flow;
 pub mod sms;
 pub mod validate;
+pub mod width;
 
 pub use flow::{
     Device, Flow, FlowDraft, FlowId, FlowPatch, RowBlock, Segment, SegmentRef, Sim, WaitUnit,

@@ -106,28 +106,7 @@ fn error_style() -> Style {
     Style::new().fg(Color::Red).add_modifier(Modifier::BOLD)
 }
 
-/// Cuts `s` to `width` display columns, ending with `…` when cut.
-pub fn fit(s: &str, width: usize) -> String {
-    use unicode_width::UnicodeWidthChar;
-    let total: usize = s.chars().map(|c| c.width().unwrap_or(0)).sum();
-    if total <= width {
-        return s.to_owned();
-    }
-    let mut out = String::new();
-    let mut used = 0;
-    for c in s.chars() {
-        let w = c.width().unwrap_or(0);
-        if used + w + 1 > width {
-            break;
-        }
-        out.push(c);
-        used += w;
-    }
-    if width > 0 {
-        out.push('…');
-    }
-    out
-}
+pub use crate::domain::width::fit;
 
 /// `42 s ago`, `3 min ago`, `5 h ago`, `2 d ago`.
 pub fn ago(now: jiff::Timestamp, then: jiff::Timestamp) -> String {

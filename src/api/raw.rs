@@ -99,7 +99,7 @@ impl Client {
         })
     }
 
-    async fn all_pages_json<T>(
+    pub(super) async fn all_pages_json<T>(
         &self,
         path: &str,
         what: &str,

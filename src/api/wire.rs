@@ -177,7 +177,7 @@ struct RawFlowPage {
 #[serde(untagged)]
 enum RawItem {
     Flow(Box<RawFlow>),
-    Other(Value),
+    Other(serde::de::IgnoredAny),
 }
 
 /// A field error names the field but never quotes its value (it may be hostile or huge).

@@ -6,7 +6,7 @@
 use std::io::IsTerminal as _;
 
 use jiff::Timestamp;
-use unicode_width::{UnicodeWidthChar as _, UnicodeWidthStr as _};
+use unicode_width::UnicodeWidthStr as _;
 
 use crate::domain::{Flow, WaitUnit};
 
@@ -23,26 +23,7 @@ pub struct Table {
     flex: usize,
 }
 
-/// Cuts `s` to at most `width` columns, ending with `…` when something was cut.
-pub fn fit(s: &str, width: usize) -> String {
-    if s.width() <= width {
-        return s.to_owned();
-    }
-    let mut out = String::new();
-    let mut used = 0;
-    for c in s.chars() {
-        let w = c.width().unwrap_or(0);
-        if used + w + 1 > width {
-            break;
-        }
-        out.push(c);
-        used += w;
-    }
-    if width > 0 {
-        out.push('…');
-    }
-    out
-}
+pub use crate::domain::width::fit;
 
 fn pad(s: &str, width: usize, align: Align) -> String {
     let fill = " ".repeat(width.saturating_sub(s.width()));
