@@ -247,6 +247,7 @@ pub enum Command {
     },
     LoadAll {
         req: ReqId,
+        priority: Priority,
     },
     LoadDevices,
     LoadSegments,
@@ -348,6 +349,11 @@ impl State {
 
     pub fn is_busy(&self) -> bool {
         self.busy > 0
+    }
+
+    /// Every flow is loaded and they fit in one request of 1000: live updates reload them all.
+    pub fn live_all(&self) -> bool {
+        self.all_loaded && self.flows.len() <= 1000
     }
 
     /// The number of pages, when known.

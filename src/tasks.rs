@@ -33,17 +33,17 @@ pub fn spawn(cmd: Command, client: &Client, tx: &UnboundedSender<Msg>) {
                 send(Msg::PageLoaded { req, result });
             });
         }
-        Command::LoadAll { req } => {
+        Command::LoadAll { req, priority } => {
             tokio::spawn(async move {
                 let progress_tx = send.clone();
                 let result = match client
-                    .all_flows(Priority::Operator, |done, pages| {
+                    .all_flows(priority, |done, pages| {
                         progress_tx(Msg::AllProgress { req, done, pages });
                     })
                     .await
                 {
                     Ok(flows) => {
-                        let kind = client.identify(&flows, Priority::Operator).await;
+                        let kind = client.identify(&flows, priority).await;
                         Ok((flows, kind))
                     }
                     Err(e) => Err(e),

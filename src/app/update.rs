@@ -77,7 +77,20 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
             state.spin = state.spin.wrapping_add(1);
         }
         Msg::PollDue => {
-            if !state.paused && !state.loading && !state.all_loaded && state.loading_all.is_none() {
+            if state.paused || state.loading || state.loading_all.is_some() {
+                return out;
+            }
+            if state.live_all() {
+                // Every flow in one request of 1000: the same cost as a page.
+                let req = state.next_req();
+                state.list_req = req;
+                state.loading = true;
+                state.busy += 1;
+                out.push(Command::LoadAll {
+                    req,
+                    priority: Priority::Poll,
+                });
+            } else if !state.all_loaded {
                 load_page(state, Priority::Poll, &mut out);
             }
         }
@@ -133,7 +146,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
                 return out;
             }
             state.loading = false;
-            state.loading_all = None;
+            let asked = state.loading_all.take().is_some();
             match result {
                 Ok((flows, kind)) => {
                     state.server = kind;
@@ -143,9 +156,14 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
                     state.all_loaded = true;
                     let n = flows.len();
                     apply_flows(state, flows);
-                    toast(state, format!("loaded all {n} flows"), &mut out);
+                    if asked {
+                        toast(state, format!("loaded all {n} flows"), &mut out);
+                    }
                 }
                 Err(e) => push_error(state, format!("loading every page: {e}")),
+            }
+            if state.live_all() {
+                out.push(Command::SchedulePoll);
             }
         }
         Msg::DevicesLoaded(r) => {
@@ -673,7 +691,10 @@ fn on_action(state: &mut State, action: Action, out: &mut Vec<Command>) {
             state.loading = true;
             state.loading_all = Some((0, None));
             state.busy += 1;
-            out.push(Command::LoadAll { req });
+            out.push(Command::LoadAll {
+                req,
+                priority: Priority::Operator,
+            });
         }
         Action::Toggle => {
             if let Some(flow) = writable_selection(state, out) {

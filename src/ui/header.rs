@@ -121,7 +121,7 @@ fn live_part(state: &State) -> String {
         )
     } else if state.paused {
         "paused".to_owned()
-    } else if state.all_loaded {
+    } else if state.all_loaded && !state.live_all() {
         "live off (all loaded)".to_owned()
     } else if state.idle {
         "idle: slowed".to_owned()
