@@ -371,14 +371,20 @@ pub fn segment_page(body: &[u8], page: u32, per_page: u32) -> Result<Page<Segmen
 }
 
 /// The raw JSON object of a single answer, text cleaned, for `--json` output: the API's field
-/// names and counters as received.
+/// names and counters as received. Only a flow's `content` keeps its line breaks; every other
+/// text (names above all) is one line, as the table and the dashboard show it.
 pub fn clean_json(v: &Value) -> Value {
+    clean_value(v, false)
+}
+
+fn clean_value(v: &Value, multi_line: bool) -> Value {
     match v {
-        Value::String(s) => Value::String(clean::multi_line(s)),
-        Value::Array(a) => Value::Array(a.iter().map(clean_json).collect()),
+        Value::String(s) if multi_line => Value::String(clean::multi_line(s)),
+        Value::String(s) => Value::String(clean::one_line(s)),
+        Value::Array(a) => Value::Array(a.iter().map(|v| clean_value(v, false)).collect()),
         Value::Object(m) => Value::Object(
             m.iter()
-                .map(|(k, v)| (clean::one_line(k), clean_json(v)))
+                .map(|(k, v)| (clean::one_line(k), clean_value(v, k == "content")))
                 .collect(),
         ),
         other => other.clone(),
@@ -471,5 +477,17 @@ mod tests {
             error_title(b).unwrap(),
             "The request is missing the Bearer Authentication header."
         );
+    }
+
+    #[test]
+    fn json_names_are_one_line_and_content_keeps_breaks() {
+        let v: Value = serde_json::from_str(
+            r#"{"name":"carriage\rreturn\u001b]0;t\u0007","content":"a\r\nb\u202e","sims":[{"label":"x\ny"}]}"#,
+        )
+        .unwrap();
+        let c = clean_json(&v);
+        assert_eq!(c["name"], "carriage return");
+        assert_eq!(c["content"], "a\nb");
+        assert_eq!(c["sims"][0]["label"], "x y");
     }
 }
