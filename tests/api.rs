@@ -585,7 +585,11 @@ async fn rate_limited_with_the_seconds_left() {
     let before = api_requests(&sim).len();
     let e = no_key(client.get_flow(FlowId(1), OP).await.unwrap_err());
     assert!(matches!(e, ApiError::RateLimited { .. }), "{e:?}");
-    assert_eq!(api_requests(&sim).len(), before, "sent during the countdown");
+    assert_eq!(
+        api_requests(&sim).len(),
+        before,
+        "sent during the countdown"
+    );
 
     // The real window, with a fresh client (its own scheduler): the third request of a window
     // of two.
