@@ -47,11 +47,41 @@ pub fn error_title(body: &[u8]) -> Option<String> {
 /// A short, cleaned start of a body, for messages.
 pub fn excerpt(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(&body[..body.len().min(400)]);
+    // An HTML page (a PHP warning, an error page) reads better as its words than as its tags.
+    let text = if looks_like_html(body) {
+        without_tags(&text)
+    } else {
+        text.into_owned()
+    };
     let one = clean::one_line(&text);
     let squeezed: String = one.split_whitespace().collect::<Vec<_>>().join(" ");
     let mut out: String = squeezed.chars().take(80).collect();
     if squeezed.chars().count() > 80 {
         out.push('…');
+    }
+    out
+}
+
+/// The text between the tags: inline tags (`<b>`, `<a …>`) vanish, others become a space. A tag
+/// cut off at the end is dropped.
+fn without_tags(html: &str) -> String {
+    const INLINE: [&str; 8] = ["b", "i", "a", "em", "strong", "span", "code", "font"];
+    let mut out = String::with_capacity(html.len());
+    let mut tag: Option<String> = None;
+    for c in html.chars() {
+        match (&mut tag, c) {
+            (None, '<') => tag = Some(String::new()),
+            (None, c) => out.push(c),
+            (Some(t), '>') => {
+                let name = t.trim_start_matches('/');
+                let name = name.split([' ', '/']).next().unwrap_or_default();
+                if !INLINE.iter().any(|i| name.eq_ignore_ascii_case(i)) {
+                    out.push(' ');
+                }
+                tag = None;
+            }
+            (Some(t), c) => t.push(c),
+        }
     }
     out
 }
@@ -79,12 +109,14 @@ fn undecodable(detail: impl Into<String>, body: &[u8]) -> ApiError {
 
 fn parse_json(body: &[u8]) -> Result<Value, ApiError> {
     serde_json::from_slice(body).map_err(|e| {
-        let detail = if e.is_eof() {
-            "the answer is cut short (truncated JSON)".to_owned()
-        } else {
-            format!("invalid JSON ({e})")
-        };
-        undecodable(detail, body)
+        if e.is_eof() && !looks_like_html(body) {
+            // The start of a good answer says nothing about why it broke off.
+            return ApiError::Undecodable {
+                detail: "the answer is cut short (truncated JSON)".to_owned(),
+                excerpt: String::new(),
+            };
+        }
+        undecodable(format!("invalid JSON ({e})"), body)
     })
 }
 
@@ -443,8 +475,19 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.to_string().contains("HTML"), "{e}");
+        assert!(!e.to_string().contains('<'), "the words, not the tags: {e}");
+        assert!(e.to_string().contains("Internal server error"), "{e}");
+        let php = b"<br />\n<b>Warning</b>:  Undefined array key \"x\" in <b>/a.php</b><br />\n{\"data\":[]}";
+        assert_eq!(
+            flow_page(php, 1, 25).unwrap_err().to_string(),
+            "the server's answer could not be read: the server answered HTML instead of JSON \
+             (starts with: Warning: Undefined array key \"x\" in /a.php {\"data\":[]})"
+        );
         let e = flow_page(&DOCUMENTED.as_bytes()[..60], 1, 25).unwrap_err();
-        assert!(e.to_string().contains("truncated"), "{e}");
+        assert_eq!(
+            e.to_string(),
+            "the server's answer could not be read: the answer is cut short (truncated JSON)"
+        );
     }
 
     #[test]
