@@ -3,6 +3,11 @@
 //! dashboard and the command line write must hold none of the injected sequences, and the names
 //! must stay readable.
 
+#![expect(
+    clippy::expect_used,
+    reason = "test helpers: a failed setup must stop the test at once"
+)]
+
 pub mod support;
 
 use flowdash::sim::{Fault, Sim, SimConfig};
