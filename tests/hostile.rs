@@ -86,6 +86,7 @@ async fn the_dashboard_writes_none_of_the_injected_sequences() {
         &[
             ("FLOWDASH_BASE_URL", &sim.base_url()),
             ("FLOWDASH_API_KEY", "demo"),
+            ("RUST_LOG", "debug"),
         ],
         160,
         48,
@@ -111,6 +112,8 @@ async fn the_dashboard_writes_none_of_the_injected_sequences() {
     let status = tui.wait_exit();
     assert!(status.success(), "exit status {status:?}");
     assert_nothing_injected("the dashboard's output", &tui.raw_text());
+    let log = std::fs::read_to_string(tui.log_path()).expect("the log file");
+    assert_nothing_injected("the log", &log);
     sim.shutdown();
 }
 
