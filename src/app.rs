@@ -4,6 +4,7 @@
 //! state and returns [`Command`]s, the work for tasks. Nothing here does I/O, so every rule of the
 //! screen is tested without a terminal or a server.
 
+mod errors;
 pub mod form;
 pub mod keymap;
 mod update;
@@ -147,6 +148,8 @@ pub struct State {
 
     pub mode: Mode,
     pub errors: VecDeque<String>,
+    /// The latest failed load, which a load failing alike joins (one message, not three).
+    pub load_failure: Option<errors::LoadFailure>,
     pub toast: Option<Toast>,
     /// Something is running: shows the spinner.
     pub busy: u32,

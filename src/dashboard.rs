@@ -186,6 +186,8 @@ pub async fn run(client: Client, settings: DashboardSettings) -> color_eyre::Res
             ev = events.next() => match ev {
                 Some(Ok(ev)) => {
                     if let Some(msg) = event_msg(ev) {
+                        #[cfg(debug_assertions)]
+                        test_panic(&msg);
                         if matches!(msg, Msg::Key(_)) {
                             last_key = Instant::now();
                             if state.idle {
@@ -239,6 +241,18 @@ fn event_msg(ev: Event) -> Option<Msg> {
         Event::Resize(w, h) => Some(Msg::Resize(w, h)),
         Event::Paste(text) => Some(Msg::Paste(text)),
         Event::FocusGained | Event::FocusLost => None,
+    }
+}
+
+/// Debug builds only: with `FLOWDASH_TEST_PANIC` set, F12 panics, so the tests can see what a
+/// panic report shows (the terminal restored, no key in it) without a real bug to trigger.
+#[cfg(debug_assertions)]
+fn test_panic(msg: &Msg) {
+    if let Msg::Key(k) = msg
+        && k.code == crossterm::event::KeyCode::F(12)
+        && std::env::var_os("FLOWDASH_TEST_PANIC").is_some()
+    {
+        panic!("deliberate panic for a test (FLOWDASH_TEST_PANIC)");
     }
 }
 

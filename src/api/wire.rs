@@ -47,11 +47,41 @@ pub fn error_title(body: &[u8]) -> Option<String> {
 /// A short, cleaned start of a body, for messages.
 pub fn excerpt(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(&body[..body.len().min(400)]);
+    // An HTML page (a PHP warning, an error page) reads better as its words than as its tags.
+    let text = if looks_like_html(body) {
+        without_tags(&text)
+    } else {
+        text.into_owned()
+    };
     let one = clean::one_line(&text);
     let squeezed: String = one.split_whitespace().collect::<Vec<_>>().join(" ");
     let mut out: String = squeezed.chars().take(80).collect();
     if squeezed.chars().count() > 80 {
         out.push('…');
+    }
+    out
+}
+
+/// The text between the tags: inline tags (`<b>`, `<a …>`) vanish, others become a space. A tag
+/// cut off at the end is dropped.
+fn without_tags(html: &str) -> String {
+    const INLINE: [&str; 8] = ["b", "i", "a", "em", "strong", "span", "code", "font"];
+    let mut out = String::with_capacity(html.len());
+    let mut tag: Option<String> = None;
+    for c in html.chars() {
+        match (&mut tag, c) {
+            (None, '<') => tag = Some(String::new()),
+            (None, c) => out.push(c),
+            (Some(t), '>') => {
+                let name = t.trim_start_matches('/');
+                let name = name.split([' ', '/']).next().unwrap_or_default();
+                if !INLINE.iter().any(|i| name.eq_ignore_ascii_case(i)) {
+                    out.push(' ');
+                }
+                tag = None;
+            }
+            (Some(t), c) => t.push(c),
+        }
     }
     out
 }
@@ -78,12 +108,14 @@ fn undecodable(detail: impl Into<String>, body: &[u8]) -> ApiError {
 }
 
 fn json_error(e: &serde_json::Error, body: &[u8]) -> ApiError {
-    let detail = if e.is_eof() {
-        "the answer is cut short (truncated JSON)".to_owned()
-    } else {
-        format!("invalid JSON ({e})")
-    };
-    undecodable(detail, body)
+    if e.is_eof() && !looks_like_html(body) {
+        // The start of a good answer says nothing about why it broke off.
+        return ApiError::Undecodable {
+            detail: "the answer is cut short (truncated JSON)".to_owned(),
+            excerpt: String::new(),
+        };
+    }
+    undecodable(format!("invalid JSON ({e})"), body)
 }
 
 fn parse_json(body: &[u8]) -> Result<Value, ApiError> {
@@ -457,14 +489,20 @@ pub fn segment_page(body: &[u8], page: u32, per_page: u32) -> Result<Page<Segmen
 }
 
 /// The raw JSON object of a single answer, text cleaned, for `--json` output: the API's field
-/// names and counters as received.
+/// names and counters as received. Only a flow's `content` keeps its line breaks; every other
+/// text (names above all) is one line, as the table and the dashboard show it.
 pub fn clean_json(v: &Value) -> Value {
+    clean_value(v, false)
+}
+
+fn clean_value(v: &Value, multi_line: bool) -> Value {
     match v {
-        Value::String(s) => Value::String(clean::multi_line(s)),
-        Value::Array(a) => Value::Array(a.iter().map(clean_json).collect()),
+        Value::String(s) if multi_line => Value::String(clean::multi_line(s)),
+        Value::String(s) => Value::String(clean::one_line(s)),
+        Value::Array(a) => Value::Array(a.iter().map(|v| clean_value(v, false)).collect()),
         Value::Object(m) => Value::Object(
             m.iter()
-                .map(|(k, v)| (clean::one_line(k), clean_json(v)))
+                .map(|(k, v)| (clean::one_line(k), clean_value(v, k == "content")))
                 .collect(),
         ),
         other => other.clone(),
@@ -523,8 +561,19 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.to_string().contains("HTML"), "{e}");
+        assert!(!e.to_string().contains('<'), "the words, not the tags: {e}");
+        assert!(e.to_string().contains("Internal server error"), "{e}");
+        let php = b"<br />\n<b>Warning</b>:  Undefined array key \"x\" in <b>/a.php</b><br />\n{\"data\":[]}";
+        assert_eq!(
+            flow_page(php, 1, 25).unwrap_err().to_string(),
+            "the server's answer could not be read: the server answered HTML instead of JSON \
+             (starts with: Warning: Undefined array key \"x\" in /a.php {\"data\":[]})"
+        );
         let e = flow_page(&DOCUMENTED.as_bytes()[..60], 1, 25).unwrap_err();
-        assert!(e.to_string().contains("truncated"), "{e}");
+        assert_eq!(
+            e.to_string(),
+            "the server's answer could not be read: the answer is cut short (truncated JSON)"
+        );
     }
 
     #[test]
@@ -557,5 +606,17 @@ mod tests {
             error_title(b).unwrap(),
             "The request is missing the Bearer Authentication header."
         );
+    }
+
+    #[test]
+    fn json_names_are_one_line_and_content_keeps_breaks() {
+        let v: Value = serde_json::from_str(
+            r#"{"name":"carriage\rreturn\u001b]0;t\u0007","content":"a\r\nb\u202e","sims":[{"label":"x\ny"}]}"#,
+        )
+        .unwrap();
+        let c = clean_json(&v);
+        assert_eq!(c["name"], "carriage return");
+        assert_eq!(c["content"], "a\nb");
+        assert_eq!(c["sims"][0]["label"], "x y");
     }
 }

@@ -5,6 +5,7 @@ use crossterm::event::{
 };
 use tui_input::backend::crossterm::EventHandler;
 
+use super::errors::{Load, push_error, push_load_error};
 use super::form::{FormEvent, FormKind, FormState};
 use super::keymap::{self, Action};
 use super::{Command, Delta, HISTORY, Mode, Msg, PAGE_SIZES, SaveResult, State, Toast, view};
@@ -131,7 +132,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
                         return out;
                     }
                 }
-                Err(e) => push_error(state, format!("loading flows: {e}")),
+                Err(e) => push_load_error(state, Load::Flows, e),
             }
             out.push(Command::SchedulePoll);
         }
@@ -160,7 +161,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
                         toast(state, format!("loaded all {n} flows"), &mut out);
                     }
                 }
-                Err(e) => push_error(state, format!("loading every page: {e}")),
+                Err(e) => push_load_error(state, Load::EveryPage, e),
             }
             if state.live_all() {
                 out.push(Command::SchedulePoll);
@@ -170,14 +171,14 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
             state.busy = state.busy.saturating_sub(1);
             match r {
                 Ok(d) => state.devices = d,
-                Err(e) => push_error(state, format!("loading devices: {e}")),
+                Err(e) => push_load_error(state, Load::Devices, e),
             }
         }
         Msg::SegmentsLoaded(r) => {
             state.busy = state.busy.saturating_sub(1);
             match r {
                 Ok(s) => state.segments = s,
-                Err(e) => push_error(state, format!("loading segments: {e}")),
+                Err(e) => push_load_error(state, Load::Segments, e),
             }
         }
         Msg::DetailLoaded { req, id, result } => {
@@ -250,19 +251,6 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
         ),
     }
     out
-}
-
-fn push_error(state: &mut State, text: String) {
-    // A failing poll would repeat the same error every few seconds: show it once.
-    if state.errors.contains(&text) {
-        return;
-    }
-    tracing::warn!(%text, "shown to the operator");
-    state.errors.push_back(text);
-    // Keep the list bounded; the oldest are dismissed first anyway.
-    while state.errors.len() > 20 {
-        state.errors.pop_front();
-    }
 }
 
 fn toast(state: &mut State, text: String, out: &mut Vec<Command>) {
