@@ -1075,3 +1075,57 @@ fn a_discarded_save_is_reported_even_after_a_newer_save_started() {
         "the newer form still waits"
     );
 }
+
+fn load_all(cmds: &[Command]) -> Option<(ReqId, Priority)> {
+    cmds.iter().find_map(|c| match c {
+        Command::LoadAll { req, priority } => Some((*req, *priority)),
+        _ => None,
+    })
+}
+
+#[test]
+fn every_flow_loaded_stays_live_when_one_request_holds_them() {
+    let mut app = App::loaded(flows(&[1, 2, 3]), 40);
+    let cmds = app.keys("A");
+    let (req, priority) = load_all(&cmds).expect("A asks for every page");
+    assert_eq!(priority, Priority::Operator);
+    let cmds = app.send(Msg::AllLoaded {
+        req,
+        result: Ok((flows(&(1..=40).collect::<Vec<_>>()), ServerKind::Documented)),
+    });
+    assert!(app.state.all_loaded);
+    assert_eq!(app.toast(), "loaded all 40 flows");
+    assert!(cmds.contains(&Command::SchedulePoll), "{cmds:?}");
+
+    // The live refresh reloads them all, as a poll, and says nothing when it lands.
+    let cmds = app.send(Msg::PollDue);
+    let (req, priority) = load_all(&cmds).expect("a poll of every flow");
+    assert_eq!(priority, Priority::Poll);
+    assert!(load_page(&cmds).is_none());
+    app.send(Msg::ToastExpired(
+        app.state.toast.as_ref().map_or(0, |t| t.seq),
+    ));
+    let cmds = app.send(Msg::AllLoaded {
+        req,
+        result: Ok((flows(&(1..=41).collect::<Vec<_>>()), ServerKind::Documented)),
+    });
+    assert_eq!(app.toast(), "", "a poll is silent");
+    assert_eq!(app.state.flows.len(), 41);
+    assert!(cmds.contains(&Command::SchedulePoll));
+}
+
+#[test]
+fn more_than_a_thousand_flows_loaded_are_not_polled() {
+    let mut app = App::loaded(flows(&[1, 2, 3]), 1200);
+    let cmds = app.keys("A");
+    let (req, _) = load_all(&cmds).expect("A asks for every page");
+    let cmds = app.send(Msg::AllLoaded {
+        req,
+        result: Ok((
+            flows(&(1..=1001).collect::<Vec<_>>()),
+            ServerKind::Documented,
+        )),
+    });
+    assert!(!cmds.contains(&Command::SchedulePoll));
+    assert!(app.send(Msg::PollDue).is_empty());
+}
