@@ -22,7 +22,7 @@ pub use update::{BELOW_TABLE, DETAIL_BELOW, SIDE_BY_SIDE, TABLE_TOP, start, tabl
 
 use crate::api::{ApiError, ClientEvent, Conflict, Page, ServerKind, WriteOutcome};
 use crate::budget::{BudgetSnapshot, Priority};
-use crate::domain::{Device, Flow, FlowDraft, FlowId, FlowPatch, Segment};
+use crate::domain::{Device, Flow, FlowDraft, FlowId, FlowPatch, RowKey, Segment};
 use view::{Filter, Sort};
 
 /// Page sizes offered by `+` and `-`.
@@ -126,7 +126,7 @@ pub struct State {
     /// Nothing has been loaded yet.
     pub first_load: bool,
 
-    pub selected: Option<FlowId>,
+    pub selected: Option<RowKey>,
     /// The row of the view that is selected (kept when the flow leaves).
     pub cursor: usize,
     pub filter: Filter,
@@ -140,11 +140,11 @@ pub struct State {
     pub toggling: HashMap<FlowId, bool>,
 
     /// Sent counters at launch (or the last `b`), for "since launch".
-    pub baseline: HashMap<FlowId, i64>,
+    pub baseline: HashMap<RowKey, i64>,
     /// The latest change of each flow's sent counter.
-    pub deltas: HashMap<FlowId, Delta>,
+    pub deltas: HashMap<RowKey, Delta>,
     /// Successive sent readings, for the sparkline.
-    pub history: HashMap<FlowId, VecDeque<(Timestamp, i64)>>,
+    pub history: HashMap<RowKey, VecDeque<(Timestamp, i64)>>,
 
     pub mode: Mode,
     pub errors: VecDeque<String>,
@@ -306,10 +306,15 @@ impl State {
         ReqId(self.next_id)
     }
 
-    /// The selected flow, if any row is selected.
+    /// The selected flow: the row under the cursor.
     pub fn selected_flow(&self) -> Option<&Flow> {
-        let id = self.selected?;
-        self.flows.iter().find(|f| f.id == id)
+        self.selected.as_ref()?;
+        self.view.get(self.cursor).map(|&i| &self.flows[i])
+    }
+
+    /// The id of the selected flow.
+    pub fn selected_id(&self) -> Option<FlowId> {
+        self.selected.as_ref().map(|k| k.id)
     }
 
     /// The flow with the extra fields of its single read, when there is one.

@@ -8,5 +8,6 @@ pub mod validate;
 pub mod width;
 
 pub use flow::{
-    Device, Flow, FlowDraft, FlowId, FlowPatch, RowBlock, Segment, SegmentRef, Sim, WaitUnit,
+    Device, Flow, FlowDraft, FlowId, FlowPatch, RowBlock, RowKey, Segment, SegmentRef, Sim,
+    WaitUnit,
 };

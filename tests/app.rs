@@ -178,7 +178,7 @@ impl App {
     }
 
     fn selected(&self) -> Option<u64> {
-        self.state.selected.map(|id| id.0)
+        self.state.selected_id().map(|id| id.0)
     }
 
     fn row(&self, id: u64) -> &Flow {
@@ -1128,4 +1128,42 @@ fn more_than_a_thousand_flows_loaded_are_not_polled() {
     });
     assert!(!cmds.contains(&Command::SchedulePoll));
     assert!(app.send(Msg::PollDue).is_empty());
+}
+
+/// The shipped build: three flows on two devices, listed with their device ids.
+fn shipped_rows(sent: [i64; 3]) -> Vec<Flow> {
+    let mut rows = vec![flow(3, "Welcome"), flow(3, "Win-back"), flow(7, "Survey")];
+    for (f, s) in rows.iter_mut().zip(sent) {
+        f.content = None;
+        f.device_id = None;
+        f.sent = Some(s);
+    }
+    rows[0].blocked = Some(RowBlock::RepeatedId);
+    rows[1].blocked = Some(RowBlock::RepeatedId);
+    rows[1].created = Some(ago(5 * 86_400));
+    rows
+}
+
+#[test]
+fn rows_sharing_an_id_keep_their_own_selection_and_counters() {
+    let mut app = App::starting(Context::default());
+    let cmds = app.pending.clone();
+    app.answer(&cmds, shipped_rows([100, 500, 7]), 3, ServerKind::Shipped);
+    app.keys("j");
+    assert_eq!(app.state.selected_flow().unwrap().name, "Win-back");
+
+    // A refresh in the same order: the selection stays on the second row, not the first of id 3.
+    let cmds = app.send(Msg::PollDue);
+    app.answer(&cmds, shipped_rows([104, 530, 7]), 3, ServerKind::Shipped);
+    assert_eq!(app.state.selected_flow().unwrap().name, "Win-back");
+    assert_eq!(app.state.cursor, 1);
+
+    // Each row's change is its own, not computed against its namesake.
+    let amounts: Vec<Option<i64>> = app
+        .state
+        .flows
+        .iter()
+        .map(|f| app.state.deltas.get(&f.row_key()).map(|d| d.amount))
+        .collect();
+    assert_eq!(amounts, vec![Some(4), Some(30), None]);
 }

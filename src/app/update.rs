@@ -11,7 +11,9 @@ use super::keymap::{self, Action};
 use super::{Command, Delta, HISTORY, Mode, Msg, PAGE_SIZES, SaveResult, State, Toast, view};
 use crate::api::{ServerKind, WriteOutcome};
 use crate::budget::Priority;
-use crate::domain::{Flow, FlowId, validate};
+use std::collections::HashMap;
+
+use crate::domain::{Flow, FlowId, RowKey, validate};
 
 /// Rows above the table's first row: the header line, the info line, the table's top border and
 /// its column titles.
@@ -96,7 +98,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
             }
         }
         Msg::DetailDue(id) => {
-            if state.selected == Some(id) && needs_detail(state, id) {
+            if state.selected_id() == Some(id) && needs_detail(state, id) {
                 let req = state.next_req();
                 state.detail_req = req;
                 state.busy += 1;
@@ -289,25 +291,27 @@ fn needs_detail(state: &State, id: FlowId) -> bool {
 /// Takes a new list of flows: counter changes, history, baseline, then the view and selection.
 fn apply_flows(state: &mut State, flows: Vec<Flow>) {
     let now = state.now;
+    let before: HashMap<RowKey, i64> = state
+        .flows
+        .iter()
+        .filter_map(|o| Some((o.row_key(), o.sent?)))
+        .collect();
     for f in &flows {
         let Some(sent) = f.sent else { continue };
-        if let Some(old) = state
-            .flows
-            .iter()
-            .find(|o| o.id == f.id)
-            .and_then(|o| o.sent)
+        let key = f.row_key();
+        if let Some(&old) = before.get(&key)
             && old != sent
         {
             state.deltas.insert(
-                f.id,
+                key.clone(),
                 Delta {
                     amount: sent - old,
                     at: now,
                 },
             );
         }
-        state.baseline.entry(f.id).or_insert(sent);
-        let h = state.history.entry(f.id).or_default();
+        state.baseline.entry(key.clone()).or_insert(sent);
+        let h = state.history.entry(key).or_default();
         if h.back().is_none_or(|&(at, _)| at != now) {
             h.push_back((now, sent));
         }
@@ -339,11 +343,14 @@ pub(super) fn rebuild_view(state: &mut State) {
         state.table_offset = 0;
         return;
     }
-    let found = state
-        .selected
-        .and_then(|id| state.view.iter().position(|&i| state.flows[i].id == id));
+    let found = state.selected.as_ref().and_then(|key| {
+        state
+            .view
+            .iter()
+            .position(|&i| state.flows[i].row_key() == *key)
+    });
     state.cursor = found.unwrap_or_else(|| state.cursor.min(state.view.len() - 1));
-    state.selected = Some(state.flows[state.view[state.cursor]].id);
+    state.selected = Some(state.flows[state.view[state.cursor]].row_key());
     keep_cursor_visible(state);
 }
 
@@ -363,9 +370,10 @@ fn select_row(state: &mut State, row: usize, out: &mut Vec<Command>) {
         return;
     }
     state.cursor = row.min(state.view.len() - 1);
-    let id = state.flows[state.view[state.cursor]].id;
-    let changed = state.selected != Some(id);
-    state.selected = Some(id);
+    let key = state.flows[state.view[state.cursor]].row_key();
+    let id = key.id;
+    let changed = state.selected.as_ref() != Some(&key);
+    state.selected = Some(key);
     keep_cursor_visible(state);
     if changed && needs_detail(state, id) {
         out.push(Command::ArmDetail(id));
@@ -780,7 +788,7 @@ fn on_action(state: &mut State, action: Action, out: &mut Vec<Command>) {
             state.baseline = state
                 .flows
                 .iter()
-                .filter_map(|f| Some((f.id, f.sent?)))
+                .filter_map(|f| Some((f.row_key(), f.sent?)))
                 .collect();
             toast(state, "counting from now".to_owned(), out);
         }

@@ -111,6 +111,15 @@ impl SegmentRef {
     }
 }
 
+/// Identifies a row across refreshes. The id is enough where ids are unique; a row whose id is 0
+/// or repeated (the shipped build names flows by their device id) is told apart from its
+/// namesakes by when it was created and its name.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct RowKey {
+    pub id: FlowId,
+    namesake: Option<(Option<Timestamp>, String)>,
+}
+
 /// Why a row can be looked at but not changed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RowBlock {
@@ -157,6 +166,13 @@ pub struct Flow {
 }
 
 impl Flow {
+    pub fn row_key(&self) -> RowKey {
+        RowKey {
+            id: self.id,
+            namesake: self.blocked.map(|_| (self.created, self.name.clone())),
+        }
+    }
+
     /// Failure share: failed / (sent + failed), with negative counters clamped to 0.
     pub fn failure_share(&self) -> Option<f64> {
         let sent = self.sent?.max(0);

@@ -128,7 +128,7 @@ fn counters_line(state: &State, f: &Flow) -> Line<'static> {
         return Line::from(vec![Span::raw("sent "), missing()]);
     };
     let mut spans = vec![Span::raw(format!("sent {}", sent.max(0)))];
-    if let Some(base) = state.baseline.get(&f.id) {
+    if let Some(base) = state.baseline.get(&f.row_key()) {
         spans.push(Span::styled(
             format!(" ({:+} since launch)", sent - base),
             dim(),
@@ -145,7 +145,7 @@ fn counters_line(state: &State, f: &Flow) -> Line<'static> {
 /// One bar per interval between readings, scaled to the busiest interval.
 fn sparkline(state: &State, f: &Flow) -> String {
     const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
-    let Some(h) = state.history.get(&f.id) else {
+    let Some(h) = state.history.get(&f.row_key()) else {
         return String::new();
     };
     let steps: Vec<i64> = h

@@ -129,15 +129,18 @@ fn row<'a>(state: &State, f: &Flow, name_w: usize) -> Row<'a> {
         (Some(t), Some(u)) => format!("{t}{}", u.short()),
         _ => "–".to_owned(),
     };
-    let change = state.deltas.get(&f.id).map_or_else(Span::default, |d| {
-        let fresh = (state.now - d.at).get_seconds() < HIGHLIGHT_SECS;
-        let style = if fresh {
-            Style::new().fg(Color::Green).add_modifier(Modifier::BOLD)
-        } else {
-            dim()
-        };
-        Span::styled(short_change(d.amount), style)
-    });
+    let change = state
+        .deltas
+        .get(&f.row_key())
+        .map_or_else(Span::default, |d| {
+            let fresh = (state.now - d.at).get_seconds() < HIGHLIGHT_SECS;
+            let style = if fresh {
+                Style::new().fg(Color::Green).add_modifier(Modifier::BOLD)
+            } else {
+                dim()
+            };
+            Span::styled(short_change(d.amount), style)
+        });
     let failed_style = if f.failed.unwrap_or(0) > 0 {
         Style::new().fg(Color::Red)
     } else {
