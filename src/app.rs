@@ -7,6 +7,7 @@
 mod errors;
 pub mod form;
 pub mod keymap;
+mod keys;
 mod update;
 pub mod view;
 

@@ -1,19 +1,16 @@
-//! `update`: every change of the dashboard's state, and the work it asks for.
+//! `update`: every change of the dashboard's state, and the work it asks for. Keys and the
+//! mouse are handled in `keys`.
 
-use crossterm::event::{
-    Event, KeyCode, KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind,
-};
-use tui_input::backend::crossterm::EventHandler;
-
-use super::errors::{Load, push_error, push_load_error};
-use super::form::{FormEvent, FormKind, FormState};
-use super::keymap::{self, Action};
-use super::{Command, Delta, HISTORY, Mode, Msg, PAGE_SIZES, SaveResult, State, Toast, view};
-use crate::api::{ServerKind, WriteOutcome};
-use crate::budget::Priority;
 use std::collections::HashMap;
 
-use crate::domain::{Flow, FlowId, RowKey, validate};
+use crossterm::event::KeyEventKind;
+
+use super::errors::{Load, push_error, push_load_error};
+use super::form::FormKind;
+use super::{Command, Delta, HISTORY, Mode, Msg, SaveResult, State, Toast, view};
+use crate::api::{ServerKind, WriteOutcome};
+use crate::budget::Priority;
+use crate::domain::{Flow, FlowId, RowKey};
 
 /// Rows above the table's first row: the header line, the info line, the table's top border and
 /// its column titles.
@@ -44,10 +41,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
         Msg::Key(key) => {
             // Only presses: release and repeat kinds would double every key on some terminals.
             if key.kind == KeyEventKind::Press {
-                on_key(state, key, &mut out);
+                super::keys::on_key(state, key, &mut out);
             }
         }
-        Msg::Mouse(m) => on_mouse(state, m, &mut out),
+        Msg::Mouse(m) => super::keys::on_mouse(state, m, &mut out),
         Msg::Paste(text) => match &mut state.mode {
             Mode::Form(form) if form.saving.is_none() => {
                 form.paste(&text);
@@ -255,7 +252,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
     out
 }
 
-fn toast(state: &mut State, text: String, out: &mut Vec<Command>) {
+pub(super) fn toast(state: &mut State, text: String, out: &mut Vec<Command>) {
     let seq = state.toast.as_ref().map_or(1, |t| t.seq + 1);
     state.toast = Some(Toast { text, seq });
     out.push(Command::ArmToast(seq));
@@ -284,7 +281,7 @@ pub fn start(state: &mut State) -> Vec<Command> {
     out
 }
 
-fn needs_detail(state: &State, id: FlowId) -> bool {
+pub(super) fn needs_detail(state: &State, id: FlowId) -> bool {
     state.server == ServerKind::SparseList && !state.details.contains_key(&id)
 }
 
@@ -354,7 +351,7 @@ pub(super) fn rebuild_view(state: &mut State) {
     keep_cursor_visible(state);
 }
 
-fn keep_cursor_visible(state: &mut State) {
+pub(super) fn keep_cursor_visible(state: &mut State) {
     let rows = state.visible_rows.max(1);
     if state.cursor < state.table_offset {
         state.table_offset = state.cursor;
@@ -365,7 +362,7 @@ fn keep_cursor_visible(state: &mut State) {
     state.table_offset = state.table_offset.min(max_offset);
 }
 
-fn select_row(state: &mut State, row: usize, out: &mut Vec<Command>) {
+pub(super) fn select_row(state: &mut State, row: usize, out: &mut Vec<Command>) {
     if state.view.is_empty() {
         return;
     }
@@ -380,7 +377,7 @@ fn select_row(state: &mut State, row: usize, out: &mut Vec<Command>) {
     }
 }
 
-fn replace_flow(state: &mut State, id: FlowId, f: &Flow) {
+pub(super) fn replace_flow(state: &mut State, id: FlowId, f: &Flow) {
     if let Some(slot) = state.flows.iter_mut().find(|o| o.id == id) {
         // The write answer may lack fields the list had (or the other way round): keep the
         // row's, and take the rest from the answer.
@@ -394,123 +391,6 @@ fn replace_flow(state: &mut State, id: FlowId, f: &Flow) {
     }
     state.details.remove(&id);
     rebuild_view(state);
-}
-
-fn on_key(state: &mut State, key: KeyEvent, out: &mut Vec<Command>) {
-    match std::mem::take(&mut state.mode) {
-        Mode::Browse => {
-            if let Some(a) = keymap::action(&key) {
-                on_action(state, a, out);
-            }
-        }
-        Mode::Help => {
-            // Any key closes the help; Ctrl-C still quits.
-            if keymap::action(&key) == Some(Action::Quit) && key.code != KeyCode::Char('q') {
-                state.quit = true;
-            }
-        }
-        Mode::Filter => on_filter_key(state, key),
-        Mode::Form(mut form) => {
-            if form.saving.is_some() && key.code != KeyCode::Esc && !form.confirm_discard {
-                // While the save runs, the form is frozen: keys would change what was sent.
-                // Esc and the answer to its `Discard changes? y/n` still go through, or the
-                // question could never be answered.
-                state.mode = Mode::Form(form);
-                return;
-            }
-            match form.key(key, &state.devices, &state.segments) {
-                FormEvent::None => state.mode = Mode::Form(form),
-                FormEvent::Close => {}
-                FormEvent::Save => {
-                    save(state, &mut form, out);
-                    state.mode = Mode::Form(form);
-                }
-            }
-        }
-        Mode::ConfirmDelete { flow, mut typed } => {
-            let production = state.ctx.production;
-            match key.code {
-                KeyCode::Char('y' | 'Y') if !production => delete(state, *flow, out),
-                KeyCode::Enter if production && typed.value() == flow.name => {
-                    delete(state, *flow, out);
-                }
-                KeyCode::Esc => {}
-                KeyCode::Enter if production => {
-                    toast(
-                        state,
-                        "the name does not match; not deleted".to_owned(),
-                        out,
-                    );
-                }
-                _ if production => {
-                    typed.handle_event(&Event::Key(key));
-                    state.mode = Mode::ConfirmDelete { flow, typed };
-                }
-                // y/N: anything but y keeps the flow.
-                _ => toast(state, "not deleted".to_owned(), out),
-            }
-        }
-        Mode::Conflict { mut form, conflict } => match key.code {
-            KeyCode::Char('m' | 'M') => {
-                // Keep mine: the operator has now seen theirs; write the form's changes over it.
-                if let FormKind::Edit { seen, .. } = &mut form.kind {
-                    **seen = conflict.theirs.clone();
-                }
-                save(state, &mut form, out);
-                state.mode = Mode::Form(form);
-            }
-            KeyCode::Char('t' | 'T') => {
-                form.reload(&conflict.theirs);
-                replace_flow(state, conflict.theirs.id, &conflict.theirs);
-                toast(state, "loaded the server's version".to_owned(), out);
-                state.mode = Mode::Form(form);
-            }
-            KeyCode::Esc => state.mode = Mode::Form(form),
-            _ => state.mode = Mode::Conflict { form, conflict },
-        },
-    }
-}
-
-fn on_filter_key(state: &mut State, key: KeyEvent) {
-    match key.code {
-        KeyCode::Enter => {}
-        KeyCode::Esc => {
-            state.filter.input.reset();
-            state.filter.applied.clear();
-            rebuild_view(state);
-        }
-        _ => {
-            state.filter.input.handle_event(&Event::Key(key));
-            state.filter.applied = state.filter.input.value().trim().to_lowercase();
-            rebuild_view(state);
-            state.mode = Mode::Filter;
-        }
-    }
-}
-
-fn save(state: &mut State, form: &mut FormState, out: &mut Vec<Command>) {
-    form.checked = true;
-    form.problems = form.check();
-    if !validate::is_savable(&form.problems) {
-        return;
-    }
-    form.server_error = None;
-    let req = state.next_req();
-    state.save_req = req;
-    form.saving = Some(req);
-    state.busy += 1;
-    match &form.kind {
-        FormKind::New => out.push(Command::Create {
-            req,
-            draft: form.draft(),
-        }),
-        FormKind::Edit { id, seen } => out.push(Command::Update {
-            req,
-            id: *id,
-            seen: seen.clone(),
-            patch: form.patch(),
-        }),
-    }
 }
 
 fn on_saved(
@@ -601,229 +481,5 @@ fn created(state: &mut State, c: &crate::api::Created, out: &mut Vec<Command>) {
     }
     if !state.all_loaded {
         load_page(state, Priority::Operator, out);
-    }
-}
-
-fn delete(state: &mut State, flow: Flow, out: &mut Vec<Command>) {
-    state.busy += 1;
-    toast(state, format!("deleting flow {}…", flow.id), out);
-    out.push(Command::Delete {
-        id: flow.id,
-        seen: Box::new(flow),
-    });
-}
-
-/// The selected flow, or a toast saying why there is none to act on; also refuses rows that
-/// cannot be changed, with the reason.
-fn writable_selection(state: &mut State, out: &mut Vec<Command>) -> Option<Flow> {
-    let Some(flow) = state.selected_flow().cloned() else {
-        toast(state, "no flow selected".to_owned(), out);
-        return None;
-    };
-    if let Some(reason) = state.row_block_reason(&flow) {
-        push_error(
-            state,
-            format!("flow {} cannot be changed: {reason}", flow.id),
-        );
-        return None;
-    }
-    Some(flow)
-}
-
-#[expect(
-    clippy::too_many_lines,
-    reason = "one short arm an action, in one place"
-)]
-fn on_action(state: &mut State, action: Action, out: &mut Vec<Command>) {
-    let rows = state.view.len();
-    match action {
-        Action::Down => select_row(state, (state.cursor + 1).min(rows.saturating_sub(1)), out),
-        Action::Up => select_row(state, state.cursor.saturating_sub(1), out),
-        Action::First => select_row(state, 0, out),
-        Action::Last => select_row(state, rows.saturating_sub(1), out),
-        Action::NextPage => {
-            if state.all_loaded {
-                toast(state, "every flow is loaded: one page".to_owned(), out);
-            } else if state.pages().is_some_and(|n| state.page >= n) {
-                toast(state, "this is the last page".to_owned(), out);
-            } else {
-                state.page += 1;
-                load_page(state, Priority::Operator, out);
-            }
-        }
-        Action::PrevPage => {
-            if state.page > 1 && !state.all_loaded {
-                state.page -= 1;
-                load_page(state, Priority::Operator, out);
-            } else {
-                toast(state, "this is the first page".to_owned(), out);
-            }
-        }
-        Action::BiggerPages | Action::SmallerPages => {
-            let i = PAGE_SIZES
-                .iter()
-                .position(|&s| s == state.page_size)
-                .unwrap_or(1);
-            let j = if action == Action::BiggerPages {
-                (i + 1).min(PAGE_SIZES.len() - 1)
-            } else {
-                i.saturating_sub(1)
-            };
-            if i == j {
-                toast(
-                    state,
-                    format!("{} flows a page is the limit", PAGE_SIZES[i]),
-                    out,
-                );
-            } else {
-                state.page_size = PAGE_SIZES[j];
-                state.page = 1;
-                load_page(state, Priority::Operator, out);
-            }
-        }
-        Action::LoadAll => {
-            let req = state.next_req();
-            state.list_req = req;
-            state.loading = true;
-            state.loading_all = Some((0, None));
-            state.busy += 1;
-            out.push(Command::LoadAll {
-                req,
-                priority: Priority::Operator,
-            });
-        }
-        Action::Toggle => {
-            if let Some(flow) = writable_selection(state, out) {
-                if state.toggling.contains_key(&flow.id) {
-                    return;
-                }
-                let target = !flow.enabled;
-                state.toggling.insert(flow.id, target);
-                state.busy += 1;
-                out.push(Command::Toggle {
-                    id: flow.id,
-                    seen: Box::new(flow),
-                    target,
-                });
-            }
-        }
-        Action::Edit => {
-            if let Some(flow) = writable_selection(state, out) {
-                if needs_detail(state, flow.id) {
-                    toast(
-                        state,
-                        "reading the flow first; press e again in a moment".to_owned(),
-                        out,
-                    );
-                    out.push(Command::ArmDetail(flow.id));
-                    return;
-                }
-                let full = state.detailed(&flow);
-                state.mode = Mode::Form(Box::new(FormState::edit(&full)));
-            }
-        }
-        Action::New => {
-            if state.ctx.read_only {
-                push_error(state, "read-only mode: flowdash does not write".to_owned());
-            } else {
-                state.mode = Mode::Form(Box::new(FormState::new_flow(&state.devices)));
-            }
-        }
-        Action::Delete => {
-            if let Some(flow) = writable_selection(state, out) {
-                state.mode = Mode::ConfirmDelete {
-                    flow: Box::new(flow),
-                    typed: tui_input::Input::default(),
-                };
-            }
-        }
-        Action::Filter => {
-            state.filter.input = tui_input::Input::new(state.filter.applied.clone());
-            state.mode = Mode::Filter;
-        }
-        Action::ClearFilter => {
-            if state.filter.is_active() {
-                state.filter.input.reset();
-                state.filter.applied.clear();
-                rebuild_view(state);
-                toast(state, "filter cleared".to_owned(), out);
-            }
-        }
-        Action::Sort => {
-            state.sort.next();
-            rebuild_view(state);
-        }
-        Action::ReverseSort => {
-            if state.sort.key.is_some() {
-                state.sort.descending = !state.sort.descending;
-                rebuild_view(state);
-            } else {
-                toast(
-                    state,
-                    "the server's order has no reverse: choose a column with s".to_owned(),
-                    out,
-                );
-            }
-        }
-        Action::Refresh => {
-            if state.all_loaded {
-                on_action(state, Action::LoadAll, out);
-            } else {
-                load_page(state, Priority::Operator, out);
-            }
-            state.details.clear();
-            state.busy += 2;
-            out.push(Command::LoadDevices);
-            out.push(Command::LoadSegments);
-        }
-        Action::Pause => {
-            state.paused = !state.paused;
-            if !state.paused {
-                out.push(Command::SchedulePoll);
-            }
-            let word = if state.paused { "paused" } else { "resumed" };
-            toast(state, format!("live updates {word}"), out);
-        }
-        Action::ResetBaseline => {
-            state.baseline = state
-                .flows
-                .iter()
-                .filter_map(|f| Some((f.row_key(), f.sent?)))
-                .collect();
-            toast(state, "counting from now".to_owned(), out);
-        }
-        Action::Dismiss => {
-            state.errors.pop_front();
-        }
-        Action::Mouse => {
-            state.mouse = !state.mouse;
-            out.push(Command::SetMouse(state.mouse));
-            let word = if state.mouse {
-                "on (click selects, wheel scrolls)"
-            } else {
-                "off"
-            };
-            toast(state, format!("mouse {word}"), out);
-        }
-        Action::Help => state.mode = Mode::Help,
-        Action::Quit => state.quit = true,
-        Action::Suspend => out.push(Command::Suspend),
-    }
-}
-
-fn on_mouse(state: &mut State, m: MouseEvent, out: &mut Vec<Command>) {
-    if !matches!(state.mode, Mode::Browse) {
-        return;
-    }
-    match m.kind {
-        MouseEventKind::ScrollDown => on_action(state, Action::Down, out),
-        MouseEventKind::ScrollUp => on_action(state, Action::Up, out),
-        MouseEventKind::Down(MouseButton::Left) if m.row >= TABLE_TOP => {
-            let row = state.table_offset + usize::from(m.row - TABLE_TOP);
-            if row < state.view.len() && row < state.table_offset + state.visible_rows {
-                select_row(state, row, out);
-            }
-        }
-        _ => {}
     }
 }
