@@ -1,4 +1,26 @@
 //! flowdash: a terminal dashboard for the flows of the Sociostacks SMS API.
+//!
+//! The modules, by responsibility:
+//!
+//! - [`domain`]: flows, drafts and patches, text cleaning, validation, SMS length. No I/O.
+//! - [`api`]: the HTTP client. Every request goes through one function, where the [`budget`]
+//!   scheduler sits; the safety rules that keep writes on the chosen flow live in `api::safety`.
+//! - [`app`]: the dashboard's state and the pure `update`; [`ui`] draws it; [`tasks`] runs the
+//!   commands `update` returns; [`dashboard`] is the loop around them.
+//! - [`cli`], [`config`], [`commands`], [`logging`]: the command line and its configuration.
+//! - [`sim`]: the demo server, an axum server on loopback with the documented and shipped quirks.
+//!
+//! The dashboard's loop: one task owns the state.
+//!
+//! ```text
+//!  terminal events ─┐
+//!  task results ────┼─► select! ─► Msg ─► update(&mut State, Msg) ─► Vec<Command>
+//!  timers, signals ─┘      ▲                      │                      │
+//!                          │                      ▼                      ▼
+//!                          │               ui::draw(&State)     tasks::spawn (I/O, with a
+//!                          └────────────────────────────────────  request id; stale results
+//!                                                                 are dropped by update)
+//! ```
 
 pub mod api;
 pub mod app;
