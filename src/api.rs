@@ -1,6 +1,6 @@
 //! The HTTP client of the Flows API.
 //!
-//! Every request goes through [`Client::send`], where the rate scheduler sits, the key is put in
+//! Every request goes through `Client::send`, where the rate scheduler sits, the key is put in
 //! the header, the answer is capped and read, and its status is classified. Reads are retried on
 //! network errors and 5xx; writes never are. The rules that keep writes on the flow the operator
 //! chose live in `safety`.
