@@ -262,6 +262,19 @@ async fn show_prints_every_field() {
             .contains(&format!("sent        {}", stored.total_sent_sms))
     );
     assert!(r.out.contains("SMS"), "length and parts: {}", r.out);
+    // The device and SIM by name, with their ids.
+    let device = stored.device_id.expect("flow 3 has a device");
+    assert!(
+        r.out
+            .contains(&format!("device      Warehouse Pixel (#{device})")),
+        "{}",
+        r.out
+    );
+    assert!(
+        r.out.contains("SIM         SIM 1 (Vodafone) (#"),
+        "{}",
+        r.out
+    );
     let r = home.on(&sim, &["show", "3", "--json"]).await;
     let v: serde_json::Value = serde_json::from_str(&r.out).unwrap();
     assert_eq!(v["id"], 3);

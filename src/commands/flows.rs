@@ -15,7 +15,7 @@ use crate::budget::Priority;
 use crate::cli::{Command, CreateArgs, ListArgs, UpdateArgs};
 use crate::config::Settings;
 use crate::domain::validate::{self, Field, Problem};
-use crate::domain::{Flow, FlowDraft, FlowId, FlowPatch, SegmentRef, sms};
+use crate::domain::{Device, Flow, FlowDraft, FlowId, FlowPatch, Segment, SegmentRef, sms};
 
 const OP: Priority = Priority::Operator;
 
@@ -116,7 +116,8 @@ fn field<T>(v: Option<T>, show: impl FnOnce(T) -> String) -> String {
 }
 
 /// Every field of a flow, one per line, a multi-line content indented under its label.
-fn describe(f: &Flow) -> Vec<String> {
+/// Every field of a flow, one a line; devices, SIMs and segments by name when known.
+fn describe(f: &Flow, devices: &[Device], segments: &[Segment]) -> Vec<String> {
     let mut lines = Vec::new();
     let mut add = |label: &str, value: String| {
         let mut parts = value.split('\n');
@@ -145,16 +146,34 @@ fn describe(f: &Flow) -> Vec<String> {
             if d == 0 {
                 "none (the server stored no device)".to_owned()
             } else {
-                d.to_string()
+                devices
+                    .iter()
+                    .find(|x| x.id == d)
+                    .map_or_else(|| d.to_string(), |x| format!("{} (#{d})", x.name))
             }
         }),
     );
-    add("SIM", field(f.sim_subscription_id, |s| s.to_string()));
+    let sims = f
+        .device_id
+        .and_then(|d| devices.iter().find(|x| x.id == d))
+        .and_then(|x| x.sims.as_deref())
+        .unwrap_or_default();
+    add(
+        "SIM",
+        field(f.sim_subscription_id, |s| {
+            sims.iter()
+                .find(|x| x.subscription_id == s)
+                .map_or_else(|| s.to_string(), |x| format!("{} (#{s})", x.label()))
+        }),
+    );
     add(
         "segment",
         field(f.segment, |s| match s {
             SegmentRef::All => "all contacts".to_owned(),
-            SegmentRef::Saved(n) => format!("segment {n}"),
+            SegmentRef::Saved(n) => segments
+                .iter()
+                .find(|x| x.id == n)
+                .map_or_else(|| format!("segment {n}"), |x| format!("{} (#{n})", x.name)),
         }),
     );
     add(
@@ -184,7 +203,11 @@ async fn show(client: &Client, id: FlowId, json: bool) -> Result<(), Failure> {
     if json {
         print_json(&client.get_flow_json(id, OP).await?.json);
     } else {
-        say(&describe(&client.get_flow(id, OP).await?).join("\n"));
+        let flow = client.get_flow(id, OP).await?;
+        // Names are a courtesy: when the lists cannot be read, the ids still say it all.
+        let devices = client.devices().await.unwrap_or_default();
+        let segments = client.segments().await.unwrap_or_default();
+        say(&describe(&flow, &devices, &segments).join("\n"));
     }
     Ok(())
 }
