@@ -49,8 +49,10 @@ pub fn draw(frame: &mut Frame<'_>, state: &State) {
     debug_assert_eq!(body.y, TABLE_TOP - 2);
     header::draw(frame, head, info, state);
     if area.width >= SIDE_BY_SIDE {
-        let [t, d] = Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)])
-            .areas(body);
+        // The detail pane reads well from 44 columns; every column beyond goes to the names.
+        let detail_w = (area.width * 36 / 100).clamp(44, 60);
+        let [t, d] =
+            Layout::horizontal([Constraint::Min(0), Constraint::Length(detail_w)]).areas(body);
         table::draw(frame, t, state);
         detail::draw(frame, d, state);
     } else {
