@@ -367,10 +367,6 @@ impl State {
 
     /// The number of pages, when known.
     pub fn pages(&self) -> Option<u32> {
-        self.total_pages.or_else(|| {
-            self.total.map(|t| {
-                u32::try_from(t.div_ceil(u64::from(self.page_size.max(1)))).unwrap_or(u32::MAX)
-            })
-        })
+        crate::api::wire::pages(self.total_pages, self.total, self.page_size)
     }
 }

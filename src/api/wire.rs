@@ -29,12 +29,15 @@ pub struct Page<T> {
 impl<T> Page<T> {
     /// The number of pages, from the server's count or, failing that, its total.
     pub fn pages(&self) -> Option<u32> {
-        self.total_pages.or_else(|| {
-            self.total.map(|t| {
-                u32::try_from(t.div_ceil(u64::from(self.per_page.max(1)))).unwrap_or(u32::MAX)
-            })
-        })
+        pages(self.total_pages, self.total, self.per_page)
     }
+}
+
+/// The number of pages: the server's count or, failing that, its total over the page size.
+pub fn pages(total_pages: Option<u32>, total: Option<u64>, per_page: u32) -> Option<u32> {
+    total_pages.or_else(|| {
+        total.map(|t| u32::try_from(t.div_ceil(u64::from(per_page.max(1)))).unwrap_or(u32::MAX))
+    })
 }
 
 /// The error body `{"errors":[{"title":…,"status":…}]}`; `status` may be a string or a number.

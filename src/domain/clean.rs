@@ -7,38 +7,26 @@
 
 /// Cleans a one-line text (a name, a title): tabs and line breaks become spaces.
 pub fn one_line(raw: &str) -> String {
-    let mut out = String::with_capacity(raw.len());
-    let mut chars = raw.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\r' => {
-                // CR LF is one break, so one space.
-                if chars.peek() == Some(&'\n') {
-                    chars.next();
-                }
-                out.push(' ');
-            }
-            '\n' | '\t' | '\u{2028}' | '\u{2029}' | '\u{85}' => out.push(' '),
-            _ => push_visible(&mut out, c, &mut chars),
-        }
-    }
-    decode_entities(&out)
+    clean(raw, ' ')
 }
 
 /// Cleans a text that may span lines (a flow's content): `\n` stays, CR LF and lone CR become
 /// `\n`, tabs become spaces.
 pub fn multi_line(raw: &str) -> String {
+    clean(raw, '\n')
+}
+
+/// The one cleaner: every line break (CR LF counted once) becomes `line_break`, a tab a space.
+fn clean(raw: &str, line_break: char) -> String {
     let mut out = String::with_capacity(raw.len());
     let mut chars = raw.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
             '\r' => {
-                if chars.peek() == Some(&'\n') {
-                    chars.next();
-                }
-                out.push('\n');
+                chars.next_if_eq(&'\n');
+                out.push(line_break);
             }
-            '\n' | '\u{2028}' | '\u{2029}' | '\u{85}' => out.push('\n'),
+            '\n' | '\u{2028}' | '\u{2029}' | '\u{85}' => out.push(line_break),
             '\t' => out.push(' '),
             _ => push_visible(&mut out, c, &mut chars),
         }
