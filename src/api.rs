@@ -180,16 +180,6 @@ fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
     cur.to_string()
 }
 
-/// `X-RateLimit-Reset` is seconds left when it is at most a day, otherwise an epoch time.
-pub fn reset_secs(reset: Option<u64>) -> Option<u64> {
-    let r = reset?;
-    if r <= 86_400 {
-        return Some(r);
-    }
-    let now = u64::try_from(jiff::Timestamp::now().as_second()).unwrap_or(0);
-    Some(r.saturating_sub(now))
-}
-
 const MISSING_BEARER: &str = "The request is missing the Bearer Authentication header.";
 const NO_ACCESS: &str = "You do not have access to the API.";
 
@@ -499,7 +489,9 @@ fn classify(
             what: what.to_owned(),
         }),
         429 => Err(ApiError::RateLimited {
-            retry_in: Duration::from_secs(reset_secs(reset).unwrap_or(60)),
+            // The scheduler read the same header the same way: the countdown it refuses with
+            // matches this one.
+            retry_in: budget::cooldown_after_429(reset, std::time::SystemTime::now()),
         }),
         500..=599 => Err(ApiError::Server {
             status: code,

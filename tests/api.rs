@@ -1255,3 +1255,52 @@ async fn rows_with_id_0_or_a_repeated_id_are_refused() {
     assert!(e.to_string().contains("cannot be changed safely"), "{e}");
     assert_eq!(sim.requests().len(), n, "nothing sent");
 }
+
+// ---------------------------------------------------------------------------------------------
+// The rate budget against a hostile server (issue 10)
+
+fn epoch_now() -> std::time::Duration {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+}
+
+/// `X-RateLimit-Reset` as 10^11 (1973 in milliseconds, the year 5138 in seconds), as an epoch an
+/// hour away in seconds and in milliseconds: the operator waits at most the server's minute.
+#[tokio::test]
+async fn an_absurd_rate_limit_reset_waits_at_most_the_servers_window() {
+    let sim = start(false).await;
+    let now = epoch_now();
+    let hour_ms = u64::try_from(now.as_millis()).unwrap() + 3_600_000;
+    for reset in [100_000_000_000, now.as_secs() + 3_600, hour_ms] {
+        let client = client(&sim);
+        sim.push_fault(Fault::RateLimitReset(reset), 1);
+        let e = no_key(client.list_flows(1, 25, OP).await.unwrap_err());
+        let ApiError::RateLimited { retry_in } = e else {
+            panic!("{reset}: {e:?}");
+        };
+        assert!(retry_in.as_secs() <= 60, "{reset}: {retry_in:?}");
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "rate limited for {} s: the server allows 60 requests a minute for this key",
+                retry_in.as_secs()
+            )
+        );
+
+        // The countdown flowdash then refuses with comes from the same reading of the header.
+        let before = api_requests(&sim).len();
+        let e = no_key(client.get_flow(FlowId(1), OP).await.unwrap_err());
+        assert!(
+            matches!(e, ApiError::RateLimited { retry_in } if retry_in.as_secs() <= 60),
+            "{reset}: {e:?}"
+        );
+        assert_eq!(
+            api_requests(&sim).len(),
+            before,
+            "sent during the countdown"
+        );
+        let cooldown = client.scheduler().snapshot().cooldown.unwrap();
+        assert!(cooldown.as_secs() <= 60, "{reset}: {cooldown:?}");
+    }
+}

@@ -710,3 +710,22 @@ async fn serve_demo_prints_where_it_listens_first() {
         .unwrap();
     assert!(status.success(), "{status:?}");
 }
+
+/// A 429 whose `X-RateLimit-Reset` is 10^11 (an epoch in 1973 or 5138): the refusal names a wait
+/// within the server's one-minute window, not a day or three thousand years.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_absurd_rate_limit_reset_says_at_most_a_minute() {
+    let sim = sim().await;
+    sim.push_fault(Fault::RateLimitReset(100_000_000_000), 1);
+    let home = Home::new();
+    let r = home.on(&sim, &["list"]).await;
+    assert_error(&r, "rate limited for ");
+    let secs: u64 = r.err["error: rate limited for ".len()..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&secs), "{}", r.err);
+    assert_eq!(sim.requests().len(), 1, "a 429 is not retried");
+}
