@@ -260,7 +260,7 @@ impl Client {
         url
     }
 
-    /// The one function every request goes through.
+    /// The one function every request goes through: a permit of the scheduler, then the send.
     async fn send(&self, req: &Request<'_>, priority: Priority) -> Result<Answer, ApiError> {
         match self.inner.scheduler.acquire(priority).await {
             Ok(()) => {}
@@ -269,6 +269,11 @@ impl Client {
             }
             Err(budget::Refusal::NoPollShare) => return Err(Refusal::PollingOff.into()),
         }
+        self.send_permitted(req).await
+    }
+
+    /// Sends a request whose permit the scheduler has already given.
+    async fn send_permitted(&self, req: &Request<'_>) -> Result<Answer, ApiError> {
         let mut url = self.url(&req.path);
         if !req.query.is_empty() {
             url.query_pairs_mut().extend_pairs(req.query.iter());
@@ -342,27 +347,38 @@ impl Client {
         ApiError::Network { detail }
     }
 
-    /// A read, tried again after 0.5, 1 and 2 s (with jitter) on network errors and 5xx.
+    /// A read, tried again after 0.5, 1 and 2 s (with jitter) on network errors and 5xx. The
+    /// first attempt goes in the caller's lane; the retries in the live lane's share, and only
+    /// while it has a slot free (see [`Scheduler::take_retry_slot`]): otherwise the last error
+    /// is the answer.
     async fn read(&self, req: &Request<'_>, priority: Priority) -> Result<Answer, ApiError> {
-        let mut attempt = 0;
-        loop {
-            match self.send(req, priority).await {
-                Err(e) if e.is_transient() && attempt < self.inner.retry_delays.len() => {
-                    let base = self.inner.retry_delays[attempt];
-                    let jitter = rand::rng().random_range(0.8..1.2);
-                    let delay = base.mul_f64(jitter);
-                    attempt += 1;
-                    tracing::info!(attempt, ?delay, error = %e, "retrying a read");
-                    self.emit(ClientEvent::Retrying {
-                        attempt: attempt as u32,
-                        delay,
-                        error: e,
-                    });
-                    tokio::time::sleep(delay).await;
-                }
+        let scheduler = &self.inner.scheduler;
+        let mut result = self.send(req, priority).await;
+        for (attempt, base) in (1..).zip(&self.inner.retry_delays) {
+            let e = match result {
+                Err(e) if e.is_transient() => e,
                 other => return other,
+            };
+            // Looked at before the wait too, so the status line never announces a retry that
+            // the budget does not allow.
+            if !scheduler.retry_slot_free() {
+                tracing::info!(error = %e, "not retrying a read: the live share is spent");
+                return Err(e);
             }
+            let delay = base.mul_f64(rand::rng().random_range(0.8..1.2));
+            tracing::info!(attempt, ?delay, error = %e, "retrying a read");
+            self.emit(ClientEvent::Retrying {
+                attempt,
+                delay,
+                error: e.clone(),
+            });
+            tokio::time::sleep(delay).await;
+            if !scheduler.take_retry_slot() {
+                return Err(e);
+            }
+            result = self.send_permitted(req).await;
         }
+        result
     }
 
     /// One page of flows. `per_page` is always sent, as an allowed size: the server's own

@@ -264,6 +264,40 @@ impl Scheduler {
         }
     }
 
+    /// Whether a retry of a failed read could be sent right now: see [`Scheduler::take_retry_slot`].
+    pub fn retry_slot_free(&self) -> bool {
+        self.retry_slot(false)
+    }
+
+    /// Takes a permit for a retry of a failed read, if one is free right now. Retries are the
+    /// live lane's work (DESIGN §7): they count against the polling share, never against the
+    /// operator's reserve, whoever asked for the read. They never wait either: a retry that
+    /// finds the share spent gives up, since the next refresh or poll reads afresh anyway.
+    /// (Measured on the first version: `r` held during 5xx answers spent the whole budget on
+    /// retries in 13 s, and a switch then waited 26 s for a slot.)
+    pub fn take_retry_slot(&self) -> bool {
+        self.retry_slot(true)
+    }
+
+    fn retry_slot(&self, take: bool) -> bool {
+        let share = self.poll_share();
+        if share == 0 {
+            return false;
+        }
+        let now = Instant::now();
+        let mut st = self.lock();
+        st.forget_old_sends(now);
+        // Waiting operators and polls come first; the server's word holds retries as it holds polls.
+        let free = st.operators.is_empty()
+            && st.polls.is_empty()
+            && st.server_hold_until(now).is_none()
+            && st.slot_free_at(share).is_none();
+        if free && take {
+            st.sends.push_back(now);
+        }
+        free
+    }
+
     /// Non-blocking: when a poll could go next (None = now, or polling has no share; `acquire`
     /// says which). Ignores operators waiting right now. For the dashboard's live timer.
     pub fn next_poll_at(&self) -> Option<Instant> {
@@ -863,6 +897,34 @@ mod tests {
             reserved.acquire(Priority::Operator).await.unwrap();
         }
         assert_eq!(Instant::now(), t0, "operators have the whole budget");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn retries_use_the_live_share_and_leave_the_reserve_alone() {
+        let s = scheduler(12, 10);
+        // An operator's read, then its retries: only the two sends of the live share go.
+        s.acquire(Priority::Operator).await.unwrap();
+        assert!(s.retry_slot_free());
+        assert!(s.take_retry_slot());
+        assert!(!s.retry_slot_free());
+        assert!(!s.take_retry_slot());
+        assert_eq!(s.snapshot().left, 10, "the reserve is whole");
+        let t0 = Instant::now();
+        for _ in 0..10 {
+            s.acquire(Priority::Operator).await.unwrap();
+        }
+        assert_eq!(Instant::now(), t0, "operators did not wait");
+
+        // Nor during a 429 countdown or a server hold, nor without a polling share.
+        let s = scheduler(30, 10);
+        s.observe(200, Some(3), None);
+        assert!(!s.take_retry_slot());
+        let s = scheduler(30, 10);
+        s.observe(429, None, Some(5));
+        assert!(!s.take_retry_slot());
+        sleep(SEC * 5).await;
+        assert!(s.take_retry_slot());
+        assert!(!scheduler(10, 10).take_retry_slot());
     }
 
     #[test]

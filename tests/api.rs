@@ -11,7 +11,7 @@ use flowdash::api::{
     ApiError, ApiKey, Client, ClientConfig, ClientEvent, Created, Refusal, ServerKind,
     WriteOutcome, check_base_url,
 };
-use flowdash::budget::Priority;
+use flowdash::budget::{BudgetConfig, Priority};
 use flowdash::domain::clean::is_clean;
 use flowdash::domain::{Flow, FlowDraft, FlowId, FlowPatch, RowBlock, SegmentRef, WaitUnit};
 use flowdash::sim::{Fault, FlowEdit, LoggedRequest, Sim, SimConfig};
@@ -1303,4 +1303,45 @@ async fn an_absurd_rate_limit_reset_waits_at_most_the_servers_window() {
         let cooldown = client.scheduler().snapshot().cooldown.unwrap();
         assert!(cooldown.as_secs() <= 60, "{reset}: {cooldown:?}");
     }
+}
+
+/// `r` pressed during 5xx answers: the retries come out of the live share (here 2 of 12), so the
+/// operator's reserve of 10 is whole and a switch right after goes at once.
+#[tokio::test]
+async fn retries_of_a_refresh_leave_the_operators_reserve_alone() {
+    let sim = start(false).await;
+    let mut cfg = config(&sim);
+    cfg.budget = BudgetConfig {
+        budget: 12,
+        reserve: 10,
+    };
+    let client = Client::new(cfg).unwrap();
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    client.set_events(tx);
+    sim.push_fault(Fault::Html502, 0);
+    for _ in 0..3 {
+        let e = no_key(client.list_flows(1, 25, OP).await.unwrap_err());
+        assert!(matches!(e, ApiError::Server { status: 502, .. }), "{e:?}");
+    }
+    // The first refresh and its one retry fill the live share; the next two are not retried.
+    assert_eq!(calls(&sim), ["GET /api/flows"; 4]);
+    let mut retries = Vec::new();
+    while let Ok(ClientEvent::Retrying { attempt, .. }) = rx.try_recv() {
+        retries.push(attempt);
+    }
+    assert_eq!(retries, [1], "only the retry that was sent is announced");
+    assert_eq!(client.scheduler().snapshot().left, 8);
+
+    sim.clear_faults();
+    // Bounded, so that a switch kept waiting for the budget fails the test instead of hanging it.
+    let switched = tokio::time::timeout(Duration::from_secs(10), async {
+        let seen = client.get_flow(FlowId(1), OP).await?;
+        client
+            .set_enabled(FlowId(1), Some(&seen), !seen.enabled)
+            .await
+    })
+    .await
+    .expect("the switch waited for the budget");
+    assert!(switched.is_ok(), "{switched:?}");
+    assert_eq!(writes(&sim), ["POST /api/flows/1"]);
 }
