@@ -6,6 +6,7 @@
 //! chose live in `safety`.
 
 pub mod error;
+mod paging;
 mod raw;
 mod safety;
 pub mod wire;
@@ -415,24 +416,25 @@ impl Client {
         mut progress: impl FnMut(u32, Option<u32>),
     ) -> Result<Vec<Flow>, ApiError> {
         let mut flows = Vec::new();
-        let mut page = 1;
-        loop {
+        let mut pager = paging::Pager::default();
+        for page in 1.. {
             let p = self.list_flows(page, 1000, priority).await?;
-            let pages = p.pages();
-            let empty = p.items.is_empty();
-            flows.extend(p.items);
-            progress(page, pages);
-            if empty || pages.is_none_or(|n| page >= n) {
+            if pager.is_repeat(&flows, &p) {
                 break;
             }
-            page += 1;
+            let more = pager.more(page, &p);
+            flows.extend(p.items);
+            progress(page, pager.expected());
+            if !more {
+                break;
+            }
         }
         wire::mark_unaddressable(&mut flows);
         Ok(flows)
     }
 
     /// Every page of a small list (devices, segments), 100 a page.
-    async fn all_pages<T>(
+    async fn all_pages<T: PartialEq>(
         &self,
         path: &str,
         what: &str,

@@ -1345,3 +1345,32 @@ async fn retries_of_a_refresh_leave_the_operators_reserve_alone() {
     assert!(switched.is_ok(), "{switched:?}");
     assert_eq!(writes(&sim), ["POST /api/flows/1"]);
 }
+
+/// A server whose `meta` claims 10^9 pages and that answers pages past the end with the last
+/// page again: every flow once, and not a request more than the flows need.
+#[tokio::test]
+async fn every_flow_once_when_meta_claims_a_billion_pages() {
+    for (flows, requests) in [(40, 1), (2000, 2), (2500, 3)] {
+        let sim = start_with(SimConfig {
+            flows,
+            ..sim_config(false)
+        })
+        .await;
+        sim.push_fault(Fault::LyingMeta, 0);
+        let client = client(&sim);
+        let mut progress = Vec::new();
+        let all = tokio::time::timeout(
+            Duration::from_secs(20),
+            client.all_flows(OP, |done, pages| progress.push((done, pages))),
+        )
+        .await
+        .expect("still reading pages")
+        .unwrap();
+        assert_eq!(all.len(), flows, "{flows} flows");
+        let ids: std::collections::HashSet<FlowId> = all.iter().map(|f| f.id).collect();
+        assert_eq!(ids.len(), flows, "no flow twice");
+        assert_eq!(api_requests(&sim).len(), requests, "{flows} flows");
+        let last = progress.last().copied();
+        assert_eq!(last, Some((requests as u32, Some(requests as u32))));
+    }
+}
