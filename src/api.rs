@@ -6,6 +6,7 @@
 //! chose live in `safety`.
 
 pub mod error;
+mod paging;
 mod raw;
 mod safety;
 pub mod wire;
@@ -180,16 +181,6 @@ fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
     cur.to_string()
 }
 
-/// `X-RateLimit-Reset` is seconds left when it is at most a day, otherwise an epoch time.
-pub fn reset_secs(reset: Option<u64>) -> Option<u64> {
-    let r = reset?;
-    if r <= 86_400 {
-        return Some(r);
-    }
-    let now = u64::try_from(jiff::Timestamp::now().as_second()).unwrap_or(0);
-    Some(r.saturating_sub(now))
-}
-
 const MISSING_BEARER: &str = "The request is missing the Bearer Authentication header.";
 const NO_ACCESS: &str = "You do not have access to the API.";
 
@@ -270,7 +261,7 @@ impl Client {
         url
     }
 
-    /// The one function every request goes through.
+    /// The one function every request goes through: a permit of the scheduler, then the send.
     async fn send(&self, req: &Request<'_>, priority: Priority) -> Result<Answer, ApiError> {
         match self.inner.scheduler.acquire(priority).await {
             Ok(()) => {}
@@ -279,6 +270,11 @@ impl Client {
             }
             Err(budget::Refusal::NoPollShare) => return Err(Refusal::PollingOff.into()),
         }
+        self.send_permitted(req).await
+    }
+
+    /// Sends a request whose permit the scheduler has already given.
+    async fn send_permitted(&self, req: &Request<'_>) -> Result<Answer, ApiError> {
         let mut url = self.url(&req.path);
         if !req.query.is_empty() {
             url.query_pairs_mut().extend_pairs(req.query.iter());
@@ -352,27 +348,38 @@ impl Client {
         ApiError::Network { detail }
     }
 
-    /// A read, tried again after 0.5, 1 and 2 s (with jitter) on network errors and 5xx.
+    /// A read, tried again after 0.5, 1 and 2 s (with jitter) on network errors and 5xx. The
+    /// first attempt goes in the caller's lane; the retries in the live lane's share, and only
+    /// while it has a slot free (see [`Scheduler::take_retry_slot`]): otherwise the last error
+    /// is the answer.
     async fn read(&self, req: &Request<'_>, priority: Priority) -> Result<Answer, ApiError> {
-        let mut attempt = 0;
-        loop {
-            match self.send(req, priority).await {
-                Err(e) if e.is_transient() && attempt < self.inner.retry_delays.len() => {
-                    let base = self.inner.retry_delays[attempt];
-                    let jitter = rand::rng().random_range(0.8..1.2);
-                    let delay = base.mul_f64(jitter);
-                    attempt += 1;
-                    tracing::info!(attempt, ?delay, error = %e, "retrying a read");
-                    self.emit(ClientEvent::Retrying {
-                        attempt: attempt as u32,
-                        delay,
-                        error: e,
-                    });
-                    tokio::time::sleep(delay).await;
-                }
+        let scheduler = &self.inner.scheduler;
+        let mut result = self.send(req, priority).await;
+        for (attempt, base) in (1..).zip(&self.inner.retry_delays) {
+            let e = match result {
+                Err(e) if e.is_transient() => e,
                 other => return other,
+            };
+            // Looked at before the wait too, so the status line never announces a retry that
+            // the budget does not allow.
+            if !scheduler.retry_slot_free() {
+                tracing::info!(error = %e, "not retrying a read: the live share is spent");
+                return Err(e);
             }
+            let delay = base.mul_f64(rand::rng().random_range(0.8..1.2));
+            tracing::info!(attempt, ?delay, error = %e, "retrying a read");
+            self.emit(ClientEvent::Retrying {
+                attempt,
+                delay,
+                error: e.clone(),
+            });
+            tokio::time::sleep(delay).await;
+            if !scheduler.take_retry_slot() {
+                return Err(e);
+            }
+            result = self.send_permitted(req).await;
         }
+        result
     }
 
     /// One page of flows. `per_page` is always sent, as an allowed size: the server's own
@@ -409,24 +416,25 @@ impl Client {
         mut progress: impl FnMut(u32, Option<u32>),
     ) -> Result<Vec<Flow>, ApiError> {
         let mut flows = Vec::new();
-        let mut page = 1;
-        loop {
+        let mut pager = paging::Pager::default();
+        for page in 1.. {
             let p = self.list_flows(page, 1000, priority).await?;
-            let pages = p.pages();
-            let empty = p.items.is_empty();
-            flows.extend(p.items);
-            progress(page, pages);
-            if empty || pages.is_none_or(|n| page >= n) {
+            if pager.is_repeat(&flows, &p) {
                 break;
             }
-            page += 1;
+            let more = pager.more(page, &p);
+            flows.extend(p.items);
+            progress(page, pager.expected());
+            if !more {
+                break;
+            }
         }
         wire::mark_unaddressable(&mut flows);
         Ok(flows)
     }
 
     /// Every page of a small list (devices, segments), 100 a page.
-    async fn all_pages<T>(
+    async fn all_pages<T: PartialEq>(
         &self,
         path: &str,
         what: &str,
@@ -499,7 +507,9 @@ fn classify(
             what: what.to_owned(),
         }),
         429 => Err(ApiError::RateLimited {
-            retry_in: Duration::from_secs(reset_secs(reset).unwrap_or(60)),
+            // The scheduler read the same header the same way: the countdown it refuses with
+            // matches this one.
+            retry_in: budget::cooldown_after_429(reset, std::time::SystemTime::now()),
         }),
         500..=599 => Err(ApiError::Server {
             status: code,

@@ -29,9 +29,9 @@ pub const WINDOW: Duration = Duration::from_secs(60);
 /// Live updates never go faster than this, however large the polling share.
 pub const MIN_POLL_INTERVAL: Duration = Duration::from_secs(2);
 
-/// `X-RateLimit-Reset` values up to this are seconds left; larger ones are an epoch time in seconds.
-/// It is also the longest wait any reset can impose, so a garbled header (an epoch in milliseconds,
-/// say) cannot freeze the dashboard for centuries or overflow an `Instant`.
+/// `X-RateLimit-Reset` values up to this are seconds left. Larger ones are read as an epoch time
+/// (in seconds or in milliseconds) only when they lie within this many seconds of the wall clock:
+/// the clocks of client and server may disagree, but not by a day.
 const RESET_SECONDS_MAX: u64 = 86_400;
 
 /// The server sends its TTL in whole seconds and may say 0 just before the window ends; waiting at
@@ -264,6 +264,40 @@ impl Scheduler {
         }
     }
 
+    /// Whether a retry of a failed read could be sent right now: see [`Scheduler::take_retry_slot`].
+    pub fn retry_slot_free(&self) -> bool {
+        self.retry_slot(false)
+    }
+
+    /// Takes a permit for a retry of a failed read, if one is free right now. Retries are the
+    /// live lane's work (DESIGN §7): they count against the polling share, never against the
+    /// operator's reserve, whoever asked for the read. They never wait either: a retry that
+    /// finds the share spent gives up, since the next refresh or poll reads afresh anyway.
+    /// (Measured on the first version: `r` held during 5xx answers spent the whole budget on
+    /// retries in 13 s, and a switch then waited 26 s for a slot.)
+    pub fn take_retry_slot(&self) -> bool {
+        self.retry_slot(true)
+    }
+
+    fn retry_slot(&self, take: bool) -> bool {
+        let share = self.poll_share();
+        if share == 0 {
+            return false;
+        }
+        let now = Instant::now();
+        let mut st = self.lock();
+        st.forget_old_sends(now);
+        // Waiting operators and polls come first; the server's word holds retries as it holds polls.
+        let free = st.operators.is_empty()
+            && st.polls.is_empty()
+            && st.server_hold_until(now).is_none()
+            && st.slot_free_at(share).is_none();
+        if free && take {
+            st.sends.push_back(now);
+        }
+        free
+    }
+
     /// Non-blocking: when a poll could go next (None = now, or polling has no share; `acquire`
     /// says which). Ignores operators waiting right now. For the dashboard's live timer.
     pub fn next_poll_at(&self) -> Option<Instant> {
@@ -282,7 +316,7 @@ impl Scheduler {
     }
 
     /// Feeds one answer's rate headers: the status, `X-RateLimit-Remaining` and
-    /// `X-RateLimit-Reset` (seconds left when ≤ 86 400, otherwise an epoch time in seconds).
+    /// `X-RateLimit-Reset` (read by [`reset_wait`]).
     pub fn observe(&self, status: u16, remaining: Option<i64>, reset: Option<u64>) {
         self.observe_at(status, remaining, reset, Instant::now(), SystemTime::now());
     }
@@ -295,13 +329,11 @@ impl Scheduler {
         now: Instant,
         wall: SystemTime,
     ) {
-        let reset_in = reset.map(|r| reset_duration(r, wall));
+        let reset_in = reset.and_then(|r| reset_wait(r, wall));
         {
             let mut st = self.lock();
             if status == 429 {
-                // Without a reset we cannot know where the server's window stands; a whole window
-                // is the longest it can take.
-                let cooldown = reset_in.unwrap_or(WINDOW).max(MIN_COOLDOWN);
+                let cooldown = cooldown_after_429(reset, wall);
                 st.cooldown_until = st.cooldown_until.max(Some(now + cooldown));
                 st.server_remaining = Some(remaining.unwrap_or(0));
             } else if let Some(left) = remaining {
@@ -394,18 +426,35 @@ impl Scheduler {
     }
 }
 
-/// Converts an `X-RateLimit-Reset` value to the time left, capped at one day.
-fn reset_duration(reset: u64, wall: SystemTime) -> Duration {
-    let left = if reset <= RESET_SECONDS_MAX {
+/// The one reader of `X-RateLimit-Reset`: the time left of the server's window, at most
+/// [`WINDOW`]. The header may hold seconds left, an epoch time in seconds or one in milliseconds
+/// (DESIGN §7); the server's window is 60 s, so no form may make flowdash wait longer than that.
+/// `None` for a value that is none of the three (an epoch in 1973 or in the year 5000, say):
+/// callers then treat the window as unknown, which costs at most one window too.
+pub fn reset_wait(reset: u64, wall: SystemTime) -> Option<Duration> {
+    if reset <= RESET_SECONDS_MAX {
+        return Some(Duration::from_secs(reset).min(WINDOW));
+    }
+    let now = wall.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let at = if reset.abs_diff(now.as_secs()) <= RESET_SECONDS_MAX {
         Duration::from_secs(reset)
+    } else if u128::from(reset).abs_diff(now.as_millis()) <= u128::from(RESET_SECONDS_MAX) * 1000 {
+        Duration::from_millis(reset)
     } else {
-        UNIX_EPOCH
-            .checked_add(Duration::from_secs(reset))
-            .and_then(|at| at.duration_since(wall).ok())
-            // An epoch in the past: the window is over.
-            .unwrap_or(Duration::ZERO)
+        return None;
     };
-    left.min(Duration::from_secs(RESET_SECONDS_MAX))
+    // An epoch in the past: the window is over.
+    Some(at.saturating_sub(now).min(WINDOW))
+}
+
+/// How long nothing may be sent after a 429 with this `X-RateLimit-Reset`. Without a usable
+/// reset we cannot know where the server's window stands; a whole window is the longest it can
+/// take. At least [`MIN_COOLDOWN`], so that a reset of 0 is not answered by a second 429.
+pub fn cooldown_after_429(reset: Option<u64>, wall: SystemTime) -> Duration {
+    reset
+        .and_then(|r| reset_wait(r, wall))
+        .unwrap_or(WINDOW)
+        .max(MIN_COOLDOWN)
 }
 
 #[cfg(test)]
@@ -706,23 +755,70 @@ mod tests {
     #[test]
     fn reset_forms_and_garbage() {
         let wall = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
-        let day = Duration::from_secs(RESET_SECONDS_MAX);
-        assert_eq!(reset_duration(0, wall), Duration::ZERO);
+        let wait = |r| reset_wait(r, wall);
+        // Seconds left, bounded to the server's window.
+        assert_eq!(wait(0), Some(Duration::ZERO));
+        assert_eq!(wait(7), Some(SEC * 7));
+        assert_eq!(wait(60), Some(WINDOW));
+        assert_eq!(wait(3_600), Some(WINDOW), "an hour left is not believed");
+        assert_eq!(wait(86_400), Some(WINDOW));
+        // An epoch in seconds: past, near, far.
+        assert_eq!(wait(1_699_999_000), Some(Duration::ZERO));
+        assert_eq!(wait(1_700_000_012), Some(SEC * 12));
+        assert_eq!(wait(1_700_050_000), Some(WINDOW));
+        // An epoch in milliseconds: past, near (to the millisecond), far.
+        assert_eq!(wait(1_699_999_990_000), Some(Duration::ZERO));
+        assert_eq!(wait(1_700_000_012_500), Some(Duration::from_millis(12_500)));
+        assert_eq!(wait(1_700_050_000_000), Some(WINDOW));
+        // None of the three: 10^11 is 1973 in milliseconds and the year 5138 in seconds.
+        assert_eq!(wait(86_401), None);
+        assert_eq!(wait(100_000_000_000), None);
+        assert_eq!(wait(u64::MAX), None);
+        // Before 1970 on the wall clock: no panic.
+        assert_eq!(reset_wait(1_700_000_000, UNIX_EPOCH), None);
+    }
+
+    #[test]
+    fn a_429_waits_at_most_one_window_whatever_the_reset() {
+        let wall = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        for reset in [
+            None,
+            Some(86_400),
+            Some(100_000_000_000),
+            Some(1_700_050_000),
+            Some(1_700_050_000_000),
+            Some(u64::MAX),
+        ] {
+            assert_eq!(cooldown_after_429(reset, wall), WINDOW, "{reset:?}");
+        }
+        assert_eq!(cooldown_after_429(Some(9), wall), SEC * 9);
+        assert_eq!(cooldown_after_429(Some(0), wall), MIN_COOLDOWN);
+        assert_eq!(cooldown_after_429(Some(1_699_999_000), wall), MIN_COOLDOWN);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_absurd_reset_does_not_lock_the_operator_out() {
+        let s = scheduler(30, 10);
+        let t0 = Instant::now();
+        s.observe(429, None, Some(100_000_000_000));
         assert_eq!(
-            reset_duration(86_400, wall),
-            day,
-            "86 400 is still seconds left"
+            s.acquire(Priority::Operator).await,
+            Err(Refusal::RateLimited { retry_in: WINDOW })
         );
-        assert_eq!(
-            reset_duration(86_401, wall),
-            Duration::ZERO,
-            "an epoch in 1970 has passed"
-        );
-        assert_eq!(reset_duration(1_699_999_000, wall), Duration::ZERO);
-        assert_eq!(reset_duration(1_700_000_060, wall), SEC * 60);
-        // Milliseconds by mistake, or nonsense: capped, no overflow.
-        assert_eq!(reset_duration(1_700_000_060_000, wall), day);
-        assert_eq!(reset_duration(u64::MAX, wall), Duration::ZERO);
+        s.acquire(Priority::Poll).await.unwrap();
+        assert_eq!(Instant::now(), t0 + WINDOW);
+
+        // A low Remaining with an epoch in milliseconds holds polls for at most a window too.
+        let s = scheduler(30, 10);
+        let t0 = Instant::now();
+        let epoch_ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_millis();
+        let far = u64::try_from(epoch_ms).unwrap() + 3_600_000;
+        s.observe(200, Some(0), Some(far));
+        s.acquire(Priority::Poll).await.unwrap();
+        assert_eq!(Instant::now(), t0 + WINDOW);
     }
 
     #[tokio::test(start_paused = true)]
@@ -801,6 +897,34 @@ mod tests {
             reserved.acquire(Priority::Operator).await.unwrap();
         }
         assert_eq!(Instant::now(), t0, "operators have the whole budget");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn retries_use_the_live_share_and_leave_the_reserve_alone() {
+        let s = scheduler(12, 10);
+        // An operator's read, then its retries: only the two sends of the live share go.
+        s.acquire(Priority::Operator).await.unwrap();
+        assert!(s.retry_slot_free());
+        assert!(s.take_retry_slot());
+        assert!(!s.retry_slot_free());
+        assert!(!s.take_retry_slot());
+        assert_eq!(s.snapshot().left, 10, "the reserve is whole");
+        let t0 = Instant::now();
+        for _ in 0..10 {
+            s.acquire(Priority::Operator).await.unwrap();
+        }
+        assert_eq!(Instant::now(), t0, "operators did not wait");
+
+        // Nor during a 429 countdown or a server hold, nor without a polling share.
+        let s = scheduler(30, 10);
+        s.observe(200, Some(3), None);
+        assert!(!s.take_retry_slot());
+        let s = scheduler(30, 10);
+        s.observe(429, None, Some(5));
+        assert!(!s.take_retry_slot());
+        sleep(SEC * 5).await;
+        assert!(s.take_retry_slot());
+        assert!(!scheduler(10, 10).take_retry_slot());
     }
 
     #[test]

@@ -11,7 +11,7 @@ use flowdash::api::{
     ApiError, ApiKey, Client, ClientConfig, ClientEvent, Created, Refusal, ServerKind,
     WriteOutcome, check_base_url,
 };
-use flowdash::budget::Priority;
+use flowdash::budget::{BudgetConfig, Priority};
 use flowdash::domain::clean::is_clean;
 use flowdash::domain::{Flow, FlowDraft, FlowId, FlowPatch, RowBlock, SegmentRef, WaitUnit};
 use flowdash::sim::{Fault, FlowEdit, LoggedRequest, Sim, SimConfig};
@@ -1254,4 +1254,123 @@ async fn rows_with_id_0_or_a_repeated_id_are_refused() {
     assert_eq!(e, ApiError::Refusal(Refusal::UnaddressableRow(FlowId(0))));
     assert!(e.to_string().contains("cannot be changed safely"), "{e}");
     assert_eq!(sim.requests().len(), n, "nothing sent");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The rate budget against a hostile server (issue 10)
+
+fn epoch_now() -> std::time::Duration {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+}
+
+/// `X-RateLimit-Reset` as 10^11 (1973 in milliseconds, the year 5138 in seconds), as an epoch an
+/// hour away in seconds and in milliseconds: the operator waits at most the server's minute.
+#[tokio::test]
+async fn an_absurd_rate_limit_reset_waits_at_most_the_servers_window() {
+    let sim = start(false).await;
+    let now = epoch_now();
+    let hour_ms = u64::try_from(now.as_millis()).unwrap() + 3_600_000;
+    for reset in [100_000_000_000, now.as_secs() + 3_600, hour_ms] {
+        let client = client(&sim);
+        sim.push_fault(Fault::RateLimitReset(reset), 1);
+        let e = no_key(client.list_flows(1, 25, OP).await.unwrap_err());
+        let ApiError::RateLimited { retry_in } = e else {
+            panic!("{reset}: {e:?}");
+        };
+        assert!(retry_in.as_secs() <= 60, "{reset}: {retry_in:?}");
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "rate limited for {} s: the server allows 60 requests a minute for this key",
+                retry_in.as_secs()
+            )
+        );
+
+        // The countdown flowdash then refuses with comes from the same reading of the header.
+        let before = api_requests(&sim).len();
+        let e = no_key(client.get_flow(FlowId(1), OP).await.unwrap_err());
+        assert!(
+            matches!(e, ApiError::RateLimited { retry_in } if retry_in.as_secs() <= 60),
+            "{reset}: {e:?}"
+        );
+        assert_eq!(
+            api_requests(&sim).len(),
+            before,
+            "sent during the countdown"
+        );
+        let cooldown = client.scheduler().snapshot().cooldown.unwrap();
+        assert!(cooldown.as_secs() <= 60, "{reset}: {cooldown:?}");
+    }
+}
+
+/// `r` pressed during 5xx answers: the retries come out of the live share (here 2 of 12), so the
+/// operator's reserve of 10 is whole and a switch right after goes at once.
+#[tokio::test]
+async fn retries_of_a_refresh_leave_the_operators_reserve_alone() {
+    let sim = start(false).await;
+    let mut cfg = config(&sim);
+    cfg.budget = BudgetConfig {
+        budget: 12,
+        reserve: 10,
+    };
+    let client = Client::new(cfg).unwrap();
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    client.set_events(tx);
+    sim.push_fault(Fault::Html502, 0);
+    for _ in 0..3 {
+        let e = no_key(client.list_flows(1, 25, OP).await.unwrap_err());
+        assert!(matches!(e, ApiError::Server { status: 502, .. }), "{e:?}");
+    }
+    // The first refresh and its one retry fill the live share; the next two are not retried.
+    assert_eq!(calls(&sim), ["GET /api/flows"; 4]);
+    let mut retries = Vec::new();
+    while let Ok(ClientEvent::Retrying { attempt, .. }) = rx.try_recv() {
+        retries.push(attempt);
+    }
+    assert_eq!(retries, [1], "only the retry that was sent is announced");
+    assert_eq!(client.scheduler().snapshot().left, 8);
+
+    sim.clear_faults();
+    // Bounded, so that a switch kept waiting for the budget fails the test instead of hanging it.
+    let switched = tokio::time::timeout(Duration::from_secs(10), async {
+        let seen = client.get_flow(FlowId(1), OP).await?;
+        client
+            .set_enabled(FlowId(1), Some(&seen), !seen.enabled)
+            .await
+    })
+    .await
+    .expect("the switch waited for the budget");
+    assert!(switched.is_ok(), "{switched:?}");
+    assert_eq!(writes(&sim), ["POST /api/flows/1"]);
+}
+
+/// A server whose `meta` claims 10^9 pages and that answers pages past the end with the last
+/// page again: every flow once, and not a request more than the flows need.
+#[tokio::test]
+async fn every_flow_once_when_meta_claims_a_billion_pages() {
+    for (flows, requests) in [(40, 1), (2000, 2), (2500, 3)] {
+        let sim = start_with(SimConfig {
+            flows,
+            ..sim_config(false)
+        })
+        .await;
+        sim.push_fault(Fault::LyingMeta, 0);
+        let client = client(&sim);
+        let mut progress = Vec::new();
+        let all = tokio::time::timeout(
+            Duration::from_secs(20),
+            client.all_flows(OP, |done, pages| progress.push((done, pages))),
+        )
+        .await
+        .expect("still reading pages")
+        .unwrap();
+        assert_eq!(all.len(), flows, "{flows} flows");
+        let ids: std::collections::HashSet<FlowId> = all.iter().map(|f| f.id).collect();
+        assert_eq!(ids.len(), flows, "no flow twice");
+        assert_eq!(api_requests(&sim).len(), requests, "{flows} flows");
+        let last = progress.last().copied();
+        assert_eq!(last, Some((requests as u32, Some(requests as u32))));
+    }
 }

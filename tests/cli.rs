@@ -710,3 +710,79 @@ async fn serve_demo_prints_where_it_listens_first() {
         .unwrap();
     assert!(status.success(), "{status:?}");
 }
+
+/// A 429 whose `X-RateLimit-Reset` is 10^11 (an epoch in 1973 or 5138): the refusal names a wait
+/// within the server's one-minute window, not a day or three thousand years.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_absurd_rate_limit_reset_says_at_most_a_minute() {
+    let sim = sim().await;
+    sim.push_fault(Fault::RateLimitReset(100_000_000_000), 1);
+    let home = Home::new();
+    let r = home.on(&sim, &["list"]).await;
+    assert_error(&r, "rate limited for ");
+    let secs: u64 = r.err["error: rate limited for ".len()..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&secs), "{}", r.err);
+    assert_eq!(sim.requests().len(), 1, "a 429 is not retried");
+}
+
+/// `list --all` against a server whose `meta` claims 10^9 pages and that answers a page past the
+/// end with the last page again: it stops at the short page, or once the total is read, and
+/// lists each flow once, in both outputs. `list` counts its pages from the total.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_all_stops_when_meta_claims_a_billion_pages() {
+    for (flows, pages) in [(40, 1), (2000, 2)] {
+        let sim = sim_with(SimConfig {
+            flows,
+            traffic: false,
+            ..SimConfig::default()
+        })
+        .await;
+        sim.push_fault(Fault::LyingMeta, 0);
+        let home = Home::new();
+        // One page: the footer counts the pages from the total, not from the claim.
+        let r = home.on(&sim, &["list"]).await;
+        assert!(r.ok, "{r:?}");
+        let want = format!("page 1 of {} · {flows} flows", flows.div_ceil(25));
+        assert!(r.err.contains(&want), "{}", r.err);
+        for json in [false, true] {
+            let args: &[&str] = if json {
+                &["list", "--all", "--json"]
+            } else {
+                &["list", "--all"]
+            };
+            let before = sim.requests().len();
+            // A limit, not a measurement: a reader that never stops fails here.
+            let r = tokio::time::timeout(std::time::Duration::from_secs(30), home.on(&sim, args))
+                .await
+                .expect("list --all never stopped");
+            assert!(r.ok, "{r:?}");
+            let listed = if json {
+                let v: serde_json::Value = serde_json::from_str(&r.out).unwrap();
+                v.as_array().unwrap().len()
+            } else {
+                r.out.lines().count() - 1
+            };
+            assert_eq!(listed, flows, "json {json}");
+            assert!(r.err.contains(&format!("{flows} flows")), "{}", r.err);
+            assert!(
+                r.err.contains(&format!("loaded page {pages} of {pages}")),
+                "{}",
+                r.err
+            );
+            assert!(!r.err.contains("1000000000"), "{}", r.err);
+            let queries: Vec<String> = sim.requests()[before..]
+                .iter()
+                .map(|q| q.query.clone())
+                .collect();
+            let want: Vec<String> = (1..=pages)
+                .map(|p| format!("page={p}&results_per_page=1000"))
+                .collect();
+            assert_eq!(queries, want, "json {json}");
+        }
+    }
+}

@@ -7,6 +7,7 @@
 use reqwest::Method;
 use serde_json::Value;
 
+use super::paging::Pager;
 use super::{ApiError, Client, Created, Page, Request, wire};
 use crate::budget::Priority;
 use crate::domain::{Device, Flow, FlowDraft, FlowId, Segment};
@@ -64,18 +65,19 @@ impl Client {
     ) -> Result<WithJson<Vec<Flow>>, ApiError> {
         let mut flows = Vec::new();
         let mut json = Vec::new();
-        let mut page = 1;
-        loop {
+        let mut pager = Pager::default();
+        for page in 1.. {
             let p = self.list_flows_json(page, 1000, priority).await?;
-            let pages = p.value.pages();
-            let empty = p.value.items.is_empty();
-            flows.extend(p.value.items);
-            json.extend(items_of(p.json));
-            progress(page, pages);
-            if empty || pages.is_none_or(|n| page >= n) {
+            if pager.is_repeat(&flows, &p.value) {
                 break;
             }
-            page += 1;
+            let more = pager.more(page, &p.value);
+            flows.extend(p.value.items);
+            json.extend(items_of(p.json));
+            progress(page, pager.expected());
+            if !more {
+                break;
+            }
         }
         wire::mark_unaddressable(&mut flows);
         Ok(WithJson {
@@ -99,7 +101,7 @@ impl Client {
         })
     }
 
-    pub(super) async fn all_pages_json<T>(
+    pub(super) async fn all_pages_json<T: PartialEq>(
         &self,
         path: &str,
         what: &str,
@@ -107,8 +109,9 @@ impl Client {
     ) -> Result<WithJson<Vec<T>>, ApiError> {
         let mut out = Vec::new();
         let mut json = Vec::new();
-        let mut page = 1;
-        loop {
+        let mut pager = Pager::default();
+        // Devices and segments are few: 100 pages of 100 is far beyond any account.
+        for page in 1..=100 {
             let mut req = Request::get(path, what);
             req.query = vec![
                 ("page", page.to_string()),
@@ -116,18 +119,20 @@ impl Client {
             ];
             let a = self.read(&req, Priority::Operator).await?;
             let p = decode(&a.body, page, 100)?;
-            let pages = p.pages();
-            let empty = p.items.is_empty();
+            if pager.is_repeat(&out, &p) {
+                break;
+            }
+            let more = pager.more(page, &p);
             out.extend(p.items);
             json.extend(items_of(data_json(&a.body)));
-            if empty || pages.is_none_or(|n| page >= n) || page >= 100 {
-                return Ok(WithJson {
-                    value: out,
-                    json: Value::Array(json),
-                });
+            if !more {
+                break;
             }
-            page += 1;
         }
+        Ok(WithJson {
+            value: out,
+            json: Value::Array(json),
+        })
     }
 
     /// [`Client::devices`] with the listed objects.

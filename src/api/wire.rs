@@ -33,11 +33,13 @@ impl<T> Page<T> {
     }
 }
 
-/// The number of pages: the server's count or, failing that, its total over the page size.
+/// The number of pages: the server's count and its total over the page size, the smaller when
+/// both are sent. A count beyond the total (a server claiming 10^9 pages) is not believed: the
+/// pages past the total would be empty.
 pub fn pages(total_pages: Option<u32>, total: Option<u64>, per_page: u32) -> Option<u32> {
-    total_pages.or_else(|| {
-        total.map(|t| u32::try_from(t.div_ceil(u64::from(per_page.max(1)))).unwrap_or(u32::MAX))
-    })
+    let by_total =
+        total.map(|t| u32::try_from(t.div_ceil(u64::from(per_page.max(1)))).unwrap_or(u32::MAX));
+    total_pages.into_iter().chain(by_total).min()
 }
 
 /// The error body `{"errors":[{"title":…,"status":…}]}`; `status` may be a string or a number.
@@ -519,6 +521,16 @@ mod tests {
     const DOCUMENTED: &str = r#"{"data":[{"id":12,"device_id":3,"sim_subscription_id":7,"user_id":1,"name":"Welcome","content":"Hi {{NAME}}","segment":"all","settings":{},"wait_time":2,"wait_time_type":"days","is_enabled":true,"total_sent_sms":4210,"total_pending_sms":31,"total_failed_sms":88,"last_sent_datetime":"2026-11-27 09:14:00","last_datetime":null,"datetime":"2025-10-29 03:32:12"}],"meta":{"page":1,"results_per_page":25,"total":1,"total_pages":1}}"#;
 
     const SHIPPED: &str = r#"{"data":[{"id":3,"user_id":1,"name":"Tom&#39;s \u001b]0;x\u0007deal","segment":"7.0","wait_time":10,"wait_time_type":"minutes","is_enabled":false,"settings":[],"total_sent_sms":"5","total_pending_sms":0,"total_failed_sms":0,"last_sent_datetime":null,"last_datetime":null,"datetime":"2025-10-29 03:32:12"},{"id":3,"user_id":1,"name":"B","segment":"all","wait_time":1,"wait_time_type":"days","is_enabled":true,"settings":null,"total_sent_sms":0,"total_pending_sms":0,"total_failed_sms":0,"last_sent_datetime":null,"last_datetime":null,"datetime":"2025-10-29 03:32:12"},{"id":0,"user_id":1,"name":"C","segment":"all","wait_time":1,"wait_time_type":"days","is_enabled":true,"settings":[],"total_sent_sms":0,"total_pending_sms":0,"total_failed_sms":0,"last_sent_datetime":null,"last_datetime":null,"datetime":"2025-10-29 03:32:12"}],"meta":{"page":"2","total_pages":4,"results_per_page":3,"total_results":11}}"#;
+
+    #[test]
+    fn a_page_count_beyond_the_total_is_not_believed() {
+        assert_eq!(pages(Some(1_000_000_000), Some(40), 25), Some(2));
+        assert_eq!(pages(Some(3), Some(10_000), 25), Some(3));
+        assert_eq!(pages(Some(7), None, 25), Some(7));
+        assert_eq!(pages(None, Some(51), 25), Some(3));
+        assert_eq!(pages(None, Some(0), 25), Some(0));
+        assert_eq!(pages(None, None, 25), None);
+    }
 
     #[test]
     fn documented_page() {

@@ -4,7 +4,13 @@
 use std::collections::VecDeque;
 use std::time::Duration;
 
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
+use serde_json::Value;
+
+use super::php;
+use super::render::Paging;
 
 /// A bad answer for the next API requests. Deserialises from `{"kind":"late_answer","ms":3000}`
 /// (`kind` in snake case; `ms` for the two delays, default 1000).
@@ -34,7 +40,16 @@ pub enum Fault {
     /// Flow names and content in the answer are replaced with terminal escapes, bidi controls,
     /// zero-width and control characters, a very long and an empty name; processed.
     HostileNames,
+    /// The flow list's `meta` claims [`LYING_PAGE_COUNT`] pages, and a page past the end answers
+    /// the last page again, as a server that clamps the page number would; processed.
+    LyingMeta,
+    /// 429 with this `X-RateLimit-Reset`, whatever it means (an epoch in milliseconds, 10^11);
+    /// not processed. `{"kind":"rate_limit_reset","reset":100000000000}`.
+    RateLimitReset(u64),
 }
+
+/// The page count the `LyingMeta` fault claims.
+pub(crate) const LYING_PAGE_COUNT: u64 = 1_000_000_000;
 
 /// The JSON form of a fault order, as `POST /_demo/fault` takes it.
 #[derive(Debug, Deserialize)]
@@ -44,6 +59,9 @@ pub(crate) struct FaultSpec {
     pub count: Option<u32>,
     #[serde(default)]
     pub ms: Option<u64>,
+    /// The header value of `rate_limit_reset` (default 10^11).
+    #[serde(default)]
+    pub reset: Option<u64>,
 }
 
 impl TryFrom<FaultSpec> for Fault {
@@ -69,6 +87,8 @@ impl TryFrom<FaultSpec> for Fault {
             "lateanswer" => Fault::LateAnswer(delay),
             "oversize" => Fault::Oversize,
             "hostilenames" => Fault::HostileNames,
+            "lyingmeta" => Fault::LyingMeta,
+            "ratelimitreset" => Fault::RateLimitReset(spec.reset.unwrap_or(100_000_000_000)),
             _ => return Err(format!("unknown fault kind `{}`", spec.kind)),
         })
     }
@@ -137,6 +157,29 @@ pub(crate) fn hostile(index: usize) -> (String, String) {
     (name, content)
 }
 
+/// The query of a flow list under the `LyingMeta` fault: a page past the end becomes the last.
+pub(crate) fn clamp_page(
+    query: &BTreeMap<String, String>,
+    total: usize,
+    quirks: bool,
+) -> BTreeMap<String, String> {
+    let paging = Paging::new(query, total, quirks);
+    let last = total.div_ceil(paging.limit.max(1));
+    let mut query = query.clone();
+    if last > 0 && paging.offset >= total {
+        query.insert("page".to_owned(), last.to_string());
+    }
+    query
+}
+
+/// A list answer whose `meta` claims [`LYING_PAGE_COUNT`] pages.
+pub(crate) fn lying_meta(body: &[u8]) -> Option<Vec<u8>> {
+    let mut value: Value = serde_json::from_slice(body).ok()?;
+    let meta = value.get_mut("meta")?.as_object_mut()?;
+    meta.insert("total_pages".to_owned(), Value::from(LYING_PAGE_COUNT));
+    Some(php::json_encode(&value))
+}
+
 /// PHP notices printed before the JSON, as a misconfigured server does.
 pub(crate) fn invalid_json(body: &[u8]) -> Vec<u8> {
     let mut out = b"<br />\n<b>Warning</b>:  Undefined array key \"results_per_page\" in <b>/var/www/html/app/core/Paginator.php</b> on line <b>42</b><br />\n".to_vec();
@@ -194,6 +237,11 @@ mod tests {
         assert_eq!(fault, Fault::LateAnswer(Duration::from_secs(3)));
         let fault: Fault = serde_json::from_str(r#"{"kind":"html502"}"#).unwrap();
         assert_eq!(fault, Fault::Html502);
+        let fault: Fault =
+            serde_json::from_str(r#"{"kind":"rate_limit_reset","reset":1700000000000}"#).unwrap();
+        assert_eq!(fault, Fault::RateLimitReset(1_700_000_000_000));
+        let fault: Fault = serde_json::from_str(r#"{"kind":"lying_meta"}"#).unwrap();
+        assert_eq!(fault, Fault::LyingMeta);
         assert!(serde_json::from_str::<Fault>(r#"{"kind":"nope"}"#).is_err());
     }
 

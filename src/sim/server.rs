@@ -309,6 +309,16 @@ async fn api(
                 .push(("x-ratelimit-reset", seconds_up(left).to_string()));
             return answer;
         }
+        Some(Fault::RateLimitReset(reset)) => {
+            let mut answer = Answer::error(StatusCode::TOO_MANY_REQUESTS, render::TITLE_RATE_LIMIT);
+            answer
+                .headers
+                .push(("x-ratelimit-limit", inner.cfg.rate_limit.to_string()));
+            answer
+                .headers
+                .push(("x-ratelimit-reset", reset.to_string()));
+            return answer;
+        }
         Some(Fault::Oversize) => {
             let item = inner.state().store.flows.values().next().map_or_else(
                 || b"{}".to_vec(),
@@ -320,8 +330,22 @@ async fn api(
     }
 
     let hostile = fault == Some(Fault::HostileNames);
+    let lying = fault == Some(Fault::LyingMeta)
+        && method == Method::GET
+        && path.trim_end_matches('/') == "/api/flows";
+    let clamped;
+    let query = if lying {
+        let total = inner.state().store.flows.len();
+        clamped = fault::clamp_page(query, total, inner.cfg.quirks);
+        &clamped
+    } else {
+        query
+    };
     let mut answer = authenticated(inner, method, path, query, form, key, hostile);
     answer.headers.push(("x-robots-tag", "noindex".to_owned()));
+    if lying && let Some(body) = fault::lying_meta(&answer.body) {
+        answer.body = body;
+    }
     match fault {
         Some(Fault::InvalidJson) => answer.body = fault::invalid_json(&answer.body),
         Some(Fault::Truncated) => answer.body = fault::truncated(&answer.body),
