@@ -32,6 +32,8 @@ pub const PAGE_SIZES: [u32; 7] = crate::api::PAGE_SIZES;
 pub const TOAST_FOR: Duration = Duration::from_secs(4);
 /// A detail read waits until the selection has rested this long.
 pub const DETAIL_REST: Duration = Duration::from_millis(300);
+/// Errors kept for `E`.
+pub const ERROR_LOG: usize = 500;
 /// Readings kept per flow for the send-rate sparkline: 16 bars need 17 readings.
 pub const HISTORY: usize = 17;
 
@@ -85,6 +87,34 @@ pub enum Mode {
         conflict: Box<Conflict>,
     },
     Help,
+    /// `E`: every error since start, in full, newest first; `scroll` lines down from the top.
+    Errors {
+        scroll: u16,
+    },
+}
+
+/// Whether the latest refresh reached the server, for the header's live state.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Link {
+    /// The latest refresh answered (or none was made yet).
+    #[default]
+    Up,
+    /// The latest refresh found no server: a network error or no answer in time.
+    Offline,
+    /// The server answered, but not with flows (5xx, HTML, an unreadable body).
+    Failing,
+}
+
+impl Link {
+    /// What a failed refresh says of the link.
+    pub fn after(error: &ApiError) -> Link {
+        match error {
+            ApiError::Network { .. } | ApiError::Timeout { .. } => Link::Offline,
+            // The budget's countdown and hold tell these; they are no fault of the link.
+            ApiError::RateLimited { .. } | ApiError::Refusal(_) => Link::Up,
+            _ => Link::Failing,
+        }
+    }
 }
 
 /// A message on the status line.
@@ -149,8 +179,14 @@ pub struct State {
 
     pub mode: Mode,
     pub errors: VecDeque<String>,
+    /// Every error since start (at most [`ERROR_LOG`]), oldest first, with when it was shown.
+    pub error_log: VecDeque<(Timestamp, String)>,
     /// The latest failed load, which a load failing alike joins (one message, not three).
     pub load_failure: Option<errors::LoadFailure>,
+    /// Whether the latest refresh of the flows reached the server.
+    pub link: Link,
+    /// A page change waits for its page: then the first row is selected.
+    pub top_on_load: bool,
     pub toast: Option<Toast>,
     /// Something is running: shows the spinner.
     pub busy: u32,

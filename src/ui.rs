@@ -3,6 +3,7 @@
 
 mod detail;
 mod dialog;
+mod errors;
 mod form;
 mod header;
 mod status;
@@ -68,6 +69,7 @@ pub fn draw(frame: &mut Frame<'_>, state: &State) {
         Mode::ConfirmDelete { flow, typed } => dialog::delete(frame, area, state, flow, typed),
         Mode::Conflict { conflict, .. } => dialog::conflict(frame, area, state, conflict),
         Mode::Help => dialog::help(frame, area, state),
+        Mode::Errors { scroll } => errors::draw(frame, area, state, *scroll),
         Mode::Browse | Mode::Filter => {}
     }
 }

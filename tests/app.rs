@@ -1167,3 +1167,53 @@ fn rows_sharing_an_id_keep_their_own_selection_and_counters() {
         .collect();
     assert_eq!(amounts, vec![Some(4), Some(30), None]);
 }
+
+// ---- the screen tells the truth ----------------------------------------------------------------
+
+#[test]
+fn a_page_change_selects_the_first_row_of_the_new_page() {
+    let mut app = App::loaded(flows(&[1, 2, 3]), 60);
+    app.keys("jj");
+    assert_eq!(app.selected(), Some(3));
+    for key in [']', '[', '+'] {
+        let cmds = app.send(ch(key));
+        app.keys("");
+        let base = if key == ']' { 26 } else { 1 };
+        app.answer(
+            &cmds,
+            flows(&[base, base + 1, base + 2]),
+            60,
+            ServerKind::Documented,
+        );
+        assert_eq!(app.state.cursor, 0, "after {key}");
+        assert_eq!(app.selected(), Some(base), "after {key}");
+        app.keys("jj");
+    }
+    // A refresh of the same page keeps the selection on its flow.
+    let cmds = app.send(ch('r'));
+    app.answer(&cmds, flows(&[1, 2, 3]), 60, ServerKind::Documented);
+    assert_eq!(app.selected(), Some(3));
+}
+
+#[test]
+fn the_first_load_of_a_sparse_list_reads_the_selected_flows_detail() {
+    let mut app = App::starting(Context::default());
+    let cmds = app.pending.clone();
+    let mut items = flows(&[1, 2]);
+    for f in &mut items {
+        f.content = None;
+        f.device_id = None;
+    }
+    let out = app.answer(&cmds, items, 2, ServerKind::SparseList);
+    assert!(
+        out.contains(&Command::ArmDetail(FlowId(1))),
+        "the detail of flow 1 is asked for: {out:?}"
+    );
+    // Once it rests, flow 1 is read.
+    let out = app.send(Msg::DetailDue(FlowId(1)));
+    assert!(
+        out.iter()
+            .any(|c| matches!(c, Command::LoadDetail { id, .. } if *id == FlowId(1))),
+        "{out:?}"
+    );
+}

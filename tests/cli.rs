@@ -710,3 +710,42 @@ async fn serve_demo_prints_where_it_listens_first() {
         .unwrap();
     assert!(status.success(), "{status:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn counters_that_drifted_below_zero_print_as_zero() {
+    let sim = sim().await;
+    assert!(sim.edit_flow(
+        1,
+        flowdash::sim::FlowEdit {
+            total_sent_sms: Some(-5),
+            total_pending_sms: Some(-7),
+            total_failed_sms: Some(-3),
+            ..Default::default()
+        }
+    ));
+    let home = Home::new();
+    let r = home.on(&sim, &["list", "--per-page", "10"]).await;
+    assert!(r.ok, "{r:?}");
+    let row = r.out.lines().nth(1).unwrap();
+    assert!(row.trim_start().starts_with("1 "), "{row}");
+    assert!(
+        !row.split_whitespace()
+            .any(|w| w.parse::<i64>().is_ok_and(|n| n < 0)),
+        "a negative counter printed: {row}"
+    );
+    assert!(row.contains(" 0        0       0 "), "{row}");
+
+    let r = home.on(&sim, &["show", "1"]).await;
+    assert!(r.ok, "{r:?}");
+    for field in ["sent", "pending", "failed"] {
+        let line = r
+            .out
+            .lines()
+            .find(|l| l.trim_start().starts_with(field))
+            .unwrap();
+        assert!(line.ends_with(" 0"), "{line}");
+    }
+    // --json keeps the counters as received (DESIGN §4).
+    let r = home.on(&sim, &["show", "1", "--json"]).await;
+    assert!(r.out.contains("-5"), "{}", r.out);
+}

@@ -45,8 +45,10 @@ pub enum Action {
     Pause,
     /// Reset the "since launch" baseline.
     ResetBaseline,
-    /// Dismiss the oldest error.
+    /// Dismiss the error shown (the newest).
     Dismiss,
+    /// Every error since start, in full.
+    Errors,
     /// Mouse capture on or off.
     Mouse,
     /// Show this help.
@@ -92,7 +94,8 @@ pub const KEYMAP: &[(&str, Action, &str)] = &[
         Action::ResetBaseline,
         "reset the \"since launch\" baseline",
     ),
-    ("x", Action::Dismiss, "dismiss the oldest error"),
+    ("x", Action::Dismiss, "dismiss the error shown"),
+    ("E", Action::Errors, "every error in full"),
     ("M", Action::Mouse, "mouse capture on / off"),
     ("?", Action::Help, "this help"),
     ("q Ctrl-C", Action::Quit, "quit"),
@@ -127,6 +130,7 @@ pub fn action(key: &KeyEvent) -> Option<Action> {
         KeyCode::Char('p') => Action::Pause,
         KeyCode::Char('b') => Action::ResetBaseline,
         KeyCode::Char('x') => Action::Dismiss,
+        KeyCode::Char('E') => Action::Errors,
         KeyCode::Char('M') => Action::Mouse,
         KeyCode::Char('?') => Action::Help,
         KeyCode::Char('q') => Action::Quit,

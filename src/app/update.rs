@@ -7,7 +7,7 @@ use crossterm::event::KeyEventKind;
 
 use super::errors::{Load, push_error, push_load_error};
 use super::form::FormKind;
-use super::{Command, Delta, HISTORY, Mode, Msg, SaveResult, State, Toast, view};
+use super::{Command, Delta, HISTORY, Link, Mode, Msg, SaveResult, State, Toast, view};
 use crate::api::{ServerKind, WriteOutcome};
 use crate::budget::Priority;
 use crate::domain::{Flow, FlowId, RowKey};
@@ -123,7 +123,15 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
                     state.total_pages = page.total_pages;
                     state.page_size = page.per_page;
                     state.all_loaded = false;
+                    if std::mem::take(&mut state.top_on_load) {
+                        // Another page: its first row, not the old row's index (DESIGN §3).
+                        state.selected = None;
+                        state.cursor = 0;
+                        state.table_offset = 0;
+                    }
+                    let before = state.selected.clone();
                     apply_flows(state, page.items);
+                    arm_detail_if_moved(state, before.as_ref(), &mut out);
                     if past_end {
                         // Flows were deleted under us: show the last page that has rows.
                         state.page = state.pages().unwrap_or(1).clamp(1, state.page - 1);
@@ -131,7 +139,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
                         return out;
                     }
                 }
-                Err(e) => push_load_error(state, Load::Flows, e),
+                Err(e) => {
+                    state.link = Link::after(&e);
+                    push_load_error(state, Load::Flows, e);
+                }
             }
             out.push(Command::SchedulePoll);
         }
@@ -160,7 +171,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
                         toast(state, format!("loaded all {n} flows"), &mut out);
                     }
                 }
-                Err(e) => push_load_error(state, Load::EveryPage, e),
+                Err(e) => {
+                    state.link = Link::after(&e);
+                    push_load_error(state, Load::EveryPage, e);
+                }
             }
             if state.live_all() {
                 out.push(Command::SchedulePoll);
@@ -281,6 +295,17 @@ pub fn start(state: &mut State) -> Vec<Command> {
     out
 }
 
+/// A load that moved the selection to another flow (the first load, a page change, the selected
+/// flow gone) reads the new one's detail, as a key that moved it would.
+fn arm_detail_if_moved(state: &State, before: Option<&RowKey>, out: &mut Vec<Command>) {
+    if let Some(key) = &state.selected
+        && before != Some(key)
+        && needs_detail(state, key.id)
+    {
+        out.push(Command::ArmDetail(key.id));
+    }
+}
+
 pub(super) fn needs_detail(state: &State, id: FlowId) -> bool {
     state.server == ServerKind::SparseList && !state.details.contains_key(&id)
 }
@@ -288,6 +313,7 @@ pub(super) fn needs_detail(state: &State, id: FlowId) -> bool {
 /// Takes a new list of flows: counter changes, history, baseline, then the view and selection.
 fn apply_flows(state: &mut State, flows: Vec<Flow>) {
     let now = state.now;
+    state.link = Link::Up;
     let before: HashMap<RowKey, i64> = state
         .flows
         .iter()

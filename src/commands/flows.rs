@@ -183,13 +183,16 @@ fn describe(f: &Flow, devices: &[Device], segments: &[Segment]) -> Vec<String> {
             (n, _) => field(n, |n| n.to_string()),
         },
     );
-    add("sent", field(f.sent, |n| n.to_string()));
-    add("pending", field(f.pending, |n| n.to_string()));
+    add("sent", field(f.sent, |n| n.max(0).to_string()));
+    add("pending", field(f.pending, |n| n.max(0).to_string()));
     let share = f
         .failure_share()
         .map(|s| format!(" ({:.1} %)", s * 100.0))
         .unwrap_or_default();
-    add("failed", field(f.failed, |n| format!("{n}{share}")));
+    add(
+        "failed",
+        field(f.failed, |n| format!("{}{share}", n.max(0))),
+    );
     add("last sent", table::opt_time(f.last_sent));
     add("last edit", table::opt_time(f.last_changed));
     add("created", field(f.created, table::local_time));
