@@ -19,7 +19,10 @@ use jiff::Timestamp;
 
 pub use form::FormState;
 pub use keymap::Action;
-pub use update::{BELOW_TABLE, DETAIL_BELOW, SIDE_BY_SIDE, TABLE_TOP, start, table_rows, update};
+pub use update::{
+    BELOW_TABLE, DETAIL_BELOW, SIDE_BY_SIDE, TABLE_TOP, detail_width, start, table_rows,
+    table_width, update,
+};
 
 use crate::api::{ApiError, ClientEvent, Conflict, Page, ServerKind, WriteOutcome};
 use crate::budget::{BudgetSnapshot, Priority};

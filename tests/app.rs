@@ -1217,3 +1217,43 @@ fn the_first_load_of_a_sparse_list_reads_the_selected_flows_detail() {
         "{out:?}"
     );
 }
+
+#[test]
+fn h_and_l_page_and_ctrl_d_u_move_half_a_screen() {
+    let mut app = App::loaded(flows(&(1..=25).collect::<Vec<_>>()), 60);
+    let rows = app.state.visible_rows;
+    assert!(rows >= 10, "{rows}");
+    app.send(ctrl('d'));
+    assert_eq!(app.state.cursor, rows / 2);
+    app.send(ctrl('d'));
+    assert_eq!(app.state.cursor, (2 * (rows / 2)).min(24));
+    app.send(ctrl('u'));
+    app.send(ctrl('u'));
+    assert_eq!(app.state.cursor, 0);
+
+    let cmds = app.send(ch('l'));
+    assert_eq!(load_page(&cmds).map(|(_, page, _)| page), Some(2));
+    app.answer(&cmds, flows(&[26, 27]), 60, ServerKind::Documented);
+    let cmds = app.send(ch('h'));
+    assert_eq!(load_page(&cmds).map(|(_, page, _)| page), Some(1));
+}
+
+#[test]
+fn a_click_in_the_detail_pane_selects_no_row() {
+    use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    let mut app = App::loaded(flows(&[1, 2, 3, 4, 5]), 5);
+    app.keys("M");
+    let click = |column, row| {
+        Msg::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    // At 160 columns the detail pane takes the right 57; row 6 is the table's third row.
+    app.send(click(150, 6));
+    assert_eq!(app.selected(), Some(1));
+    app.send(click(20, 6));
+    assert_eq!(app.selected(), Some(3));
+}

@@ -794,3 +794,35 @@ fn the_newest_error_shows_and_e_lists_them_all() {
         assert!(status.contains("server error 502"), "{status}");
     }
 }
+
+#[test]
+fn wide_characters_never_straddle_a_popups_border() {
+    let size = (160, 48);
+    // Names of two-column characters at both parities, so some straddle each edge.
+    let mut items: Vec<Flow> = (0..5).flat_map(|_| page_one()).collect();
+    for (i, f) in items.iter_mut().enumerate() {
+        f.id = FlowId(i as u64 + 1);
+        f.name = format!("{}{}", "x".repeat(i % 2), "漢字🎂".repeat(12));
+    }
+    let mut s = Scene::loaded(ctx(), size, items, ServerKind::Documented);
+    s.send(ch('?'));
+    let t = s.draw();
+    let buf = t.backend().buffer();
+    let screen = rows(buf);
+    let top = row_of(buf, "┌ Help").unwrap();
+    let left = find(buf, top, "┌ Help").unwrap();
+    let bottom = (top..size.1)
+        .find(|&y| buf[(left, y)].symbol() == "└")
+        .unwrap();
+    let right = find(buf, top, "┐").unwrap();
+    for y in top + 1..bottom {
+        for x in [left, right] {
+            assert_eq!(
+                buf[(x, y)].symbol(),
+                "│",
+                "the border at column {x} is gone on row {y}:\n{}",
+                screen.join("\n")
+            );
+        }
+    }
+}

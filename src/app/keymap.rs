@@ -13,6 +13,10 @@ pub enum Action {
     First,
     /// Select the last row of the page.
     Last,
+    /// Half a screen down.
+    HalfDown,
+    /// Half a screen up.
+    HalfUp,
     /// Load the next page.
     NextPage,
     /// Load the previous page.
@@ -65,8 +69,9 @@ pub const KEYMAP: &[(&str, Action, &str)] = &[
     ("↑ k", Action::Up, "previous row"),
     ("g Home", Action::First, "first row of the page"),
     ("G End", Action::Last, "last row of the page"),
-    ("→ ] PgDn", Action::NextPage, "next page"),
-    ("← [ PgUp", Action::PrevPage, "previous page"),
+    ("Ctrl-D / U", Action::HalfDown, "half a screen down / up"),
+    ("→ ] l PgDn", Action::NextPage, "next page"),
+    ("← [ h PgUp", Action::PrevPage, "previous page"),
     (
         "+ / -",
         Action::BiggerPages,
@@ -108,13 +113,15 @@ pub fn action(key: &KeyEvent) -> Option<Action> {
     Some(match key.code {
         KeyCode::Char('c') if ctrl => Action::Quit,
         KeyCode::Char('z') if ctrl => Action::Suspend,
+        KeyCode::Char('d') if ctrl => Action::HalfDown,
+        KeyCode::Char('u') if ctrl => Action::HalfUp,
         _ if ctrl => return None,
         KeyCode::Down | KeyCode::Char('j') => Action::Down,
         KeyCode::Up | KeyCode::Char('k') => Action::Up,
         KeyCode::Home | KeyCode::Char('g') => Action::First,
         KeyCode::End | KeyCode::Char('G') => Action::Last,
-        KeyCode::Right | KeyCode::PageDown | KeyCode::Char(']') => Action::NextPage,
-        KeyCode::Left | KeyCode::PageUp | KeyCode::Char('[') => Action::PrevPage,
+        KeyCode::Right | KeyCode::PageDown | KeyCode::Char(']' | 'l') => Action::NextPage,
+        KeyCode::Left | KeyCode::PageUp | KeyCode::Char('[' | 'h') => Action::PrevPage,
         KeyCode::Char('+' | '=') => Action::BiggerPages,
         KeyCode::Char('-') => Action::SmallerPages,
         KeyCode::Char('A') => Action::LoadAll,

@@ -167,6 +167,18 @@ fn on_action(state: &mut State, action: Action, out: &mut Vec<Command>) {
     match action {
         Action::Down => select_row(state, (state.cursor + 1).min(rows.saturating_sub(1)), out),
         Action::Up => select_row(state, state.cursor.saturating_sub(1), out),
+        Action::HalfDown => {
+            let half = (state.visible_rows / 2).max(1);
+            select_row(
+                state,
+                (state.cursor + half).min(rows.saturating_sub(1)),
+                out,
+            );
+        }
+        Action::HalfUp => {
+            let half = (state.visible_rows / 2).max(1);
+            select_row(state, state.cursor.saturating_sub(half), out);
+        }
         Action::First => select_row(state, 0, out),
         Action::Last => select_row(state, rows.saturating_sub(1), out),
         Action::NextPage => {
@@ -351,7 +363,10 @@ pub(super) fn on_mouse(state: &mut State, m: MouseEvent, out: &mut Vec<Command>)
     match m.kind {
         MouseEventKind::ScrollDown => on_action(state, Action::Down, out),
         MouseEventKind::ScrollUp => on_action(state, Action::Up, out),
-        MouseEventKind::Down(MouseButton::Left) if m.row >= TABLE_TOP => {
+        // A click in the detail pane beside the table selects nothing.
+        MouseEventKind::Down(MouseButton::Left)
+            if m.row >= TABLE_TOP && m.column < super::update::table_width(state.size.0) =>
+        {
             let row = state.table_offset + usize::from(m.row - TABLE_TOP);
             if row < state.view.len() && row < state.table_offset + state.visible_rows {
                 select_row(state, row, out);

@@ -22,6 +22,21 @@ pub const SIDE_BY_SIDE: u16 = 120;
 /// The height of the detail pane when it sits under the table.
 pub const DETAIL_BELOW: u16 = 9;
 
+/// The detail pane's width when it sits beside the table: it reads well from 44 columns, and every
+/// column beyond 60 goes to the names.
+pub fn detail_width(width: u16) -> u16 {
+    (width * 36 / 100).clamp(44, 60)
+}
+
+/// The columns the flow table takes, border included.
+pub fn table_width(width: u16) -> u16 {
+    if width >= SIDE_BY_SIDE {
+        width.saturating_sub(detail_width(width))
+    } else {
+        width
+    }
+}
+
 /// How many table rows fit in a terminal of this size.
 pub fn table_rows(width: u16, height: u16) -> usize {
     let mut h = height.saturating_sub(TABLE_TOP + BELOW_TABLE);
