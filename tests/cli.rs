@@ -749,3 +749,21 @@ async fn counters_that_drifted_below_zero_print_as_zero() {
     let r = home.on(&sim, &["show", "1", "--json"]).await;
     assert!(r.out.contains("-5"), "{}", r.out);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn usage_errors_never_suggest_the_key_flag() {
+    let home = Home::new();
+    let r = home
+        .run_with(
+            &[
+                ("FLOWDASH_API_KEY", "k-from-env"),
+                ("FLOWDASH_BASE_URL", "http://127.0.0.1:9/api"),
+            ],
+            &["delete"],
+        )
+        .await;
+    assert!(!r.ok);
+    let usage = r.err.lines().find(|l| l.starts_with("Usage:")).unwrap();
+    assert_eq!(usage, "Usage: flowdash delete <ID>...", "{}", r.err);
+    assert!(!r.err.contains("--api-key"), "{}", r.err);
+}
