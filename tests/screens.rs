@@ -826,3 +826,23 @@ fn wide_characters_never_straddle_a_popups_border() {
         }
     }
 }
+
+#[test]
+fn the_content_field_wraps_and_names_what_made_it_ucs2() {
+    for size in SIZES {
+        let mut s = list(size);
+        s.send(ch('n'));
+        s.send(press(KeyCode::Tab));
+        let words = "Dear customer, our spring sale starts on Monday and runs all week long – \
+                     bring a friend";
+        for c in words.chars() {
+            s.send(ch(c));
+        }
+        let t = s.draw();
+        let screen = rows(t.backend().buffer()).join("\n");
+        // Both ends of the one long line are on screen: it wraps instead of scrolling sideways.
+        assert!(screen.contains("Dear customer"), "{screen}");
+        assert!(screen.contains("bring a friend"), "{screen}");
+        assert!(screen.contains("(UCS-2: “–”)"), "{screen}");
+    }
+}
