@@ -767,3 +767,22 @@ async fn usage_errors_never_suggest_the_key_flag() {
     assert_eq!(usage, "Usage: flowdash delete <ID>...", "{}", r.err);
     assert!(!r.err.contains("--api-key"), "{}", r.err);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_past_the_end_is_an_error_naming_the_last_page() {
+    let sim = sim().await;
+    let home = Home::new();
+    let r = home.on(&sim, &["list", "--page", "99"]).await;
+    assert!(!r.ok, "{r:?}");
+    assert!(r.out.is_empty(), "no empty table: {}", r.out);
+    assert!(
+        r.err.contains("page 99 is past the end") && r.err.contains("the last page is 2"),
+        "{}",
+        r.err
+    );
+    let r = home.on(&sim, &["list", "--page", "99", "--json"]).await;
+    assert!(!r.ok && r.out.is_empty(), "{r:?}");
+    // The last page itself is fine.
+    let r = home.on(&sim, &["list", "--page", "2"]).await;
+    assert!(r.ok, "{r:?}");
+}

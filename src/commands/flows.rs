@@ -84,15 +84,26 @@ async fn list(client: &Client, settings: &Settings, args: &ListArgs) -> Result<(
     }
     let number = args.page.unwrap_or(1);
     let per_page = args.per_page.unwrap_or(settings.page_size);
-    let page = if args.json {
+    let (page, json) = if args.json {
         let w = client.list_flows_json(number, per_page, OP).await?;
-        print_json(&w.json);
-        w.value
+        (w.value, Some(w.json))
     } else {
-        let p = client.list_flows(number, per_page, OP).await?;
-        print_table(&table::flow_table(&p.items));
-        p
+        (client.list_flows(number, per_page, OP).await?, None)
     };
+    // An empty page past the end is not an empty account: say where the flows end.
+    if page.items.is_empty() && number > 1 {
+        let last = page.pages().map_or_else(
+            || "the server did not say how many pages there are".to_owned(),
+            |n| format!("the last page is {}", n.max(1)),
+        );
+        return Err(Failure::msg(format!(
+            "page {number} is past the end ({per_page} flows a page): {last}"
+        )));
+    }
+    match json {
+        Some(j) => print_json(&j),
+        None => print_table(&table::flow_table(&page.items)),
+    }
     let mut footer = match page.pages() {
         Some(n) => format!("page {} of {n}", page.page),
         None => format!("page {}", page.page),
