@@ -428,7 +428,10 @@ fn space_asks_for_the_target_state_and_shows_the_change_in_flight() {
     });
     assert!(app.state.toggling.is_empty());
     assert!(!app.row(1).enabled);
-    assert_eq!(app.toast(), "flow 1 switched off");
+    assert_eq!(
+        app.toast(),
+        "flow 1 switched off · pending SMS still go out; contacts arriving while off never get it"
+    );
 }
 
 #[test]

@@ -293,7 +293,13 @@ async fn disable_sends_only_is_enabled_and_enable_switches_back() {
 
     let r = home.on(&sim, &["disable", &ids]).await;
     assert!(r.ok, "{r:?}");
-    assert_eq!(r.out, format!("flow {id} disabled\n"));
+    // It says what a switch off does not do.
+    assert_eq!(
+        r.out,
+        format!(
+            "flow {id} disabled · pending SMS still go out; contacts arriving while off never get it\n"
+        )
+    );
     assert!(!sim.flow(id).unwrap().is_enabled);
     let w = writes(&sim);
     assert_eq!(w.len(), 1);
@@ -600,7 +606,7 @@ async fn demo_works_with_every_command() {
     assert!(r.ok, "{r:?}");
     assert_eq!(r.out.lines().count(), 26);
     let r = home.run(&["--demo", "disable", "1"]).await;
-    assert_eq!(r.out, "flow 1 disabled\n", "{r:?}");
+    assert!(r.out.starts_with("flow 1 disabled · "), "{r:?}");
     let r = home.run(&["devices", "--demo"]).await;
     assert!(r.ok && r.out.contains("Front desk phone"), "{r:?}");
     let r = home.run(&["segments", "--demo"]).await;

@@ -228,7 +228,12 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
             match result {
                 Ok(WriteOutcome::Written(f)) => {
                     replace_flow(state, id, &f);
-                    toast(state, format!("flow {id} switched {word}"), &mut out);
+                    let note = if target {
+                        String::new()
+                    } else {
+                        format!(" · {}", crate::domain::flow::SWITCH_OFF_NOTE)
+                    };
+                    toast(state, format!("flow {id} switched {word}{note}"), &mut out);
                 }
                 Ok(WriteOutcome::Unchanged(f)) => {
                     replace_flow(state, id, &f);

@@ -249,7 +249,11 @@ async fn switch(client: &Client, ids: &[u64], on: bool) -> Result<(), Failure> {
     for (i, &raw) in ids.iter().enumerate() {
         let id = FlowId(raw);
         match client.set_enabled(id, None, on).await {
-            Ok(WriteOutcome::Written(_)) => say(&format!("flow {id} {word}")),
+            Ok(WriteOutcome::Written(_)) if on => say(&format!("flow {id} {word}")),
+            Ok(WriteOutcome::Written(_)) => say(&format!(
+                "flow {id} {word} · {}",
+                crate::domain::flow::SWITCH_OFF_NOTE
+            )),
             Ok(WriteOutcome::Unchanged(_)) => say(&format!("flow {id} already {word}")),
             Ok(WriteOutcome::Conflict(_) | WriteOutcome::Deleted) => {
                 warn(&format!(
