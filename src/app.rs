@@ -120,6 +120,13 @@ impl Link {
     }
 }
 
+/// A created flow being looked for: its row, and the pages read for it so far.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Seek {
+    pub key: RowKey,
+    pub tried: Vec<u32>,
+}
+
 /// A message on the status line.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Toast {
@@ -190,6 +197,8 @@ pub struct State {
     pub link: Link,
     /// A page change waits for its page: then the first row is selected.
     pub top_on_load: bool,
+    /// A flow just created, looked for on the pages where the server's order puts it.
+    pub seek: Option<Seek>,
     pub toast: Option<Toast>,
     /// Something is running: shows the spinner.
     pub busy: u32,

@@ -1260,3 +1260,72 @@ fn a_click_in_the_detail_pane_selects_no_row() {
     app.send(click(20, 6));
     assert_eq!(app.selected(), Some(3));
 }
+
+fn created(app: &mut App, id: u64) -> Vec<Command> {
+    let req = new_flow_saving(app);
+    app.send(Msg::Saved {
+        req,
+        result: Ok(SaveResult::Created(flowdash::api::Created {
+            flow: flow(id, "New"),
+            device_dropped: false,
+            after_timeout: false,
+        })),
+    })
+}
+
+#[test]
+fn a_created_flow_is_selected_on_the_last_page_when_ids_rise() {
+    // Page 1 of 2 (40 flows), oldest first: the new flow 41 is on page 2.
+    let mut app = App::loaded(flows(&(1..=25).collect::<Vec<_>>()), 40);
+    let cmds = created(&mut app, 41);
+    assert_eq!(load_page(&cmds).map(|(_, page, _)| page), Some(2));
+    app.answer(
+        &cmds,
+        flows(&(26..=41).collect::<Vec<_>>()),
+        41,
+        ServerKind::Documented,
+    );
+    assert_eq!(app.state.page, 2);
+    assert_eq!(app.selected(), Some(41));
+    assert_eq!(app.state.view[app.state.cursor], 15);
+}
+
+#[test]
+fn a_created_flow_is_selected_on_page_one_when_ids_fall() {
+    let mut app = App::loaded(flows(&(16..=40).rev().collect::<Vec<_>>()), 40);
+    let cmds = app.send(ch(']'));
+    app.answer(
+        &cmds,
+        flows(&(1..=15).rev().collect::<Vec<_>>()),
+        40,
+        ServerKind::Documented,
+    );
+    let cmds = created(&mut app, 41);
+    assert_eq!(load_page(&cmds).map(|(_, page, _)| page), Some(1));
+    app.answer(
+        &cmds,
+        flows(&(17..=41).rev().collect::<Vec<_>>()),
+        41,
+        ServerKind::Documented,
+    );
+    assert_eq!((app.state.page, app.selected()), (1, Some(41)));
+}
+
+#[test]
+fn a_created_flow_in_no_known_order_is_looked_for_on_the_first_and_last_pages() {
+    let mut names: Vec<Flow> = flows(&[5, 2, 9, 1]);
+    names.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut app = App::loaded(names, 60);
+    let cmds = app.send(ch(']'));
+    app.answer(&cmds, flows(&[7, 3, 8]), 60, ServerKind::Documented);
+    let cmds = created(&mut app, 61);
+    // The page on screen first, then page 1, then the last.
+    assert_eq!(load_page(&cmds).map(|(_, page, _)| page), Some(2));
+    let cmds = app.answer(&cmds, flows(&[7, 3, 8]), 61, ServerKind::Documented);
+    assert_eq!(load_page(&cmds).map(|(_, page, _)| page), Some(1));
+    let cmds = app.answer(&cmds, flows(&[5, 2]), 61, ServerKind::Documented);
+    assert_eq!(load_page(&cmds).map(|(_, page, _)| page), Some(3));
+    let cmds = app.answer(&cmds, flows(&[10, 61, 4]), 61, ServerKind::Documented);
+    assert!(load_page(&cmds).is_none());
+    assert_eq!((app.state.page, app.selected()), (3, Some(61)));
+}

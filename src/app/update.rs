@@ -145,8 +145,14 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
                         state.table_offset = 0;
                     }
                     let before = state.selected.clone();
+                    let next = seek_on(state, &page.items, &mut out);
                     apply_flows(state, page.items);
                     arm_detail_if_moved(state, before.as_ref(), &mut out);
+                    if let Some(page) = next {
+                        state.page = page;
+                        load_page(state, Priority::Operator, &mut out);
+                        return out;
+                    }
                     if past_end {
                         // Flows were deleted under us: show the last page that has rows.
                         state.page = state.pages().unwrap_or(1).clamp(1, state.page - 1);
@@ -525,7 +531,62 @@ fn created(state: &mut State, c: &crate::api::Created, out: &mut Vec<Command>) {
             ),
         );
     }
-    if !state.all_loaded {
-        load_page(state, Priority::Operator, out);
+    let key = c.flow.row_key();
+    if state.all_loaded {
+        // Every flow is here: add it at once, the next refresh puts it in the server's place.
+        if !state.flows.iter().any(|f| f.row_key() == key) {
+            state.flows.push(c.flow.clone());
+        }
+        state.selected = Some(key);
+        rebuild_view(state);
+        return;
     }
+    // The new flow is selected on whatever page it is on (DESIGN §15): first the page the
+    // server's order most likely puts it on.
+    state.page = likely_page_of_new(state);
+    state.seek = Some(super::Seek {
+        key,
+        tried: Vec::new(),
+    });
+    state.top_on_load = false;
+    load_page(state, Priority::Operator, out);
+}
+
+/// Where a new flow most likely is: ids that fall down the page mean newest first (page 1),
+/// ids that rise mean oldest first (the last page, counting the new one); any other order (by
+/// name, by counters) gives no hint, so the page on screen.
+fn likely_page_of_new(state: &State) -> u32 {
+    let ids: Vec<u64> = state.flows.iter().map(|f| f.id.0).collect();
+    if ids.len() >= 2 && ids.windows(2).all(|w| w[0] > w[1]) {
+        1
+    } else if ids.len() >= 2 && ids.windows(2).all(|w| w[0] < w[1]) {
+        let total = state.total.unwrap_or(ids.len() as u64) + 1;
+        u32::try_from(total.div_ceil(u64::from(state.page_size.max(1)))).unwrap_or(1)
+    } else {
+        state.page
+    }
+}
+
+/// While a created flow is looked for: selects it when `items` hold it, or names the next page
+/// to read (the first, then the last), or gives up with a toast after those.
+fn seek_on(state: &mut State, items: &[Flow], out: &mut Vec<Command>) -> Option<u32> {
+    let mut seek = state.seek.take()?;
+    if items.iter().any(|f| f.row_key() == seek.key) {
+        state.selected = Some(seek.key);
+        return None;
+    }
+    seek.tried.push(state.page);
+    let last = state.pages().unwrap_or(1).max(1);
+    let next = [1, last].into_iter().find(|p| !seek.tried.contains(p));
+    if next.is_none() {
+        let id = seek.key.id;
+        toast(
+            state,
+            format!("created flow {id}; it is not on the first or last page in the server's order"),
+            out,
+        );
+    } else {
+        state.seek = Some(seek);
+    }
+    next
 }
