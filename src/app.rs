@@ -35,6 +35,14 @@ pub const PAGE_SIZES: [u32; 7] = crate::api::PAGE_SIZES;
 pub const TOAST_FOR: Duration = Duration::from_secs(4);
 /// A detail read waits until the selection has rested this long.
 pub const DETAIL_REST: Duration = Duration::from_millis(300);
+/// Flows a request may ask for: a list of every flow is read in pages of this many.
+pub const CHUNK: usize = 1000;
+
+/// The 1000-page (from 1) that holds `flows[index]` of a list loaded whole.
+fn chunk_of(index: usize) -> u32 {
+    u32::try_from(index / CHUNK + 1).unwrap_or(u32::MAX)
+}
+
 /// Errors kept for `E`.
 pub const ERROR_LOG: usize = 500;
 /// Readings kept per flow for the send-rate sparkline: 16 bars need 17 readings.
@@ -199,6 +207,10 @@ pub struct State {
     pub top_on_load: bool,
     /// A flow just created, looked for on the pages where the server's order puts it.
     pub seek: Option<Seek>,
+    /// With more than 1000 flows loaded: when each 1000-page (from 1) was last read, and which
+    /// of the visible ones is polled next.
+    pub chunk_at: HashMap<u32, Timestamp>,
+    pub chunk_turn: usize,
     pub toast: Option<Toast>,
     /// Something is running: shows the spinner.
     pub busy: u32,
@@ -258,6 +270,12 @@ pub enum Msg {
         req: ReqId,
         result: Result<(Vec<Flow>, ServerKind), ApiError>,
     },
+    /// One 1000-page of a list loaded whole (more than 1000 flows), for live updates.
+    ChunkLoaded {
+        req: ReqId,
+        page: u32,
+        result: Result<Page<Flow>, ApiError>,
+    },
     DevicesLoaded(Result<Vec<Device>, ApiError>),
     SegmentsLoaded(Result<Vec<Segment>, ApiError>),
     DetailLoaded {
@@ -300,6 +318,11 @@ pub enum Command {
     LoadAll {
         req: ReqId,
         priority: Priority,
+    },
+    /// A 1000-page of every flow, to refresh the rows it holds.
+    LoadChunk {
+        req: ReqId,
+        page: u32,
     },
     LoadDevices,
     LoadSegments,
@@ -410,7 +433,28 @@ impl State {
 
     /// Every flow is loaded and they fit in one request of 1000: live updates reload them all.
     pub fn live_all(&self) -> bool {
-        self.all_loaded && self.flows.len() <= 1000
+        self.all_loaded && self.flows.len() <= CHUNK
+    }
+
+    /// The 1000-pages that hold the rows on screen, in order (with more than 1000 flows loaded).
+    pub fn visible_chunks(&self) -> Vec<u32> {
+        let end = (self.table_offset + self.visible_rows.max(1)).min(self.view.len());
+        let mut pages: Vec<u32> = self.view[self.table_offset.min(end)..end]
+            .iter()
+            .map(|&i| chunk_of(i))
+            .collect();
+        pages.sort_unstable();
+        pages.dedup();
+        pages
+    }
+
+    /// When the data of the row at `flows[index]` was read.
+    pub fn row_read_at(&self, index: usize) -> Option<Timestamp> {
+        if self.all_loaded && !self.live_all() {
+            self.chunk_at.get(&chunk_of(index)).copied()
+        } else {
+            self.loaded_at
+        }
     }
 
     /// The number of pages, when known.

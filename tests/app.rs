@@ -1118,19 +1118,60 @@ fn every_flow_loaded_stays_live_when_one_request_holds_them() {
 }
 
 #[test]
-fn more_than_a_thousand_flows_loaded_are_not_polled() {
-    let mut app = App::loaded(flows(&[1, 2, 3]), 1200);
+fn more_than_a_thousand_flows_loaded_poll_the_pages_of_the_rows_on_screen_in_turn() {
+    let mut app = App::loaded(flows(&[1, 2, 3]), 2500);
     let cmds = app.keys("A");
     let (req, _) = load_all(&cmds).expect("A asks for every page");
     let cmds = app.send(Msg::AllLoaded {
         req,
         result: Ok((
-            flows(&(1..=1001).collect::<Vec<_>>()),
+            flows(&(1..=2500).collect::<Vec<_>>()),
             ServerKind::Documented,
         )),
     });
-    assert!(!cmds.contains(&Command::SchedulePoll));
-    assert!(app.send(Msg::PollDue).is_empty());
+    assert!(cmds.contains(&Command::SchedulePoll), "live updates go on");
+
+    // The top rows are in the first 1000: that page, and only it, is read.
+    let chunk = |cmds: &[Command]| {
+        cmds.iter().find_map(|c| match c {
+            Command::LoadChunk { req, page } => Some((*req, *page)),
+            _ => None,
+        })
+    };
+    let cmds = app.send(Msg::PollDue);
+    let (req, page) = chunk(&cmds).expect("a poll of one 1000-page");
+    assert_eq!(page, 1);
+    assert!(load_all(&cmds).is_none() && load_page(&cmds).is_none());
+    let mut fresh = flows(&(1..=1000).collect::<Vec<_>>());
+    fresh[0].sent = Some(150);
+    let later = NOW + SignedDuration::from_secs(5);
+    app.send(Msg::Tick {
+        now: later,
+        budget: None,
+        poll_every: None,
+    });
+    let cmds = app.send(Msg::ChunkLoaded {
+        req,
+        page,
+        result: Ok(Page {
+            items: fresh,
+            page: 1,
+            per_page: 1000,
+            total: Some(2500),
+            total_pages: Some(3),
+        }),
+    });
+    assert!(cmds.contains(&Command::SchedulePoll));
+    assert_eq!(app.row(1).sent, Some(150), "the row took the new reading");
+    assert_eq!(app.state.deltas[&app.row(1).row_key()].amount, 50);
+    assert_eq!(app.state.flows.len(), 2500, "the other rows stay");
+    assert_eq!(app.state.row_read_at(0), Some(later));
+    assert_eq!(app.state.row_read_at(2400), Some(NOW));
+
+    // At the end of the list, rows 2500 and before: the third 1000-page, then the third again.
+    app.send(ch('G'));
+    let (_, page) = chunk(&app.send(Msg::PollDue)).expect("a poll");
+    assert_eq!(page, 3);
 }
 
 /// The shipped build: three flows on two devices, listed with their device ids.

@@ -846,3 +846,34 @@ fn the_content_field_wraps_and_names_what_made_it_ucs2() {
         assert!(screen.contains("(UCS-2: “–”)"), "{screen}");
     }
 }
+
+#[test]
+fn with_more_than_a_thousand_flows_the_header_gives_the_oldest_rows_age() {
+    let mut s = list((120, 40));
+    let cmds = s.send(ch('A'));
+    let req = cmds
+        .iter()
+        .find_map(|c| match c {
+            Command::LoadAll { req, .. } => Some(*req),
+            _ => None,
+        })
+        .unwrap();
+    let mut all: Vec<Flow> = (0..1200).map(|_| page_one()[0].clone()).collect();
+    for (i, f) in all.iter_mut().enumerate() {
+        f.id = FlowId(i as u64 + 1);
+    }
+    s.send(Msg::AllLoaded {
+        req,
+        result: Ok((all, ServerKind::Documented)),
+    });
+    s.send(Msg::Tick {
+        now: NOW + SignedDuration::from_secs(7),
+        budget: None,
+        poll_every: Some(std::time::Duration::from_secs(3)),
+    });
+    let h = header(&s);
+    assert!(h.contains("live 3s · rows up to 7s old"), "{h}");
+    assert!(!h.contains("live off"), "{h}");
+    let screen = rows(s.draw().backend().buffer()).join("\n");
+    assert!(screen.contains("counters read 7 s ago"), "{screen}");
+}

@@ -105,10 +105,23 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
                     req,
                     priority: Priority::Poll,
                 });
-            } else if !state.all_loaded {
+            } else if state.all_loaded {
+                // More than 1000: the 1000-pages that hold the visible rows, one a poll, in turn.
+                let pages = state.visible_chunks();
+                if !pages.is_empty() {
+                    let page = pages[state.chunk_turn % pages.len()];
+                    state.chunk_turn = state.chunk_turn.wrapping_add(1);
+                    let req = state.next_req();
+                    state.list_req = req;
+                    state.loading = true;
+                    state.busy += 1;
+                    out.push(Command::LoadChunk { req, page });
+                }
+            } else {
                 load_page(state, Priority::Poll, &mut out);
             }
         }
+        Msg::ChunkLoaded { req, page, result } => on_chunk(state, req, page, result, &mut out),
         Msg::DetailDue(id) => {
             if state.selected_id() == Some(id) && needs_detail(state, id) {
                 let req = state.next_req();
@@ -188,6 +201,9 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
                     state.all_loaded = true;
                     let n = flows.len();
                     apply_flows(state, flows);
+                    state.chunk_at = (1..=n.div_ceil(super::CHUNK).max(1))
+                        .map(|p| (u32::try_from(p).unwrap_or(u32::MAX), state.now))
+                        .collect();
                     if asked {
                         toast(state, format!("loaded all {n} flows"), &mut out);
                     }
@@ -197,7 +213,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
                     push_load_error(state, Load::EveryPage, e);
                 }
             }
-            if state.live_all() {
+            if state.all_loaded {
                 out.push(Command::SchedulePoll);
             }
         }
@@ -346,40 +362,87 @@ fn apply_flows(state: &mut State, flows: Vec<Flow>) {
         .filter_map(|o| Some((o.row_key(), o.sent?)))
         .collect();
     for f in &flows {
-        let Some(sent) = f.sent else { continue };
-        let key = f.row_key();
-        if let Some(&old) = before.get(&key)
-            && old != sent
-        {
-            state.deltas.insert(
-                key.clone(),
-                Delta {
-                    amount: sent - old,
-                    at: now,
-                },
-            );
-        }
-        state.baseline.entry(key.clone()).or_insert(sent);
-        let h = state.history.entry(key).or_default();
-        if h.back().is_none_or(|&(at, _)| at != now) {
-            h.push_back((now, sent));
-        }
-        while h.len() > HISTORY {
-            h.pop_front();
-        }
-    }
-    // Details of flows that changed are out of date.
-    for f in &flows {
-        if let Some(d) = state.details.get(&f.id)
-            && d.last_changed != f.last_changed
-        {
-            state.details.remove(&f.id);
-        }
+        record_reading(state, f, before.get(&f.row_key()).copied());
     }
     state.flows = flows;
     state.first_load = false;
     state.loaded_at = Some(now);
     rebuild_view(state);
+}
+
+/// Takes a new reading of one flow: its sent counter's change since `old`, the baseline, the
+/// sparkline's readings; a detail read of an older version is dropped.
+fn record_reading(state: &mut State, f: &Flow, old: Option<i64>) {
+    let now = state.now;
+    if let Some(d) = state.details.get(&f.id)
+        && d.last_changed != f.last_changed
+    {
+        state.details.remove(&f.id);
+    }
+    let Some(sent) = f.sent else { return };
+    let key = f.row_key();
+    if let Some(old) = old
+        && old != sent
+    {
+        state.deltas.insert(
+            key.clone(),
+            Delta {
+                amount: sent - old,
+                at: now,
+            },
+        );
+    }
+    state.baseline.entry(key.clone()).or_insert(sent);
+    let h = state.history.entry(key).or_default();
+    if h.back().is_none_or(|&(at, _)| at != now) {
+        h.push_back((now, sent));
+    }
+    while h.len() > HISTORY {
+        h.pop_front();
+    }
+}
+
+/// One 1000-page of a list loaded whole: its rows are replaced where they are, the others stay
+/// as they were read (each row shows its own age).
+fn on_chunk(
+    state: &mut State,
+    req: super::ReqId,
+    page: u32,
+    result: Result<crate::api::Page<Flow>, crate::api::ApiError>,
+    out: &mut Vec<Command>,
+) {
+    state.busy = state.busy.saturating_sub(1);
+    if req != state.list_req {
+        return;
+    }
+    state.loading = false;
+    match result {
+        Ok(p) => {
+            state.link = Link::Up;
+            let at: HashMap<RowKey, usize> = state
+                .flows
+                .iter()
+                .enumerate()
+                .map(|(i, f)| (f.row_key(), i))
+                .collect();
+            for f in p.items {
+                // Flows new since `A` wait for the next `A`: their place in the list is unknown.
+                let Some(&i) = at.get(&f.row_key()) else {
+                    continue;
+                };
+                let old = state.flows[i].sent;
+                record_reading(state, &f, old);
+                state.flows[i] = f;
+            }
+            state.chunk_at.insert(page, state.now);
+            rebuild_view(state);
+        }
+        Err(e) => {
+            state.link = Link::after(&e);
+            push_load_error(state, Load::Flows, e);
+        }
+    }
+    out.push(Command::SchedulePoll);
 }
 
 /// Rebuilds the filtered, sorted view and keeps the selection on the same flow id; when that

@@ -191,6 +191,17 @@ fn sort_part(state: &State, hint: bool) -> String {
 }
 
 fn age_part(state: &State) -> Option<String> {
+    if state.all_loaded && !state.live_all() {
+        // Rows are read a 1000-page at a time: the oldest row on screen tells the truth.
+        let oldest = state
+            .visible_chunks()
+            .iter()
+            .filter_map(|p| state.chunk_at.get(p))
+            .min()
+            .copied()?;
+        let secs = (state.now - oldest).get_seconds().max(0);
+        return Some(format!("rows up to {secs}s old"));
+    }
     if let Some(at) = state.loaded_at {
         let secs = (state.now - at).get_seconds().max(0);
         Some(format!("{secs}s old"))
@@ -215,8 +226,6 @@ fn live_state(state: &State) -> String {
         "server failing · retrying".to_owned()
     } else if state.paused {
         "paused".to_owned()
-    } else if state.all_loaded && !state.live_all() {
-        "live off (all loaded)".to_owned()
     } else if state.idle {
         "idle: slowed".to_owned()
     } else if state.budget.as_ref().is_some_and(|b| b.polling_held) {
