@@ -19,7 +19,10 @@ use jiff::Timestamp;
 
 pub use form::FormState;
 pub use keymap::Action;
-pub use update::{BELOW_TABLE, DETAIL_BELOW, SIDE_BY_SIDE, TABLE_TOP, start, table_rows, update};
+pub use update::{
+    BELOW_TABLE, DETAIL_BELOW, SIDE_BY_SIDE, TABLE_TOP, detail_width, start, table_rows,
+    table_width, update,
+};
 
 use crate::api::{ApiError, ClientEvent, Conflict, Page, ServerKind, WriteOutcome};
 use crate::budget::{BudgetSnapshot, Priority};
@@ -32,6 +35,16 @@ pub const PAGE_SIZES: [u32; 7] = crate::api::PAGE_SIZES;
 pub const TOAST_FOR: Duration = Duration::from_secs(4);
 /// A detail read waits until the selection has rested this long.
 pub const DETAIL_REST: Duration = Duration::from_millis(300);
+/// Flows a request may ask for: a list of every flow is read in pages of this many.
+pub const CHUNK: usize = 1000;
+
+/// The 1000-page (from 1) that holds `flows[index]` of a list loaded whole.
+fn chunk_of(index: usize) -> u32 {
+    u32::try_from(index / CHUNK + 1).unwrap_or(u32::MAX)
+}
+
+/// Errors kept for `E`.
+pub const ERROR_LOG: usize = 500;
 /// Readings kept per flow for the send-rate sparkline: 16 bars need 17 readings.
 pub const HISTORY: usize = 17;
 
@@ -85,6 +98,41 @@ pub enum Mode {
         conflict: Box<Conflict>,
     },
     Help,
+    /// `E`: every error since start, in full, newest first; `scroll` lines down from the top.
+    Errors {
+        scroll: u16,
+    },
+}
+
+/// Whether the latest refresh reached the server, for the header's live state.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Link {
+    /// The latest refresh answered (or none was made yet).
+    #[default]
+    Up,
+    /// The latest refresh found no server: a network error or no answer in time.
+    Offline,
+    /// The server answered, but not with flows (5xx, HTML, an unreadable body).
+    Failing,
+}
+
+impl Link {
+    /// What a failed refresh says of the link.
+    pub fn after(error: &ApiError) -> Link {
+        match error {
+            ApiError::Network { .. } | ApiError::Timeout { .. } => Link::Offline,
+            // The budget's countdown and hold tell these; they are no fault of the link.
+            ApiError::RateLimited { .. } | ApiError::Refusal(_) => Link::Up,
+            _ => Link::Failing,
+        }
+    }
+}
+
+/// A created flow being looked for: its row, and the pages read for it so far.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Seek {
+    pub key: RowKey,
+    pub tried: Vec<u32>,
 }
 
 /// A message on the status line.
@@ -149,8 +197,20 @@ pub struct State {
 
     pub mode: Mode,
     pub errors: VecDeque<String>,
+    /// Every error since start (at most [`ERROR_LOG`]), oldest first, with when it was shown.
+    pub error_log: VecDeque<(Timestamp, String)>,
     /// The latest failed load, which a load failing alike joins (one message, not three).
     pub load_failure: Option<errors::LoadFailure>,
+    /// Whether the latest refresh of the flows reached the server.
+    pub link: Link,
+    /// A page change waits for its page: then the first row is selected.
+    pub top_on_load: bool,
+    /// A flow just created, looked for on the pages where the server's order puts it.
+    pub seek: Option<Seek>,
+    /// With more than 1000 flows loaded: when each 1000-page (from 1) was last read, and which
+    /// of the visible ones is polled next.
+    pub chunk_at: HashMap<u32, Timestamp>,
+    pub chunk_turn: usize,
     pub toast: Option<Toast>,
     /// Something is running: shows the spinner.
     pub busy: u32,
@@ -210,6 +270,12 @@ pub enum Msg {
         req: ReqId,
         result: Result<(Vec<Flow>, ServerKind), ApiError>,
     },
+    /// One 1000-page of a list loaded whole (more than 1000 flows), for live updates.
+    ChunkLoaded {
+        req: ReqId,
+        page: u32,
+        result: Result<Page<Flow>, ApiError>,
+    },
     DevicesLoaded(Result<Vec<Device>, ApiError>),
     SegmentsLoaded(Result<Vec<Segment>, ApiError>),
     DetailLoaded {
@@ -252,6 +318,11 @@ pub enum Command {
     LoadAll {
         req: ReqId,
         priority: Priority,
+    },
+    /// A 1000-page of every flow, to refresh the rows it holds.
+    LoadChunk {
+        req: ReqId,
+        page: u32,
     },
     LoadDevices,
     LoadSegments,
@@ -362,7 +433,28 @@ impl State {
 
     /// Every flow is loaded and they fit in one request of 1000: live updates reload them all.
     pub fn live_all(&self) -> bool {
-        self.all_loaded && self.flows.len() <= 1000
+        self.all_loaded && self.flows.len() <= CHUNK
+    }
+
+    /// The 1000-pages that hold the rows on screen, in order (with more than 1000 flows loaded).
+    pub fn visible_chunks(&self) -> Vec<u32> {
+        let end = (self.table_offset + self.visible_rows.max(1)).min(self.view.len());
+        let mut pages: Vec<u32> = self.view[self.table_offset.min(end)..end]
+            .iter()
+            .map(|&i| chunk_of(i))
+            .collect();
+        pages.sort_unstable();
+        pages.dedup();
+        pages
+    }
+
+    /// When the data of the row at `flows[index]` was read.
+    pub fn row_read_at(&self, index: usize) -> Option<Timestamp> {
+        if self.all_loaded && !self.live_all() {
+            self.chunk_at.get(&chunk_of(index)).copied()
+        } else {
+            self.loaded_at
+        }
     }
 
     /// The number of pages, when known.

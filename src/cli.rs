@@ -31,6 +31,7 @@ pub struct Cli {
 }
 
 #[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct Global {
     #[arg(
         long,
@@ -82,6 +83,7 @@ pub enum Command {
     List(ListArgs),
     /// Show every field of one flow
     Show {
+        /// The flow's id
         #[arg(value_parser = flow_id)]
         id: u64,
         /// Print the API's JSON object, text cleaned
@@ -90,11 +92,13 @@ pub enum Command {
     },
     /// Switch flows on
     Enable {
+        /// The flows' ids
         #[arg(required = true, value_parser = flow_id, value_name = "ID")]
         ids: Vec<u64>,
     },
     /// Switch flows off
     Disable {
+        /// The flows' ids
         #[arg(required = true, value_parser = flow_id, value_name = "ID")]
         ids: Vec<u64>,
     },
@@ -104,6 +108,7 @@ pub enum Command {
     Update(UpdateArgs),
     /// Delete flows (production profiles: --confirm NAME as well)
     Delete {
+        /// The flows' ids
         #[arg(required = true, value_parser = flow_id, value_name = "ID")]
         ids: Vec<u64>,
         /// Really delete
@@ -115,11 +120,13 @@ pub enum Command {
     },
     /// List the devices (phones) and their SIMs
     Devices {
+        /// Print the API's JSON objects, text cleaned
         #[arg(long)]
         json: bool,
     },
     /// List the saved segments of contacts
     Segments {
+        /// Print the API's JSON objects, text cleaned
         #[arg(long)]
         json: bool,
     },
@@ -148,13 +155,16 @@ pub struct ListArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct CreateArgs {
+    /// The flow's name
     #[arg(long, value_name = "S")]
     pub name: String,
     /// The message; {{NAME}} and the like are filled in by the server
     #[arg(long, value_name = "S")]
     pub content: String,
+    /// The phone that sends (see `flowdash devices`)
     #[arg(long, value_name = "N")]
     pub device_id: u64,
+    /// The SIM of that phone that sends (see `flowdash devices`)
     #[arg(long, value_name = "N")]
     pub sim_subscription_id: u64,
     /// Wait before sending (default 1)
@@ -176,16 +186,22 @@ pub struct CreateArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct UpdateArgs {
+    /// The flow's id
     #[arg(value_parser = flow_id)]
     pub id: u64,
+    /// A new name
     #[arg(long, value_name = "S")]
     pub name: Option<String>,
+    /// A new message; {{NAME}} and the like are filled in by the server
     #[arg(long, value_name = "S")]
     pub content: Option<String>,
+    /// Another phone (see `flowdash devices`)
     #[arg(long, value_name = "N")]
     pub device_id: Option<u64>,
+    /// Another SIM (see `flowdash devices`)
     #[arg(long, value_name = "N")]
     pub sim_subscription_id: Option<u64>,
+    /// A new wait before sending
     #[arg(long, value_name = "N")]
     pub wait_time: Option<u32>,
     /// minutes, hours or days
@@ -277,7 +293,10 @@ impl Cli {
         I: IntoIterator<Item = T>,
         T: Into<std::ffi::OsString> + Clone,
     {
-        let matches = Cli::command().get_matches_from(args);
+        let matches = match Cli::command().try_get_matches_from(args) {
+            Ok(m) => m,
+            Err(e) => usage_error(&e),
+        };
         let mut cli = match Cli::from_arg_matches(&matches) {
             Ok(cli) => cli,
             Err(e) => e.exit(),
@@ -285,6 +304,48 @@ impl Cli {
         cli.global.api_key_on_command_line = key_source(&matches) == Some(ValueSource::CommandLine);
         cli
     }
+}
+
+/// Prints clap's message and exits as clap would, but with a usage line that names only what
+/// was typed: clap lists the options that came from the environment too, and a usage line
+/// showing `--api-key <KEY>` nudges people toward the flag that other users can see in `ps`.
+fn usage_error(e: &clap::Error) -> ! {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        e.exit();
+    }
+    eprint!("{}", plain_usage(&e.render().to_string()));
+    std::process::exit(e.exit_code());
+}
+
+/// clap's message with the globals taken from the environment left out of its usage line.
+fn plain_usage(message: &str) -> String {
+    const FROM_ENV: [&str; 5] = [
+        " --api-key <KEY>",
+        " --base-url <URL>",
+        " --profile <NAME>",
+        " --config <PATH>",
+        " --budget <N>",
+    ];
+    message
+        .lines()
+        .map(|line| {
+            if line.starts_with("Usage:") {
+                FROM_ENV
+                    .iter()
+                    .fold(line.to_owned(), |l, opt| l.replace(opt, ""))
+            } else {
+                line.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
 }
 
 /// Where `--api-key` came from; global options are recorded where they were typed, so the
@@ -352,6 +413,45 @@ mod tests {
         };
         assert_eq!(u.segment, Some(SegmentRef::Saved(7)));
         assert_eq!(u.wait_time_type, Some(WaitUnit::Hours));
+    }
+
+    #[test]
+    fn usage_lines_do_not_show_the_key_flag() {
+        let err = parse(&["flowdash", "--api-key", "k", "delete"]).unwrap_err();
+        let text = plain_usage(&err.render().to_string());
+        let usage = text.lines().find(|l| l.starts_with("Usage:")).unwrap();
+        assert_eq!(usage, "Usage: flowdash delete <ID>...");
+    }
+
+    #[test]
+    fn help_keeps_the_commands_options_apart_from_the_global_ones() {
+        let help = parse(&["flowdash", "list", "--help"])
+            .unwrap_err()
+            .render()
+            .to_string();
+        let global = help.find("Global options:").unwrap();
+        assert!(help.find("--per-page").unwrap() < global, "{help}");
+        assert!(help.find("--api-key").unwrap() > global, "{help}");
+    }
+
+    #[test]
+    fn every_argument_says_what_it_is() {
+        fn check(cmd: &clap::Command, path: &str) {
+            for arg in cmd.get_arguments() {
+                if arg.is_hide_set() || ["help", "version"].contains(&arg.get_id().as_str()) {
+                    continue;
+                }
+                assert!(
+                    arg.get_help().is_some(),
+                    "`{path} {}` has no description",
+                    arg.get_id()
+                );
+            }
+            for sub in cmd.get_subcommands() {
+                check(sub, &format!("{path} {}", sub.get_name()));
+            }
+        }
+        check(&Cli::command(), "flowdash");
     }
 
     #[test]

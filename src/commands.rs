@@ -115,12 +115,7 @@ pub async fn run(cli: Cli, log_path: Option<PathBuf>) -> Result<(), Failure> {
     let result = match command {
         None => {
             let dash = DashboardSettings {
-                host: conn
-                    .client
-                    .base_url()
-                    .host_str()
-                    .unwrap_or_default()
-                    .to_owned(),
+                host: host_with_port(conn.client.base_url()),
                 profile: settings.profile.clone(),
                 demo: conn.sim.is_some(),
                 production: settings.production,
@@ -165,4 +160,37 @@ async fn connect(settings: &Settings, demo: bool, dashboard: bool) -> Result<Con
         budget: settings.budget,
     })?;
     Ok(Connection { client, sim })
+}
+
+/// The host as the header shows it: with its port when the URL names one (`127.0.0.1:8787`), since
+/// two servers on one host differ only there.
+fn host_with_port(url: &url::Url) -> String {
+    let host = url.host_str().unwrap_or_default();
+    match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::host_with_port;
+
+    #[test]
+    fn the_header_host_keeps_a_port_the_url_names() {
+        let url = |s: &str| url::Url::parse(s).expect("a URL");
+        assert_eq!(
+            host_with_port(&url("http://127.0.0.1:8787/api/")),
+            "127.0.0.1:8787"
+        );
+        assert_eq!(
+            host_with_port(&url("https://sms.sociostacks.com/api/")),
+            "sms.sociostacks.com"
+        );
+        // The scheme's own port is not named in the URL, so not in the header.
+        assert_eq!(
+            host_with_port(&url("https://sms.sociostacks.com:443/api/")),
+            "sms.sociostacks.com"
+        );
+    }
 }

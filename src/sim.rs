@@ -143,6 +143,10 @@ pub struct FlowEdit {
     pub wait_time: Option<u32>,
     pub wait_time_type: Option<String>,
     pub segment: Option<String>,
+    /// Counters as the server's drift can leave them (CONTRACT §12 item 23), negative included.
+    pub total_sent_sms: Option<i64>,
+    pub total_pending_sms: Option<i64>,
+    pub total_failed_sms: Option<i64>,
 }
 
 /// The mutable part of the server.

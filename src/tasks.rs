@@ -51,6 +51,13 @@ pub fn spawn(cmd: Command, client: &Client, tx: &UnboundedSender<Msg>) {
                 send(Msg::AllLoaded { req, result });
             });
         }
+        Command::LoadChunk { req, page } => {
+            tokio::spawn(async move {
+                let per_page = u32::try_from(crate::app::CHUNK).unwrap_or(1000);
+                let result = client.list_flows(page, per_page, Priority::Poll).await;
+                send(Msg::ChunkLoaded { req, page, result });
+            });
+        }
         Command::LoadDevices => {
             tokio::spawn(async move { send(Msg::DevicesLoaded(client.devices().await)) });
         }

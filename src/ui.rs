@@ -3,6 +3,7 @@
 
 mod detail;
 mod dialog;
+mod errors;
 mod form;
 mod header;
 mod status;
@@ -49,8 +50,7 @@ pub fn draw(frame: &mut Frame<'_>, state: &State) {
     debug_assert_eq!(body.y, TABLE_TOP - 2);
     header::draw(frame, head, info, state);
     if area.width >= SIDE_BY_SIDE {
-        // The detail pane reads well from 44 columns; every column beyond goes to the names.
-        let detail_w = (area.width * 36 / 100).clamp(44, 60);
+        let detail_w = crate::app::detail_width(area.width);
         let [t, d] =
             Layout::horizontal([Constraint::Min(0), Constraint::Length(detail_w)]).areas(body);
         table::draw(frame, t, state);
@@ -68,6 +68,7 @@ pub fn draw(frame: &mut Frame<'_>, state: &State) {
         Mode::ConfirmDelete { flow, typed } => dialog::delete(frame, area, state, flow, typed),
         Mode::Conflict { conflict, .. } => dialog::conflict(frame, area, state, conflict),
         Mode::Help => dialog::help(frame, area, state),
+        Mode::Errors { scroll } => errors::draw(frame, area, state, *scroll),
         Mode::Browse | Mode::Filter => {}
     }
 }
@@ -75,8 +76,33 @@ pub fn draw(frame: &mut Frame<'_>, state: &State) {
 /// A centered rectangle of at most `w`×`h`, cleared.
 fn popup(frame: &mut Frame<'_>, area: Rect, w: u16, h: u16) -> Rect {
     let r = popup_rect(area, w, h);
+    blank_wide_edges(frame.buffer_mut(), r);
     frame.render_widget(Clear, r);
     r
+}
+
+/// A wide character (an emoji, a CJK letter) whose two columns straddle a popup's edge would be
+/// drawn by the terminal over the popup's border: blank it beside the popup.
+fn blank_wide_edges(buf: &mut ratatui::buffer::Buffer, r: Rect) {
+    use unicode_width::UnicodeWidthStr;
+    let inside = buf.area.intersection(r);
+    if inside.is_empty() {
+        return;
+    }
+    for y in inside.top()..inside.bottom() {
+        // Left: a wide character starting just outside runs into the border.
+        if inside.left() > buf.area.left() {
+            let cell = &mut buf[(inside.left() - 1, y)];
+            if cell.symbol().width() > 1 {
+                cell.set_symbol(" ");
+            }
+        }
+        // Right: a wide character starting on the last column loses its second half to
+        // the cell beyond, which the terminal would then leave showing the glyph's remains.
+        if inside.right() < buf.area.right() && buf[(inside.right() - 1, y)].symbol().width() > 1 {
+            buf[(inside.right(), y)].set_symbol(" ");
+        }
+    }
 }
 
 /// Where [`popup`] puts a `w`×`h` rectangle.

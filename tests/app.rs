@@ -428,7 +428,10 @@ fn space_asks_for_the_target_state_and_shows_the_change_in_flight() {
     });
     assert!(app.state.toggling.is_empty());
     assert!(!app.row(1).enabled);
-    assert_eq!(app.toast(), "flow 1 switched off");
+    assert_eq!(
+        app.toast(),
+        "flow 1 switched off · pending SMS still go out; contacts arriving while off never get it"
+    );
 }
 
 #[test]
@@ -1115,19 +1118,60 @@ fn every_flow_loaded_stays_live_when_one_request_holds_them() {
 }
 
 #[test]
-fn more_than_a_thousand_flows_loaded_are_not_polled() {
-    let mut app = App::loaded(flows(&[1, 2, 3]), 1200);
+fn more_than_a_thousand_flows_loaded_poll_the_pages_of_the_rows_on_screen_in_turn() {
+    let mut app = App::loaded(flows(&[1, 2, 3]), 2500);
     let cmds = app.keys("A");
     let (req, _) = load_all(&cmds).expect("A asks for every page");
     let cmds = app.send(Msg::AllLoaded {
         req,
         result: Ok((
-            flows(&(1..=1001).collect::<Vec<_>>()),
+            flows(&(1..=2500).collect::<Vec<_>>()),
             ServerKind::Documented,
         )),
     });
-    assert!(!cmds.contains(&Command::SchedulePoll));
-    assert!(app.send(Msg::PollDue).is_empty());
+    assert!(cmds.contains(&Command::SchedulePoll), "live updates go on");
+
+    // The top rows are in the first 1000: that page, and only it, is read.
+    let chunk = |cmds: &[Command]| {
+        cmds.iter().find_map(|c| match c {
+            Command::LoadChunk { req, page } => Some((*req, *page)),
+            _ => None,
+        })
+    };
+    let cmds = app.send(Msg::PollDue);
+    let (req, page) = chunk(&cmds).expect("a poll of one 1000-page");
+    assert_eq!(page, 1);
+    assert!(load_all(&cmds).is_none() && load_page(&cmds).is_none());
+    let mut fresh = flows(&(1..=1000).collect::<Vec<_>>());
+    fresh[0].sent = Some(150);
+    let later = NOW + SignedDuration::from_secs(5);
+    app.send(Msg::Tick {
+        now: later,
+        budget: None,
+        poll_every: None,
+    });
+    let cmds = app.send(Msg::ChunkLoaded {
+        req,
+        page,
+        result: Ok(Page {
+            items: fresh,
+            page: 1,
+            per_page: 1000,
+            total: Some(2500),
+            total_pages: Some(3),
+        }),
+    });
+    assert!(cmds.contains(&Command::SchedulePoll));
+    assert_eq!(app.row(1).sent, Some(150), "the row took the new reading");
+    assert_eq!(app.state.deltas[&app.row(1).row_key()].amount, 50);
+    assert_eq!(app.state.flows.len(), 2500, "the other rows stay");
+    assert_eq!(app.state.row_read_at(0), Some(later));
+    assert_eq!(app.state.row_read_at(2400), Some(NOW));
+
+    // At the end of the list, rows 2500 and before: the third 1000-page, then the third again.
+    app.send(ch('G'));
+    let (_, page) = chunk(&app.send(Msg::PollDue)).expect("a poll");
+    assert_eq!(page, 3);
 }
 
 /// The shipped build: three flows on two devices, listed with their device ids.
@@ -1166,4 +1210,163 @@ fn rows_sharing_an_id_keep_their_own_selection_and_counters() {
         .map(|f| app.state.deltas.get(&f.row_key()).map(|d| d.amount))
         .collect();
     assert_eq!(amounts, vec![Some(4), Some(30), None]);
+}
+
+// ---- the screen tells the truth ----------------------------------------------------------------
+
+#[test]
+fn a_page_change_selects_the_first_row_of_the_new_page() {
+    let mut app = App::loaded(flows(&[1, 2, 3]), 60);
+    app.keys("jj");
+    assert_eq!(app.selected(), Some(3));
+    for key in [']', '[', '+'] {
+        let cmds = app.send(ch(key));
+        app.keys("");
+        let base = if key == ']' { 26 } else { 1 };
+        app.answer(
+            &cmds,
+            flows(&[base, base + 1, base + 2]),
+            60,
+            ServerKind::Documented,
+        );
+        assert_eq!(app.state.cursor, 0, "after {key}");
+        assert_eq!(app.selected(), Some(base), "after {key}");
+        app.keys("jj");
+    }
+    // A refresh of the same page keeps the selection on its flow.
+    let cmds = app.send(ch('r'));
+    app.answer(&cmds, flows(&[1, 2, 3]), 60, ServerKind::Documented);
+    assert_eq!(app.selected(), Some(3));
+}
+
+#[test]
+fn the_first_load_of_a_sparse_list_reads_the_selected_flows_detail() {
+    let mut app = App::starting(Context::default());
+    let cmds = app.pending.clone();
+    let mut items = flows(&[1, 2]);
+    for f in &mut items {
+        f.content = None;
+        f.device_id = None;
+    }
+    let out = app.answer(&cmds, items, 2, ServerKind::SparseList);
+    assert!(
+        out.contains(&Command::ArmDetail(FlowId(1))),
+        "the detail of flow 1 is asked for: {out:?}"
+    );
+    // Once it rests, flow 1 is read.
+    let out = app.send(Msg::DetailDue(FlowId(1)));
+    assert!(
+        out.iter()
+            .any(|c| matches!(c, Command::LoadDetail { id, .. } if *id == FlowId(1))),
+        "{out:?}"
+    );
+}
+
+#[test]
+fn h_and_l_page_and_ctrl_d_u_move_half_a_screen() {
+    let mut app = App::loaded(flows(&(1..=25).collect::<Vec<_>>()), 60);
+    let rows = app.state.visible_rows;
+    assert!(rows >= 10, "{rows}");
+    app.send(ctrl('d'));
+    assert_eq!(app.state.cursor, rows / 2);
+    app.send(ctrl('d'));
+    assert_eq!(app.state.cursor, (2 * (rows / 2)).min(24));
+    app.send(ctrl('u'));
+    app.send(ctrl('u'));
+    assert_eq!(app.state.cursor, 0);
+
+    let cmds = app.send(ch('l'));
+    assert_eq!(load_page(&cmds).map(|(_, page, _)| page), Some(2));
+    app.answer(&cmds, flows(&[26, 27]), 60, ServerKind::Documented);
+    let cmds = app.send(ch('h'));
+    assert_eq!(load_page(&cmds).map(|(_, page, _)| page), Some(1));
+}
+
+#[test]
+fn a_click_in_the_detail_pane_selects_no_row() {
+    use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    let mut app = App::loaded(flows(&[1, 2, 3, 4, 5]), 5);
+    app.keys("M");
+    let click = |column, row| {
+        Msg::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    // At 160 columns the detail pane takes the right 57; row 6 is the table's third row.
+    app.send(click(150, 6));
+    assert_eq!(app.selected(), Some(1));
+    app.send(click(20, 6));
+    assert_eq!(app.selected(), Some(3));
+}
+
+fn created(app: &mut App, id: u64) -> Vec<Command> {
+    let req = new_flow_saving(app);
+    app.send(Msg::Saved {
+        req,
+        result: Ok(SaveResult::Created(flowdash::api::Created {
+            flow: flow(id, "New"),
+            device_dropped: false,
+            after_timeout: false,
+        })),
+    })
+}
+
+#[test]
+fn a_created_flow_is_selected_on_the_last_page_when_ids_rise() {
+    // Page 1 of 2 (40 flows), oldest first: the new flow 41 is on page 2.
+    let mut app = App::loaded(flows(&(1..=25).collect::<Vec<_>>()), 40);
+    let cmds = created(&mut app, 41);
+    assert_eq!(load_page(&cmds).map(|(_, page, _)| page), Some(2));
+    app.answer(
+        &cmds,
+        flows(&(26..=41).collect::<Vec<_>>()),
+        41,
+        ServerKind::Documented,
+    );
+    assert_eq!(app.state.page, 2);
+    assert_eq!(app.selected(), Some(41));
+    assert_eq!(app.state.view[app.state.cursor], 15);
+}
+
+#[test]
+fn a_created_flow_is_selected_on_page_one_when_ids_fall() {
+    let mut app = App::loaded(flows(&(16..=40).rev().collect::<Vec<_>>()), 40);
+    let cmds = app.send(ch(']'));
+    app.answer(
+        &cmds,
+        flows(&(1..=15).rev().collect::<Vec<_>>()),
+        40,
+        ServerKind::Documented,
+    );
+    let cmds = created(&mut app, 41);
+    assert_eq!(load_page(&cmds).map(|(_, page, _)| page), Some(1));
+    app.answer(
+        &cmds,
+        flows(&(17..=41).rev().collect::<Vec<_>>()),
+        41,
+        ServerKind::Documented,
+    );
+    assert_eq!((app.state.page, app.selected()), (1, Some(41)));
+}
+
+#[test]
+fn a_created_flow_in_no_known_order_is_looked_for_on_the_first_and_last_pages() {
+    let mut names: Vec<Flow> = flows(&[5, 2, 9, 1]);
+    names.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut app = App::loaded(names, 60);
+    let cmds = app.send(ch(']'));
+    app.answer(&cmds, flows(&[7, 3, 8]), 60, ServerKind::Documented);
+    let cmds = created(&mut app, 61);
+    // The page on screen first, then page 1, then the last.
+    assert_eq!(load_page(&cmds).map(|(_, page, _)| page), Some(2));
+    let cmds = app.answer(&cmds, flows(&[7, 3, 8]), 61, ServerKind::Documented);
+    assert_eq!(load_page(&cmds).map(|(_, page, _)| page), Some(1));
+    let cmds = app.answer(&cmds, flows(&[5, 2]), 61, ServerKind::Documented);
+    assert_eq!(load_page(&cmds).map(|(_, page, _)| page), Some(3));
+    let cmds = app.answer(&cmds, flows(&[10, 61, 4]), 61, ServerKind::Documented);
+    assert!(load_page(&cmds).is_none());
+    assert_eq!((app.state.page, app.selected()), (3, Some(61)));
 }

@@ -293,7 +293,13 @@ async fn disable_sends_only_is_enabled_and_enable_switches_back() {
 
     let r = home.on(&sim, &["disable", &ids]).await;
     assert!(r.ok, "{r:?}");
-    assert_eq!(r.out, format!("flow {id} disabled\n"));
+    // It says what a switch off does not do.
+    assert_eq!(
+        r.out,
+        format!(
+            "flow {id} disabled · pending SMS still go out; contacts arriving while off never get it\n"
+        )
+    );
     assert!(!sim.flow(id).unwrap().is_enabled);
     let w = writes(&sim);
     assert_eq!(w.len(), 1);
@@ -600,7 +606,7 @@ async fn demo_works_with_every_command() {
     assert!(r.ok, "{r:?}");
     assert_eq!(r.out.lines().count(), 26);
     let r = home.run(&["--demo", "disable", "1"]).await;
-    assert_eq!(r.out, "flow 1 disabled\n", "{r:?}");
+    assert!(r.out.starts_with("flow 1 disabled · "), "{r:?}");
     let r = home.run(&["devices", "--demo"]).await;
     assert!(r.ok && r.out.contains("Front desk phone"), "{r:?}");
     let r = home.run(&["segments", "--demo"]).await;
@@ -785,4 +791,80 @@ async fn list_all_stops_when_meta_claims_a_billion_pages() {
             assert_eq!(queries, want, "json {json}");
         }
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn counters_that_drifted_below_zero_print_as_zero() {
+    let sim = sim().await;
+    assert!(sim.edit_flow(
+        1,
+        flowdash::sim::FlowEdit {
+            total_sent_sms: Some(-5),
+            total_pending_sms: Some(-7),
+            total_failed_sms: Some(-3),
+            ..Default::default()
+        }
+    ));
+    let home = Home::new();
+    let r = home.on(&sim, &["list", "--per-page", "10"]).await;
+    assert!(r.ok, "{r:?}");
+    let row = r.out.lines().nth(1).unwrap();
+    assert!(row.trim_start().starts_with("1 "), "{row}");
+    assert!(
+        !row.split_whitespace()
+            .any(|w| w.parse::<i64>().is_ok_and(|n| n < 0)),
+        "a negative counter printed: {row}"
+    );
+    assert!(row.contains(" 0        0       0 "), "{row}");
+
+    let r = home.on(&sim, &["show", "1"]).await;
+    assert!(r.ok, "{r:?}");
+    for field in ["sent", "pending", "failed"] {
+        let line = r
+            .out
+            .lines()
+            .find(|l| l.trim_start().starts_with(field))
+            .unwrap();
+        assert!(line.ends_with(" 0"), "{line}");
+    }
+    // --json keeps the counters as received (DESIGN §4).
+    let r = home.on(&sim, &["show", "1", "--json"]).await;
+    assert!(r.out.contains("-5"), "{}", r.out);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn usage_errors_never_suggest_the_key_flag() {
+    let home = Home::new();
+    let r = home
+        .run_with(
+            &[
+                ("FLOWDASH_API_KEY", "k-from-env"),
+                ("FLOWDASH_BASE_URL", "http://127.0.0.1:9/api"),
+            ],
+            &["delete"],
+        )
+        .await;
+    assert!(!r.ok);
+    let usage = r.err.lines().find(|l| l.starts_with("Usage:")).unwrap();
+    assert_eq!(usage, "Usage: flowdash delete <ID>...", "{}", r.err);
+    assert!(!r.err.contains("--api-key"), "{}", r.err);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_past_the_end_is_an_error_naming_the_last_page() {
+    let sim = sim().await;
+    let home = Home::new();
+    let r = home.on(&sim, &["list", "--page", "99"]).await;
+    assert!(!r.ok, "{r:?}");
+    assert!(r.out.is_empty(), "no empty table: {}", r.out);
+    assert!(
+        r.err.contains("page 99 is past the end") && r.err.contains("the last page is 2"),
+        "{}",
+        r.err
+    );
+    let r = home.on(&sim, &["list", "--page", "99", "--json"]).await;
+    assert!(!r.ok && r.out.is_empty(), "{r:?}");
+    // The last page itself is fine.
+    let r = home.on(&sim, &["list", "--page", "2"]).await;
+    assert!(r.ok, "{r:?}");
 }

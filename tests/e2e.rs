@@ -125,7 +125,7 @@ async fn an_operator_session() {
     tui.send("/");
     tui.type_text("welcome");
     tui.send("\r");
-    let screen = tui.wait_text("match");
+    let screen = tui.wait_text("on this page · Esc clears");
     let rows: Vec<&str> = screen
         .lines()
         .filter(|l| l.starts_with("│●") || l.starts_with("│○"))

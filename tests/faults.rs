@@ -125,7 +125,7 @@ impl Session {
         let status = status_line(&screen).to_owned();
         eprintln!("{what}: {status}");
         assert!(
-            !status.contains("more)"),
+            !status.contains(" older"),
             "one message, not several: {status}"
         );
         assert!(

@@ -14,7 +14,7 @@ use ratatui::buffer::Buffer;
 use ratatui::style::Color;
 
 use flowdash::api::{ApiError, Conflict, FieldChange, Page, ServerKind, WriteOutcome};
-use flowdash::app::{Command, Context, Msg, ReqId, SaveResult, State, start, update};
+use flowdash::app::{Command, Context, Mode, Msg, ReqId, SaveResult, State, start, update};
 use flowdash::domain::{Device, Flow, FlowId, Segment, SegmentRef, Sim, WaitUnit};
 
 /// 2025-10-20 22:40:00 UTC.
@@ -614,4 +614,266 @@ fn too_small() {
         let t = snap("too_small", &s);
         assert!(row_of(t.backend().buffer(), "flowdash needs at least 80×24").is_some());
     }
+}
+
+// ---- what the header says is true ------------------------------------------------------------
+
+fn header(s: &Scene) -> String {
+    rows(s.draw().backend().buffer()).swap_remove(0)
+}
+
+fn snapshot_budget(
+    left: u32,
+    cooldown: Option<std::time::Duration>,
+    held: bool,
+) -> flowdash::budget::BudgetSnapshot {
+    flowdash::budget::BudgetSnapshot {
+        left,
+        share: 30,
+        cooldown,
+        server_remaining: None,
+        polling_held: held,
+    }
+}
+
+#[test]
+fn the_live_state_names_what_is_happening() {
+    for size in SIZES {
+        let mut s = list(size);
+        let every = Some(std::time::Duration::from_secs(3));
+        s.send(Msg::Tick {
+            now: NOW,
+            budget: Some(snapshot_budget(20, None, false)),
+            poll_every: every,
+        });
+        assert!(
+            header(&s).contains("budget 20/30 · live 3s · 2s old"),
+            "{}",
+            header(&s)
+        );
+
+        // Held at the reserve: nothing live arrives, and the header says why.
+        s.send(Msg::Tick {
+            now: NOW,
+            budget: Some(snapshot_budget(9, None, true)),
+            poll_every: every,
+        });
+        let h = header(&s);
+        assert!(h.contains("held: budget"), "{h}");
+        assert!(!h.contains("live"), "{h}");
+
+        // A 429 that keeps coming back.
+        s.send(Msg::Tick {
+            now: NOW,
+            budget: Some(snapshot_budget(
+                0,
+                Some(std::time::Duration::from_secs(8)),
+                true,
+            )),
+            poll_every: every,
+        });
+        assert!(header(&s).contains("rate limited · 8s"), "{}", header(&s));
+
+        // The server cannot be reached: offline, not live.
+        s.send(Msg::Tick {
+            now: NOW,
+            budget: Some(snapshot_budget(20, None, false)),
+            poll_every: every,
+        });
+        let cmds = s.send(Msg::PollDue);
+        s.answer(
+            &cmds,
+            Err(ApiError::Network {
+                detail: "connection refused".to_owned(),
+            }),
+        );
+        let h = header(&s);
+        assert!(h.contains("offline · retrying"), "{h}");
+        assert!(!h.contains("live"), "{h}");
+
+        // It answers again: live.
+        let cmds = s.send(Msg::PollDue);
+        s.answer(&cmds, Ok((page_one(), ServerKind::Documented)));
+        assert!(header(&s).contains("live 3s"), "{}", header(&s));
+    }
+}
+
+#[test]
+fn at_80_columns_the_header_keeps_markers_live_state_and_age_first() {
+    let mut c = ctx();
+    c.host = "a-very-long-host-name.sms.sociostacks.example.com:8443".to_owned();
+    c.profile = Some("production-eu-west".to_owned());
+    c.production = true;
+    c.read_only = true;
+    let mut s = Scene::loaded(c, (80, 24), page_one(), ServerKind::Documented);
+    s.send(Msg::Tick {
+        now: NOW,
+        budget: Some(snapshot_budget(
+            0,
+            Some(std::time::Duration::from_secs(42)),
+            true,
+        )),
+        poll_every: None,
+    });
+    let h = header(&s);
+    for word in ["READ-ONLY", "PRODUCTION", "rate limited · 42s", "0s old"] {
+        assert!(h.contains(word), "{word} missing: {h}");
+    }
+    // The host gave way first, and nothing was cut in the middle of a word.
+    assert!(!h.contains("a-very-long"), "{h}");
+    assert!(!h.contains('…'), "{h}");
+}
+
+#[test]
+fn the_host_keeps_its_port_and_demo_wins_over_production() {
+    let mut c = ctx();
+    c.host = "127.0.0.1:8787".to_owned();
+    c.profile = None;
+    c.demo = true;
+    c.production = true;
+    let s = Scene::loaded(c, (120, 40), page_one(), ServerKind::Documented);
+    let h = header(&s);
+    assert!(h.contains("127.0.0.1:8787"), "{h}");
+    assert!(h.contains(" DEMO "), "{h}");
+    assert!(!h.contains("PRODUCTION"), "{h}");
+}
+
+#[test]
+fn sort_and_filter_say_they_cover_this_page() {
+    for size in SIZES {
+        let mut s = list(size);
+        s.keys("ss");
+        let t = s.draw();
+        let info = rows(t.backend().buffer()).swap_remove(1);
+        assert!(info.contains("(this page) · A loads all"), "{info}");
+        s.keys("/welc");
+        s.send(press(KeyCode::Enter));
+        let info = rows(s.draw().backend().buffer()).swap_remove(1);
+        assert!(info.contains("1 of 6 on this page"), "{info}");
+        assert!(info.contains("(this page)"), "{info}");
+    }
+}
+
+#[test]
+fn the_newest_error_shows_and_e_lists_them_all() {
+    for size in SIZES {
+        let mut s = list(size);
+        let cmds = s.send(ch('r'));
+        s.answer(
+            &cmds,
+            Err(ApiError::Server {
+                status: 502,
+                html: true,
+                excerpt: String::new(),
+            }),
+        );
+        let cmds = s.send(ch('r'));
+        s.answer(&cmds, Err(ApiError::Timeout { secs: 20 }));
+        let t = s.draw();
+        let status = rows(t.backend().buffer()).swap_remove(usize::from(size.1 - 1));
+        assert!(status.contains("no answer within 20"), "{status}");
+        assert!(status.contains("(+1 older"), "{status}");
+
+        s.send(ch('E'));
+        let t = snap("errors", &s);
+        let screen = rows(t.backend().buffer()).join("\n");
+        let newest = screen.find("no answer within 20 s").unwrap();
+        let oldest = screen.find("server error 502").unwrap();
+        assert!(newest < oldest, "newest first:\n{screen}");
+        // Keys of the table do nothing here; q closes the view.
+        let cmds = s.send(ch(' '));
+        assert!(cmds.is_empty(), "{cmds:?}");
+        assert!(matches!(s.state.mode, Mode::Errors { .. }));
+        s.send(ch('q'));
+        assert!(matches!(s.state.mode, Mode::Browse));
+
+        // x dismisses the newest: the older one shows again.
+        s.send(ch('x'));
+        let t = s.draw();
+        let status = rows(t.backend().buffer()).swap_remove(usize::from(size.1 - 1));
+        assert!(status.contains("server error 502"), "{status}");
+    }
+}
+
+#[test]
+fn wide_characters_never_straddle_a_popups_border() {
+    let size = (160, 48);
+    // Names of two-column characters at both parities, so some straddle each edge.
+    let mut items: Vec<Flow> = (0..5).flat_map(|_| page_one()).collect();
+    for (i, f) in items.iter_mut().enumerate() {
+        f.id = FlowId(i as u64 + 1);
+        f.name = format!("{}{}", "x".repeat(i % 2), "漢字🎂".repeat(12));
+    }
+    let mut s = Scene::loaded(ctx(), size, items, ServerKind::Documented);
+    s.send(ch('?'));
+    let t = s.draw();
+    let buf = t.backend().buffer();
+    let screen = rows(buf);
+    let top = row_of(buf, "┌ Help").unwrap();
+    let left = find(buf, top, "┌ Help").unwrap();
+    let bottom = (top..size.1)
+        .find(|&y| buf[(left, y)].symbol() == "└")
+        .unwrap();
+    let right = find(buf, top, "┐").unwrap();
+    for y in top + 1..bottom {
+        for x in [left, right] {
+            assert_eq!(
+                buf[(x, y)].symbol(),
+                "│",
+                "the border at column {x} is gone on row {y}:\n{}",
+                screen.join("\n")
+            );
+        }
+    }
+}
+
+#[test]
+fn the_content_field_wraps_and_names_what_made_it_ucs2() {
+    for size in SIZES {
+        let mut s = list(size);
+        s.send(ch('n'));
+        s.send(press(KeyCode::Tab));
+        let words = "Dear customer, our spring sale starts on Monday and runs all week long – \
+                     bring a friend";
+        for c in words.chars() {
+            s.send(ch(c));
+        }
+        let t = s.draw();
+        let screen = rows(t.backend().buffer()).join("\n");
+        // Both ends of the one long line are on screen: it wraps instead of scrolling sideways.
+        assert!(screen.contains("Dear customer"), "{screen}");
+        assert!(screen.contains("bring a friend"), "{screen}");
+        assert!(screen.contains("(UCS-2: “–”)"), "{screen}");
+    }
+}
+
+#[test]
+fn with_more_than_a_thousand_flows_the_header_gives_the_oldest_rows_age() {
+    let mut s = list((120, 40));
+    let cmds = s.send(ch('A'));
+    let req = cmds
+        .iter()
+        .find_map(|c| match c {
+            Command::LoadAll { req, .. } => Some(*req),
+            _ => None,
+        })
+        .unwrap();
+    let mut all: Vec<Flow> = (0..1200).map(|_| page_one()[0].clone()).collect();
+    for (i, f) in all.iter_mut().enumerate() {
+        f.id = FlowId(i as u64 + 1);
+    }
+    s.send(Msg::AllLoaded {
+        req,
+        result: Ok((all, ServerKind::Documented)),
+    });
+    s.send(Msg::Tick {
+        now: NOW + SignedDuration::from_secs(7),
+        budget: None,
+        poll_every: Some(std::time::Duration::from_secs(3)),
+    });
+    let h = header(&s);
+    assert!(h.contains("live 3s · rows up to 7s old"), "{h}");
+    assert!(!h.contains("live off"), "{h}");
+    let screen = rows(s.draw().backend().buffer()).join("\n");
+    assert!(screen.contains("counters read 7 s ago"), "{screen}");
 }

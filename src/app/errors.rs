@@ -38,8 +38,12 @@ pub(super) fn push_error(state: &mut State, text: String) {
         return;
     }
     tracing::warn!(%text, "shown to the operator");
+    state.error_log.push_back((state.now, text.clone()));
+    while state.error_log.len() > super::ERROR_LOG {
+        state.error_log.pop_front();
+    }
     state.errors.push_back(text);
-    // Keep the list bounded; the oldest are dismissed first anyway.
+    // Keep the list bounded; the oldest are the least likely to matter now.
     while state.errors.len() > 20 {
         state.errors.pop_front();
     }
@@ -89,6 +93,9 @@ pub(super) fn push_load_error(state: &mut State, load: Load, error: ApiError) {
             }
             last.text = message(&last.loads, &last.error);
             tracing::warn!(text = %last.text, "shown to the operator");
+            if let Some(logged) = state.error_log.iter_mut().rev().find(|(_, t)| *t == *shown) {
+                logged.1.clone_from(&last.text);
+            }
             shown.clone_from(&last.text);
         }
         return;

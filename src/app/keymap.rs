@@ -13,6 +13,10 @@ pub enum Action {
     First,
     /// Select the last row of the page.
     Last,
+    /// Half a screen down.
+    HalfDown,
+    /// Half a screen up.
+    HalfUp,
     /// Load the next page.
     NextPage,
     /// Load the previous page.
@@ -45,8 +49,10 @@ pub enum Action {
     Pause,
     /// Reset the "since launch" baseline.
     ResetBaseline,
-    /// Dismiss the oldest error.
+    /// Dismiss the error shown (the newest).
     Dismiss,
+    /// Every error since start, in full.
+    Errors,
     /// Mouse capture on or off.
     Mouse,
     /// Show this help.
@@ -63,8 +69,9 @@ pub const KEYMAP: &[(&str, Action, &str)] = &[
     ("↑ k", Action::Up, "previous row"),
     ("g Home", Action::First, "first row of the page"),
     ("G End", Action::Last, "last row of the page"),
-    ("→ ] PgDn", Action::NextPage, "next page"),
-    ("← [ PgUp", Action::PrevPage, "previous page"),
+    ("Ctrl-D / U", Action::HalfDown, "half a screen down / up"),
+    ("→ ] l PgDn", Action::NextPage, "next page"),
+    ("← [ h PgUp", Action::PrevPage, "previous page"),
     (
         "+ / -",
         Action::BiggerPages,
@@ -92,7 +99,8 @@ pub const KEYMAP: &[(&str, Action, &str)] = &[
         Action::ResetBaseline,
         "reset the \"since launch\" baseline",
     ),
-    ("x", Action::Dismiss, "dismiss the oldest error"),
+    ("x", Action::Dismiss, "dismiss the error shown"),
+    ("E", Action::Errors, "every error in full"),
     ("M", Action::Mouse, "mouse capture on / off"),
     ("?", Action::Help, "this help"),
     ("q Ctrl-C", Action::Quit, "quit"),
@@ -105,13 +113,15 @@ pub fn action(key: &KeyEvent) -> Option<Action> {
     Some(match key.code {
         KeyCode::Char('c') if ctrl => Action::Quit,
         KeyCode::Char('z') if ctrl => Action::Suspend,
+        KeyCode::Char('d') if ctrl => Action::HalfDown,
+        KeyCode::Char('u') if ctrl => Action::HalfUp,
         _ if ctrl => return None,
         KeyCode::Down | KeyCode::Char('j') => Action::Down,
         KeyCode::Up | KeyCode::Char('k') => Action::Up,
         KeyCode::Home | KeyCode::Char('g') => Action::First,
         KeyCode::End | KeyCode::Char('G') => Action::Last,
-        KeyCode::Right | KeyCode::PageDown | KeyCode::Char(']') => Action::NextPage,
-        KeyCode::Left | KeyCode::PageUp | KeyCode::Char('[') => Action::PrevPage,
+        KeyCode::Right | KeyCode::PageDown | KeyCode::Char(']' | 'l') => Action::NextPage,
+        KeyCode::Left | KeyCode::PageUp | KeyCode::Char('[' | 'h') => Action::PrevPage,
         KeyCode::Char('+' | '=') => Action::BiggerPages,
         KeyCode::Char('-') => Action::SmallerPages,
         KeyCode::Char('A') => Action::LoadAll,
@@ -127,6 +137,7 @@ pub fn action(key: &KeyEvent) -> Option<Action> {
         KeyCode::Char('p') => Action::Pause,
         KeyCode::Char('b') => Action::ResetBaseline,
         KeyCode::Char('x') => Action::Dismiss,
+        KeyCode::Char('E') => Action::Errors,
         KeyCode::Char('M') => Action::Mouse,
         KeyCode::Char('?') => Action::Help,
         KeyCode::Char('q') => Action::Quit,

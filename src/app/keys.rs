@@ -27,6 +27,7 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent, out: &mut Vec<Command>) {
                 state.quit = true;
             }
         }
+        Mode::Errors { scroll } => on_errors_key(state, key, scroll),
         Mode::Filter => on_filter_key(state, key),
         Mode::Form(mut form) => {
             if form.saving.is_some() && key.code != KeyCode::Esc && !form.confirm_discard {
@@ -166,6 +167,18 @@ fn on_action(state: &mut State, action: Action, out: &mut Vec<Command>) {
     match action {
         Action::Down => select_row(state, (state.cursor + 1).min(rows.saturating_sub(1)), out),
         Action::Up => select_row(state, state.cursor.saturating_sub(1), out),
+        Action::HalfDown => {
+            let half = (state.visible_rows / 2).max(1);
+            select_row(
+                state,
+                (state.cursor + half).min(rows.saturating_sub(1)),
+                out,
+            );
+        }
+        Action::HalfUp => {
+            let half = (state.visible_rows / 2).max(1);
+            select_row(state, state.cursor.saturating_sub(half), out);
+        }
         Action::First => select_row(state, 0, out),
         Action::Last => select_row(state, rows.saturating_sub(1), out),
         Action::NextPage => {
@@ -175,12 +188,14 @@ fn on_action(state: &mut State, action: Action, out: &mut Vec<Command>) {
                 toast(state, "this is the last page".to_owned(), out);
             } else {
                 state.page += 1;
+                state.top_on_load = true;
                 load_page(state, Priority::Operator, out);
             }
         }
         Action::PrevPage => {
             if state.page > 1 && !state.all_loaded {
                 state.page -= 1;
+                state.top_on_load = true;
                 load_page(state, Priority::Operator, out);
             } else {
                 toast(state, "this is the first page".to_owned(), out);
@@ -205,6 +220,7 @@ fn on_action(state: &mut State, action: Action, out: &mut Vec<Command>) {
             } else {
                 state.page_size = PAGE_SIZES[j];
                 state.page = 1;
+                state.top_on_load = true;
                 load_page(state, Priority::Operator, out);
             }
         }
@@ -320,7 +336,8 @@ fn on_action(state: &mut State, action: Action, out: &mut Vec<Command>) {
             toast(state, "counting from now".to_owned(), out);
         }
         Action::Dismiss => {
-            state.errors.pop_front();
+            // The newest is the one shown.
+            state.errors.pop_back();
         }
         Action::Mouse => {
             state.mouse = !state.mouse;
@@ -333,6 +350,7 @@ fn on_action(state: &mut State, action: Action, out: &mut Vec<Command>) {
             toast(state, format!("mouse {word}"), out);
         }
         Action::Help => state.mode = Mode::Help,
+        Action::Errors => state.mode = Mode::Errors { scroll: 0 },
         Action::Quit => state.quit = true,
         Action::Suspend => out.push(Command::Suspend),
     }
@@ -345,7 +363,10 @@ pub(super) fn on_mouse(state: &mut State, m: MouseEvent, out: &mut Vec<Command>)
     match m.kind {
         MouseEventKind::ScrollDown => on_action(state, Action::Down, out),
         MouseEventKind::ScrollUp => on_action(state, Action::Up, out),
-        MouseEventKind::Down(MouseButton::Left) if m.row >= TABLE_TOP => {
+        // A click in the detail pane beside the table selects nothing.
+        MouseEventKind::Down(MouseButton::Left)
+            if m.row >= TABLE_TOP && m.column < super::update::table_width(state.size.0) =>
+        {
             let row = state.table_offset + usize::from(m.row - TABLE_TOP);
             if row < state.view.len() && row < state.table_offset + state.visible_rows {
                 select_row(state, row, out);
@@ -353,4 +374,28 @@ pub(super) fn on_mouse(state: &mut State, m: MouseEvent, out: &mut Vec<Command>)
         }
         _ => {}
     }
+}
+
+/// The error list: it scrolls, and `q`, Esc or `E` close it. Every other key is ignored, so
+/// nothing typed while reading reaches the table.
+fn on_errors_key(state: &mut State, key: KeyEvent, scroll: u16) {
+    let page = u16::try_from(state.visible_rows).unwrap_or(10).max(1);
+    let scroll = match key.code {
+        KeyCode::Esc | KeyCode::Char('q' | 'E') => return,
+        KeyCode::Char('c')
+            if key
+                .modifiers
+                .contains(crossterm::event::KeyModifiers::CONTROL) =>
+        {
+            state.quit = true;
+            return;
+        }
+        KeyCode::Down | KeyCode::Char('j') => scroll.saturating_add(1),
+        KeyCode::Up | KeyCode::Char('k') => scroll.saturating_sub(1),
+        KeyCode::PageDown | KeyCode::Char(' ') => scroll.saturating_add(page),
+        KeyCode::PageUp => scroll.saturating_sub(page),
+        KeyCode::Home | KeyCode::Char('g') => 0,
+        _ => scroll,
+    };
+    state.mode = Mode::Errors { scroll };
 }

@@ -7,7 +7,7 @@ use crossterm::event::KeyEventKind;
 
 use super::errors::{Load, push_error, push_load_error};
 use super::form::FormKind;
-use super::{Command, Delta, HISTORY, Mode, Msg, SaveResult, State, Toast, view};
+use super::{Command, Delta, HISTORY, Link, Mode, Msg, SaveResult, State, Toast, view};
 use crate::api::{ServerKind, WriteOutcome};
 use crate::budget::Priority;
 use crate::domain::{Flow, FlowId, RowKey};
@@ -21,6 +21,21 @@ pub const BELOW_TABLE: u16 = 3;
 pub const SIDE_BY_SIDE: u16 = 120;
 /// The height of the detail pane when it sits under the table.
 pub const DETAIL_BELOW: u16 = 9;
+
+/// The detail pane's width when it sits beside the table: it reads well from 44 columns, and every
+/// column beyond 60 goes to the names.
+pub fn detail_width(width: u16) -> u16 {
+    (width * 36 / 100).clamp(44, 60)
+}
+
+/// The columns the flow table takes, border included.
+pub fn table_width(width: u16) -> u16 {
+    if width >= SIDE_BY_SIDE {
+        width.saturating_sub(detail_width(width))
+    } else {
+        width
+    }
+}
 
 /// How many table rows fit in a terminal of this size.
 pub fn table_rows(width: u16, height: u16) -> usize {
@@ -90,10 +105,23 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
                     req,
                     priority: Priority::Poll,
                 });
-            } else if !state.all_loaded {
+            } else if state.all_loaded {
+                // More than 1000: the 1000-pages that hold the visible rows, one a poll, in turn.
+                let pages = state.visible_chunks();
+                if !pages.is_empty() {
+                    let page = pages[state.chunk_turn % pages.len()];
+                    state.chunk_turn = state.chunk_turn.wrapping_add(1);
+                    let req = state.next_req();
+                    state.list_req = req;
+                    state.loading = true;
+                    state.busy += 1;
+                    out.push(Command::LoadChunk { req, page });
+                }
+            } else {
                 load_page(state, Priority::Poll, &mut out);
             }
         }
+        Msg::ChunkLoaded { req, page, result } => on_chunk(state, req, page, result, &mut out),
         Msg::DetailDue(id) => {
             if state.selected_id() == Some(id) && needs_detail(state, id) {
                 let req = state.next_req();
@@ -123,7 +151,21 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
                     state.total_pages = page.total_pages;
                     state.page_size = page.per_page;
                     state.all_loaded = false;
+                    if std::mem::take(&mut state.top_on_load) {
+                        // Another page: its first row, not the old row's index (DESIGN §3).
+                        state.selected = None;
+                        state.cursor = 0;
+                        state.table_offset = 0;
+                    }
+                    let before = state.selected.clone();
+                    let next = seek_on(state, &page.items, &mut out);
                     apply_flows(state, page.items);
+                    arm_detail_if_moved(state, before.as_ref(), &mut out);
+                    if let Some(page) = next {
+                        state.page = page;
+                        load_page(state, Priority::Operator, &mut out);
+                        return out;
+                    }
                     if past_end {
                         // Flows were deleted under us: show the last page that has rows.
                         state.page = state.pages().unwrap_or(1).clamp(1, state.page - 1);
@@ -131,7 +173,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
                         return out;
                     }
                 }
-                Err(e) => push_load_error(state, Load::Flows, e),
+                Err(e) => {
+                    state.link = Link::after(&e);
+                    push_load_error(state, Load::Flows, e);
+                }
             }
             out.push(Command::SchedulePoll);
         }
@@ -156,13 +201,19 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
                     state.all_loaded = true;
                     let n = flows.len();
                     apply_flows(state, flows);
+                    state.chunk_at = (1..=n.div_ceil(super::CHUNK).max(1))
+                        .map(|p| (u32::try_from(p).unwrap_or(u32::MAX), state.now))
+                        .collect();
                     if asked {
                         toast(state, format!("loaded all {n} flows"), &mut out);
                     }
                 }
-                Err(e) => push_load_error(state, Load::EveryPage, e),
+                Err(e) => {
+                    state.link = Link::after(&e);
+                    push_load_error(state, Load::EveryPage, e);
+                }
             }
-            if state.live_all() {
+            if state.all_loaded {
                 out.push(Command::SchedulePoll);
             }
         }
@@ -199,7 +250,12 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
             match result {
                 Ok(WriteOutcome::Written(f)) => {
                     replace_flow(state, id, &f);
-                    toast(state, format!("flow {id} switched {word}"), &mut out);
+                    let note = if target {
+                        String::new()
+                    } else {
+                        format!(" · {}", crate::domain::flow::SWITCH_OFF_NOTE)
+                    };
+                    toast(state, format!("flow {id} switched {word}{note}"), &mut out);
                 }
                 Ok(WriteOutcome::Unchanged(f)) => {
                     replace_flow(state, id, &f);
@@ -281,6 +337,17 @@ pub fn start(state: &mut State) -> Vec<Command> {
     out
 }
 
+/// A load that moved the selection to another flow (the first load, a page change, the selected
+/// flow gone) reads the new one's detail, as a key that moved it would.
+fn arm_detail_if_moved(state: &State, before: Option<&RowKey>, out: &mut Vec<Command>) {
+    if let Some(key) = &state.selected
+        && before != Some(key)
+        && needs_detail(state, key.id)
+    {
+        out.push(Command::ArmDetail(key.id));
+    }
+}
+
 pub(super) fn needs_detail(state: &State, id: FlowId) -> bool {
     state.server == ServerKind::SparseList && !state.details.contains_key(&id)
 }
@@ -288,46 +355,94 @@ pub(super) fn needs_detail(state: &State, id: FlowId) -> bool {
 /// Takes a new list of flows: counter changes, history, baseline, then the view and selection.
 fn apply_flows(state: &mut State, flows: Vec<Flow>) {
     let now = state.now;
+    state.link = Link::Up;
     let before: HashMap<RowKey, i64> = state
         .flows
         .iter()
         .filter_map(|o| Some((o.row_key(), o.sent?)))
         .collect();
     for f in &flows {
-        let Some(sent) = f.sent else { continue };
-        let key = f.row_key();
-        if let Some(&old) = before.get(&key)
-            && old != sent
-        {
-            state.deltas.insert(
-                key.clone(),
-                Delta {
-                    amount: sent - old,
-                    at: now,
-                },
-            );
-        }
-        state.baseline.entry(key.clone()).or_insert(sent);
-        let h = state.history.entry(key).or_default();
-        if h.back().is_none_or(|&(at, _)| at != now) {
-            h.push_back((now, sent));
-        }
-        while h.len() > HISTORY {
-            h.pop_front();
-        }
-    }
-    // Details of flows that changed are out of date.
-    for f in &flows {
-        if let Some(d) = state.details.get(&f.id)
-            && d.last_changed != f.last_changed
-        {
-            state.details.remove(&f.id);
-        }
+        record_reading(state, f, before.get(&f.row_key()).copied());
     }
     state.flows = flows;
     state.first_load = false;
     state.loaded_at = Some(now);
     rebuild_view(state);
+}
+
+/// Takes a new reading of one flow: its sent counter's change since `old`, the baseline, the
+/// sparkline's readings; a detail read of an older version is dropped.
+fn record_reading(state: &mut State, f: &Flow, old: Option<i64>) {
+    let now = state.now;
+    if let Some(d) = state.details.get(&f.id)
+        && d.last_changed != f.last_changed
+    {
+        state.details.remove(&f.id);
+    }
+    let Some(sent) = f.sent else { return };
+    let key = f.row_key();
+    if let Some(old) = old
+        && old != sent
+    {
+        state.deltas.insert(
+            key.clone(),
+            Delta {
+                amount: sent - old,
+                at: now,
+            },
+        );
+    }
+    state.baseline.entry(key.clone()).or_insert(sent);
+    let h = state.history.entry(key).or_default();
+    if h.back().is_none_or(|&(at, _)| at != now) {
+        h.push_back((now, sent));
+    }
+    while h.len() > HISTORY {
+        h.pop_front();
+    }
+}
+
+/// One 1000-page of a list loaded whole: its rows are replaced where they are, the others stay
+/// as they were read (each row shows its own age).
+fn on_chunk(
+    state: &mut State,
+    req: super::ReqId,
+    page: u32,
+    result: Result<crate::api::Page<Flow>, crate::api::ApiError>,
+    out: &mut Vec<Command>,
+) {
+    state.busy = state.busy.saturating_sub(1);
+    if req != state.list_req {
+        return;
+    }
+    state.loading = false;
+    match result {
+        Ok(p) => {
+            state.link = Link::Up;
+            let at: HashMap<RowKey, usize> = state
+                .flows
+                .iter()
+                .enumerate()
+                .map(|(i, f)| (f.row_key(), i))
+                .collect();
+            for f in p.items {
+                // Flows new since `A` wait for the next `A`: their place in the list is unknown.
+                let Some(&i) = at.get(&f.row_key()) else {
+                    continue;
+                };
+                let old = state.flows[i].sent;
+                record_reading(state, &f, old);
+                state.flows[i] = f;
+            }
+            state.chunk_at.insert(page, state.now);
+            rebuild_view(state);
+        }
+        Err(e) => {
+            state.link = Link::after(&e);
+            push_load_error(state, Load::Flows, e);
+        }
+    }
+    out.push(Command::SchedulePoll);
 }
 
 /// Rebuilds the filtered, sorted view and keeps the selection on the same flow id; when that
@@ -479,7 +594,62 @@ fn created(state: &mut State, c: &crate::api::Created, out: &mut Vec<Command>) {
             ),
         );
     }
-    if !state.all_loaded {
-        load_page(state, Priority::Operator, out);
+    let key = c.flow.row_key();
+    if state.all_loaded {
+        // Every flow is here: add it at once, the next refresh puts it in the server's place.
+        if !state.flows.iter().any(|f| f.row_key() == key) {
+            state.flows.push(c.flow.clone());
+        }
+        state.selected = Some(key);
+        rebuild_view(state);
+        return;
     }
+    // The new flow is selected on whatever page it is on (DESIGN §15): first the page the
+    // server's order most likely puts it on.
+    state.page = likely_page_of_new(state);
+    state.seek = Some(super::Seek {
+        key,
+        tried: Vec::new(),
+    });
+    state.top_on_load = false;
+    load_page(state, Priority::Operator, out);
+}
+
+/// Where a new flow most likely is: ids that fall down the page mean newest first (page 1),
+/// ids that rise mean oldest first (the last page, counting the new one); any other order (by
+/// name, by counters) gives no hint, so the page on screen.
+fn likely_page_of_new(state: &State) -> u32 {
+    let ids: Vec<u64> = state.flows.iter().map(|f| f.id.0).collect();
+    if ids.len() >= 2 && ids.windows(2).all(|w| w[0] > w[1]) {
+        1
+    } else if ids.len() >= 2 && ids.windows(2).all(|w| w[0] < w[1]) {
+        let total = state.total.unwrap_or(ids.len() as u64) + 1;
+        u32::try_from(total.div_ceil(u64::from(state.page_size.max(1)))).unwrap_or(1)
+    } else {
+        state.page
+    }
+}
+
+/// While a created flow is looked for: selects it when `items` hold it, or names the next page
+/// to read (the first, then the last), or gives up with a toast after those.
+fn seek_on(state: &mut State, items: &[Flow], out: &mut Vec<Command>) -> Option<u32> {
+    let mut seek = state.seek.take()?;
+    if items.iter().any(|f| f.row_key() == seek.key) {
+        state.selected = Some(seek.key);
+        return None;
+    }
+    seek.tried.push(state.page);
+    let last = state.pages().unwrap_or(1).max(1);
+    let next = [1, last].into_iter().find(|p| !seek.tried.contains(p));
+    if next.is_none() {
+        let id = seek.key.id;
+        toast(
+            state,
+            format!("created flow {id}; it is not on the first or last page in the server's order"),
+            out,
+        );
+    } else {
+        state.seek = Some(seek);
+    }
+    next
 }

@@ -84,15 +84,26 @@ async fn list(client: &Client, settings: &Settings, args: &ListArgs) -> Result<(
     }
     let number = args.page.unwrap_or(1);
     let per_page = args.per_page.unwrap_or(settings.page_size);
-    let page = if args.json {
+    let (page, json) = if args.json {
         let w = client.list_flows_json(number, per_page, OP).await?;
-        print_json(&w.json);
-        w.value
+        (w.value, Some(w.json))
     } else {
-        let p = client.list_flows(number, per_page, OP).await?;
-        print_table(&table::flow_table(&p.items));
-        p
+        (client.list_flows(number, per_page, OP).await?, None)
     };
+    // An empty page past the end is not an empty account: say where the flows end.
+    if page.items.is_empty() && number > 1 {
+        let last = page.pages().map_or_else(
+            || "the server did not say how many pages there are".to_owned(),
+            |n| format!("the last page is {}", n.max(1)),
+        );
+        return Err(Failure::msg(format!(
+            "page {number} is past the end ({per_page} flows a page): {last}"
+        )));
+    }
+    match json {
+        Some(j) => print_json(&j),
+        None => print_table(&table::flow_table(&page.items)),
+    }
     let mut footer = match page.pages() {
         Some(n) => format!("page {} of {n}", page.page),
         None => format!("page {}", page.page),
@@ -183,13 +194,16 @@ fn describe(f: &Flow, devices: &[Device], segments: &[Segment]) -> Vec<String> {
             (n, _) => field(n, |n| n.to_string()),
         },
     );
-    add("sent", field(f.sent, |n| n.to_string()));
-    add("pending", field(f.pending, |n| n.to_string()));
+    add("sent", field(f.sent, |n| n.max(0).to_string()));
+    add("pending", field(f.pending, |n| n.max(0).to_string()));
     let share = f
         .failure_share()
         .map(|s| format!(" ({:.1} %)", s * 100.0))
         .unwrap_or_default();
-    add("failed", field(f.failed, |n| format!("{n}{share}")));
+    add(
+        "failed",
+        field(f.failed, |n| format!("{}{share}", n.max(0))),
+    );
     add("last sent", table::opt_time(f.last_sent));
     add("last edit", table::opt_time(f.last_changed));
     add("created", field(f.created, table::local_time));
@@ -235,7 +249,11 @@ async fn switch(client: &Client, ids: &[u64], on: bool) -> Result<(), Failure> {
     for (i, &raw) in ids.iter().enumerate() {
         let id = FlowId(raw);
         match client.set_enabled(id, None, on).await {
-            Ok(WriteOutcome::Written(_)) => say(&format!("flow {id} {word}")),
+            Ok(WriteOutcome::Written(_)) if on => say(&format!("flow {id} {word}")),
+            Ok(WriteOutcome::Written(_)) => say(&format!(
+                "flow {id} {word} · {}",
+                crate::domain::flow::SWITCH_OFF_NOTE
+            )),
             Ok(WriteOutcome::Unchanged(_)) => say(&format!("flow {id} already {word}")),
             Ok(WriteOutcome::Conflict(_) | WriteOutcome::Deleted) => {
                 warn(&format!(

@@ -118,8 +118,9 @@ pub fn opt_time(t: Option<Timestamp>) -> String {
     t.map_or_else(|| "—".to_owned(), local_time)
 }
 
+/// A counter as the dashboard shows it: one that drifted below zero reads 0.
 pub fn opt_num(n: Option<i64>) -> String {
-    n.map_or_else(|| "—".to_owned(), |n| n.to_string())
+    n.map_or_else(|| "—".to_owned(), |n| n.max(0).to_string())
 }
 
 /// `2 d`, `3 h`, `10 m` as in the dashboard's table.

@@ -52,13 +52,16 @@ fn push_visible(out: &mut String, c: char, rest: &mut std::iter::Peekable<std::s
 }
 
 /// Characters that are dropped on their own: C0 and C1 controls, DEL, format characters
-/// (zero-width, bidi marks, overrides and isolates, soft hyphen, BOM, tags).
+/// (zero-width, bidi marks, overrides and isolates, soft hyphen, BOM, tags) and variation
+/// selectors: U+FE0F turns `❤` into a two-column emoji on some terminals and not on others, so a
+/// width measured before drawing would be wrong on one of them and shift every cell after it.
 fn is_removed(c: char) -> bool {
     let u = u32::from(c);
     c.is_control()
         || matches!(u,
             0xAD | 0x600..=0x605 | 0x61C | 0x6DD | 0x70F | 0x890..=0x891 | 0x8E2 | 0x180E
             | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x2064 | 0x2066..=0x206F
+            | 0xFE00..=0xFE0F | 0xE0100..=0xE01EF
             | 0xFEFF | 0xFFF9..=0xFFFB | 0x110BD | 0x110CD | 0x13430..=0x1343F
             | 0x1BCA0..=0x1BCA3 | 0x1D173..=0x1D17A | 0xE0001 | 0xE0020..=0xE007F)
 }
@@ -148,6 +151,19 @@ mod tests {
     #[test]
     fn removes_c1_controls_and_sequences() {
         assert_eq!(one_line("a\u{9b}31mb\u{9d}title\u{9c}c\u{85}d"), "abc d");
+    }
+
+    #[test]
+    fn removes_variation_selectors_so_widths_hold() {
+        use unicode_width::UnicodeWidthStr;
+        let name = one_line("I \u{2764}\u{FE0F} Mondays \u{263A}\u{FE0E} \u{845B}\u{E0100}");
+        assert_eq!(name, "I \u{2764} Mondays \u{263A} \u{845B}");
+        // What the table measures (char by char) is what a terminal draws.
+        let by_chars: usize = name
+            .chars()
+            .map(|c| unicode_width::UnicodeWidthChar::width(c).unwrap_or(0))
+            .sum();
+        assert_eq!(by_chars, name.width());
     }
 
     #[test]

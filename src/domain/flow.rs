@@ -366,6 +366,11 @@ impl FlowPatch {
     }
 }
 
+/// What switching a flow off does not do (CONTRACT §6.6, §10): the SMS it already scheduled still
+/// go out, and the contacts that arrive meanwhile are never sent its SMS, even once it is on again.
+pub const SWITCH_OFF_NOTE: &str =
+    "pending SMS still go out; contacts arriving while off never get it";
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -27,6 +27,13 @@ pub struct SmsLength {
     pub encoding: Encoding,
 }
 
+/// The first character that makes `text` UCS-2, so the operator knows which one to replace when
+/// the SMS count jumps.
+pub fn first_ucs2(text: &str) -> Option<char> {
+    text.chars()
+        .find(|&c| !GSM_BASIC.contains(c) && !GSM_EXTENSION.contains(c))
+}
+
 pub fn measure(text: &str) -> SmsLength {
     let chars = text.chars().count();
     let gsm_units: Option<usize> = text
@@ -63,6 +70,13 @@ pub fn measure(text: &str) -> SmsLength {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_the_character_that_makes_a_text_ucs2() {
+        assert_eq!(first_ucs2("Hello {{NAME}} [€5]"), None);
+        assert_eq!(first_ucs2("Café, 20 % off – today"), Some('–'));
+        assert_eq!(first_ucs2("Hi 🎂 and ✓"), Some('🎂'));
+    }
 
     #[test]
     fn gsm_limits() {

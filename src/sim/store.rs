@@ -413,6 +413,15 @@ impl Store {
         if let Some(segment) = edit.segment {
             row.segment = segment;
         }
+        for (to, from) in [
+            (&mut row.total_sent_sms, edit.total_sent_sms),
+            (&mut row.total_pending_sms, edit.total_pending_sms),
+            (&mut row.total_failed_sms, edit.total_failed_sms),
+        ] {
+            if let Some(n) = from {
+                *to = n;
+            }
+        }
         row.last_datetime = Some(datetime(now));
         true
     }

@@ -54,6 +54,20 @@ fn lines(state: &State, f: &Flow, width: usize) -> Vec<Line<'static>> {
         ));
     }
     out.push(counters_line(state, f));
+    // With more than 1000 flows loaded, rows are read a 1000-page at a time: say how old this
+    // one's counters are.
+    if state.all_loaded
+        && !state.live_all()
+        && let Some(at) = state
+            .view
+            .get(state.cursor)
+            .and_then(|&i| state.row_read_at(i))
+    {
+        out.push(Line::styled(
+            format!("counters read {}", ago(state.now, at)),
+            dim(),
+        ));
+    }
     let share = f
         .failure_share()
         .map_or_else(String::new, |s| format!(" ({:.1} %)", s * 100.0));

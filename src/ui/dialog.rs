@@ -114,7 +114,13 @@ pub fn conflict(frame: &mut Frame<'_>, area: Rect, state: &State, conflict: &Con
 }
 
 pub fn help(frame: &mut Frame<'_>, area: Rect, state: &State) {
-    const KEYS: usize = 10;
+    // The widest keys and a space before their description.
+    let keys_w = KEYMAP
+        .iter()
+        .map(|(k, _, _)| k.chars().count())
+        .max()
+        .unwrap_or(0)
+        + 1;
     let n = KEYMAP.len();
     // One column when it fits, two side by side on short terminals, where a description that
     // does not fit its column goes on over more lines.
@@ -123,7 +129,7 @@ pub fn help(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let inner_w = usize::from(popup_rect(area, outer_w, 1).width.saturating_sub(2));
     let col = if two { inner_w / 2 } else { inner_w };
     // The description's room, with a gap before the next column.
-    let what_w = col.saturating_sub(KEYS + usize::from(two));
+    let what_w = col.saturating_sub(keys_w + usize::from(two));
     let entries: Vec<Vec<Line<'static>>> = KEYMAP
         .iter()
         .map(|(keys, _, what)| {
@@ -133,7 +139,7 @@ pub fn help(frame: &mut Frame<'_>, area: Rect, state: &State) {
                 .map(|(i, part)| {
                     let keys = if i == 0 { *keys } else { "" };
                     Line::from(vec![
-                        Span::styled(format!("{keys:<KEYS$}"), bold()),
+                        Span::styled(format!("{keys:<keys_w$}"), bold()),
                         Span::raw(format!("{part:<what_w$}")),
                     ])
                 })

@@ -60,17 +60,26 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State, form: &FormState) 
                     ta.set_cursor_style(Style::new());
                 }
                 ta.set_style(Style::new().bg(Color::Black));
+                // Long lines wrap: an SMS is read whole, not through a sideways window.
+                ta.set_wrap_mode(ratatui_textarea::WrapMode::WordOrGlyph);
                 frame.render_widget(&ta, ca);
                 y += height;
                 let text = form.content_text();
                 let m = sms::measure(&text);
+                // Which character made the text UCS-2 (70 a part, not 160).
+                let why = sms::first_ucs2(&text)
+                    .map(|c| format!(" (UCS-2: “{c}”)"))
+                    .unwrap_or_default();
                 frame.render_widget(
                     Paragraph::new(Span::styled(
-                        format!(
-                            "{} chars · {} SMS · {}/{CONTENT_MAX} as stored · Enter adds a line",
-                            m.chars,
-                            m.parts,
-                            stored_len(&text)
+                        fit(
+                            &format!(
+                                "{} chars · {} SMS{why} · {}/{CONTENT_MAX} as stored · Enter adds a line",
+                                m.chars,
+                                m.parts,
+                                stored_len(&text)
+                            ),
+                            usize::from(value_w),
                         ),
                         dim(),
                     )),

@@ -9,36 +9,29 @@ use ratatui::widgets::Paragraph;
 
 use super::{bold, dim};
 use crate::api::ServerKind;
-use crate::app::{Mode, State};
+use crate::app::{Link, Mode, State};
 
 pub fn draw(frame: &mut Frame<'_>, head: Rect, info: Rect, state: &State) {
     let bar = Style::new().bg(Color::Blue).fg(Color::White);
+    let width = usize::from(head.width);
+    let parts = head_parts(state, width);
     let mut left = vec![Span::styled(" flowdash", bar.add_modifier(Modifier::BOLD))];
-    left.push(Span::styled(format!(" · {}", state.ctx.host), bar));
-    if let Some(p) = &state.ctx.profile {
-        left.push(Span::styled(format!(" · {p}"), bar));
+    for text in parts.place {
+        left.push(Span::styled(format!(" · {text}"), bar));
     }
-    let marker = Style::new()
-        .bg(Color::Yellow)
-        .fg(Color::Black)
-        .add_modifier(Modifier::BOLD);
-    let danger = Style::new()
-        .bg(Color::Red)
-        .fg(Color::White)
-        .add_modifier(Modifier::BOLD);
-    if state.ctx.demo {
+    for (word, danger) in markers(state) {
+        let style = if danger {
+            Style::new().bg(Color::Red).fg(Color::White)
+        } else {
+            Style::new().bg(Color::Yellow).fg(Color::Black)
+        };
         left.push(Span::styled(" ", bar));
-        left.push(Span::styled(" DEMO ", marker));
+        left.push(Span::styled(
+            format!(" {word} "),
+            style.add_modifier(Modifier::BOLD),
+        ));
     }
-    if state.ctx.read_only || state.server == ServerKind::Shipped {
-        left.push(Span::styled(" ", bar));
-        left.push(Span::styled(" READ-ONLY ", marker));
-    }
-    if state.ctx.production {
-        left.push(Span::styled(" ", bar));
-        left.push(Span::styled(" PRODUCTION ", danger));
-    }
-    let right = Span::styled(format!("{} ", live_part(state)), bar);
+    let right = Span::styled(format!("{} ", parts.right.join(" · ")), bar);
     let rw = u16::try_from(right.width())
         .unwrap_or(u16::MAX)
         .min(head.width);
@@ -57,7 +50,7 @@ pub fn draw(frame: &mut Frame<'_>, head: Rect, info: Rect, state: &State) {
         _ if state.filter.is_active() => Line::from(vec![
             Span::styled(" / ", bold()),
             Span::raw(state.filter.applied.clone()),
-            Span::styled(format!("  {} match · Esc clears", state.view.len()), dim()),
+            Span::styled(format!("  {} · Esc clears", match_count(state)), dim()),
         ]),
         _ if state.ctx.demo => Line::from(Span::styled(
             if info.width >= 110 {
@@ -70,7 +63,12 @@ pub fn draw(frame: &mut Frame<'_>, head: Rect, info: Rect, state: &State) {
         _ => Line::from(""),
     };
     let wide = info.width >= 120;
-    let right = format!("sort: {}   {} ", state.sort.label(), page_part(state, wide));
+    // The filter's words come first; the sort's hint gives way when the line is short.
+    let room = usize::from(info.width).saturating_sub(left.width() + 1);
+    let mut right = format!("{}   {} ", sort_part(state, true), page_part(state, wide));
+    if right.chars().count() > room {
+        right = format!("{}   {} ", sort_part(state, false), page_part(state, wide));
+    }
     let rw = u16::try_from(right.chars().count())
         .unwrap_or(u16::MAX)
         .min(info.width);
@@ -107,36 +105,134 @@ fn page_part(state: &State, wide: bool) -> String {
     }
 }
 
-/// `budget 23/30 · live 3s · 2s old`, with the states of DESIGN §2.
-fn live_part(state: &State) -> String {
-    let mut parts = Vec::new();
-    if let Some(b) = &state.budget {
-        parts.push(format!("budget {}/{}", b.left, b.share));
+/// The header's texts that fit in `width`: where (host, profile) on the left after the name,
+/// and `budget 23/30 · live 3s · 2s old` on the right. When the line is too narrow the least
+/// needed go first: profile, host, budget, then the age; the markers and the live state stay
+/// (DESIGN §2).
+struct HeadParts {
+    place: Vec<String>,
+    right: Vec<String>,
+}
+
+fn head_parts(state: &State, width: usize) -> HeadParts {
+    let markers: usize = markers(state)
+        .iter()
+        .map(|(w, _)| w.chars().count() + 3)
+        .sum();
+    let budget = state
+        .budget
+        .as_ref()
+        .map(|b| format!("budget {}/{}", b.left, b.share));
+    let age = age_part(state);
+    let live = live_state(state);
+    let host = (!state.ctx.host.is_empty()).then(|| state.ctx.host.clone());
+    let profile = state.ctx.profile.clone();
+    // In the order they are given up.
+    let mut keep = [true; 4];
+    loop {
+        let place: Vec<String> = [(&host, keep[1]), (&profile, keep[0])]
+            .into_iter()
+            .filter_map(|(t, k)| t.clone().filter(|_| k))
+            .collect();
+        let right: Vec<String> = [(budget.clone(), keep[2]), (Some(live.clone()), true)]
+            .into_iter()
+            .chain([(age.clone(), keep[3])])
+            .filter_map(|(t, k)| t.filter(|_| k))
+            .collect();
+        let used = " flowdash".len()
+            + place.iter().map(|t| t.chars().count() + 3).sum::<usize>()
+            + markers
+            + right.iter().map(|t| t.chars().count() + 3).sum::<usize>()
+            + 1;
+        match keep.iter().position(|&k| k) {
+            Some(i) if used > width => keep[i] = false,
+            _ => return HeadParts { place, right },
+        }
     }
+}
+
+/// The markers, as words (never colour alone): `DEMO` wins over a profile's `PRODUCTION`, since
+/// the demo server is not the production account whatever the profile says.
+fn markers(state: &State) -> Vec<(&'static str, bool)> {
+    let mut out = Vec::new();
+    if state.ctx.demo {
+        out.push(("DEMO", false));
+    }
+    if state.ctx.read_only || state.server == ServerKind::Shipped {
+        out.push(("READ-ONLY", false));
+    }
+    if state.ctx.production && !state.ctx.demo {
+        out.push(("PRODUCTION", true));
+    }
+    out
+}
+
+/// `3 of 25 on this page`, or `3 matches` once every flow is loaded.
+fn match_count(state: &State) -> String {
+    let n = state.view.len();
+    if state.all_loaded {
+        format!("{n} {}", if n == 1 { "match" } else { "matches" })
+    } else {
+        format!("{n} of {} on this page", state.flows.len())
+    }
+}
+
+/// `sort: failed ↓ (this page) · A loads all`: the API does not sort, so a sort of one page
+/// says so while there are other pages.
+fn sort_part(state: &State, hint: bool) -> String {
+    let label = format!("sort: {}", state.sort.label());
+    let more_pages = state.pages().is_some_and(|p| p > 1) || state.total_pages.is_none();
+    if state.sort.key.is_some() && !state.all_loaded && more_pages {
+        let hint = if hint { " · A loads all" } else { "" };
+        format!("{label} (this page){hint}")
+    } else {
+        label
+    }
+}
+
+fn age_part(state: &State) -> Option<String> {
+    if state.all_loaded && !state.live_all() {
+        // Rows are read a 1000-page at a time: the oldest row on screen tells the truth.
+        let oldest = state
+            .visible_chunks()
+            .iter()
+            .filter_map(|p| state.chunk_at.get(p))
+            .min()
+            .copied()?;
+        let secs = (state.now - oldest).get_seconds().max(0);
+        return Some(format!("rows up to {secs}s old"));
+    }
+    if let Some(at) = state.loaded_at {
+        let secs = (state.now - at).get_seconds().max(0);
+        Some(format!("{secs}s old"))
+    } else if state.loading {
+        Some("loading".to_owned())
+    } else {
+        None
+    }
+}
+
+/// What live updates are doing now (DESIGN §2): never `live` when nothing live arrives.
+fn live_state(state: &State) -> String {
     let cooldown = state.budget.as_ref().and_then(|b| b.cooldown);
-    parts.push(if let Some(c) = cooldown {
+    if let Some(c) = cooldown {
         format!(
             "rate limited · {}s",
             c.as_secs() + u64::from(c.subsec_nanos() > 0)
         )
+    } else if state.link == Link::Offline {
+        "offline · retrying".to_owned()
+    } else if state.link == Link::Failing {
+        "server failing · retrying".to_owned()
     } else if state.paused {
         "paused".to_owned()
-    } else if state.all_loaded && !state.live_all() {
-        "live off (all loaded)".to_owned()
     } else if state.idle {
         "idle: slowed".to_owned()
     } else if state.budget.as_ref().is_some_and(|b| b.polling_held) {
-        "live held".to_owned()
+        "held: budget".to_owned()
     } else if let Some(every) = state.poll_every {
         format!("live {}s", every.as_secs())
     } else {
         "live".to_owned()
-    });
-    if let Some(at) = state.loaded_at {
-        let secs = (state.now - at).get_seconds().max(0);
-        parts.push(format!("{secs}s old"));
-    } else if state.loading {
-        parts.push("loading".to_owned());
     }
-    parts.join(" · ")
 }

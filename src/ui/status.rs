@@ -23,6 +23,7 @@ pub fn keys(frame: &mut Frame<'_>, area: Rect, state: &State) {
         Mode::ConfirmDelete { .. } => "answer the question above",
         Mode::Conflict { .. } => "m keep mine · t take theirs · Esc back to the form",
         Mode::Help => "any key closes the help",
+        Mode::Errors { .. } => "↑/↓ PgUp/PgDn scroll · q or Esc closes",
         Mode::Browse => &browse_keys(state, width),
     };
     frame.render_widget(Paragraph::new(Span::styled(fit(text, width), dim())), area);
@@ -61,9 +62,10 @@ fn browse_keys(state: &State, width: usize) -> String {
 
 pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let width = usize::from(area.width);
-    let line = if let Some(e) = state.errors.front() {
+    // The newest error shows: an older one must not hide what just went wrong.
+    let line = if let Some(e) = state.errors.back() {
         let more = if state.errors.len() > 1 {
-            format!(" (+{} more)", state.errors.len() - 1)
+            format!(" (+{} older · E lists)", state.errors.len() - 1)
         } else {
             String::new()
         };
@@ -83,7 +85,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
     } else {
         Line::from("")
     };
-    let line = if state.is_busy() && (state.errors.front().is_some() || state.toast.is_some()) {
+    let line = if state.is_busy() && (!state.errors.is_empty() || state.toast.is_some()) {
         let mut spans = vec![Span::raw(format!("{} ", spinner(state.spin)))];
         spans.extend(line.spans);
         Line::from(spans)
