@@ -171,3 +171,64 @@ async fn sigterm_restores_the_terminal() {
     );
     sim.shutdown();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_name_keeps_the_production_delete_dialog_and_the_keys_typed_after_it() {
+    let sim = demo_server().await;
+    let first = sim.flows()[0].clone();
+    // A production profile for the demo server: deletes ask for the flow's name.
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "default_profile = \"prod\"\n[profiles.prod]\nbase_url = \"{}\"\napi_key = \"e2e-key\"\nproduction = true\n",
+            sim.base_url()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&config, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    let mut tui = Tui::start(
+        &[],
+        &[("FLOWDASH_CONFIG", config.to_str().unwrap())],
+        120,
+        40,
+    );
+    let screen = tui.wait_text("page 1/2 (40 flows)");
+    assert!(screen.contains("PRODUCTION"), "{screen}");
+
+    tui.send("d");
+    tui.wait_text(&format!("Delete flow {} \"{}\"?", first.id, first.name));
+    tui.type_text("Not the name");
+    tui.send("\r");
+    tui.wait_text("the name does not match");
+    // An operator who missed the refusal goes on with table keys: switch, move, switch, delete.
+    tui.type_text(" j dy ");
+    tui.send("\r");
+    let screen = tui.wait_for("the keys in the name field, or a write", |s| {
+        s.contains("Not the name j dy") || s.contains("switched") || s.contains("deleting")
+    });
+    let writes: Vec<_> = sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.method != "GET")
+        .map(|r| format!("{} {} {:?}", r.method, r.path, r.form))
+        .collect();
+    assert!(
+        writes.is_empty(),
+        "the server received writes: {writes:?}\n{screen}"
+    );
+    assert!(
+        screen.contains(&format!("Delete flow {} \"{}\"?", first.id, first.name)),
+        "the dialog stays open:\n{screen}"
+    );
+
+    // Esc closes it; the flow is still there, as it was.
+    tui.send("\x1b");
+    tui.wait_for("the dialog closed", |s| !s.contains("Delete flow"));
+    assert_eq!(sim.flow(first.id), Some(first));
+    tui.send("q");
+    let status = tui.wait_exit();
+    assert!(status.success(), "exit status {status:?}");
+    sim.shutdown();
+}

@@ -505,6 +505,41 @@ fn delete_dialog_on_production() {
     }
 }
 
+#[test]
+fn a_refused_delete_answer_keeps_the_dialog_and_says_why() {
+    for size in SIZES {
+        let mut s = Scene::loaded(
+            Context {
+                production: true,
+                ..ctx()
+            },
+            size,
+            page_one(),
+            ServerKind::Documented,
+        );
+        s.send(ch('d'));
+        s.keys("Welcome");
+        s.send(press(KeyCode::Enter));
+        let t = snap("delete_production_refused", &s);
+        let buf = t.backend().buffer();
+        let y = row_of(buf, "the name does not match: type Welcome series exactly").unwrap();
+        let x = find(buf, y, "the name does not match").unwrap();
+        assert_eq!(buf[(x, y)].fg, Color::Red);
+        assert!(
+            row_of(buf, "name: Welcome").is_some(),
+            "what was typed stays"
+        );
+    }
+    // Without production: the y/N question says which keys answer it.
+    let mut s = list((80, 24));
+    s.send(ch('d'));
+    s.send(ch('j'));
+    let t = s.draw();
+    let buf = t.backend().buffer();
+    assert!(row_of(buf, "Delete flow 12 \"Welcome series\"? y/N").is_some());
+    assert!(row_of(buf, "y deletes the flow; n or Esc keeps it").is_some());
+}
+
 fn change(
     field: &'static str,
     seen: impl Into<Option<String>>,
@@ -572,6 +607,7 @@ fn help() {
         let buf = t.backend().buffer();
         assert!(row_of(buf, "/home/op/.local/state/flowdash/flowdash.log").is_some());
         assert!(row_of(buf, "switch the flow on / off").is_some());
+        assert!(row_of(buf, "q or Esc closes this help").is_some());
     }
 }
 
@@ -612,6 +648,8 @@ fn too_small() {
     for (w, h) in [(79, 24), (120, 23)] {
         let s = list((w, h));
         let t = snap("too_small", &s);
-        assert!(row_of(t.backend().buffer(), "flowdash needs at least 80×24").is_some());
+        let buf = t.backend().buffer();
+        assert!(row_of(buf, "flowdash needs at least 80×24").is_some());
+        assert!(row_of(buf, "keys wait until it is larger · q quits").is_some());
     }
 }

@@ -207,10 +207,13 @@ impl FormState {
     /// Handles one key. Ctrl-S saves from any field; Esc asks before discarding changes.
     pub fn key(&mut self, key: KeyEvent, devices: &[Device], segments: &[Segment]) -> FormEvent {
         if self.confirm_discard {
-            if let KeyCode::Char('y' | 'Y') = key.code {
-                return FormEvent::Close;
+            // Only an answer closes the question; any other key is ignored, so that text typed
+            // on without reading it neither discards the form nor edits it.
+            match key.code {
+                KeyCode::Char('y' | 'Y') => return FormEvent::Close,
+                KeyCode::Char('n' | 'N') | KeyCode::Esc => self.confirm_discard = false,
+                _ => {}
             }
-            self.confirm_discard = false;
             return FormEvent::None;
         }
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
