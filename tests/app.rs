@@ -697,6 +697,49 @@ fn an_edit_sends_only_the_changed_fields() {
 }
 
 #[test]
+fn an_absurd_wait_shows_in_the_form_as_the_server_sent_it() {
+    let mut items = flows(&[1]);
+    items[0].wait_time = Some(-5);
+    let mut app = App::loaded(items, 1);
+    app.send(ch('e'));
+    assert_eq!(app.form().wait.value(), "-5");
+    assert!(!app.form().is_changed());
+    // Left alone, it is not sent.
+    app.keys("!");
+    let cmds = app.send(ctrl('s'));
+    let [Command::Update { patch, req, .. }] = cmds.as_slice() else {
+        panic!("{cmds:?}")
+    };
+    assert_eq!(
+        *patch,
+        FlowPatch {
+            name: Some("Flow 1!".to_owned()),
+            ..FlowPatch::default()
+        }
+    );
+    app.send(Msg::Saved {
+        req: *req,
+        result: Err(ApiError::Timeout { secs: 20 }),
+    });
+    // Typed over, it is a change the checks see: nothing is sent while it is not a wait.
+    for _ in 0..4 {
+        app.send(press(KeyCode::Tab));
+    }
+    assert_eq!(app.form().focus, Field::WaitTime);
+    app.keys("7");
+    assert_eq!(app.form().wait.value(), "-57");
+    assert!(app.send(ctrl('s')).is_empty());
+    assert!(
+        app.form()
+            .problems
+            .iter()
+            .any(|p| p.field == Field::WaitTime),
+        "{:?}",
+        app.form().problems
+    );
+}
+
+#[test]
 fn esc_on_a_changed_form_asks_before_discarding() {
     let mut app = App::loaded(flows(&[1]), 1);
     app.send(ch('e'));
