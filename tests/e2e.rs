@@ -3,7 +3,7 @@
 
 pub mod support;
 
-use flowdash::sim::{Sim, SimConfig};
+use flowdash::sim::{FlowEdit, Sim, SimConfig};
 use support::{Tui, eventually};
 
 async fn demo_server() -> Sim {
@@ -230,5 +230,63 @@ async fn a_wrong_name_keeps_the_production_delete_dialog_and_the_keys_typed_afte
     tui.send("q");
     let status = tui.wait_exit();
     assert!(status.success(), "exit status {status:?}");
+    sim.shutdown();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_conflict_dialog_takes_its_keys_once_it_is_on_screen() {
+    let sim = demo_server().await;
+    let first = sim.flows()[0].clone();
+    let mut tui = start_dashboard(&sim);
+    tui.wait_text("page 1/2 (40 flows)");
+    tui.send("e");
+    tui.wait_text(&format!("Edit flow {}", first.id));
+    tui.send("\x1b[F"); // End
+    tui.type_text(" v2");
+    // Someone changes the content in the web dashboard meanwhile.
+    assert!(sim.edit_flow(
+        first.id,
+        FlowEdit {
+            content: Some("Changed elsewhere".to_owned()),
+            ..FlowEdit::default()
+        }
+    ));
+    tui.send("\x13"); // Ctrl-S
+    tui.wait_text("Conflict: this flow changed on the server");
+
+    // It opened by itself, so it takes keys only once drawn and settled: an `m` before that is
+    // dropped, and the operator presses it again.
+    let start = std::time::Instant::now();
+    'keep_mine: loop {
+        assert!(
+            start.elapsed() < support::PATIENCE,
+            "the dialog never took m:\n{}",
+            tui.screen()
+        );
+        tui.send("m");
+        for _ in 0..10 {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            if !tui.screen().contains("Conflict:") {
+                break 'keep_mine;
+            }
+        }
+    }
+    tui.wait_text(&format!("saved flow {}", first.id));
+    let after = sim.flow(first.id).unwrap();
+    assert_eq!(after.name, format!("{} v2", first.name));
+    assert_eq!(after.content, "Changed elsewhere", "their content stays");
+    let writes: Vec<_> = sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.method != "GET")
+        .map(|r| (r.path, r.form.keys().cloned().collect::<Vec<_>>()))
+        .collect();
+    assert_eq!(
+        writes,
+        vec![(format!("/api/flows/{}", first.id), vec!["name".to_owned()])],
+        "one write, of my change only"
+    );
+    tui.send("q");
+    tui.wait_exit();
     sim.shutdown();
 }
