@@ -1114,6 +1114,19 @@ fn filter_narrows_enter_keeps_it_and_esc_clears_it() {
 }
 
 #[test]
+fn the_filter_line_takes_table_keys_as_text() {
+    let mut app = App::loaded(named(), 4);
+    app.send(ch('/'));
+    for key in [ch(' '), ch('j'), ch('d'), ch('y'), press(KeyCode::Down)] {
+        nothing_acts(&app.send(key));
+    }
+    assert!(matches!(app.state.mode, Mode::Filter));
+    assert_eq!(app.state.filter.input.value(), " jdy");
+    assert_eq!(app.selected(), None, "nothing matches");
+    assert!(app.state.toggling.is_empty());
+}
+
+#[test]
 fn filter_matches_content_too_and_esc_while_typing_clears() {
     let mut app = App::loaded(named(), 4);
     app.send(ch('/'));
