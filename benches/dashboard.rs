@@ -25,7 +25,7 @@ fn flow(i: u64) -> Flow {
         device_id: Some(1 + i % 3),
         sim_subscription_id: Some(1),
         segment: Some(SegmentRef::All),
-        wait_time: Some((i % 90 + 1) as u32),
+        wait_time: Some((i % 90 + 1) as i64),
         wait_unit: Some(WaitUnit::Days),
         enabled: !i.is_multiple_of(3),
         sent: Some((i * 7919 % 10_000) as i64),

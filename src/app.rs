@@ -47,6 +47,12 @@ fn chunk_of(index: usize) -> u32 {
 pub const ERROR_LOG: usize = 500;
 /// Readings kept per flow for the send-rate sparkline: 16 bars need 17 readings.
 pub const HISTORY: usize = 17;
+/// A dialog that opened by itself takes keys this long after it was first drawn: keys typed
+/// for the screen before it may still be on their way (in the terminal, the event reader).
+pub const SETTLE: Duration = Duration::from_millis(300);
+/// Below this size only the size warning is drawn.
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
 
 /// Identifies one request, so that a result that is no longer current is dropped.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -91,6 +97,8 @@ pub enum Mode {
     ConfirmDelete {
         flow: Box<Flow>,
         typed: tui_input::Input,
+        /// Why the last answer was refused; the dialog stays open and shows it.
+        refusal: Option<String>,
     },
     /// The server's flow differs from what the form (or row) showed.
     Conflict {
@@ -133,6 +141,23 @@ impl Link {
 pub struct Seek {
     pub key: RowKey,
     pub tried: Vec<u32>,
+}
+
+/// Whether keys reach the dialog on screen. A dialog that opens by itself (the conflict after a
+/// re-read, a draft offer) must not take keys the operator typed for the screen before it: a
+/// table key like `m` typed ahead would land in the conflict dialog as "keep mine", a write.
+/// Such a dialog opens with [`State::open_by_itself`]; it is `Undrawn` until the runner reports
+/// a frame that shows it (`Msg::Drawn`), then `Settling` until [`SETTLE`] has passed on the
+/// runner's clock (`Command::Settle`, answered by `Msg::Settled`). Keys before that are dropped.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Gate {
+    /// Keys go through.
+    #[default]
+    Open,
+    /// Opened by itself and not drawn yet.
+    Undrawn,
+    /// Drawn; keys already on their way are dropped until `Msg::Settled` with this number.
+    Settling(u64),
 }
 
 /// A message on the status line.
@@ -196,6 +221,8 @@ pub struct State {
     pub history: HashMap<RowKey, VecDeque<(Timestamp, i64)>>,
 
     pub mode: Mode,
+    /// Whether keys reach `mode` yet (see [`Gate`]).
+    pub gate: Gate,
     pub errors: VecDeque<String>,
     /// Every error since start (at most [`ERROR_LOG`]), oldest first, with when it was shown.
     pub error_log: VecDeque<(Timestamp, String)>,
@@ -243,6 +270,14 @@ pub enum Msg {
     /// Text pasted into the terminal.
     Paste(String),
     Resize(u16, u16),
+    /// The runner drew a frame of this size while a dialog waited to be seen
+    /// ([`State::awaits_draw`]).
+    Drawn {
+        width: u16,
+        height: u16,
+    },
+    /// The settle time of the dialog drawn (`Command::Settle`) ran out.
+    Settled(u64),
     /// A second passed; carries the wall clock and the scheduler's state.
     Tick {
         now: Timestamp,
@@ -355,8 +390,15 @@ pub enum Command {
     /// Ask for `Msg::DetailDue` after the rest time.
     ArmDetail(FlowId),
     ArmToast(u64),
+    /// Answer with `Msg::Settled` after [`SETTLE`].
+    Settle(u64),
     SetMouse(bool),
     Suspend,
+}
+
+/// A terminal of this size shows the dashboard, not the size warning.
+pub fn fits(width: u16, height: u16) -> bool {
+    width >= MIN_WIDTH && height >= MIN_HEIGHT
 }
 
 impl State {
@@ -455,6 +497,29 @@ impl State {
         } else {
             self.loaded_at
         }
+    }
+
+    /// Shows a dialog that opened by itself, not at the operator's key: it takes keys only
+    /// once it has been drawn and has settled (see [`Gate`]).
+    pub fn open_by_itself(&mut self, mode: Mode) {
+        self.mode = mode;
+        self.gate = Gate::Undrawn;
+    }
+
+    /// A dialog waits for the runner to report that it is on screen (`Msg::Drawn`).
+    pub fn awaits_draw(&self) -> bool {
+        self.gate == Gate::Undrawn
+    }
+
+    /// The terminal is big enough to draw the dashboard.
+    pub fn fits(&self) -> bool {
+        fits(self.size.0, self.size.1)
+    }
+
+    /// Keys, pastes and clicks can act: nothing waits to be seen, and the screen shows more
+    /// than the size warning.
+    pub fn takes_input(&self) -> bool {
+        self.gate == Gate::Open && self.fits()
     }
 
     /// The number of pages, when known.

@@ -60,6 +60,8 @@ struct Timers {
     poll: Option<Instant>,
     detail: Option<(Instant, FlowId)>,
     toast: Option<(Instant, u64)>,
+    /// The settle time of a dialog that opened by itself.
+    settle: Option<(Instant, u64)>,
     tick: Option<Instant>,
 }
 
@@ -143,6 +145,9 @@ pub async fn run(client: Client, settings: DashboardSettings) -> color_eyre::Res
                 Command::ArmToast(seq) => {
                     timers.toast = Some((Instant::now() + app::TOAST_FOR, seq));
                 }
+                Command::Settle(n) => {
+                    timers.settle = Some((Instant::now() + app::SETTLE, n));
+                }
                 Command::SetMouse(on) => {
                     if on {
                         execute!(stdout(), EnableMouseCapture)?;
@@ -165,7 +170,23 @@ pub async fn run(client: Client, settings: DashboardSettings) -> color_eyre::Res
         if state.quit {
             break;
         }
-        terminal.draw(|f| crate::ui::draw(f, &state))?;
+        let drawn = terminal.draw(|f| crate::ui::draw(f, &state))?.area;
+        if state.awaits_draw() {
+            // A dialog that opened by itself is on screen from this frame: its settle time
+            // starts now, not at the next event. Only the first frame that shows it asks for
+            // anything, so this goes round at most once more.
+            let more = app::update(
+                &mut state,
+                Msg::Drawn {
+                    width: drawn.width,
+                    height: drawn.height,
+                },
+            );
+            if !more.is_empty() {
+                commands.extend(more);
+                continue;
+            }
+        }
         // The spinner turns while something runs; otherwise once a second is enough for the
         // data's age and the countdowns.
         let tick_every = if state.is_busy() {
@@ -215,6 +236,11 @@ pub async fn run(client: Client, settings: DashboardSettings) -> color_eyre::Res
             () = at(timers.toast.map(|t| t.0)) => {
                 if let Some((_, seq)) = timers.toast.take() {
                     pending.push(Msg::ToastExpired(seq));
+                }
+            }
+            () = at(timers.settle.map(|t| t.0)) => {
+                if let Some((_, n)) = timers.settle.take() {
+                    pending.push(Msg::Settled(n));
                 }
             }
             () = at(idle_at) => {

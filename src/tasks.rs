@@ -105,6 +105,7 @@ pub fn spawn(cmd: Command, client: &Client, tx: &UnboundedSender<Msg>) {
         Command::SchedulePoll
         | Command::ArmDetail(_)
         | Command::ArmToast(_)
+        | Command::Settle(_)
         | Command::SetMouse(_)
         | Command::Suspend => {}
     }

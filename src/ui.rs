@@ -17,16 +17,16 @@ use ratatui::widgets::{Clear, Paragraph};
 
 use crate::app::{BELOW_TABLE, DETAIL_BELOW, Mode, SIDE_BY_SIDE, State, TABLE_TOP};
 
-pub const MIN_WIDTH: u16 = 80;
-pub const MIN_HEIGHT: u16 = 24;
+pub use crate::app::{MIN_HEIGHT, MIN_WIDTH};
 
 /// Draws the whole screen.
 pub fn draw(frame: &mut Frame<'_>, state: &State) {
     let area = frame.area();
-    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+    if !crate::app::fits(area.width, area.height) {
         let msg = Paragraph::new(vec![
             Line::from(format!("flowdash needs at least {MIN_WIDTH}×{MIN_HEIGHT}")),
             Line::from(format!("this terminal is {}×{}", area.width, area.height)),
+            Line::from("keys wait until it is larger · q quits"),
         ])
         .centered();
         let y = area.height / 2;
@@ -34,7 +34,7 @@ pub fn draw(frame: &mut Frame<'_>, state: &State) {
             area.x,
             area.y + y.saturating_sub(1),
             area.width,
-            2.min(area.height),
+            3.min(area.height),
         );
         frame.render_widget(msg, r);
         return;
@@ -65,7 +65,11 @@ pub fn draw(frame: &mut Frame<'_>, state: &State) {
     status::draw(frame, status, state);
     match &state.mode {
         Mode::Form(f) => form::draw(frame, area, state, f),
-        Mode::ConfirmDelete { flow, typed } => dialog::delete(frame, area, state, flow, typed),
+        Mode::ConfirmDelete {
+            flow,
+            typed,
+            refusal,
+        } => dialog::delete(frame, area, state, flow, typed, refusal.as_deref()),
         Mode::Conflict { conflict, .. } => dialog::conflict(frame, area, state, conflict),
         Mode::Help => dialog::help(frame, area, state),
         Mode::Errors { scroll } => errors::draw(frame, area, state, *scroll),

@@ -9,7 +9,7 @@ use jiff::{SignedDuration, Timestamp};
 use flowdash::api::{ApiError, Conflict, FieldChange, Page, ServerKind, WriteOutcome};
 use flowdash::app::form::FormKind;
 use flowdash::app::view::SortKey;
-use flowdash::app::{Command, Context, Mode, Msg, ReqId, SaveResult, State, start, update};
+use flowdash::app::{Command, Context, Gate, Mode, Msg, ReqId, SaveResult, State, start, update};
 use flowdash::budget::Priority;
 use flowdash::domain::validate::Field;
 use flowdash::domain::{
@@ -700,6 +700,49 @@ fn an_edit_sends_only_the_changed_fields() {
 }
 
 #[test]
+fn an_absurd_wait_shows_in_the_form_as_the_server_sent_it() {
+    let mut items = flows(&[1]);
+    items[0].wait_time = Some(-5);
+    let mut app = App::loaded(items, 1);
+    app.send(ch('e'));
+    assert_eq!(app.form().wait.value(), "-5");
+    assert!(!app.form().is_changed());
+    // Left alone, it is not sent.
+    app.keys("!");
+    let cmds = app.send(ctrl('s'));
+    let [Command::Update { patch, req, .. }] = cmds.as_slice() else {
+        panic!("{cmds:?}")
+    };
+    assert_eq!(
+        *patch,
+        FlowPatch {
+            name: Some("Flow 1!".to_owned()),
+            ..FlowPatch::default()
+        }
+    );
+    app.send(Msg::Saved {
+        req: *req,
+        result: Err(ApiError::Timeout { secs: 20 }),
+    });
+    // Typed over, it is a change the checks see: nothing is sent while it is not a wait.
+    for _ in 0..4 {
+        app.send(press(KeyCode::Tab));
+    }
+    assert_eq!(app.form().focus, Field::WaitTime);
+    app.keys("7");
+    assert_eq!(app.form().wait.value(), "-57");
+    assert!(app.send(ctrl('s')).is_empty());
+    assert!(
+        app.form()
+            .problems
+            .iter()
+            .any(|p| p.field == Field::WaitTime),
+        "{:?}",
+        app.form().problems
+    );
+}
+
+#[test]
 fn esc_on_a_changed_form_asks_before_discarding() {
     let mut app = App::loaded(flows(&[1]), 1);
     app.send(ch('e'));
@@ -719,11 +762,51 @@ fn esc_on_a_changed_form_asks_before_discarding() {
     assert!(matches!(app.state.mode, Mode::Browse));
 }
 
+#[test]
+fn the_discard_question_takes_only_y_n_or_esc() {
+    let mut app = App::loaded(flows(&[1]), 1);
+    app.send(ch('e'));
+    app.keys("!");
+    app.send(press(KeyCode::Esc));
+    for key in [
+        ch('j'),
+        ch(' '),
+        ch('x'),
+        press(KeyCode::Enter),
+        press(KeyCode::Tab),
+    ] {
+        nothing_acts(&app.send(key));
+    }
+    let f = app.form();
+    assert!(f.confirm_discard, "the question stays until answered");
+    assert_eq!(f.name.value(), "Flow 1!", "and nothing was typed");
+    // Esc answers "no": back to the form, as it was.
+    app.send(press(KeyCode::Esc));
+    let f = app.form();
+    assert!(!f.confirm_discard);
+    assert_eq!(f.name.value(), "Flow 1!");
+}
+
 // ---- conflict -------------------------------------------------------------------------------
 
 /// Flow 1 edited to `Flow 1 (mine)`, saved, and the save answered with a conflict: someone
-/// changed its content on the server.
+/// changed its content on the server. The dialog is on screen and has settled.
 fn in_conflict(app: &mut App) -> Flow {
+    let theirs = conflict_opens(app);
+    let cmds = app.send(Msg::Drawn {
+        width: 160,
+        height: 48,
+    });
+    let [Command::Settle(n)] = cmds.as_slice() else {
+        panic!("{cmds:?}")
+    };
+    assert!(app.send(Msg::Settled(*n)).is_empty());
+    assert_eq!(app.state.gate, Gate::Open);
+    theirs
+}
+
+/// As [`in_conflict`], up to the moment the dialog opens, before the screen shows it.
+fn conflict_opens(app: &mut App) -> Flow {
     app.send(ch('e'));
     app.keys(" (mine)");
     let cmds = app.send(ctrl('s'));
@@ -747,6 +830,46 @@ fn in_conflict(app: &mut App) -> Flow {
     });
     assert!(matches!(app.state.mode, Mode::Conflict { .. }));
     theirs
+}
+
+#[test]
+fn the_conflict_dialog_ignores_keys_typed_before_it_was_seen() {
+    let mut app = App::loaded(flows(&[1]), 1);
+    conflict_opens(&mut app);
+    // `m` and `t`, typed for the table before the dialog appeared, neither write nor reload.
+    assert!(app.send(ch('m')).is_empty(), "no write");
+    assert!(app.send(ch('t')).is_empty());
+    assert!(matches!(app.state.mode, Mode::Conflict { .. }));
+    // A frame too small to show the dialog does not count as seeing it.
+    assert!(
+        app.send(Msg::Drawn {
+            width: 79,
+            height: 24
+        })
+        .is_empty()
+    );
+    assert!(app.send(ch('m')).is_empty());
+    // Drawn: keys already on their way are still dropped until it has settled.
+    let cmds = app.send(Msg::Drawn {
+        width: 160,
+        height: 48,
+    });
+    let [Command::Settle(n)] = cmds.as_slice() else {
+        panic!("{cmds:?}")
+    };
+    let n = *n;
+    assert!(app.send(ch('m')).is_empty());
+    // Another dialog's settle time is not this one's.
+    app.send(Msg::Settled(n + 1));
+    assert!(app.send(ch('m')).is_empty());
+    assert!(matches!(app.state.mode, Mode::Conflict { .. }));
+
+    app.send(Msg::Settled(n));
+    let cmds = app.send(ch('m'));
+    assert!(
+        matches!(cmds.as_slice(), [Command::Update { id: FlowId(1), .. }]),
+        "{cmds:?}"
+    );
 }
 
 #[test]
@@ -846,27 +969,46 @@ fn delete_then_n_keeps_the_flow() {
     assert_eq!(app.toast(), "not deleted");
 }
 
-#[test]
-fn on_production_the_name_must_be_typed() {
+fn production() -> App {
     let ctx = Context {
         production: true,
         ..Context::default()
     };
     let mut app = App::starting(ctx);
     let cmds = app.pending.clone();
-    app.answer(&cmds, flows(&[1]), 1, ServerKind::Documented);
+    app.answer(&cmds, flows(&[1, 2]), 2, ServerKind::Documented);
+    app
+}
 
-    app.send(ch('d'));
-    assert!(app.send(ch('y')).is_empty(), "y alone is not enough");
-    app.keys("Flow");
-    let cmds = app.send(press(KeyCode::Enter));
+/// What the delete dialog shows under its question.
+fn refusal(app: &App) -> Option<&str> {
+    match &app.state.mode {
+        Mode::ConfirmDelete { refusal, .. } => refusal.as_deref(),
+        other => panic!("expected the delete dialog, got {other:?}"),
+    }
+}
+
+fn typed(app: &App) -> &str {
+    match &app.state.mode {
+        Mode::ConfirmDelete { typed, .. } => typed.value(),
+        other => panic!("expected the delete dialog, got {other:?}"),
+    }
+}
+
+/// No command that writes or moves: what a key that must do nothing returns.
+fn nothing_acts(cmds: &[Command]) {
     assert!(
-        !cmds.iter().any(|c| matches!(c, Command::Delete { .. })),
+        cmds.iter().all(|c| matches!(c, Command::ArmToast(_))),
         "{cmds:?}"
     );
-    assert_eq!(app.toast(), "the name does not match; not deleted");
+}
 
+#[test]
+fn on_production_the_name_must_be_typed() {
+    let mut app = production();
     app.send(ch('d'));
+    assert!(app.send(ch('y')).is_empty(), "y alone is not enough");
+    app.send(press(KeyCode::Backspace));
     app.keys("Flow 1");
     let cmds = app.send(press(KeyCode::Enter));
     assert!(
@@ -874,6 +1016,67 @@ fn on_production_the_name_must_be_typed() {
             .any(|c| matches!(c, Command::Delete { id: FlowId(1), .. })),
         "{cmds:?}"
     );
+}
+
+#[test]
+fn on_production_a_wrong_name_keeps_the_dialog_open_with_the_reason() {
+    let mut app = production();
+    app.send(ch('d'));
+    app.keys("Flow");
+    nothing_acts(&app.send(press(KeyCode::Enter)));
+    assert_eq!(
+        refusal(&app),
+        Some("the name does not match: type Flow 1 exactly, or Esc")
+    );
+    // Table keys typed on without reading land in the name, not on the table.
+    for key in [ch(' '), ch('j'), ch('d'), ch('y'), press(KeyCode::Down)] {
+        nothing_acts(&app.send(key));
+    }
+    assert_eq!(typed(&app), "Flow jdy");
+    assert_eq!(refusal(&app), None, "typing clears the reason");
+    assert_eq!(app.selected(), Some(1));
+    assert!(app.state.toggling.is_empty());
+    nothing_acts(&app.send(press(KeyCode::Enter)));
+    assert!(refusal(&app).is_some());
+
+    // Esc is the way out, and it deletes nothing.
+    nothing_acts(&app.send(press(KeyCode::Esc)));
+    assert!(matches!(app.state.mode, Mode::Browse));
+    assert_eq!(app.toast(), "not deleted");
+    assert_eq!(app.ids(), vec![1, 2]);
+}
+
+#[test]
+fn on_production_the_name_can_be_pasted() {
+    let mut app = production();
+    app.send(ch('d'));
+    app.send(Msg::Paste("Flow 1".to_owned()));
+    let cmds = app.send(press(KeyCode::Enter));
+    assert!(
+        cmds.iter()
+            .any(|c| matches!(c, Command::Delete { id: FlowId(1), .. })),
+        "{cmds:?}"
+    );
+}
+
+#[test]
+fn the_delete_question_ignores_other_keys_and_says_what_it_takes() {
+    let mut app = App::loaded(flows(&[1, 2]), 2);
+    app.send(ch('d'));
+    for key in [ch(' '), ch('j'), ch('d'), ch('e'), press(KeyCode::Down)] {
+        nothing_acts(&app.send(key));
+    }
+    assert_eq!(refusal(&app), Some("y deletes the flow; n or Esc keeps it"));
+    assert_eq!(app.selected(), Some(1));
+    assert!(app.state.toggling.is_empty());
+    // Enter takes the default answer, N.
+    nothing_acts(&app.send(press(KeyCode::Enter)));
+    assert!(matches!(app.state.mode, Mode::Browse));
+    assert_eq!(app.toast(), "not deleted");
+    app.send(ch('d'));
+    app.send(press(KeyCode::Esc));
+    assert!(matches!(app.state.mode, Mode::Browse));
+    assert_eq!(app.ids(), vec![1, 2]);
 }
 
 // ---- filter and sort ------------------------------------------------------------------------
@@ -911,6 +1114,19 @@ fn filter_narrows_enter_keeps_it_and_esc_clears_it() {
     assert!(!app.state.filter.is_active());
     assert_eq!(app.ids(), vec![1, 2, 3, 4]);
     assert_eq!(app.selected(), Some(4), "the selection stays on its flow");
+}
+
+#[test]
+fn the_filter_line_takes_table_keys_as_text() {
+    let mut app = App::loaded(named(), 4);
+    app.send(ch('/'));
+    for key in [ch(' '), ch('j'), ch('d'), ch('y'), press(KeyCode::Down)] {
+        nothing_acts(&app.send(key));
+    }
+    assert!(matches!(app.state.mode, Mode::Filter));
+    assert_eq!(app.state.filter.input.value(), " jdy");
+    assert_eq!(app.selected(), None, "nothing matches");
+    assert!(app.state.toggling.is_empty());
 }
 
 #[test]
@@ -964,18 +1180,75 @@ fn s_cycles_the_sort_columns_and_capital_s_reverses() {
 // ---- help and quit --------------------------------------------------------------------------
 
 #[test]
-fn help_opens_and_any_key_closes_it() {
+fn help_closes_with_q_esc_or_question_mark_and_keeps_other_keys_from_the_table() {
     let mut app = App::loaded(flows(&[1, 2]), 2);
     app.send(ch('?'));
     assert!(matches!(app.state.mode, Mode::Help));
-    app.send(ch('j'));
-    assert!(matches!(app.state.mode, Mode::Browse));
-    assert_eq!(app.selected(), Some(1), "the closing key does nothing else");
-    app.send(ch('?'));
+    for key in [ch('j'), ch(' '), ch('d'), press(KeyCode::Enter)] {
+        nothing_acts(&app.send(key));
+    }
+    assert!(
+        matches!(app.state.mode, Mode::Help),
+        "other keys leave it up"
+    );
+    assert_eq!(app.selected(), Some(1));
+    assert!(app.state.toggling.is_empty());
     app.send(ch('q'));
+    assert!(matches!(app.state.mode, Mode::Browse));
     assert!(!app.state.quit, "q closes the help only");
+    app.send(ch('?'));
+    app.send(press(KeyCode::Esc));
+    assert!(matches!(app.state.mode, Mode::Browse));
+    app.send(ch('?'));
+    app.send(ch('?'));
+    assert!(matches!(app.state.mode, Mode::Browse));
+    app.send(ch('?'));
     app.send(ctrl('c'));
     assert!(app.state.quit);
+}
+
+// ---- a screen too small ---------------------------------------------------------------------
+
+#[test]
+fn a_screen_too_small_takes_no_key_but_quit() {
+    let mut app = App::loaded(flows(&[1, 2]), 2);
+    app.send(Msg::Resize(79, 24));
+    for key in [
+        ch(' '),
+        ch('j'),
+        ch('d'),
+        ch('e'),
+        ch('/'),
+        press(KeyCode::Enter),
+    ] {
+        nothing_acts(&app.send(key));
+    }
+    app.send(Msg::Mouse(crossterm::event::MouseEvent {
+        kind: crossterm::event::MouseEventKind::ScrollDown,
+        column: 10,
+        row: 6,
+        modifiers: KeyModifiers::NONE,
+    }));
+    assert!(matches!(app.state.mode, Mode::Browse));
+    assert_eq!(app.selected(), Some(1));
+    assert!(app.state.toggling.is_empty());
+
+    // A form open when the terminal shrank takes no text it cannot show.
+    app.send(Msg::Resize(160, 48));
+    app.send(ch('e'));
+    app.send(Msg::Resize(80, 23));
+    app.keys("xyz");
+    app.send(Msg::Paste("pasted".to_owned()));
+    assert_eq!(app.form().name.value(), "Flow 1");
+    app.send(Msg::Resize(80, 24));
+    app.keys("!");
+    assert_eq!(app.form().name.value(), "Flow 1!");
+    app.send(press(KeyCode::Esc));
+    app.send(ch('y'));
+
+    app.send(Msg::Resize(120, 20));
+    app.send(ch('q'));
+    assert!(app.state.quit, "q still quits");
 }
 
 // ---- a save still running when the form closes ----------------------------------------------

@@ -3,7 +3,7 @@
 
 pub mod support;
 
-use flowdash::sim::{Sim, SimConfig};
+use flowdash::sim::{FlowEdit, Sim, SimConfig};
 use support::{Tui, eventually};
 
 async fn demo_server() -> Sim {
@@ -169,5 +169,124 @@ async fn sigterm_restores_the_terminal() {
         raw[left..].contains("\x1b[?25h") || raw[entered..].contains("\x1b[?25h"),
         "cursor shown again"
     );
+    sim.shutdown();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_name_keeps_the_production_delete_dialog_and_the_keys_typed_after_it() {
+    let sim = demo_server().await;
+    let first = sim.flows()[0].clone();
+    // A production profile for the demo server: deletes ask for the flow's name.
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "default_profile = \"prod\"\n[profiles.prod]\nbase_url = \"{}\"\napi_key = \"e2e-key\"\nproduction = true\n",
+            sim.base_url()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&config, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    let mut tui = Tui::start(
+        &[],
+        &[("FLOWDASH_CONFIG", config.to_str().unwrap())],
+        120,
+        40,
+    );
+    let screen = tui.wait_text("page 1/2 (40 flows)");
+    assert!(screen.contains("PRODUCTION"), "{screen}");
+
+    tui.send("d");
+    tui.wait_text(&format!("Delete flow {} \"{}\"?", first.id, first.name));
+    tui.type_text("Not the name");
+    tui.send("\r");
+    tui.wait_text("the name does not match");
+    // An operator who missed the refusal goes on with table keys: switch, move, switch, delete.
+    tui.type_text(" j dy ");
+    tui.send("\r");
+    let screen = tui.wait_for("the keys in the name field, or a write", |s| {
+        s.contains("Not the name j dy") || s.contains("switched") || s.contains("deleting")
+    });
+    let writes: Vec<_> = sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.method != "GET")
+        .map(|r| format!("{} {} {:?}", r.method, r.path, r.form))
+        .collect();
+    assert!(
+        writes.is_empty(),
+        "the server received writes: {writes:?}\n{screen}"
+    );
+    assert!(
+        screen.contains(&format!("Delete flow {} \"{}\"?", first.id, first.name)),
+        "the dialog stays open:\n{screen}"
+    );
+
+    // Esc closes it; the flow is still there, as it was.
+    tui.send("\x1b");
+    tui.wait_for("the dialog closed", |s| !s.contains("Delete flow"));
+    assert_eq!(sim.flow(first.id), Some(first));
+    tui.send("q");
+    let status = tui.wait_exit();
+    assert!(status.success(), "exit status {status:?}");
+    sim.shutdown();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_conflict_dialog_takes_its_keys_once_it_is_on_screen() {
+    let sim = demo_server().await;
+    let first = sim.flows()[0].clone();
+    let mut tui = start_dashboard(&sim);
+    tui.wait_text("page 1/2 (40 flows)");
+    tui.send("e");
+    tui.wait_text(&format!("Edit flow {}", first.id));
+    tui.send("\x1b[F"); // End
+    tui.type_text(" v2");
+    // Someone changes the content in the web dashboard meanwhile.
+    assert!(sim.edit_flow(
+        first.id,
+        FlowEdit {
+            content: Some("Changed elsewhere".to_owned()),
+            ..FlowEdit::default()
+        }
+    ));
+    tui.send("\x13"); // Ctrl-S
+    tui.wait_text("Conflict: this flow changed on the server");
+
+    // It opened by itself, so it takes keys only once drawn and settled: an `m` before that is
+    // dropped, and the operator presses it again.
+    let start = std::time::Instant::now();
+    'keep_mine: loop {
+        assert!(
+            start.elapsed() < support::PATIENCE,
+            "the dialog never took m:\n{}",
+            tui.screen()
+        );
+        tui.send("m");
+        for _ in 0..10 {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            if !tui.screen().contains("Conflict:") {
+                break 'keep_mine;
+            }
+        }
+    }
+    tui.wait_text(&format!("saved flow {}", first.id));
+    let after = sim.flow(first.id).unwrap();
+    assert_eq!(after.name, format!("{} v2", first.name));
+    assert_eq!(after.content, "Changed elsewhere", "their content stays");
+    let writes: Vec<_> = sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.method != "GET")
+        .map(|r| (r.path, r.form.keys().cloned().collect::<Vec<_>>()))
+        .collect();
+    assert_eq!(
+        writes,
+        vec![(format!("/api/flows/{}", first.id), vec!["name".to_owned()])],
+        "one write, of my change only"
+    );
+    tui.send("q");
+    tui.wait_exit();
     sim.shutdown();
 }

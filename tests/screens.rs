@@ -68,7 +68,7 @@ fn flow(
     id: u64,
     name: &str,
     enabled: bool,
-    wait: (u32, WaitUnit),
+    wait: (i64, WaitUnit),
     sent: i64,
     pending: i64,
     failed: i64,
@@ -505,6 +505,41 @@ fn delete_dialog_on_production() {
     }
 }
 
+#[test]
+fn a_refused_delete_answer_keeps_the_dialog_and_says_why() {
+    for size in SIZES {
+        let mut s = Scene::loaded(
+            Context {
+                production: true,
+                ..ctx()
+            },
+            size,
+            page_one(),
+            ServerKind::Documented,
+        );
+        s.send(ch('d'));
+        s.keys("Welcome");
+        s.send(press(KeyCode::Enter));
+        let t = snap("delete_production_refused", &s);
+        let buf = t.backend().buffer();
+        let y = row_of(buf, "the name does not match: type Welcome series exactly").unwrap();
+        let x = find(buf, y, "the name does not match").unwrap();
+        assert_eq!(buf[(x, y)].fg, Color::Red);
+        assert!(
+            row_of(buf, "name: Welcome").is_some(),
+            "what was typed stays"
+        );
+    }
+    // Without production: the y/N question says which keys answer it.
+    let mut s = list((80, 24));
+    s.send(ch('d'));
+    s.send(ch('j'));
+    let t = s.draw();
+    let buf = t.backend().buffer();
+    assert!(row_of(buf, "Delete flow 12 \"Welcome series\"? y/N").is_some());
+    assert!(row_of(buf, "y deletes the flow; n or Esc keeps it").is_some());
+}
+
 fn change(
     field: &'static str,
     seen: impl Into<Option<String>>,
@@ -572,6 +607,7 @@ fn help() {
         let buf = t.backend().buffer();
         assert!(row_of(buf, "/home/op/.local/state/flowdash/flowdash.log").is_some());
         assert!(row_of(buf, "switch the flow on / off").is_some());
+        assert!(row_of(buf, "q or Esc closes this help").is_some());
     }
 }
 
@@ -612,7 +648,84 @@ fn too_small() {
     for (w, h) in [(79, 24), (120, 23)] {
         let s = list((w, h));
         let t = snap("too_small", &s);
-        assert!(row_of(t.backend().buffer(), "flowdash needs at least 80×24").is_some());
+        let buf = t.backend().buffer();
+        assert!(row_of(buf, "flowdash needs at least 80×24").is_some());
+        assert!(row_of(buf, "keys wait until it is larger · q quits").is_some());
+    }
+}
+
+// ---- ids and waits are never cut ------------------------------------------------------------
+
+/// Ids of six and ten digits, and waits the server should never hold.
+fn long_ids_page() -> Vec<Flow> {
+    use WaitUnit::{Days, Minutes};
+    vec![
+        flow(
+            123_456,
+            "Six digits",
+            true,
+            (4_294_967_295, Days),
+            10,
+            0,
+            0,
+            Some(60),
+        ),
+        flow(
+            9_999_999_999,
+            "Ten digits",
+            false,
+            (0, Minutes),
+            20,
+            0,
+            0,
+            Some(60),
+        ),
+        flow(77, "Negative", true, (-5, Days), 40, 0, 0, Some(60)),
+        flow(
+            23_456,
+            "Five digits",
+            true,
+            (129_600, Minutes),
+            30,
+            0,
+            0,
+            Some(60),
+        ),
+    ]
+}
+
+/// The words of the table row that holds `name`, without the borders.
+fn cells(buf: &Buffer, name: &str) -> Vec<String> {
+    let table = rows(buf)
+        .iter()
+        .filter_map(|l| l.split('│').nth(1).map(str::to_owned))
+        .find(|t| t.contains(name))
+        .unwrap();
+    table.split_whitespace().map(str::to_owned).collect()
+}
+
+#[test]
+fn ids_and_waits_are_shown_whole() {
+    for size in SIZES {
+        let s = Scene::loaded(ctx(), size, long_ids_page(), ServerKind::Documented);
+        let t = snap("long_ids", &s);
+        let buf = t.backend().buffer();
+        let six = cells(buf, "Six digits");
+        assert_eq!(six[..2], ["●", "123456"], "{six:?}");
+        assert!(six.contains(&"4294967295d".to_owned()), "{six:?}");
+        let ten = cells(buf, "Ten digits");
+        assert_eq!(ten[..2], ["○", "9999999999"], "{ten:?}");
+        assert!(ten.contains(&"0m".to_owned()), "{ten:?}");
+        let five = cells(buf, "Five digits");
+        assert_eq!(five[..2], ["●", "23456"], "{five:?}");
+        assert!(five.contains(&"129600m".to_owned()), "{five:?}");
+        assert!(cells(buf, "Negative").contains(&"-5d".to_owned()));
+        // The detail pane names the wait in words, and says it is not one the server allows.
+        assert!(
+            row_of(buf, "wait 4294967295 days (outside 1 to 90 days)").is_some(),
+            "{:#?}",
+            rows(buf)
+        );
     }
 }
 

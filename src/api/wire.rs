@@ -311,7 +311,9 @@ fn flow_from<F: Fields + ?Sized>(m: &F) -> Result<Flow, FieldError> {
         device_id: uint(m, "device_id")?,
         sim_subscription_id: uint(m, "sim_subscription_id")?,
         segment: raw_text(m, "segment")?.map(|s| SegmentRef::parse(&s).unwrap_or_default()),
-        wait_time: uint(m, "wait_time")?.map(|w| u32::try_from(w).unwrap_or(u32::MAX)),
+        // Kept as sent, even negative: one absurd wait must neither hide the page nor read
+        // as a plausible one.
+        wait_time: int(m, "wait_time")?,
         wait_unit: raw_text(m, "wait_time_type")?.and_then(|s| WaitUnit::parse(&s)),
         enabled: boolish(m, "is_enabled")?
             .ok_or_else(|| FieldError("a flow has no `is_enabled`".into()))?,
@@ -558,6 +560,22 @@ mod tests {
         assert_eq!(p.items[0].blocked, Some(RowBlock::RepeatedId));
         assert_eq!(p.items[1].blocked, Some(RowBlock::RepeatedId));
         assert_eq!(p.items[2].blocked, Some(RowBlock::ZeroId));
+    }
+
+    #[test]
+    fn absurd_waits_decode_as_sent() {
+        for (wait, want) in [
+            ("-5", -5),
+            ("0", 0),
+            ("4294967296", 4_294_967_296),
+            ("\"12\"", 12),
+        ] {
+            let body = format!(
+                r#"{{"data":[{{"id":1,"name":"x","is_enabled":true,"wait_time":{wait},"wait_time_type":"days"}}]}}"#
+            );
+            let p = flow_page(body.as_bytes(), 1, 25).unwrap();
+            assert_eq!(p.items[0].wait_time, Some(want), "{wait}");
+        }
     }
 
     #[test]

@@ -70,6 +70,9 @@ pub struct FormState {
     pub confirm_discard: bool,
     /// The draft the form opened with, to see what changed.
     pub initial: FlowDraft,
+    /// The wait time's text as the form opened: a wait no draft can hold (zero, negative, too
+    /// big) shows as the server sent it, and typing over it counts as a change.
+    initial_wait: String,
 }
 
 fn content_area(text: &str) -> TextArea<'static> {
@@ -92,13 +95,18 @@ impl FormState {
     }
 
     pub fn edit(flow: &Flow) -> FormState {
-        FormState::from_draft(
+        let mut form = FormState::from_draft(
             FormKind::Edit {
                 id: flow.id,
                 seen: Box::new(flow.clone()),
             },
             flow.to_draft(),
-        )
+        );
+        if let Some(w) = flow.wait_time {
+            form.initial_wait = w.to_string();
+            form.wait = Input::new(form.initial_wait.clone());
+        }
+        form
     }
 
     fn from_draft(kind: FormKind, draft: FlowDraft) -> FormState {
@@ -118,6 +126,7 @@ impl FormState {
             server_error: None,
             saving: None,
             confirm_discard: false,
+            initial_wait: draft.wait_time.to_string(),
             initial: draft,
         }
     }
@@ -155,7 +164,12 @@ impl FormState {
     }
 
     pub fn is_changed(&self) -> bool {
-        self.draft() != self.initial
+        self.draft() != self.initial || self.wait_typed()
+    }
+
+    /// The wait time's text differs from what the form opened with.
+    fn wait_typed(&self) -> bool {
+        self.wait.value().trim() != self.initial_wait
     }
 
     /// The changed fields, for an update.
@@ -181,7 +195,9 @@ impl FormState {
                             patch.sim_subscription_id.is_some() || patch.device_id.is_some()
                         }
                         Field::WaitTime | Field::WaitUnit => {
-                            patch.wait_time.is_some() || patch.wait_unit.is_some()
+                            patch.wait_time.is_some()
+                                || patch.wait_unit.is_some()
+                                || self.wait_typed()
                         }
                         Field::Segment | Field::Enabled => true,
                     })
@@ -207,10 +223,13 @@ impl FormState {
     /// Handles one key. Ctrl-S saves from any field; Esc asks before discarding changes.
     pub fn key(&mut self, key: KeyEvent, devices: &[Device], segments: &[Segment]) -> FormEvent {
         if self.confirm_discard {
-            if let KeyCode::Char('y' | 'Y') = key.code {
-                return FormEvent::Close;
+            // Only an answer closes the question; any other key is ignored, so that text typed
+            // on without reading it neither discards the form nor edits it.
+            match key.code {
+                KeyCode::Char('y' | 'Y') => return FormEvent::Close,
+                KeyCode::Char('n' | 'N') | KeyCode::Esc => self.confirm_discard = false,
+                _ => {}
             }
-            self.confirm_discard = false;
             return FormEvent::None;
         }
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);

@@ -10,23 +10,35 @@ use super::keymap::{self, Action};
 use super::update::{
     TABLE_TOP, load_page, needs_detail, rebuild_view, replace_flow, select_row, toast,
 };
-use super::{Command, Mode, PAGE_SIZES, State};
+use super::{Command, Gate, Mode, PAGE_SIZES, State};
 use crate::budget::Priority;
 use crate::domain::{Flow, validate};
 
 pub(super) fn on_key(state: &mut State, key: KeyEvent, out: &mut Vec<Command>) {
+    if state.gate != Gate::Open {
+        // A dialog that opened by itself is not on screen yet, or only just: this key was
+        // typed for what was there before.
+        return;
+    }
+    if !state.fits() {
+        // Only the size warning is on screen: a key would act on rows the operator cannot
+        // see. Quitting and suspending stay possible from the list.
+        if matches!(state.mode, Mode::Browse)
+            && let Some(a @ (Action::Quit | Action::Suspend)) = keymap::action(&key)
+        {
+            on_action(state, a, out);
+        }
+        return;
+    }
+    // Every mode but the list takes its own keys and keeps the ones it does not use: a key
+    // meant for a dialog must never fall through to the table behind it.
     match std::mem::take(&mut state.mode) {
         Mode::Browse => {
             if let Some(a) = keymap::action(&key) {
                 on_action(state, a, out);
             }
         }
-        Mode::Help => {
-            // Any key closes the help; Ctrl-C still quits.
-            if keymap::action(&key) == Some(Action::Quit) && key.code != KeyCode::Char('q') {
-                state.quit = true;
-            }
-        }
+        Mode::Help => on_help_key(state, key),
         Mode::Errors { scroll } => on_errors_key(state, key, scroll),
         Mode::Filter => on_filter_key(state, key),
         Mode::Form(mut form) => {
@@ -46,29 +58,11 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent, out: &mut Vec<Command>) {
                 }
             }
         }
-        Mode::ConfirmDelete { flow, mut typed } => {
-            let production = state.ctx.production;
-            match key.code {
-                KeyCode::Char('y' | 'Y') if !production => delete(state, *flow, out),
-                KeyCode::Enter if production && typed.value() == flow.name => {
-                    delete(state, *flow, out);
-                }
-                KeyCode::Esc => {}
-                KeyCode::Enter if production => {
-                    toast(
-                        state,
-                        "the name does not match; not deleted".to_owned(),
-                        out,
-                    );
-                }
-                _ if production => {
-                    typed.handle_event(&Event::Key(key));
-                    state.mode = Mode::ConfirmDelete { flow, typed };
-                }
-                // y/N: anything but y keeps the flow.
-                _ => toast(state, "not deleted".to_owned(), out),
-            }
-        }
+        Mode::ConfirmDelete {
+            flow,
+            typed,
+            refusal,
+        } => on_delete_key(state, key, flow, typed, refusal, out),
         Mode::Conflict { mut form, conflict } => match key.code {
             KeyCode::Char('m' | 'M') => {
                 // Keep mine: the operator has now seen theirs; write the form's changes over it.
@@ -88,6 +82,85 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent, out: &mut Vec<Command>) {
             _ => state.mode = Mode::Conflict { form, conflict },
         },
     }
+}
+
+/// The runner drew a frame while a dialog that opened by itself waited to be seen: from now
+/// on the operator can see it, and after the settle time its keys count.
+pub(super) fn on_drawn(state: &mut State, width: u16, height: u16, out: &mut Vec<Command>) {
+    // A frame too small shows only the size warning, not the dialog.
+    if state.gate == Gate::Undrawn && super::fits(width, height) {
+        let n = state.next_req().0;
+        state.gate = Gate::Settling(n);
+        out.push(Command::Settle(n));
+    }
+}
+
+pub(super) fn on_settled(state: &mut State, n: u64) {
+    if state.gate == Gate::Settling(n) {
+        state.gate = Gate::Open;
+    }
+}
+
+fn on_help_key(state: &mut State, key: KeyEvent) {
+    match keymap::action(&key) {
+        // Ctrl-C quits from anywhere; q closes the help, as it closes every view.
+        Some(Action::Quit) if key.code != KeyCode::Char('q') => state.quit = true,
+        Some(Action::Quit | Action::Help) => {}
+        _ if key.code == KeyCode::Esc => {}
+        // Any other key leaves the help up: it was not meant for the table behind it.
+        _ => state.mode = Mode::Help,
+    }
+}
+
+/// The delete dialog. `y` deletes and `n`, Enter or Esc keep the flow; on production the typed
+/// name and Enter delete, and only Esc cancels. An answer it cannot take keeps it open with the
+/// reason, so the keys typed after it land here and not on the table.
+fn on_delete_key(
+    state: &mut State,
+    key: KeyEvent,
+    flow: Box<Flow>,
+    mut typed: tui_input::Input,
+    mut refusal: Option<String>,
+    out: &mut Vec<Command>,
+) {
+    let production = state.ctx.production;
+    match key.code {
+        KeyCode::Esc => {
+            toast(state, "not deleted".to_owned(), out);
+            return;
+        }
+        KeyCode::Enter if production && typed.value() == flow.name => {
+            delete(state, *flow, out);
+            return;
+        }
+        KeyCode::Enter if production => {
+            refusal = Some(format!(
+                "the name does not match: type {} exactly, or Esc",
+                flow.name
+            ));
+        }
+        _ if production => {
+            let before = typed.value().to_owned();
+            typed.handle_event(&Event::Key(key));
+            if typed.value() != before {
+                refusal = None;
+            }
+        }
+        KeyCode::Char('y' | 'Y') => {
+            delete(state, *flow, out);
+            return;
+        }
+        KeyCode::Char('n' | 'N') | KeyCode::Enter => {
+            toast(state, "not deleted".to_owned(), out);
+            return;
+        }
+        _ => refusal = Some("y deletes the flow; n or Esc keeps it".to_owned()),
+    }
+    state.mode = Mode::ConfirmDelete {
+        flow,
+        typed,
+        refusal,
+    };
 }
 
 fn on_filter_key(state: &mut State, key: KeyEvent) {
@@ -277,6 +350,7 @@ fn on_action(state: &mut State, action: Action, out: &mut Vec<Command>) {
                 state.mode = Mode::ConfirmDelete {
                     flow: Box::new(flow),
                     typed: tui_input::Input::default(),
+                    refusal: None,
                 };
             }
         }
@@ -357,7 +431,7 @@ fn on_action(state: &mut State, action: Action, out: &mut Vec<Command>) {
 }
 
 pub(super) fn on_mouse(state: &mut State, m: MouseEvent, out: &mut Vec<Command>) {
-    if !matches!(state.mode, Mode::Browse) {
+    if !matches!(state.mode, Mode::Browse) || !state.takes_input() {
         return;
     }
     match m.kind {

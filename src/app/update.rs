@@ -60,6 +60,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
             }
         }
         Msg::Mouse(m) => super::keys::on_mouse(state, m, &mut out),
+        Msg::Drawn { width, height } => super::keys::on_drawn(state, width, height, &mut out),
+        Msg::Settled(n) => super::keys::on_settled(state, n),
+        // Like a key, a paste waits until what it lands in can be seen.
+        Msg::Paste(_) if !state.takes_input() => {}
         Msg::Paste(text) => match &mut state.mode {
             Mode::Form(form) if form.saving.is_none() => {
                 form.paste(&text);
@@ -73,6 +77,11 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
                 state.filter.input = tui_input::Input::new(value);
                 state.filter.applied = state.filter.input.value().trim().to_lowercase();
                 rebuild_view(state);
+            }
+            Mode::ConfirmDelete { typed, refusal, .. } if state.ctx.production => {
+                let value = format!("{}{}", typed.value(), crate::domain::clean::one_line(&text));
+                *typed = tui_input::Input::new(value);
+                *refusal = None;
             }
             _ => {}
         },
@@ -538,10 +547,10 @@ fn on_saved(
             toast(state, "nothing changed; nothing sent".to_owned(), out);
         }
         Ok(SaveResult::Updated(WriteOutcome::Conflict(c))) => {
-            state.mode = Mode::Conflict {
+            state.open_by_itself(Mode::Conflict {
                 form,
                 conflict: Box::new(c),
-            };
+            });
         }
         Ok(SaveResult::Updated(WriteOutcome::Deleted)) => {}
         Ok(SaveResult::Created(c)) => created(state, &c, out),

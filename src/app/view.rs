@@ -96,13 +96,13 @@ impl Sort {
     }
 }
 
-fn wait_minutes(f: &Flow) -> Option<u64> {
+fn wait_minutes(f: &Flow) -> Option<i128> {
     let unit = match f.wait_unit? {
         crate::domain::WaitUnit::Minutes => 1,
         crate::domain::WaitUnit::Hours => 60,
         crate::domain::WaitUnit::Days => 1440,
     };
-    Some(u64::from(f.wait_time?) * unit)
+    Some(i128::from(f.wait_time?) * unit)
 }
 
 /// The indices of `flows` to show, filtered and sorted. A stable sort, so equal rows keep the

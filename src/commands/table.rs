@@ -133,7 +133,7 @@ pub fn short_wait(f: &Flow) -> String {
 }
 
 /// `2 days`, `1 hour`.
-pub fn long_wait(n: u32, unit: WaitUnit) -> String {
+pub fn long_wait(n: i64, unit: WaitUnit) -> String {
     format!("{n} {}", unit.words(n))
 }
 

@@ -55,7 +55,7 @@ impl WaitUnit {
     }
 
     /// Singular and plural words for `wait 2 days`.
-    pub fn words(self, n: u32) -> &'static str {
+    pub fn words(self, n: i64) -> &'static str {
         match (self, n == 1) {
             (WaitUnit::Minutes, true) => "minute",
             (WaitUnit::Minutes, false) => "minutes",
@@ -152,7 +152,9 @@ pub struct Flow {
     pub device_id: Option<u64>,
     pub sim_subscription_id: Option<u64>,
     pub segment: Option<SegmentRef>,
-    pub wait_time: Option<u32>,
+    /// As the server sent it, absurd values included (zero, negative, beyond any limit): they
+    /// are shown as they are, never clamped into something plausible.
+    pub wait_time: Option<i64>,
     pub wait_unit: Option<WaitUnit>,
     pub enabled: bool,
     pub sent: Option<i64>,
@@ -189,7 +191,8 @@ impl Flow {
             content: self.content.clone().unwrap_or_default(),
             device_id: self.device_id.filter(|&d| d != 0),
             sim_subscription_id: self.sim_subscription_id.filter(|&s| s != 0),
-            wait_time: self.wait_time.unwrap_or(1),
+            // A wait no form or command could send becomes 0, which the checks refuse.
+            wait_time: self.wait_time.map_or(1, |w| u32::try_from(w).unwrap_or(0)),
             wait_unit: self.wait_unit.unwrap_or_default(),
             segment: self.segment.unwrap_or_default(),
             enabled: self.enabled,

@@ -76,6 +76,16 @@ fn lines(state: &State, f: &Flow, width: usize) -> Vec<Line<'static>> {
         Span::raw(format!("failed {}{share}", show(f.failed))),
     ]));
     let wait = match (f.wait_time, f.wait_unit) {
+        // A wait the server should never hold reads as what it is, and says so.
+        (Some(t), Some(u)) if !(1..=i64::from(u.max())).contains(&t) => Span::styled(
+            format!(
+                "wait {t} {} (outside 1 to {} {})",
+                u.words(t),
+                u.max(),
+                u.as_str()
+            ),
+            Style::new().fg(Color::Yellow),
+        ),
         (Some(t), Some(u)) => Span::raw(format!("wait {t} {}", u.words(t))),
         _ => Span::styled(format!("wait {MISSING}"), dim()),
     };

@@ -25,12 +25,19 @@ pub fn delete(
     state: &State,
     flow: &Flow,
     typed: &tui_input::Input,
+    refusal: Option<&str>,
 ) {
     let r = popup(frame, area, 70, if state.ctx.production { 7 } else { 5 });
     let block = framed(" Delete ", Color::Red);
     let inner = block.inner(r);
     frame.render_widget(block, r);
-    let name = fit(&flow.name, usize::from(inner.width).saturating_sub(30));
+    let width = usize::from(inner.width);
+    let name = fit(&flow.name, width.saturating_sub(30));
+    // Why the last answer was refused, in the dialog itself: it stays open until answered.
+    let refused = Line::styled(
+        fit(refusal.unwrap_or_default(), width),
+        Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+    );
     let mut lines = Vec::new();
     if state.ctx.production {
         lines.push(Line::from(vec![Span::styled(
@@ -44,6 +51,7 @@ pub fn delete(
             Span::styled("name: ", dim()),
             Span::raw(typed.value().to_owned()),
         ]));
+        lines.push(refused);
         lines.push(Line::styled("Esc cancels", dim()));
         let x = inner.x + 6 + u16::try_from(typed.visual_cursor()).unwrap_or(0);
         frame.set_cursor_position((x.min(inner.right().saturating_sub(1)), inner.y + 2));
@@ -56,6 +64,7 @@ pub fn delete(
             "Its pending SMS are not cancelled by the server.",
             dim(),
         ));
+        lines.push(refused);
     }
     frame.render_widget(Paragraph::new(lines), inner);
 }
@@ -196,7 +205,7 @@ pub fn help(frame: &mut Frame<'_>, area: Rect, state: &State) {
         Span::styled("log  ", dim()),
         Span::raw(log),
     ]));
-    lines.push(Line::styled("any key closes this help", dim()));
+    lines.push(Line::styled("q or Esc closes this help", dim()));
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
 

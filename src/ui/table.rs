@@ -44,19 +44,25 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
         );
         return;
     }
-    // Fixed columns; the name takes what is left. The sent counter and its change are two
-    // columns, so the counters line up whether or not they just moved.
-    // 41 columns of fixed width and 8 gaps between the 9 columns.
-    let name_w = inner.width.saturating_sub(41 + 8).max(8);
+    // The name takes what the other columns leave. Ids, waits and counters are never cut: a
+    // right-aligned number cut to its column keeps its last digits, and flow 123456 would read
+    // as flow 23456. Their columns grow to the widest value in the view (not only the rows on
+    // screen, so they do not jump while scrolling); the name shrinks. The sent counter and its
+    // change are two columns, so the counters line up whether or not they just moved.
+    let w = Widths::of(state);
+    // 1 (glyph) + 5 (change) + 6 (last), and 8 gaps between the 9 columns.
+    let name_w = inner
+        .width
+        .saturating_sub(1 + 5 + 6 + 8 + w.id + w.wait + w.sent + w.pending + w.failed);
     let widths = [
         Constraint::Length(1),
-        Constraint::Length(5),
+        Constraint::Length(w.id),
         Constraint::Length(name_w),
-        Constraint::Length(4),
-        Constraint::Length(7),
+        Constraint::Length(w.wait),
+        Constraint::Length(w.sent),
         Constraint::Length(5),
-        Constraint::Length(7),
-        Constraint::Length(6),
+        Constraint::Length(w.pending),
+        Constraint::Length(w.failed),
         Constraint::Length(6),
     ];
     let right = |s: &'static str| Cell::from(Text::from(s).right_aligned());
@@ -95,6 +101,55 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
     frame.render_stateful_widget(table, area, &mut ts);
 }
 
+/// The widths of the number columns: at least their title's (and the widths they always had),
+/// more when a value in the view needs it.
+struct Widths {
+    id: u16,
+    wait: u16,
+    sent: u16,
+    pending: u16,
+    failed: u16,
+}
+
+impl Widths {
+    /// Counted, not formatted: this runs over every flow in the view at each frame.
+    fn of(state: &State) -> Widths {
+        let mut w = Widths {
+            id: 5,
+            wait: 4,
+            sent: 7,
+            pending: 7,
+            failed: 6,
+        };
+        // `num` shows a missing counter as `–` and a negative one as 0: one column each.
+        let counter = |v: Option<i64>| digits(v.and_then(|n| u64::try_from(n).ok()).unwrap_or(0));
+        for f in state.view.iter().map(|&i| &state.flows[i]) {
+            w.id = w.id.max(digits(f.id.0));
+            if let (Some(t), Some(_)) = (f.wait_time, f.wait_unit) {
+                // The number, its sign, and the unit's letter.
+                w.wait = w.wait.max(digits(t.unsigned_abs()) + u16::from(t < 0) + 1);
+            }
+            w.sent = w.sent.max(counter(f.sent));
+            w.pending = w.pending.max(counter(f.pending));
+            w.failed = w.failed.max(counter(f.failed));
+        }
+        w
+    }
+}
+
+fn digits(n: u64) -> u16 {
+    n.checked_ilog10()
+        .map_or(1, |d| u16::try_from(d + 1).unwrap_or(u16::MAX))
+}
+
+/// `2d`, `10m`; as the server sent it, however absurd (`0m`, `-5d`, `4294967295d`).
+fn wait(f: &Flow) -> String {
+    match (f.wait_time, f.wait_unit) {
+        (Some(t), Some(u)) => format!("{t}{}", u.short()),
+        _ => "–".to_owned(),
+    }
+}
+
 fn glyph(state: &State, f: &Flow) -> Span<'static> {
     if state.toggling.contains_key(&f.id) {
         return Span::styled("◐", Style::new().fg(Color::Yellow));
@@ -125,10 +180,6 @@ fn short_change(n: i64) -> String {
 }
 
 fn row<'a>(state: &State, f: &Flow, name_w: usize) -> Row<'a> {
-    let wait = match (f.wait_time, f.wait_unit) {
-        (Some(t), Some(u)) => format!("{t}{}", u.short()),
-        _ => "–".to_owned(),
-    };
     let change = state
         .deltas
         .get(&f.row_key())
@@ -153,7 +204,7 @@ fn row<'a>(state: &State, f: &Flow, name_w: usize) -> Row<'a> {
         Cell::from(glyph(state, f)),
         Cell::from(Text::from(f.id.to_string()).right_aligned()),
         Cell::from(fit(&f.name, name_w)),
-        Cell::from(Text::from(wait).right_aligned()),
+        Cell::from(Text::from(wait(f)).right_aligned()),
         Cell::from(Text::from(num(f.sent)).right_aligned()),
         Cell::from(Line::from(change)),
         Cell::from(Text::from(num(f.pending)).right_aligned()),
