@@ -34,6 +34,9 @@ pub enum Fault {
     /// Flow names and content in the answer are replaced with terminal escapes, bidi controls,
     /// zero-width and control characters, a very long and an empty name; processed.
     HostileNames,
+    /// 401 whose error title and `detail` repeat the Authorization header the request carried,
+    /// as a careless server does; not processed.
+    EchoCredentials,
 }
 
 /// The JSON form of a fault order, as `POST /_demo/fault` takes it.
@@ -69,6 +72,7 @@ impl TryFrom<FaultSpec> for Fault {
             "lateanswer" => Fault::LateAnswer(delay),
             "oversize" => Fault::Oversize,
             "hostilenames" => Fault::HostileNames,
+            "echocredentials" | "echokey" => Fault::EchoCredentials,
             _ => return Err(format!("unknown fault kind `{}`", spec.kind)),
         })
     }
@@ -137,6 +141,16 @@ pub(crate) fn hostile(index: usize) -> (String, String) {
     (name, content)
 }
 
+/// The error body of [`Fault::EchoCredentials`]: the header's value, as received, in the title
+/// and again in the detail.
+pub(crate) fn echo_credentials(authorization: &str) -> serde_json::Value {
+    serde_json::json!({ "errors": [{
+        "status": 401,
+        "title": format!("Invalid credentials: {authorization}"),
+        "detail": format!("The Authorization header was `{authorization}`; no such key."),
+    }] })
+}
+
 /// PHP notices printed before the JSON, as a misconfigured server does.
 pub(crate) fn invalid_json(body: &[u8]) -> Vec<u8> {
     let mut out = b"<br />\n<b>Warning</b>:  Undefined array key \"results_per_page\" in <b>/var/www/html/app/core/Paginator.php</b> on line <b>42</b><br />\n".to_vec();
@@ -194,6 +208,8 @@ mod tests {
         assert_eq!(fault, Fault::LateAnswer(Duration::from_secs(3)));
         let fault: Fault = serde_json::from_str(r#"{"kind":"html502"}"#).unwrap();
         assert_eq!(fault, Fault::Html502);
+        let fault: Fault = serde_json::from_str(r#"{"kind":"echo_credentials"}"#).unwrap();
+        assert_eq!(fault, Fault::EchoCredentials);
         assert!(serde_json::from_str::<Fault>(r#"{"kind":"nope"}"#).is_err());
     }
 
