@@ -412,7 +412,7 @@ pub fn load(global: &Global) -> Result<Settings, ConfigError> {
         warnings.push(format!(
             "{} is {budget} requests a minute, above the {SERVER_RATE_LIMIT} the server allows a key: unless this key's plan has no limit, requests will be refused and the phones sharing the key held up",
             if global.budget.is_some() {
-                "--budget".to_owned()
+                "--budget / FLOWDASH_BUDGET".to_owned()
             } else {
                 source("budget")
             }
@@ -644,5 +644,73 @@ mod tests {
             .await
             .unwrap_err();
         assert_eq!(e, "did not finish within 0.1 s");
+    }
+
+    /// The state and process group of a live process; `None` when it is gone or a zombie (dead,
+    /// only not yet waited for).
+    fn live_group(pid: &str) -> Option<String> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        let mut fields = stat.rsplit(')').next()?.split_whitespace();
+        let state = fields.next()?;
+        let group = fields.nth(1)?;
+        (state != "Z").then(|| group.to_owned())
+    }
+
+    /// Every live process of group `pgid`.
+    fn group_members(pgid: &str) -> Vec<String> {
+        std::fs::read_dir("/proc")
+            .unwrap()
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|pid| pid.bytes().all(|b| b.is_ascii_digit()))
+            .filter(|pid| live_group(pid).as_deref() == Some(pgid))
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn a_time_out_kills_everything_the_command_started() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("pids");
+        let command = format!(
+            "sleep 30 & echo $! > {f}; echo $$ >> {f}; sleep 30",
+            f = file.display()
+        );
+        let e = run_key_command(&command, Duration::from_millis(300))
+            .await
+            .unwrap_err();
+        assert_eq!(e, "did not finish within 0.3 s");
+        let text = std::fs::read_to_string(&file).unwrap();
+        let pids: Vec<&str> = text.split_whitespace().collect();
+        let [background, shell] = pids[..] else {
+            panic!("two pids: {text}")
+        };
+        // The shell leads a group of its own, which held both sleeps.
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let left: Vec<String> = [background, shell]
+                .iter()
+                .filter(|p| live_group(p).is_some())
+                .map(|p| (*p).to_owned())
+                .chain(group_members(shell))
+                .collect();
+            if left.is_empty() {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "still running after the time-out: {left:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn a_failed_command_shows_its_stderr_without_the_key_it_printed() {
+        let e = run_key_command(
+            "echo K-stdout-9f3e2a; echo 'rejected K-stdout-9f3e2a' >&2; exit 2",
+            KEY_COMMAND_LIMIT,
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(e, "failed (exit status 2): rejected <redacted>");
     }
 }
