@@ -533,3 +533,35 @@ fn classify(
         }),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_urls_with_credentials_query_or_fragment_are_refused() {
+        assert!(check_base_url("https://h.example/api").is_ok());
+        for (url, why) in [
+            (
+                "https://op:pw-secret@h.example/api",
+                "it holds a user name or password",
+            ),
+            (
+                "https://op@h.example/api",
+                "it holds a user name or password",
+            ),
+            (
+                "https://h.example/api?a=1",
+                "it has a query string or fragment",
+            ),
+            (
+                "https://h.example/api#top",
+                "it has a query string or fragment",
+            ),
+        ] {
+            let refusal = check_base_url(url).unwrap_err();
+            assert_eq!(refusal, Refusal::BadUrl(why.to_owned()), "{url}");
+            assert!(!refusal.to_string().contains("pw-secret"));
+        }
+    }
+}
