@@ -444,3 +444,36 @@ fn the_log_file_is_the_owners_alone() {
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(mode(), 0o600, "an existing log file");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_repeated_back_never_reaches_the_screen() {
+    let sim = server().await;
+    let url = sim.base_url();
+    let mut tui = Tui::start(
+        &[],
+        &[
+            ("FLOWDASH_BASE_URL", &url),
+            ("FLOWDASH_API_KEY", KEY),
+            ("RUST_LOG", "trace"),
+        ],
+        160,
+        40,
+    );
+    tui.wait_text("page 1/2 (40 flows)");
+    sim.push_fault(Fault::EchoCredentials, 0);
+    tui.send("r");
+    tui.wait_text("Invalid credentials: Bearer <redacted>");
+    sim.clear_faults();
+    tui.send("x");
+    tui.send("q");
+    let status = tui.wait_exit();
+    assert!(status.success(), "exit status {status:?}");
+    assert_no_key("the terminal output", &tui.raw_text());
+    let log = std::fs::read_to_string(tui.log_path()).expect("the log file");
+    assert!(
+        log.contains("Bearer <redacted>"),
+        "the error is logged:\n{log}"
+    );
+    assert_no_key("the log", &log);
+    sim.shutdown();
+}
