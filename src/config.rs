@@ -546,7 +546,9 @@ fn kill_group(pgid: Option<u32>) {
 /// Runs `command` with `sh -c` and takes the first non-empty line of its output, trimmed. The
 /// error says what went wrong without the output. The command runs in a process group of its
 /// own, so that at the time limit, or when it prints too much, everything it started is killed,
-/// not only the shell.
+/// not only the shell. Being outside the terminal's foreground group, a command that reads the
+/// terminal itself is stopped there and killed at the limit; agents (gpg-agent's pinentry) that
+/// ask for a passphrase run in their own session and are not affected.
 pub async fn run_key_command(command: &str, limit: Duration) -> Result<ApiKey, String> {
     let mut child = tokio::process::Command::new("sh")
         .arg("-c")
