@@ -40,8 +40,11 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 pub struct ApiKey(Arc<str>);
 
 impl ApiKey {
+    /// The key, which from now on is redacted from every message and log line.
     pub fn new(key: impl Into<String>) -> Self {
-        ApiKey(Arc::from(key.into().trim()))
+        let key = key.into();
+        error::register_secret(&key);
+        ApiKey(Arc::from(key.trim()))
     }
 }
 
@@ -160,6 +163,18 @@ pub fn check_base_url(base: &str) -> Result<Url, Refusal> {
     }
     if url.cannot_be_a_base() || url.host().is_none() {
         return Err(Refusal::BadUrl("no host".to_owned()));
+    }
+    // Credentials in the URL would go out as Basic authentication instead of the key, and a
+    // query or fragment would be mangled into every path; the URL is not quoted (a password).
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Refusal::BadUrl(
+            "it holds a user name or password".to_owned(),
+        ));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(Refusal::BadUrl(
+            "it has a query string or fragment".to_owned(),
+        ));
     }
     Ok(url)
 }
@@ -526,5 +541,37 @@ fn classify(
             status: code,
             title: title.unwrap_or_else(|| wire::excerpt(&body)),
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_urls_with_credentials_query_or_fragment_are_refused() {
+        assert!(check_base_url("https://h.example/api").is_ok());
+        for (url, why) in [
+            (
+                "https://op:pw-secret@h.example/api",
+                "it holds a user name or password",
+            ),
+            (
+                "https://op@h.example/api",
+                "it holds a user name or password",
+            ),
+            (
+                "https://h.example/api?a=1",
+                "it has a query string or fragment",
+            ),
+            (
+                "https://h.example/api#top",
+                "it has a query string or fragment",
+            ),
+        ] {
+            let refusal = check_base_url(url).unwrap_err();
+            assert_eq!(refusal, Refusal::BadUrl(why.to_owned()), "{url}");
+            assert!(!refusal.to_string().contains("pw-secret"));
+        }
     }
 }

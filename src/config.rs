@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::api::error::{REDACTED, redact, register_secret};
 use crate::api::{ApiKey, DEFAULT_PAGE_SIZE, PAGE_SIZES};
 use crate::budget::BudgetConfig;
 use crate::cli::Global;
@@ -21,6 +22,9 @@ use crate::domain::clean;
 
 pub const DEFAULT_BASE_URL: &str = "https://sms.sociostacks.com/api";
 pub const DEFAULT_TIMEOUT_SECS: u64 = 20;
+/// What the server allows a key in a minute (CONTRACT §3); a larger budget is allowed, with a
+/// warning, as some plans may have no limit.
+pub const SERVER_RATE_LIMIT: u32 = 60;
 /// How long `api_key_command` may take.
 pub const KEY_COMMAND_LIMIT: Duration = Duration::from_secs(5);
 
@@ -112,7 +116,17 @@ pub enum ConfigError {
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
+        // The parser quotes values of the file, and a key command's stderr is its own words.
+        f.write_str(&redact(&Unredacted(self).to_string()))
+    }
+}
+
+/// The message before redaction.
+struct Unredacted<'a>(&'a ConfigError);
+
+impl fmt::Display for Unredacted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
             ConfigError::NoPath => write!(
                 f,
                 "cannot tell where the config file is (no home directory): pass --config PATH"
@@ -185,7 +199,23 @@ fn line_of(text: &str, offset: usize) -> usize {
     text.get(..offset).unwrap_or(text).matches('\n').count() + 1
 }
 
+/// Registers every `api_key` of the file as a secret, read loosely first: a file the typed read
+/// refuses may quote one of its values in the error (`budget = "<the key>"`, pasted in the wrong
+/// place), and that key must not show either.
+fn register_file_keys(text: &str) {
+    let Ok(table) = text.parse::<toml::Table>() else {
+        return;
+    };
+    let profiles = table.get("profiles").and_then(toml::Value::as_table);
+    for profile in profiles.into_iter().flat_map(toml::Table::values) {
+        if let Some(key) = profile.get("api_key").and_then(toml::Value::as_str) {
+            register_secret(key);
+        }
+    }
+}
+
 fn parse(path: &Path, text: &str) -> Result<FileConfig, ConfigError> {
+    register_file_keys(text);
     toml::from_str(text).map_err(|e| ConfigError::Syntax {
         path: path.to_path_buf(),
         line: e.span().map(|s| line_of(text, s.start)),
@@ -262,8 +292,52 @@ fn key_source(
     )
 }
 
+/// Why a base URL cannot be used, for the checks that need to name the setting. Never quotes
+/// the URL: it may hold a password.
+fn url_problem(url: &str) -> Option<&'static str> {
+    if url.trim().is_empty() {
+        return Some("is empty: give the API's URL, or leave it unset for the default");
+    }
+    // A URL that does not parse is refused, with the parser's reason, when the client is made.
+    let parsed = url::Url::parse(url.trim()).ok()?;
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Some(
+            "holds a user name or password (user:password@): flowdash would send those as Basic credentials instead of the key; remove them",
+        );
+    }
+    if parsed.query().is_some() {
+        return Some("has a query string (?…): give the API's base URL without one");
+    }
+    if parsed.fragment().is_some() {
+        return Some("has a fragment (#…): give the API's base URL without one");
+    }
+    None
+}
+
+/// The base URL from the flag or environment, else the profile, else production. A value that
+/// is set but empty is an error: it must not quietly mean production.
+fn base_url(
+    global: &Global,
+    profile: &Profile,
+    source: &dyn Fn(&str) -> String,
+) -> Result<String, ConfigError> {
+    let (url, setting) = match (&global.base_url, &profile.base_url) {
+        (Some(url), _) => (url, "--base-url / FLOWDASH_BASE_URL".to_owned()),
+        (None, Some(url)) => (url, source("base_url")),
+        (None, None) => return Ok(DEFAULT_BASE_URL.to_owned()),
+    };
+    match url_problem(url) {
+        Some(problem) => Err(ConfigError::Invalid(format!("{setting} {problem}"))),
+        None => Ok(url.trim().to_owned()),
+    }
+}
+
 /// Resolves flags, environment, config file and defaults into [`Settings`]. Runs nothing.
 pub fn load(global: &Global) -> Result<Settings, ConfigError> {
+    // Before anything can fail: any message may quote a value the key was pasted into.
+    if let Some(key) = &global.api_key {
+        register_secret(key);
+    }
     let path = config_path(global)?;
     let file = read_file(&path, global.config.is_some())?;
     let mut warnings = Vec::new();
@@ -334,12 +408,20 @@ pub fn load(global: &Global) -> Result<Settings, ConfigError> {
         )));
     }
 
+    if budget > SERVER_RATE_LIMIT {
+        warnings.push(format!(
+            "{} is {budget} requests a minute, above the {SERVER_RATE_LIMIT} the server allows a key: unless this key's plan has no limit, requests will be refused and the phones sharing the key held up",
+            if global.budget.is_some() {
+                "--budget / FLOWDASH_BUDGET".to_owned()
+            } else {
+                source("budget")
+            }
+        ));
+    }
+
     Ok(Settings {
         config_file,
-        base_url: non_empty(global.base_url.as_ref())
-            .or(non_empty(profile.base_url.as_ref()))
-            .unwrap_or(DEFAULT_BASE_URL)
-            .to_owned(),
+        base_url: base_url(global, &profile, &source)?,
         profile: name,
         key,
         read_only: global.read_only || profile.read_only.unwrap_or(false),
@@ -369,9 +451,21 @@ impl Settings {
     }
 }
 
-/// A short, cleaned excerpt of a command's stderr. Its stdout is never shown: it is the key.
-fn stderr_excerpt(stderr: &[u8]) -> String {
-    let text = clean::one_line(&String::from_utf8_lossy(stderr));
+/// The most `api_key_command` may print on stdout: a key is a line, and a command that prints
+/// more than this (`yes`) is not printing a key.
+pub const KEY_OUTPUT_LIMIT: usize = 64 * 1024;
+/// How much of its stderr is kept for the error; the rest is read and dropped.
+const KEY_STDERR_KEPT: usize = 4096;
+
+/// A short, cleaned excerpt of a command's stderr. Its stdout is never shown: it is the key, and
+/// it is redacted from the stderr too, before the excerpt is cut.
+fn stderr_excerpt(stderr: &[u8], stdout: &[u8]) -> String {
+    let text = String::from_utf8_lossy(stderr);
+    let text = match first_line(stdout) {
+        Some(key) if !key.is_empty() => text.replace(key.as_str(), REDACTED),
+        _ => text.into_owned(),
+    };
+    let text = clean::one_line(&redact(&text));
     let squeezed = text.split_whitespace().collect::<Vec<_>>().join(" ");
     let mut out: String = squeezed.chars().take(200).collect();
     if squeezed.chars().count() > 200 {
@@ -380,39 +474,127 @@ fn stderr_excerpt(stderr: &[u8]) -> String {
     out
 }
 
-/// Runs `command` with `sh -c` and takes the first non-empty line of its output, trimmed (what
-/// `pass show` prints first is the secret; later lines are notes). The error says what went
-/// wrong without the output.
+/// The first non-empty line, trimmed (what `pass show` prints first is the secret; later lines
+/// are notes).
+fn first_line(stdout: &[u8]) -> Option<String> {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .map(str::to_owned)
+}
+
+/// Reads all of `from`, failing once it holds more than `limit` bytes.
+async fn read_capped(
+    from: Option<impl tokio::io::AsyncRead + Unpin>,
+    limit: usize,
+) -> Result<Vec<u8>, String> {
+    use tokio::io::AsyncReadExt as _;
+    let mut out = Vec::new();
+    if let Some(from) = from {
+        let cap = u64::try_from(limit).unwrap_or(u64::MAX) + 1;
+        from.take(cap)
+            .read_to_end(&mut out)
+            .await
+            .map_err(|e| format!("could not be read: {e}"))?;
+    }
+    if out.len() > limit {
+        return Err(format!(
+            "printed more than {} KB: that is not a key",
+            limit / 1024
+        ));
+    }
+    Ok(out)
+}
+
+/// Reads all of `from` and keeps the first `keep` bytes.
+async fn read_kept(from: Option<impl tokio::io::AsyncRead + Unpin>, keep: usize) -> Vec<u8> {
+    use tokio::io::AsyncReadExt as _;
+    let mut out = Vec::new();
+    let Some(mut from) = from else {
+        return out;
+    };
+    let mut buf = [0u8; 4096];
+    while let Ok(n) = from.read(&mut buf).await {
+        if n == 0 {
+            break;
+        }
+        let room = keep.saturating_sub(out.len()).min(n);
+        out.extend_from_slice(&buf[..room]);
+    }
+    out
+}
+
+/// Kills every process of the group `pgid` (the command and whatever it started), with the
+/// shell's `kill`: sending a signal to a group needs no `unsafe` that way.
+fn kill_group(pgid: Option<u32>) {
+    let Some(pgid) = pgid else {
+        return;
+    };
+    let killed = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("kill -s KILL -- \"-$1\" 2>/dev/null")
+        .arg("flowdash")
+        .arg(pgid.to_string())
+        .stdin(std::process::Stdio::null())
+        .status();
+    if let Err(e) = killed {
+        tracing::warn!(error = %e, "could not stop api_key_command");
+    }
+}
+
+/// Runs `command` with `sh -c` and takes the first non-empty line of its output, trimmed. The
+/// error says what went wrong without the output. The command runs in a process group of its
+/// own, so that at the time limit, or when it prints too much, everything it started is killed,
+/// not only the shell. Being outside the terminal's foreground group, a command that reads the
+/// terminal itself is stopped there and killed at the limit; agents (gpg-agent's pinentry) that
+/// ask for a passphrase run in their own session and are not affected.
 pub async fn run_key_command(command: &str, limit: Duration) -> Result<ApiKey, String> {
-    let child = tokio::process::Command::new("sh")
+    let mut child = tokio::process::Command::new("sh")
         .arg("-c")
         .arg(command)
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
-        // A command that hangs (a pinentry waiting for a terminal) is killed at the limit.
+        .process_group(0)
         .kill_on_drop(true)
         .spawn()
         .map_err(|e| format!("could not be started: {e}"))?;
-    let out = match tokio::time::timeout(limit, child.wait_with_output()).await {
-        Err(_) => return Err(format!("did not finish within {} s", limit.as_secs_f64())),
-        Ok(Err(e)) => return Err(format!("failed: {e}")),
-        Ok(Ok(out)) => out,
+    // The shell leads the group, so its pid is the group's id. It is not reaped before the
+    // group is killed (the child is dropped after), so the id cannot have been reused.
+    let pgid = child.id();
+    let (stdout, stderr) = (child.stdout.take(), child.stderr.take());
+    let run = async {
+        let (out, err) = tokio::try_join!(read_capped(stdout, KEY_OUTPUT_LIMIT), async {
+            Ok(read_kept(stderr, KEY_STDERR_KEPT).await)
+        })?;
+        let status = child.wait().await.map_err(|e| format!("failed: {e}"))?;
+        Ok::<_, String>((status, out, err))
     };
-    if !out.status.success() {
-        let status = out.status.code().map_or_else(
+    let (status, out, err) = match tokio::time::timeout(limit, run).await {
+        Err(_) => {
+            kill_group(pgid);
+            return Err(format!("did not finish within {} s", limit.as_secs_f64()));
+        }
+        Ok(Err(e)) => {
+            kill_group(pgid);
+            return Err(e);
+        }
+        Ok(Ok(done)) => done,
+    };
+    if !status.success() {
+        let status = status.code().map_or_else(
             || "killed by a signal".to_owned(),
             |c| format!("exit status {c}"),
         );
-        let stderr = stderr_excerpt(&out.stderr);
+        let stderr = stderr_excerpt(&err, &out);
         return Err(if stderr.is_empty() {
             format!("failed ({status})")
         } else {
             format!("failed ({status}): {stderr}")
         });
     }
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    match stdout.lines().map(str::trim).find(|l| !l.is_empty()) {
+    match first_line(&out) {
         Some(key) => Ok(ApiKey::new(key)),
         None => Err("printed no key".to_owned()),
     }
@@ -464,5 +646,73 @@ mod tests {
             .await
             .unwrap_err();
         assert_eq!(e, "did not finish within 0.1 s");
+    }
+
+    /// The state and process group of a live process; `None` when it is gone or a zombie (dead,
+    /// only not yet waited for).
+    fn live_group(pid: &str) -> Option<String> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        let mut fields = stat.rsplit(')').next()?.split_whitespace();
+        let state = fields.next()?;
+        let group = fields.nth(1)?;
+        (state != "Z").then(|| group.to_owned())
+    }
+
+    /// Every live process of group `pgid`.
+    fn group_members(pgid: &str) -> Vec<String> {
+        std::fs::read_dir("/proc")
+            .unwrap()
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|pid| pid.bytes().all(|b| b.is_ascii_digit()))
+            .filter(|pid| live_group(pid).as_deref() == Some(pgid))
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn a_time_out_kills_everything_the_command_started() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("pids");
+        let command = format!(
+            "sleep 30 & echo $! > {f}; echo $$ >> {f}; sleep 30",
+            f = file.display()
+        );
+        let e = run_key_command(&command, Duration::from_millis(300))
+            .await
+            .unwrap_err();
+        assert_eq!(e, "did not finish within 0.3 s");
+        let text = std::fs::read_to_string(&file).unwrap();
+        let pids: Vec<&str> = text.split_whitespace().collect();
+        let [background, shell] = pids[..] else {
+            panic!("two pids: {text}")
+        };
+        // The shell leads a group of its own, which held both sleeps.
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let left: Vec<String> = [background, shell]
+                .iter()
+                .filter(|p| live_group(p).is_some())
+                .map(|p| (*p).to_owned())
+                .chain(group_members(shell))
+                .collect();
+            if left.is_empty() {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "still running after the time-out: {left:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn a_failed_command_shows_its_stderr_without_the_key_it_printed() {
+        let e = run_key_command(
+            "echo K-stdout-9f3e2a; echo 'rejected K-stdout-9f3e2a' >&2; exit 2",
+            KEY_COMMAND_LIMIT,
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(e, "failed (exit status 2): rejected <redacted>");
     }
 }

@@ -32,6 +32,8 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Reported) => ExitCode::FAILURE,
         Err(Failure::Message(m)) => {
+            // The last net before stderr: a message built from outside text is redacted too.
+            let m = flowdash::api::error::redact(&m);
             tracing::warn!(error = %m, "command failed");
             eprintln!("error: {m}");
             ExitCode::FAILURE

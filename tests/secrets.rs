@@ -8,6 +8,7 @@
 
 pub mod support;
 
+use std::path::Path;
 use std::process::{Command, Output};
 
 use flowdash::sim::{Fault, Sim, SimConfig};
@@ -137,21 +138,26 @@ async fn a_panic_report_holds_no_key() {
 /// The binary with a clean home, these variables and arguments.
 fn flowdash(env: &[(&str, &str)], args: &[&str]) -> Output {
     let home = tempfile::tempdir().expect("a temporary home");
+    flowdash_in(home.path(), env, args)
+}
+
+/// The binary in `home` (its config file, if one was written, is read); the log it writes is
+/// checked for the key.
+fn flowdash_in(home: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_flowdash"));
     cmd.args(args)
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", home.path())
-        .env("XDG_CONFIG_HOME", home.path().join("config"))
-        .env("XDG_STATE_HOME", home.path().join("state"))
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_STATE_HOME", home.join("state"))
         .env("RUST_LOG", "trace")
         .env("RUST_BACKTRACE", "full");
     for (k, v) in env {
         cmd.env(k, v);
     }
     let out = cmd.output().expect("the binary runs");
-    let log = std::fs::read_to_string(home.path().join("state/flowdash/flowdash.log"))
-        .unwrap_or_default();
+    let log = std::fs::read_to_string(home.join("state/flowdash/flowdash.log")).unwrap_or_default();
     assert_no_key(&format!("the log of {args:?}"), &log);
     out
 }
@@ -302,4 +308,172 @@ fn snapshots_hold_no_key() {
         );
     }
     assert!(seen > 0, "no snapshots found in {dir}");
+}
+
+/// Writes the config file of `home`, readable by its owner only.
+fn write_config(home: &Path, text: &str) {
+    use std::os::unix::fs::PermissionsExt as _;
+    let path = home.join("config/flowdash/config.toml");
+    std::fs::create_dir_all(path.parent().expect("a folder")).expect("the config folder");
+    std::fs::write(&path, text).expect("the config file");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("its mode");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_repeats_the_key_back_is_redacted() {
+    let sim = server().await;
+    let url = sim.base_url();
+    flowdash::install_tls_provider();
+    let http = reqwest::Client::new();
+    // Set through the control endpoint, as an outside tool would, for every request.
+    let set = http
+        .post(format!("http://{}/_demo/fault", sim.addr()))
+        .body(r#"{"kind":"echo_credentials","count":0}"#)
+        .send()
+        .await
+        .expect("the control endpoint");
+    assert!(set.status().is_success(), "{set:?}");
+    // The server really does repeat the header, in the title and the body.
+    let answer = http
+        .get(format!("{url}/flows"))
+        .bearer_auth(KEY)
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(answer.status().as_u16(), 401);
+    let body = answer.text().await.expect("a body");
+    assert_eq!(body.matches(KEY).count(), 2, "{body}");
+
+    let good = [
+        ("FLOWDASH_BASE_URL", url.as_str()),
+        ("FLOWDASH_API_KEY", KEY),
+    ];
+    for args in [&["list"][..], &["show", "1"], &["disable", "1"]] {
+        let out = flowdash(&good, args);
+        assert!(!out.status.success(), "{args:?}");
+        let text = text(&out);
+        assert!(
+            text.contains("the server refused (401): Invalid credentials: Bearer <redacted>"),
+            "{args:?}: {text}"
+        );
+        assert_no_key(&format!("the error of {args:?}"), &text);
+    }
+    // The key given on the command line, and the log at its default level.
+    let out = flowdash(
+        &[("FLOWDASH_BASE_URL", &url), ("RUST_LOG", "info")],
+        &["--api-key", KEY, "list"],
+    );
+    assert!(text(&out).contains("Bearer <redacted>"), "{}", text(&out));
+    assert_no_key("the error with --api-key", &text(&out));
+    assert!(
+        sim.requests()
+            .iter()
+            .filter(|r| r.path.starts_with("/api"))
+            .all(|r| r.status == 401),
+        "every API request was answered with the fault"
+    );
+    sim.shutdown();
+}
+
+#[test]
+fn a_failing_api_key_command_that_prints_the_key_is_redacted() {
+    let home = tempfile::tempdir().expect("a temporary home");
+    write_config(
+        home.path(),
+        &format!(
+            "default_profile = \"p\"\n[profiles.p]\nbase_url = \"http://127.0.0.1:9/api\"\napi_key_command = \"echo {KEY}; echo 'token {KEY} has expired' >&2; exit 1\"\n"
+        ),
+    );
+    let out = flowdash_in(home.path(), &[], &["list"]);
+    assert!(!out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: api_key_command of profile `p` failed (exit status 1): token <redacted> has expired\n"
+    );
+}
+
+#[test]
+fn a_config_error_that_quotes_the_key_is_redacted() {
+    // The key pasted into the wrong setting of another profile: the parser quotes it.
+    let home = tempfile::tempdir().expect("a temporary home");
+    write_config(
+        home.path(),
+        &format!(
+            "default_profile = \"p\"\n[profiles.p]\napi_key = \"{KEY}\"\n[profiles.q]\npage_size = \"{KEY}\"\n"
+        ),
+    );
+    let out = flowdash_in(home.path(), &[], &["list"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("line 5") && err.contains("<redacted>"),
+        "{err}"
+    );
+    assert_no_key("a config error", &err);
+
+    // The key from the environment, pasted into the file by mistake.
+    write_config(
+        home.path(),
+        &format!("[profiles.p]\ntimeout_secs = \"{KEY}\"\n"),
+    );
+    let out = flowdash_in(home.path(), &[("FLOWDASH_API_KEY", KEY)], &["list"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("<redacted>"), "{err}");
+    assert_no_key("a config error", &err);
+}
+
+#[test]
+fn the_log_file_is_the_owners_alone() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let home = tempfile::tempdir().expect("a temporary home");
+    let log = home.path().join("state/flowdash/flowdash.log");
+    let mode = || {
+        std::fs::metadata(&log)
+            .expect("the log file")
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    let out = flowdash_in(home.path(), &[], &["list", "--demo"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(mode(), 0o600, "a new log file");
+    // One made by an older version, readable by all, is narrowed.
+    std::fs::set_permissions(&log, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let out = flowdash_in(home.path(), &[], &["list", "--demo"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(mode(), 0o600, "an existing log file");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_repeated_back_never_reaches_the_screen() {
+    let sim = server().await;
+    let url = sim.base_url();
+    let mut tui = Tui::start(
+        &[],
+        &[
+            ("FLOWDASH_BASE_URL", &url),
+            ("FLOWDASH_API_KEY", KEY),
+            ("RUST_LOG", "trace"),
+        ],
+        160,
+        40,
+    );
+    tui.wait_text("page 1/2 (40 flows)");
+    sim.push_fault(Fault::EchoCredentials, 0);
+    tui.send("r");
+    tui.wait_text("Invalid credentials: Bearer <redacted>");
+    sim.clear_faults();
+    tui.send("x");
+    tui.send("q");
+    let status = tui.wait_exit();
+    assert!(status.success(), "exit status {status:?}");
+    assert_no_key("the terminal output", &tui.raw_text());
+    let log = std::fs::read_to_string(tui.log_path()).expect("the log file");
+    assert!(
+        log.contains("Bearer <redacted>"),
+        "the error is logged:\n{log}"
+    );
+    assert_no_key("the log", &log);
+    sim.shutdown();
 }

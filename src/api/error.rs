@@ -1,10 +1,85 @@
 //! One error type for everything the client can meet, each with a message an operator can act
-//! on. No message ever holds the API key: it is only ever put in the Authorization header.
+//! on. No message ever holds the API key: flowdash only ever puts it in the Authorization header,
+//! and text from outside (a server that repeats the key back, a config or `api_key_command`
+//! error) passes through [`redact`] before it becomes a message, on stderr, on screen or in the
+//! log.
 
+use std::borrow::Cow;
 use std::fmt;
+use std::sync::RwLock;
 use std::time::Duration;
 
 use crate::domain::FlowId;
+
+/// What a secret is replaced with.
+pub const REDACTED: &str = "<redacted>";
+
+/// Shorter keys are not redacted: a text cannot be told from a key that short (the demo key is
+/// `demo`, and every `--demo` in a message would vanish), and such a key is no secret anyway.
+const SECRET_MIN_CHARS: usize = 8;
+
+/// Every form of every key this process holds, longest first so that a form holding another is
+/// replaced whole.
+static SECRETS: RwLock<Vec<String>> = RwLock::new(Vec::new());
+
+/// Standard base64 without padding, enough to recognise a key a server encoded.
+fn base64(bytes: &[u8]) -> String {
+    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..=chunk.len() {
+            out.push(char::from(ABC[(n >> (18 - 6 * i)) as usize & 63]));
+        }
+    }
+    out
+}
+
+/// Makes `secret` unprintable: from now on [`redact`] replaces it, its URL-encoded form and its
+/// base64 forms (a server may echo the key from a query string or a Basic header it built).
+pub fn register_secret(secret: &str) {
+    let secret = secret.trim();
+    if secret.chars().count() < SECRET_MIN_CHARS {
+        return;
+    }
+    let b64 = base64(secret.as_bytes());
+    let forms = [
+        secret.to_owned(),
+        url::form_urlencoded::byte_serialize(secret.as_bytes()).collect(),
+        b64.replace('+', "-").replace('/', "_"),
+        b64,
+    ];
+    let Ok(mut secrets) = SECRETS.write() else {
+        return;
+    };
+    for form in forms {
+        if !secrets.contains(&form) {
+            secrets.push(form);
+        }
+    }
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+}
+
+/// `text` with every registered secret replaced by [`REDACTED`]. Applied to outside text before
+/// it is cut to an excerpt (a cut key is still a leak), and again to every error message and log
+/// line as they are written.
+pub fn redact(text: &str) -> Cow<'_, str> {
+    let Ok(secrets) = SECRETS.read() else {
+        // A poisoned lock means a panic while registering: say nothing rather than leak.
+        return Cow::Owned(REDACTED.to_owned());
+    };
+    if !secrets.iter().any(|s| text.contains(s.as_str())) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = text.to_owned();
+    for s in secrets.iter() {
+        out = out.replace(s.as_str(), REDACTED);
+    }
+    Cow::Owned(out)
+}
 
 /// Why flowdash itself refused to send a write.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -123,7 +198,17 @@ impl ApiError {
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
+        // Redirect targets, network causes and answers are the server's words.
+        f.write_str(&redact(&Unredacted(self).to_string()))
+    }
+}
+
+/// The message before redaction.
+struct Unredacted<'a>(&'a ApiError);
+
+impl fmt::Display for Unredacted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
             ApiError::KeyMissing => write!(
                 f,
                 "the server did not receive the API key (missing Bearer header)"
@@ -192,5 +277,44 @@ impl std::error::Error for ApiError {}
 impl From<Refusal> for ApiError {
     fn from(r: Refusal) -> Self {
         ApiError::Refusal(r)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_the_standard() {
+        assert_eq!(base64(b"f"), "Zg");
+        assert_eq!(base64(b"fo"), "Zm8");
+        assert_eq!(base64(b"foo"), "Zm9v");
+        assert_eq!(base64(b"foobar!"), "Zm9vYmFyIQ");
+    }
+
+    #[test]
+    fn a_registered_key_is_redacted_in_every_form() {
+        let key = "unit-Kx9/q+z=Secret";
+        register_secret(key);
+        let forms = [
+            key.to_owned(),
+            url::form_urlencoded::byte_serialize(key.as_bytes()).collect(),
+            base64(key.as_bytes()),
+        ];
+        for form in forms {
+            let text = format!("bad token {form}.");
+            assert_eq!(redact(&text), "bad token <redacted>.", "{form}");
+        }
+        let e = ApiError::Refused {
+            status: 401,
+            title: format!("key {key} unknown"),
+        };
+        assert_eq!(
+            e.to_string(),
+            "the server refused (401): key <redacted> unknown"
+        );
+        // Short keys are not secrets worth mangling every text for.
+        register_secret("demo");
+        assert_eq!(redact("add --demo"), "add --demo");
     }
 }

@@ -46,17 +46,21 @@ pub fn pages(total_pages: Option<u32>, total: Option<u64>, per_page: u32) -> Opt
 pub fn error_title(body: &[u8]) -> Option<String> {
     let v: Value = serde_json::from_slice(body).ok()?;
     let title = v.get("errors")?.get(0)?.get("title")?.as_str()?;
-    Some(clean::one_line(title))
+    Some(clean::one_line(&super::error::redact(title)))
 }
 
 /// A short, cleaned start of a body, for messages.
 pub fn excerpt(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(&body[..body.len().min(400)]);
+    // Redacted before it is cut: the start of a key is a leak too. The key is redacted in a
+    // longer part than is kept, so one that straddles the cut cannot show either.
+    let lossy = String::from_utf8_lossy(&body[..body.len().min(4096)]);
+    let redacted = super::error::redact(&lossy);
+    let text: String = redacted.chars().take(400).collect();
     // An HTML page (a PHP warning, an error page) reads better as its words than as its tags.
     let text = if looks_like_html(body) {
         without_tags(&text)
     } else {
-        text.into_owned()
+        text
     };
     let one = clean::one_line(&text);
     let squeezed: String = one.split_whitespace().collect::<Vec<_>>().join(" ");

@@ -46,6 +46,9 @@ pub enum Fault {
     /// 429 with this `X-RateLimit-Reset`, whatever it means (an epoch in milliseconds, 10^11);
     /// not processed. `{"kind":"rate_limit_reset","reset":100000000000}`.
     RateLimitReset(u64),
+    /// 401 whose error title and `detail` repeat the Authorization header the request carried,
+    /// as a careless server does; not processed.
+    EchoCredentials,
 }
 
 /// The page count the `LyingMeta` fault claims.
@@ -89,6 +92,7 @@ impl TryFrom<FaultSpec> for Fault {
             "hostilenames" => Fault::HostileNames,
             "lyingmeta" => Fault::LyingMeta,
             "ratelimitreset" => Fault::RateLimitReset(spec.reset.unwrap_or(100_000_000_000)),
+            "echocredentials" | "echokey" => Fault::EchoCredentials,
             _ => return Err(format!("unknown fault kind `{}`", spec.kind)),
         })
     }
@@ -179,6 +183,15 @@ pub(crate) fn lying_meta(body: &[u8]) -> Option<Vec<u8>> {
     meta.insert("total_pages".to_owned(), Value::from(LYING_PAGE_COUNT));
     Some(php::json_encode(&value))
 }
+/// The error body of [`Fault::EchoCredentials`]: the header's value, as received, in the title
+/// and again in the detail.
+pub(crate) fn echo_credentials(authorization: &str) -> serde_json::Value {
+    serde_json::json!({ "errors": [{
+        "status": 401,
+        "title": format!("Invalid credentials: {authorization}"),
+        "detail": format!("The Authorization header was `{authorization}`; no such key."),
+    }] })
+}
 
 /// PHP notices printed before the JSON, as a misconfigured server does.
 pub(crate) fn invalid_json(body: &[u8]) -> Vec<u8> {
@@ -242,6 +255,8 @@ mod tests {
         assert_eq!(fault, Fault::RateLimitReset(1_700_000_000_000));
         let fault: Fault = serde_json::from_str(r#"{"kind":"lying_meta"}"#).unwrap();
         assert_eq!(fault, Fault::LyingMeta);
+        let fault: Fault = serde_json::from_str(r#"{"kind":"echo_credentials"}"#).unwrap();
+        assert_eq!(fault, Fault::EchoCredentials);
         assert!(serde_json::from_str::<Fault>(r#"{"kind":"nope"}"#).is_err());
     }
 

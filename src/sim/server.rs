@@ -234,7 +234,7 @@ pub(crate) async fn handle(
             &path,
             &query,
             &form,
-            bearer(&parts.headers),
+            &parts.headers,
         )
         .await
     } else if let Some(rest) = path.strip_prefix("/_demo/") {
@@ -262,8 +262,9 @@ async fn api(
     path: &str,
     query: &BTreeMap<String, String>,
     form: &BTreeMap<String, String>,
-    key: Option<String>,
+    headers: &HeaderMap,
 ) -> Answer {
+    let key = bearer(headers);
     let fault = inner.state().faults.take();
     let mut delay = inner.cfg.latency;
     if let Some(Fault::Latency(extra)) = fault {
@@ -318,6 +319,16 @@ async fn api(
                 .headers
                 .push(("x-ratelimit-reset", reset.to_string()));
             return answer;
+        }
+        Some(Fault::EchoCredentials) => {
+            let received = headers
+                .get(AUTHORIZATION)
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+                .unwrap_or_default();
+            return Answer::json(
+                StatusCode::UNAUTHORIZED,
+                &fault::echo_credentials(&received),
+            );
         }
         Some(Fault::Oversize) => {
             let item = inner.state().store.flows.values().next().map_or_else(

@@ -230,3 +230,171 @@ async fn config_path_follows_xdg_and_the_flag() {
         r.err
     );
 }
+
+/// The environment of a run that must never leave this machine: were flowdash to fall back to
+/// the production URL, the request would go to a closed local port instead.
+const NOWHERE: [(&str, &str); 3] = [
+    ("HTTPS_PROXY", "http://127.0.0.1:9"),
+    ("HTTP_PROXY", "http://127.0.0.1:9"),
+    ("ALL_PROXY", "http://127.0.0.1:9"),
+];
+
+fn nowhere_and(extra: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'static str)> {
+    NOWHERE.iter().chain(extra).copied().collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_empty_base_url_is_an_error_not_production() {
+    let home = Home::new();
+    let flag = "error: --base-url / FLOWDASH_BASE_URL is empty: give the API's URL, or leave it unset for the default\n";
+    for value in ["", "   "] {
+        let env = nowhere_and(&[("FLOWDASH_API_KEY", "k-from-env")]);
+        let mut with_url = env.clone();
+        with_url.push(("FLOWDASH_BASE_URL", value));
+        let r = home.run_with(&with_url, &["list"]).await;
+        assert!(!r.ok, "{value:?}: {r:?}");
+        assert_eq!(r.err, flag, "FLOWDASH_BASE_URL={value:?}");
+        let r = home.run_with(&env, &["--base-url", value, "list"]).await;
+        assert!(!r.ok, "{value:?}: {r:?}");
+        assert_eq!(r.err, flag, "--base-url {value:?}");
+
+        home.write_config(
+            &format!("default_profile = \"p\"\n{}", profile("p", value, "")),
+            0o600,
+        );
+        let r = home.run_with(&NOWHERE, &["list"]).await;
+        assert!(!r.ok, "{value:?}: {r:?}");
+        assert_eq!(
+            r.err,
+            "error: `base_url` of profile `p` is empty: give the API's URL, or leave it unset for the default\n",
+            "base_url = {value:?}"
+        );
+        std::fs::remove_file(home.config_dir().join("flowdash/config.toml")).unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_base_url_with_a_password_query_or_fragment_is_refused() {
+    let sim = sim().await;
+    let url = sim.base_url();
+    let with_password = url.replacen("http://", "http://operator:pw-Zq81xx@", 1);
+    let home = Home::new();
+    let setting = "error: --base-url / FLOWDASH_BASE_URL";
+    for (bad, why) in [
+        (
+            with_password.clone(),
+            " holds a user name or password (user:password@): flowdash would send those as Basic credentials instead of the key; remove them\n",
+        ),
+        (
+            format!("{url}?account=2"),
+            " has a query string (?…): give the API's base URL without one\n",
+        ),
+        (
+            format!("{url}#flows"),
+            " has a fragment (#…): give the API's base URL without one\n",
+        ),
+    ] {
+        let r = home
+            .run_with(
+                &[("FLOWDASH_API_KEY", "demo")],
+                &["--base-url", &bad, "list"],
+            )
+            .await;
+        assert!(!r.ok, "{bad}: {r:?}");
+        assert_eq!(r.err, format!("{setting}{why}"), "{bad}");
+    }
+    // In a profile, named as the profile's setting; the password is never printed.
+    home.write_config(
+        &format!(
+            "default_profile = \"p\"\n{}",
+            profile("p", &with_password, "")
+        ),
+        0o600,
+    );
+    let r = home.run(&["disable", "1"]).await;
+    assert!(!r.ok, "{r:?}");
+    assert!(
+        r.err
+            .starts_with("error: `base_url` of profile `p` holds a user name or password"),
+        "{}",
+        r.err
+    );
+    assert!(!r.err.contains("pw-Zq81xx") && !r.out.contains("pw-Zq81xx"));
+    assert!(sim.requests().is_empty(), "nothing was sent");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_budget_above_the_servers_limit_is_warned_about() {
+    let sim = sim().await;
+    let home = Home::new();
+    let r = home.on(&sim, &["--budget", "61", "list"]).await;
+    assert!(r.ok, "{r:?}");
+    assert_eq!(
+        r.err.lines().next(),
+        Some(
+            "warning: --budget / FLOWDASH_BUDGET is 61 requests a minute, above the 60 the server allows a key: unless this key's plan has no limit, requests will be refused and the phones sharing the key held up"
+        ),
+        "{}",
+        r.err
+    );
+    let r = home.on(&sim, &["--budget", "60", "list"]).await;
+    assert!(r.ok, "{r:?}");
+    assert!(
+        !r.err.contains("warning"),
+        "60 is the server's own limit: {}",
+        r.err
+    );
+
+    home.write_config(
+        &format!(
+            "default_profile = \"p\"\n{}",
+            profile("p", &sim.base_url(), "budget = 600")
+        ),
+        0o600,
+    );
+    let r = home.run(&["list"]).await;
+    assert!(r.ok, "{r:?}");
+    assert!(
+        r.err
+            .starts_with("warning: `budget` of profile `p` is 600 requests a minute, above the 60"),
+        "{}",
+        r.err
+    );
+    // A reserve that takes the whole budget stays an error, however large the budget.
+    let r = home
+        .run(&["--budget", "100", "--reserve", "100", "list"])
+        .await;
+    assert!(!r.ok);
+    assert_eq!(
+        r.err,
+        "error: the reserve (100) must be less than the budget (100)\n"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_api_key_command_that_prints_too_much_is_refused() {
+    let sim = sim().await;
+    let home = Home::new();
+    for command in [
+        // 100 000 bytes on one line, then the end: more than a key.
+        r"head -c 100000 /dev/zero | tr '\\0' k",
+        // Without end: refused as soon as 64 KB are in, well before the time limit.
+        "yes k1",
+    ] {
+        home.write_config(
+            &format!(
+                "default_profile = \"p\"\n[profiles.p]\nbase_url = \"{}\"\napi_key_command = \"{command}\"\n",
+                sim.base_url()
+            ),
+            0o600,
+        );
+        let r = home.run(&["list"]).await;
+        assert!(!r.ok, "{command}: {r:?}");
+        assert_eq!(
+            r.err,
+            "error: api_key_command of profile `p` printed more than 64 KB: that is not a key\n",
+            "{command}"
+        );
+    }
+    assert!(sim.requests().is_empty(), "no key was sent");
+}
