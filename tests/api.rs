@@ -311,8 +311,12 @@ async fn create(quirks: bool) {
     let mut d = draft("Tom's \"deal\"");
     d.enabled = false;
     let created = client.create_flow(&d).await.unwrap();
-    let reqs = api_requests(&sim);
-    assert_eq!(reqs.len(), 1);
+    // The device and SIM are checked against the account's devices first; `all` needs no read.
+    assert_eq!(calls(&sim), ["GET /api/devices", "POST /api/flows"]);
+    let reqs: Vec<LoggedRequest> = api_requests(&sim)
+        .into_iter()
+        .filter(|r| r.method == "POST")
+        .collect();
     assert_eq!((reqs[0].method.as_str(), reqs[0].status), ("POST", 201));
     assert_eq!(
         reqs[0].form,
@@ -802,10 +806,17 @@ async fn writes_are_never_retried() {
     let sim = start(false).await;
     let client = client(&sim);
 
-    sim.push_fault(Fault::Html502, 5);
+    sim.push_write_fault(Fault::Html502, 5);
     let e = no_key(client.create_flow(&draft("Once only")).await.unwrap_err());
-    assert!(matches!(e, ApiError::Server { status: 502, .. }), "{e:?}");
-    assert_eq!(calls(&sim), ["POST /api/flows"]);
+    // A 5xx may come after the flow was stored: the list is searched, the create not repeated.
+    let ApiError::CreateNotLanded { cause } = &e else {
+        panic!("{e:?}");
+    };
+    assert!(
+        matches!(**cause, ApiError::Server { status: 502, .. }),
+        "{e:?}"
+    );
+    assert_eq!(writes(&sim), ["POST /api/flows"]);
     sim.clear_faults();
 
     // The re-read passes (a zero delay is no fault at all), the write meets a reset.
@@ -872,9 +883,20 @@ async fn hostile(quirks: bool) {
     let one = client.get_flow(FlowId(1), OP).await.unwrap();
     assert_clean_flow(&one, m);
     assert_eq!(one.name, "Window title");
-    let created = client.create_flow(&draft("plain")).await.unwrap();
-    assert_clean_flow(&created.flow, m);
-    assert_eq!(created.flow.name, "Window title");
+    // The create's answer claims another name: reported as stored otherwise, in clean words.
+    sim.clear_faults();
+    sim.push_write_fault(Fault::HostileNames, 1);
+    let e = no_key(client.create_flow(&draft("plain")).await.unwrap_err());
+    assert!(
+        matches!(e, ApiError::StoredOtherwise { created: true, .. }),
+        "{m}: {e:?}"
+    );
+    let text = e.to_string();
+    assert!(is_clean(&text), "{m}: {text:?}");
+    assert!(
+        text.contains("name \"Window title\", not name \"plain\""),
+        "{m}: {text}"
+    );
     assert_eq!(
         sim.flow(41).unwrap().name,
         "plain",
@@ -1069,7 +1091,7 @@ async fn late_create(quirks: bool) {
     let mut cfg = config(&sim);
     cfg.timeout = Duration::from_millis(400);
     let client = Client::new(cfg).unwrap();
-    sim.push_fault(Fault::LateAnswer(Duration::from_millis(1500)), 1);
+    sim.push_write_fault(Fault::LateAnswer(Duration::from_millis(1500)), 1);
     // Text the server rewrites as it stores it: a quote it turns into an entity, a tag it
     // deletes, and (on create) the SMS normalisation of curly quotes, spaces and ellipses.
     let d = FlowDraft {

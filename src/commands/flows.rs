@@ -199,11 +199,26 @@ fn describe(f: &Flow, devices: &[Device], segments: &[Segment]) -> Vec<String> {
     lines
 }
 
+/// A read answered under another id may be another flow altogether (the shipped build names
+/// flows by their device id): nothing of it is printed.
+fn same_flow(asked: FlowId, got: &Flow) -> Result<(), Failure> {
+    if got.id == asked {
+        return Ok(());
+    }
+    Err(Failure::msg(format!(
+        "asked the server for flow {asked} and it answered with flow {}: this server may name          flows by their device id, so the answer is not shown",
+        got.id
+    )))
+}
+
 async fn show(client: &Client, id: FlowId, json: bool) -> Result<(), Failure> {
     if json {
-        print_json(&client.get_flow_json(id, OP).await?.json);
+        let w = client.get_flow_json(id, OP).await?;
+        same_flow(id, &w.value)?;
+        print_json(&w.json);
     } else {
         let flow = client.get_flow(id, OP).await?;
+        same_flow(id, &flow)?;
         // Names are a courtesy: when the lists cannot be read, the ids still say it all.
         let devices = client.devices().await.unwrap_or_default();
         let segments = client.segments().await.unwrap_or_default();
@@ -236,8 +251,15 @@ async fn switch(client: &Client, ids: &[u64], on: bool) -> Result<(), Failure> {
         let id = FlowId(raw);
         match client.set_enabled(id, None, on).await {
             Ok(WriteOutcome::Written(_)) => say(&format!("flow {id} {word}")),
+            Ok(WriteOutcome::WrittenLate { answer, .. }) => {
+                say(&format!("flow {id} {word} ({answer}; it landed)"));
+            }
             Ok(WriteOutcome::Unchanged(_)) => say(&format!("flow {id} already {word}")),
-            Ok(WriteOutcome::Conflict(_) | WriteOutcome::Deleted) => {
+            Ok(
+                WriteOutcome::Conflict(_)
+                | WriteOutcome::Deleted
+                | WriteOutcome::DeletedLate { .. },
+            ) => {
                 warn(&format!(
                     "error: flow {id}: the server answered unexpectedly; check it with `flowdash show {id}`"
                 ));
@@ -367,7 +389,7 @@ fn check_patch(seen: &Flow, patch: &FlowPatch) -> Vec<Problem> {
         Field::Name => patch.name.is_some(),
         Field::Content => patch.content.is_some(),
         Field::WaitTime | Field::WaitUnit => patch.wait_time.is_some() || patch.wait_unit.is_some(),
-        // Device and SIM ids are checked by the server, which knows them.
+        // Device, SIM and segment are checked against the account's lists by the client.
         Field::Device | Field::Sim | Field::Segment | Field::Enabled => false,
     };
     validate::check(&draft)
@@ -395,8 +417,13 @@ async fn update(client: &Client, args: &UpdateArgs) -> Result<(), Failure> {
         .await
         .map_err(|e| Failure::msg(about(id, &e)))?;
     match w.value {
-        WriteOutcome::Written(_) if args.json => print_json(&w.json),
+        WriteOutcome::Written(_) | WriteOutcome::WrittenLate { .. } if args.json => {
+            print_json(&w.json);
+        }
         WriteOutcome::Written(_) => say(&format!("flow {id} updated")),
+        WriteOutcome::WrittenLate { answer, .. } => {
+            say(&format!("flow {id} updated ({answer}; it landed)"));
+        }
         WriteOutcome::Unchanged(_) if args.json => {
             print_json(&client.get_flow_json(id, OP).await?.json);
         }
@@ -408,7 +435,7 @@ async fn update(client: &Client, args: &UpdateArgs) -> Result<(), Failure> {
                 fields.join(", ")
             )));
         }
-        WriteOutcome::Deleted => {
+        WriteOutcome::Deleted | WriteOutcome::DeletedLate { .. } => {
             return Err(Failure::msg(format!("flow {id}: unexpected answer")));
         }
     }
@@ -462,6 +489,9 @@ async fn delete(
         };
         match outcome {
             Ok(WriteOutcome::Deleted) => say(&format!("flow {id} deleted")),
+            Ok(WriteOutcome::DeletedLate { answer }) => {
+                say(&format!("flow {id} deleted ({answer}; it landed)"));
+            }
             Ok(WriteOutcome::Conflict(_)) => {
                 warn(&format!(
                     "error: flow {id} was renamed on the server just now: nothing was deleted"

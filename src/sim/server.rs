@@ -378,7 +378,10 @@ fn other_flow(inner: &Inner, body: &[u8]) -> Vec<u8> {
         .values()
         .find(|f| Some(f.id) != written)
         .map(|f| render::flow_written(f, inner.cfg.quirks));
-    other.map_or_else(|| body.to_vec(), |v| php::json_encode(&json!({ "data": v })))
+    other.map_or_else(
+        || body.to_vec(),
+        |v| php::json_encode(&json!({ "data": v })),
+    )
 }
 
 fn seconds_up(duration: Duration) -> u64 {
