@@ -223,8 +223,9 @@ impl fmt::Display for ApiError {
                 f,
                 "the write to flow {asked} was answered with flow {got}: check both flows before trying again"
             ),
+            // What the flow is comes first: the status line may cut the rest.
             ApiError::NotLanded { cause, state } => {
-                write!(f, "{cause}, and it did not land: {state}")
+                write!(f, "did not land: {state} (after {cause})")
             }
             ApiError::LandingUnknown { cause, reread } => write!(
                 f,
