@@ -97,3 +97,30 @@ async fn an_edit_answered_late_says_it_landed() {
     assert!(name.ends_with(" v2"), "{name}");
     assert_eq!(posts(&sim), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_flow_the_server_stored_otherwise_is_reported_and_the_form_closed() {
+    let sim = demo_server().await;
+    let mut tui = start_dashboard(&sim);
+    tui.wait_text("page 1/2 (40 flows)");
+    tui.send("n");
+    tui.wait_text("New flow");
+    tui.type_text("Starts off");
+    tui.send("\t");
+    tui.type_text("Hello");
+    // The next device, the Warehouse Pixel (7), with its SIM (5).
+    tui.send("\t");
+    tui.send("\x1b[C"); // →
+    tui.wait_text("Warehouse Pixel");
+    // This server stores its first device and SIM instead.
+    sim.push_write_fault(Fault::Substitute, 1);
+    tui.send("\x13"); // Ctrl-S
+    let screen = tui.wait_text("the server stored device 3, not device 7; SIM 1, not SIM 5");
+    assert!(screen.contains("flow 41 was created"), "{screen}");
+    assert!(
+        !screen.contains("New flow"),
+        "the form is closed:\n{screen}"
+    );
+    assert_eq!(posts(&sim), 1);
+    assert_eq!(sim.flow(41).unwrap().name, "Starts off");
+}
