@@ -1277,3 +1277,67 @@ async fn rows_with_id_0_or_a_repeated_id_are_refused() {
     assert!(e.to_string().contains("cannot be changed safely"), "{e}");
     assert_eq!(sim.requests().len(), n, "nothing sent");
 }
+
+// ---------------------------------------------------------------------------------------------
+// The values sent are the values stored (issue 10): the client layer the form and the CLI share
+
+#[tokio::test]
+async fn an_update_with_an_unknown_segment_or_device_is_refused_before_sending() {
+    let sim = start(false).await;
+    let client = client(&sim);
+    let seen = client.get_flow(FlowId(2), OP).await.unwrap();
+    for patch in [
+        FlowPatch {
+            segment: Some(SegmentRef::Saved(99)),
+            ..FlowPatch::default()
+        },
+        FlowPatch {
+            device_id: Some(9),
+            sim_subscription_id: Some(1),
+            ..FlowPatch::default()
+        },
+    ] {
+        let e = no_key(
+            client
+                .update_flow(FlowId(2), &seen, &patch)
+                .await
+                .unwrap_err(),
+        );
+        assert!(matches!(&e, ApiError::Refusal(Refusal::NoSuch(_))), "{e:?}");
+        assert!(
+            e.to_string().contains("does not exist on this account"),
+            "{e}"
+        );
+    }
+    assert_eq!(writes(&sim), Vec::<String>::new());
+    // Segment 99 needed the segments, device 9 the devices; nothing else was read.
+    assert_eq!(
+        calls(&sim),
+        [
+            "GET /api/flows/2",
+            "GET /api/flows/2",
+            "GET /api/segments",
+            "GET /api/flows/2",
+            "GET /api/devices",
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_delete_answered_late_is_read_again_and_reported_as_landed() {
+    let sim = start(false).await;
+    let mut cfg = config(&sim);
+    cfg.timeout = Duration::from_millis(400);
+    let client = Client::new(cfg).unwrap();
+    let seen = client.get_flow(FlowId(8), OP).await.unwrap();
+    sim.push_write_fault(Fault::LateAnswer(Duration::from_millis(1500)), 1);
+    let out = client.delete_flow(FlowId(8), Some(&seen)).await.unwrap();
+    assert_eq!(
+        out,
+        WriteOutcome::DeletedLate {
+            answer: "the answer was late".to_owned()
+        }
+    );
+    assert!(sim.flow(8).is_none());
+    assert_eq!(writes(&sim), ["DELETE /api/flows/8"]);
+}
