@@ -867,10 +867,13 @@ async fn a_value_the_server_stored_otherwise_is_an_error() {
 
     sim.push_write_fault(Fault::Substitute, 1);
     let r = home.on(&sim, &["disable", "6"]).await;
-    assert_error(
-        &r,
-        "flow 6 was written, but the server stored switched on, not switched off",
+    assert!(!r.ok, "{r:?}");
+    assert_eq!(
+        r.err,
+        "error: flow 6 was written, but the server stored switched on, not switched off: \
+         check it before relying on it\n"
     );
+    assert_eq!(r.out, "", "no success line");
     assert_eq!(writes(&sim).len(), 3, "each write sent once");
 }
 

@@ -227,10 +227,13 @@ async fn show(client: &Client, id: FlowId, json: bool) -> Result<(), Failure> {
     Ok(())
 }
 
-/// `flow 12 not found` already names the flow; other messages get the id in front.
+/// `flow 12 not found` and the messages about what the server stored already name the flow;
+/// other messages get the id in front.
 fn about(id: FlowId, e: &ApiError) -> String {
     match e {
-        ApiError::NotFound { .. } => e.to_string(),
+        ApiError::NotFound { .. }
+        | ApiError::StoredOtherwise { .. }
+        | ApiError::AnsweredOther { .. } => e.to_string(),
         _ => format!("flow {id}: {e}"),
     }
 }

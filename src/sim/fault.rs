@@ -236,6 +236,14 @@ mod tests {
         assert_eq!(fault, Fault::LateAnswer(Duration::from_secs(3)));
         let fault: Fault = serde_json::from_str(r#"{"kind":"html502"}"#).unwrap();
         assert_eq!(fault, Fault::Html502);
+        for (kind, fault) in [
+            ("stored_then_500", Fault::StoredThen500),
+            ("substitute", Fault::Substitute),
+            ("other_flow", Fault::OtherFlow),
+        ] {
+            let json = format!(r#"{{"kind":"{kind}","writes":true}}"#);
+            assert_eq!(serde_json::from_str::<Fault>(&json).unwrap(), fault);
+        }
         assert!(serde_json::from_str::<Fault>(r#"{"kind":"nope"}"#).is_err());
     }
 
