@@ -1022,4 +1022,12 @@ async fn a_create_answered_with_a_500_is_looked_for_before_anything_is_said() {
     let posts = writes(&sim);
     assert_eq!(posts.len(), 2, "a create is never repeated");
     assert_eq!(sim.flows().len(), 41);
+
+    // Stored, then the search fails too: neither "created" nor "not created".
+    sim.push_write_fault(Fault::StoredThen500, 1);
+    sim.push_fault(Fault::Html502, 0);
+    let r = home.on(&sim, &create_args("Unknown fate", &options)).await;
+    assert_error(&r, "whether it landed is unknown");
+    assert!(!r.err.contains("not created"), "{}", r.err);
+    assert_eq!(writes(&sim).len(), 3);
 }

@@ -166,7 +166,16 @@ impl Client {
             Ok((flow, json)) => (flow, json, false),
             Err(cause) if verify::fate_unknown(&cause) => {
                 tracing::warn!(error = %cause, "create answer lost; looking for the flow before saying anything");
-                let Some(flow) = self.find_created(draft, started).await? else {
+                let found = match self.find_created(draft, started).await {
+                    Ok(found) => found,
+                    Err(reread) => {
+                        return Err(ApiError::LandingUnknown {
+                            cause: Box::new(cause),
+                            reread: Box::new(reread),
+                        });
+                    }
+                };
+                let Some(flow) = found else {
                     return Err(ApiError::CreateNotLanded {
                         cause: Box::new(cause),
                     });
