@@ -124,3 +124,35 @@ async fn a_new_flow_the_server_stored_otherwise_is_reported_and_the_form_closed(
     assert_eq!(posts(&sim), 1);
     assert_eq!(sim.flow(41).unwrap().name, "Starts off");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edit_the_server_stored_otherwise_says_what_it_stored() {
+    let sim = demo_server().await;
+    let mut tui = start_dashboard(&sim);
+    tui.wait_text("page 1/2 (40 flows)");
+    tui.send("e");
+    tui.wait_text("Edit flow 1");
+    // Back from the name past "enabled" to the segment; the next one is VIP customers (4).
+    tui.send("\x1b[Z");
+    tui.send("\x1b[Z");
+    tui.send("\x1b[C"); // →
+    tui.wait_text("VIP customers");
+    let lists = |sim: &Sim| {
+        sim.requests()
+            .iter()
+            .filter(|r| r.method == "GET" && r.path == "/api/flows")
+            .count()
+    };
+    let before = lists(&sim);
+    sim.push_write_fault(Fault::Substitute, 1);
+    tui.send("\x13"); // Ctrl-S
+    // The edit landed: the form closes, and the error says what the server stored instead.
+    let screen = tui.wait_text("the server stored segment all, not segment 4");
+    assert!(!screen.contains("Edit flow 1"), "{screen}");
+    assert!(!screen.contains("not saved"), "{screen}");
+    eventually("the rows read again", || {
+        (lists(&sim) > before).then_some(())
+    });
+    assert_eq!(sim.flow(1).unwrap().segment, "all");
+    assert_eq!(posts(&sim), 1);
+}

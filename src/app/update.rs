@@ -476,14 +476,19 @@ fn on_saved(
         }
         Ok(SaveResult::Updated(WriteOutcome::Deleted | WriteOutcome::DeletedLate { .. })) => {}
         Ok(SaveResult::Created(c)) => created(state, &c, out),
-        Err(e @ crate::api::ApiError::StoredOtherwise { created: true, .. }) => {
-            // The flow exists, with the operator's text: saving the form again would create a
-            // second one. The error names what the server stored otherwise.
+        Err(e @ crate::api::ApiError::StoredOtherwise { .. }) => {
+            // The write landed: a new flow exists (saving again would create a second one), an
+            // edit is stored. The error names each value the server stored otherwise beside the
+            // one the operator chose, so the form closes without losing what was typed.
             push_error(state, e.to_string());
             reload(state, out);
         }
         Err(e) => {
-            // The form stays open with every input, and the server's words.
+            // The form stays open with every input, and the server's words. When the write
+            // landed otherwise, the row is read again so that it shows what the server has.
+            if landed_otherwise(&e) {
+                reload(state, out);
+            }
             form.server_error = Some(e.to_string());
             state.mode = Mode::Form(form);
         }
