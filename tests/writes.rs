@@ -156,3 +156,22 @@ async fn an_edit_the_server_stored_otherwise_says_what_it_stored() {
     assert_eq!(sim.flow(1).unwrap().segment, "all");
     assert_eq!(posts(&sim), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delete_answered_with_a_500_after_storing_says_it_landed() {
+    let sim = demo_server().await;
+    let mut tui = start_dashboard(&sim);
+    tui.wait_text("page 1/2 (40 flows)");
+    sim.push_write_fault(Fault::StoredThen500, 1);
+    tui.send("d");
+    tui.wait_text("Delete flow 1");
+    tui.send("y");
+    tui.wait_text("deleted flow 1 (the answer was a server error 500; it landed)");
+    assert!(sim.flow(1).is_none());
+    let deletes = sim
+        .requests()
+        .iter()
+        .filter(|r| r.method == "DELETE")
+        .count();
+    assert_eq!(deletes, 1);
+}
