@@ -9,6 +9,7 @@ pub mod error;
 mod paging;
 mod raw;
 mod safety;
+mod verify;
 pub mod wire;
 
 use std::fmt;
@@ -470,8 +471,9 @@ impl Client {
             .await
     }
 
-    /// Creates a flow. Never retried: after a time-out the flow may exist, so the list is
-    /// searched for it instead and the answer says whether it landed.
+    /// Creates a flow. Never retried: after a time-out or a 5xx the flow may exist, so the list
+    /// is searched for it instead and the answer says whether it landed. The device, SIM and
+    /// segment are checked first, and the answer is compared with what was sent.
     pub async fn create_flow(&self, draft: &FlowDraft) -> Result<Created, ApiError> {
         self.create_flow_json(draft).await.map(|w| w.value)
     }
@@ -483,7 +485,7 @@ pub struct Created {
     pub flow: Flow,
     /// The server stored no device although one was chosen (the shipped build's bug).
     pub device_dropped: bool,
-    /// The answer never came; the flow was found in the list afterwards.
+    /// The answer never came or was a 5xx; the flow was found in the list afterwards.
     pub after_timeout: bool,
 }
 

@@ -333,7 +333,13 @@ impl Sim {
     /// The next `count` API requests get `fault` (0: every request until cleared). Faults
     /// pushed earlier are used up first.
     pub fn push_fault(&self, fault: Fault, count: u32) {
-        self.inner.state().faults.push(fault, count);
+        self.inner.state().faults.push(fault, count, false);
+    }
+
+    /// Like [`Sim::push_fault`], for the next `count` writes (POST and DELETE) only: reads, such
+    /// as the re-read before a write, pass it by.
+    pub fn push_write_fault(&self, fault: Fault, count: u32) {
+        self.inner.state().faults.push(fault, count, true);
     }
 
     pub fn clear_faults(&self) {

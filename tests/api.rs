@@ -311,8 +311,12 @@ async fn create(quirks: bool) {
     let mut d = draft("Tom's \"deal\"");
     d.enabled = false;
     let created = client.create_flow(&d).await.unwrap();
-    let reqs = api_requests(&sim);
-    assert_eq!(reqs.len(), 1);
+    // The device and SIM are checked against the account's devices first; `all` needs no read.
+    assert_eq!(calls(&sim), ["GET /api/devices", "POST /api/flows"]);
+    let reqs: Vec<LoggedRequest> = api_requests(&sim)
+        .into_iter()
+        .filter(|r| r.method == "POST")
+        .collect();
     assert_eq!((reqs[0].method.as_str(), reqs[0].status), ("POST", 201));
     assert_eq!(
         reqs[0].form,
@@ -802,10 +806,17 @@ async fn writes_are_never_retried() {
     let sim = start(false).await;
     let client = client(&sim);
 
-    sim.push_fault(Fault::Html502, 5);
+    sim.push_write_fault(Fault::Html502, 5);
     let e = no_key(client.create_flow(&draft("Once only")).await.unwrap_err());
-    assert!(matches!(e, ApiError::Server { status: 502, .. }), "{e:?}");
-    assert_eq!(calls(&sim), ["POST /api/flows"]);
+    // A 5xx may come after the flow was stored: the list is searched, the create not repeated.
+    let ApiError::CreateNotLanded { cause } = &e else {
+        panic!("{e:?}");
+    };
+    assert!(
+        matches!(**cause, ApiError::Server { status: 502, .. }),
+        "{e:?}"
+    );
+    assert_eq!(writes(&sim), ["POST /api/flows"]);
     sim.clear_faults();
 
     // The re-read passes (a zero delay is no fault at all), the write meets a reset.
@@ -872,9 +883,20 @@ async fn hostile(quirks: bool) {
     let one = client.get_flow(FlowId(1), OP).await.unwrap();
     assert_clean_flow(&one, m);
     assert_eq!(one.name, "Window title");
-    let created = client.create_flow(&draft("plain")).await.unwrap();
-    assert_clean_flow(&created.flow, m);
-    assert_eq!(created.flow.name, "Window title");
+    // The create's answer claims another name: reported as stored otherwise, in clean words.
+    sim.clear_faults();
+    sim.push_write_fault(Fault::HostileNames, 1);
+    let e = no_key(client.create_flow(&draft("plain")).await.unwrap_err());
+    assert!(
+        matches!(e, ApiError::StoredOtherwise { created: true, .. }),
+        "{m}: {e:?}"
+    );
+    let text = e.to_string();
+    assert!(is_clean(&text), "{m}: {text:?}");
+    assert!(
+        text.contains("name \"Window title\", not name \"plain\""),
+        "{m}: {text}"
+    );
     assert_eq!(
         sim.flow(41).unwrap().name,
         "plain",
@@ -1069,7 +1091,7 @@ async fn late_create(quirks: bool) {
     let mut cfg = config(&sim);
     cfg.timeout = Duration::from_millis(400);
     let client = Client::new(cfg).unwrap();
-    sim.push_fault(Fault::LateAnswer(Duration::from_millis(1500)), 1);
+    sim.push_write_fault(Fault::LateAnswer(Duration::from_millis(1500)), 1);
     // Text the server rewrites as it stores it: a quote it turns into an entity, a tag it
     // deletes, and (on create) the SMS normalisation of curly quotes, spaces and ellipses.
     let d = FlowDraft {
@@ -1373,4 +1395,66 @@ async fn every_flow_once_when_meta_claims_a_billion_pages() {
         let last = progress.last().copied();
         assert_eq!(last, Some((requests as u32, Some(requests as u32))));
     }
+}
+// The values sent are the values stored (issue 10): the client layer the form and the CLI share
+
+#[tokio::test]
+async fn an_update_with_an_unknown_segment_or_device_is_refused_before_sending() {
+    let sim = start(false).await;
+    let client = client(&sim);
+    let seen = client.get_flow(FlowId(2), OP).await.unwrap();
+    for patch in [
+        FlowPatch {
+            segment: Some(SegmentRef::Saved(99)),
+            ..FlowPatch::default()
+        },
+        FlowPatch {
+            device_id: Some(9),
+            sim_subscription_id: Some(1),
+            ..FlowPatch::default()
+        },
+    ] {
+        let e = no_key(
+            client
+                .update_flow(FlowId(2), &seen, &patch)
+                .await
+                .unwrap_err(),
+        );
+        assert!(matches!(&e, ApiError::Refusal(Refusal::NoSuch(_))), "{e:?}");
+        assert!(
+            e.to_string().contains("does not exist on this account"),
+            "{e}"
+        );
+    }
+    assert_eq!(writes(&sim), Vec::<String>::new());
+    // Segment 99 needed the segments, device 9 the devices; nothing else was read.
+    assert_eq!(
+        calls(&sim),
+        [
+            "GET /api/flows/2",
+            "GET /api/flows/2",
+            "GET /api/segments",
+            "GET /api/flows/2",
+            "GET /api/devices",
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_delete_answered_late_is_read_again_and_reported_as_landed() {
+    let sim = start(false).await;
+    let mut cfg = config(&sim);
+    cfg.timeout = Duration::from_millis(400);
+    let client = Client::new(cfg).unwrap();
+    let seen = client.get_flow(FlowId(8), OP).await.unwrap();
+    sim.push_write_fault(Fault::LateAnswer(Duration::from_millis(1500)), 1);
+    let out = client.delete_flow(FlowId(8), Some(&seen)).await.unwrap();
+    assert_eq!(
+        out,
+        WriteOutcome::DeletedLate {
+            answer: "the answer was late".to_owned()
+        }
+    );
+    assert!(sim.flow(8).is_none());
+    assert_eq!(writes(&sim), ["DELETE /api/flows/8"]);
 }

@@ -868,3 +868,323 @@ async fn a_page_past_the_end_is_an_error_naming_the_last_page() {
     let r = home.on(&sim, &["list", "--page", "2"]).await;
     assert!(r.ok, "{r:?}");
 }
+// ---------------------------------------------------------------------------------------------
+// Writes that land on the right flow, with the right values (issue 10)
+
+/// `create` with a name, a content and these options.
+fn create_args<'a>(name: &'a str, options: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["create", "--name", name, "--content", "Hello {{NAME}}"];
+    args.extend_from_slice(options);
+    args
+}
+
+/// `GET /api/PATH` requests the server received.
+fn reads_of(sim: &Sim, path: &str) -> usize {
+    sim.requests()
+        .iter()
+        .filter(|r| r.method == "GET" && r.path == format!("/api/{path}"))
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_refuses_an_unknown_device_sim_or_segment_by_name() {
+    let sim = sim().await;
+    let home = Home::new();
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["--device-id", "9", "--sim-subscription-id", "1"],
+            "device 9 does not exist on this account; devices: 3 Front desk phone, \
+             7 Warehouse Pixel, 12 Sales team Moto, 15 Spare phone (never connected)",
+        ),
+        (
+            // SIM 5 is the Warehouse Pixel's.
+            &["--device-id", "3", "--sim-subscription-id", "5"],
+            "SIM 5 is not a SIM of device 3 (Front desk phone); its SIMs: 1 SIM 1 (Orange), \
+             2 SIM 2 (Free Mobile)",
+        ),
+        (
+            &["--device-id", "15", "--sim-subscription-id", "1"],
+            "SIM 1 is not a SIM of device 15 (Spare phone (never connected)); its SIMs: none",
+        ),
+        (
+            &[
+                "--device-id",
+                "3",
+                "--sim-subscription-id",
+                "1",
+                "--segment",
+                "99",
+            ],
+            "segment 99 does not exist on this account; segments: all (all contacts), \
+             4 VIP customers, 9 Newsletter sign-ups, 15 Lapsed 90 days",
+        ),
+    ];
+    for (options, message) in cases {
+        let r = home.on(&sim, &create_args("Unknown", options)).await;
+        assert_error(&r, message);
+        assert!(r.err.contains("nothing was sent"), "{}", r.err);
+    }
+    assert!(writes(&sim).is_empty(), "nothing was created");
+    assert!(sim.flows().iter().all(|f| f.name != "Unknown"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn update_checks_only_the_device_sim_and_segment_it_sends() {
+    let sim = sim().await;
+    let home = Home::new();
+    let before = sim.flow(1).unwrap();
+
+    let r = home.on(&sim, &["update", "1", "--segment", "99"]).await;
+    assert_error(&r, "segment 99 does not exist on this account");
+    // Flow 1 sends from SIM 1 of device 3: moved to device 7 alone, it would keep a SIM the
+    // Warehouse Pixel does not have.
+    let r = home.on(&sim, &["update", "1", "--device-id", "7"]).await;
+    assert_error(
+        &r,
+        "the flow's SIM 1 is not a SIM of device 7 (Warehouse Pixel); its SIMs: 5 SIM 1 (Vodafone)",
+    );
+    let r = home
+        .on(&sim, &["update", "1", "--sim-subscription-id", "8"])
+        .await;
+    assert_error(&r, "SIM 8 is not a SIM of device 3 (Front desk phone)");
+    assert!(writes(&sim).is_empty(), "nothing was sent");
+    assert_eq!(sim.flow(1).unwrap(), before);
+
+    // A name alone reads neither list: the budget is not spent on checks it does not need.
+    let (devices, segments) = (reads_of(&sim, "devices"), reads_of(&sim, "segments"));
+    let r = home.on(&sim, &["update", "1", "--name", "Renamed"]).await;
+    assert!(r.ok, "{r:?}");
+    assert_eq!(reads_of(&sim, "devices"), devices);
+    assert_eq!(reads_of(&sim, "segments"), segments);
+
+    // Known values go through.
+    let r = home
+        .on(
+            &sim,
+            &[
+                "update",
+                "1",
+                "--device-id",
+                "7",
+                "--sim-subscription-id",
+                "5",
+                "--segment",
+                "4",
+            ],
+        )
+        .await;
+    assert!(r.ok, "{r:?}");
+    let after = sim.flow(1).unwrap();
+    assert_eq!(
+        (
+            after.device_id,
+            after.sim_subscription_id.as_deref(),
+            after.segment.as_str()
+        ),
+        (Some(7), Some("5"), "4")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_value_the_server_stored_otherwise_is_an_error() {
+    let sim = sim().await;
+    let home = Home::new();
+
+    // The server keeps its first device, SIM and `all` contacts whatever it is sent.
+    sim.push_write_fault(Fault::Substitute, 1);
+    let r = home
+        .on(
+            &sim,
+            &create_args(
+                "Warehouse only",
+                &[
+                    "--device-id",
+                    "7",
+                    "--sim-subscription-id",
+                    "5",
+                    "--segment",
+                    "4",
+                ],
+            ),
+        )
+        .await;
+    assert_error(
+        &r,
+        "flow 41 was created, but the server stored device 3, not device 7; SIM 1, not SIM 5; \
+         segment all, not segment 4",
+    );
+    assert_eq!(sim.flow(41).unwrap().segment, "all");
+
+    sim.push_write_fault(Fault::Substitute, 1);
+    let r = home.on(&sim, &["update", "2", "--segment", "4"]).await;
+    assert_error(
+        &r,
+        "flow 2 was written, but the server stored segment all, not segment 4",
+    );
+
+    sim.push_write_fault(Fault::Substitute, 1);
+    let r = home.on(&sim, &["disable", "6"]).await;
+    assert!(!r.ok, "{r:?}");
+    assert_eq!(
+        r.err,
+        "error: flow 6 was written, but the server stored switched on, not switched off: \
+         check it before relying on it\n"
+    );
+    assert_eq!(r.out, "", "no success line");
+    assert_eq!(writes(&sim).len(), 3, "each write sent once");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_servers_documented_cleaning_is_not_a_substitution() {
+    let sim = sim().await;
+    let home = Home::new();
+    // A tag deleted, quotes as entities, curly quotes, spaces and ellipses normalised, a wait
+    // above the maximum clamped.
+    let r = home
+        .on(
+            &sim,
+            &[
+                "create",
+                "--name",
+                "Tom's <b>\"shop\"</b>",
+                "--content",
+                "Don’t  miss it…\nsee you",
+                "--device-id",
+                "3",
+                "--sim-subscription-id",
+                "2",
+                "--segment",
+                "9",
+            ],
+        )
+        .await;
+    assert!(r.ok, "{r:?}");
+    assert_eq!(r.out, "created flow 41\n");
+    let r = home
+        .on(&sim, &["update", "41", "--name", "Tom's \"shop\" <i>2</i>"])
+        .await;
+    assert!(r.ok, "{r:?}");
+    assert_eq!(r.out, "flow 41 updated\n");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn show_refuses_a_flow_answered_under_another_id() {
+    let sim = sim_with(SimConfig {
+        traffic: false,
+        quirks: true,
+        ..SimConfig::default()
+    })
+    .await;
+    let home = Home::new();
+    // The shipped build answers flow 5 under its device's id, 12.
+    for args in [&["show", "5"][..], &["show", "5", "--json"]] {
+        let r = home.on(&sim, args).await;
+        assert_error(
+            &r,
+            "asked the server for flow 5 and it answered with flow 12",
+        );
+        assert_eq!(r.out, "", "nothing of the answer is printed");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_answered_with_another_flow_is_an_error() {
+    let sim = sim().await;
+    let home = Home::new();
+    sim.push_write_fault(Fault::OtherFlow, 1);
+    let r = home.on(&sim, &["disable", "3"]).await;
+    assert_error(&r, "the write to flow 3 was answered with flow 1");
+    sim.push_write_fault(Fault::OtherFlow, 1);
+    let r = home.on(&sim, &["update", "3", "--name", "Survey 2"]).await;
+    assert_error(&r, "the write to flow 3 was answered with flow 1");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_late_or_failed_answer_is_followed_by_a_read_that_says_whether_it_landed() {
+    let sim = sim().await;
+    let home = Home::new();
+    let fast = |args: &[&'static str]| {
+        let mut all = vec!["--timeout", "1"];
+        all.extend_from_slice(args);
+        all
+    };
+
+    // Stored, then answered after the time-out.
+    sim.push_write_fault(Fault::LateAnswer(std::time::Duration::from_millis(2500)), 1);
+    let r = home.on(&sim, &fast(&["disable", "6"])).await;
+    assert!(r.ok, "{r:?}");
+    assert_eq!(r.out, "flow 6 disabled (the answer was late; it landed)\n");
+    assert!(!sim.flow(6).unwrap().is_enabled);
+
+    // Stored, then answered with a 500 page.
+    sim.push_write_fault(Fault::StoredThen500, 1);
+    let r = home.on(&sim, &["enable", "6"]).await;
+    assert!(r.ok, "{r:?}");
+    assert_eq!(
+        r.out,
+        "flow 6 enabled (the answer was a server error 500; it landed)\n"
+    );
+    sim.push_write_fault(Fault::StoredThen500, 1);
+    let r = home.on(&sim, &["update", "6", "--wait-time", "3"]).await;
+    assert!(r.ok, "{r:?}");
+    assert_eq!(
+        r.out,
+        "flow 6 updated (the answer was a server error 500; it landed)\n"
+    );
+    assert_eq!(sim.flow(6).unwrap().wait_time, 3);
+
+    // A 500 before anything was stored: it did not land, and says what the flow is.
+    sim.push_write_fault(Fault::Html500, 1);
+    let r = home.on(&sim, &["disable", "6"]).await;
+    assert_error(&r, "did not land: flow 6 is still on");
+    assert!(sim.flow(6).unwrap().is_enabled);
+    sim.push_write_fault(Fault::Html500, 1);
+    let r = home.on(&sim, &["update", "6", "--wait-time", "4"]).await;
+    assert_error(&r, "did not land: flow 6 still has wait time 3");
+    assert_eq!(writes(&sim).len(), 5, "no write was repeated");
+
+    // Deletes: gone means landed.
+    sim.push_write_fault(Fault::Html500, 1);
+    let r = home.on(&sim, &["delete", "7", "--yes"]).await;
+    assert_error(&r, "did not land: flow 7 is still there");
+    sim.push_write_fault(Fault::StoredThen500, 1);
+    let r = home.on(&sim, &["delete", "7", "--yes"]).await;
+    assert!(r.ok, "{r:?}");
+    assert_eq!(
+        r.out,
+        "flow 7 deleted (the answer was a server error 500; it landed)\n"
+    );
+    assert!(sim.flow(7).is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_create_answered_with_a_500_is_looked_for_before_anything_is_said() {
+    let sim = sim().await;
+    let home = Home::new();
+    let options = ["--device-id", "3", "--sim-subscription-id", "1"];
+
+    sim.push_write_fault(Fault::StoredThen500, 1);
+    let r = home.on(&sim, &create_args("Stored anyway", &options)).await;
+    assert!(r.ok, "{r:?}");
+    assert_eq!(r.out, "created flow 41\n");
+    assert!(
+        r.err.contains("flow 41 was found on the server afterwards"),
+        "{}",
+        r.err
+    );
+
+    sim.push_write_fault(Fault::Html500, 1);
+    let r = home.on(&sim, &create_args("Never stored", &options)).await;
+    assert_error(&r, "no such flow is on the server: it was not created");
+    let posts = writes(&sim);
+    assert_eq!(posts.len(), 2, "a create is never repeated");
+    assert_eq!(sim.flows().len(), 41);
+
+    // Stored, then the search fails too: neither "created" nor "not created".
+    sim.push_write_fault(Fault::StoredThen500, 1);
+    sim.push_fault(Fault::Html502, 0);
+    let r = home.on(&sim, &create_args("Unknown fate", &options)).await;
+    assert_error(&r, "whether it landed is unknown");
+    assert!(!r.err.contains("not created"), "{}", r.err);
+    assert_eq!(writes(&sim).len(), 3);
+}

@@ -1130,3 +1130,31 @@ async fn devices_and_segments_for_the_pickers() {
     let (_, body) = get_json(&sim, &client, "/devices").await;
     assert_eq!(body["meta"]["total_results"], 4);
 }
+
+#[tokio::test]
+async fn faults_for_writes_let_reads_by_and_store_before_failing() {
+    let (sim, client) = start(documented()).await;
+    let response = client
+        .post(demo_url(&sim, "/fault"))
+        .json(&json!({"kind": "stored_then_500", "writes": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    // The read before the write passes the fault by.
+    assert_eq!(get(&sim, &client, "/flows/1").await.status(), 200);
+    let response = post_form(&sim, &client, "/flows/1", &[("is_enabled", "0")]).await;
+    assert_eq!(response.status(), 500);
+    assert!(!sim.flow(1).unwrap().is_enabled, "stored before the 500");
+
+    // Substituted: what was sent is replaced by the server's own choice.
+    sim.push_write_fault(Fault::Substitute, 1);
+    let response = post_form(&sim, &client, "/flows/2", &[("segment", "4")]).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(sim.flow(2).unwrap().segment, "all");
+    // Another flow's object in the answer of a write to flow 3.
+    sim.push_write_fault(Fault::OtherFlow, 1);
+    let response = post_form(&sim, &client, "/flows/3", &[("wait_time", "5")]).await;
+    assert_eq!(json_of(response).await["data"]["id"], 1);
+    assert_eq!(sim.flow(3).unwrap().wait_time, 5);
+}

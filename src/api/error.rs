@@ -98,6 +98,9 @@ pub enum Refusal {
     BadUrl(String),
     /// A background read, while the reserve takes the whole budget.
     PollingOff,
+    /// A device, SIM or segment the account does not have: the server would silently store
+    /// another one (CONTRACT §12 item 20). The whole sentence, with the ones that exist.
+    NoSuch(String),
 }
 
 impl fmt::Display for Refusal {
@@ -125,6 +128,7 @@ impl fmt::Display for Refusal {
                 f,
                 "live updates are off: the reserve takes the whole budget (raise --budget or lower --reserve)"
             ),
+            Refusal::NoSuch(what) => write!(f, "{what}; nothing was sent"),
         }
     }
 }
@@ -179,9 +183,34 @@ pub enum ApiError {
     },
     /// flowdash's own safety rules stopped the request before it was sent.
     Refusal(Refusal),
-    /// A create timed out and the check for it found nothing: it did not land.
+    /// A create's answer was late or a 5xx, and the search for it found nothing: it did not
+    /// land.
     CreateNotLanded {
-        secs: u64,
+        cause: Box<ApiError>,
+    },
+    /// A write landed, but the server stored other values than the ones sent (`what`: `the
+    /// server stored device 3, not device 9`).
+    StoredOtherwise {
+        id: FlowId,
+        created: bool,
+        what: String,
+    },
+    /// A write to one flow was answered with another flow's object.
+    AnsweredOther {
+        asked: FlowId,
+        got: FlowId,
+    },
+    /// A write's answer was late or a 5xx, and a re-read shows it did not land (`state`: `flow 6
+    /// is still on`).
+    NotLanded {
+        cause: Box<ApiError>,
+        state: String,
+    },
+    /// A write's answer was late or a 5xx, and the re-read that would tell whether it landed
+    /// failed too.
+    LandingUnknown {
+        cause: Box<ApiError>,
+        reread: Box<ApiError>,
     },
 }
 
@@ -264,9 +293,28 @@ impl fmt::Display for Unredacted<'_> {
                 write!(f, "the server's answer is larger than {limit_mb} MB")
             }
             ApiError::Refusal(r) => write!(f, "refused by flowdash: {r}"),
-            ApiError::CreateNotLanded { secs } => write!(
+            ApiError::CreateNotLanded { cause } => write!(
                 f,
-                "the create got no answer within {secs} s and the flow is not on the server: it was not created"
+                "{cause}, and no such flow is on the server: it was not created"
+            ),
+            ApiError::StoredOtherwise { id, created, what } => {
+                let done = if *created { "created" } else { "written" };
+                write!(
+                    f,
+                    "flow {id} was {done}, but {what}: check it before relying on it"
+                )
+            }
+            ApiError::AnsweredOther { asked, got } => write!(
+                f,
+                "the write to flow {asked} was answered with flow {got}: check both flows before trying again"
+            ),
+            // What the flow is comes first: the status line may cut the rest.
+            ApiError::NotLanded { cause, state } => {
+                write!(f, "did not land: {state} (after {cause})")
+            }
+            ApiError::LandingUnknown { cause, reread } => write!(
+                f,
+                "{cause}, and whether it landed is unknown: the re-read failed ({reread}); check the flow before trying again"
             ),
         }
     }

@@ -8,7 +8,7 @@ use reqwest::Method;
 use serde_json::Value;
 
 use super::paging::Pager;
-use super::{ApiError, Client, Created, Page, Request, wire};
+use super::{ApiError, Client, Created, Page, Request, verify, wire};
 use crate::budget::Priority;
 use crate::domain::{Device, Flow, FlowDraft, FlowId, Segment};
 
@@ -153,6 +153,8 @@ impl Client {
         if self.inner.read_only {
             return Err(super::Refusal::ReadOnly.into());
         }
+        let sent = verify::sent_by_create(draft);
+        self.check_choices(&sent, (None, None)).await?;
         let req = Request {
             method: Method::POST,
             path: "flows".to_owned(),
@@ -161,39 +163,52 @@ impl Client {
             what: "flow list",
         };
         let started = jiff::Timestamp::now();
-        let dropped = |flow: &Flow| draft.device_id.is_some() && flow.device_id == Some(0);
-        match self.send(&req, Priority::Operator).await {
-            Ok(a) => {
-                let flow = wire::single_flow(&a.body)?;
-                Ok(WithJson {
-                    value: Created {
-                        device_dropped: dropped(&flow),
-                        flow,
-                        after_timeout: false,
-                    },
-                    json: data_json(&a.body),
-                })
-            }
-            Err(ApiError::Timeout { secs }) => {
-                tracing::warn!("create timed out; looking for the flow before saying anything");
-                let Some(flow) = self.find_created(draft, started).await? else {
-                    return Err(ApiError::CreateNotLanded { secs });
+        let answer = match self.send(&req, Priority::Operator).await {
+            Ok(a) => Ok((wire::single_flow(&a.body)?, data_json(&a.body))),
+            Err(e) => Err(e),
+        };
+        let (flow, json, after_timeout) = match answer {
+            Ok((flow, json)) => (flow, json, false),
+            Err(cause) if verify::fate_unknown(&cause) => {
+                tracing::warn!(error = %cause, "create answer lost; looking for the flow before saying anything");
+                let found = match self.find_created(draft, started).await {
+                    Ok(found) => found,
+                    Err(reread) => {
+                        return Err(ApiError::LandingUnknown {
+                            cause: Box::new(cause),
+                            reread: Box::new(reread),
+                        });
+                    }
+                };
+                let Some(flow) = found else {
+                    return Err(ApiError::CreateNotLanded {
+                        cause: Box::new(cause),
+                    });
                 };
                 let json = self
                     .get_flow_json(flow.id, Priority::Operator)
                     .await
                     .map_or(Value::Null, |w| w.json);
-                Ok(WithJson {
-                    value: Created {
-                        device_dropped: dropped(&flow),
-                        flow,
-                        after_timeout: true,
-                    },
-                    json,
-                })
+                (flow, json, true)
             }
-            Err(e) => Err(e),
+            Err(e) => return Err(e),
+        };
+        let device_dropped = draft.device_id.is_some() && flow.device_id == Some(0);
+        // A dropped device is the shipped build's known bug, reported on its own (and the SIM
+        // it keeps is then the raw one sent): not a substitution.
+        let mut compared = sent;
+        if device_dropped {
+            compared.device_id = None;
         }
+        verify::check_answer(None, &compared, &flow, true)?;
+        Ok(WithJson {
+            value: Created {
+                flow,
+                device_dropped,
+                after_timeout,
+            },
+            json,
+        })
     }
 
     /// Sends an update of the fields in `form`; the flow the server answered with, and its JSON.
@@ -215,6 +230,10 @@ impl Client {
         let flow = wire::single_flow(&a.body)?;
         if flow.id != id {
             tracing::warn!(asked = %id, got = %flow.id, "update answered for another id");
+            return Err(ApiError::AnsweredOther {
+                asked: id,
+                got: flow.id,
+            });
         }
         Ok(WithJson {
             value: flow,

@@ -7,6 +7,7 @@
 
 use reqwest::Method;
 
+use super::verify::{check_answer, fate_unknown};
 use super::{ApiError, Client, Refusal, Request, WithJson};
 use crate::budget::Priority;
 use crate::domain::validate::{CONTENT_MAX, NAME_MAX, stored_len};
@@ -61,6 +62,11 @@ pub enum WriteOutcome {
     Conflict(Conflict),
     /// The flow was deleted.
     Deleted,
+    /// The answer was lost (late, or a 5xx), and a re-read shows the write landed: the flow as
+    /// re-read, and how the answer was lost (`the answer was late`).
+    WrittenLate { flow: Flow, answer: String },
+    /// The delete's answer was lost, and a re-read shows the flow is gone.
+    DeletedLate { answer: String },
 }
 
 fn show<T: std::fmt::Debug>(v: Option<&T>) -> String {
@@ -134,7 +140,7 @@ fn skeleton(text: &str) -> String {
 
 /// True when `stored` (as decoded) can be what the server made of `sent`: the same skeleton, or
 /// its start when the server cut the text at `max` stored characters.
-fn stored_as(sent: &str, stored: &str, max: usize) -> bool {
+pub(super) fn stored_as(sent: &str, stored: &str, max: usize) -> bool {
     let (a, b) = (skeleton(sent), skeleton(stored));
     if a.is_empty() || b.is_empty() {
         return sent.trim() == stored.trim();
@@ -267,11 +273,29 @@ impl Client {
         if patch.is_empty() {
             return Ok(unsent(WriteOutcome::Unchanged(theirs)));
         }
-        let w = self.post_update_json(id, patch.to_form()).await?;
-        Ok(WithJson {
-            value: WriteOutcome::Written(w.value),
-            json: w.json,
-        })
+        self.check_choices(patch, (theirs.device_id, theirs.sim_subscription_id))
+            .await?;
+        self.write(id, patch).await
+    }
+
+    /// Sends `patch` to flow `id` and checks the answer: the same flow, holding what was sent.
+    /// When the answer is lost, a re-read says whether the write landed.
+    async fn write(
+        &self,
+        id: FlowId,
+        patch: &FlowPatch,
+    ) -> Result<WithJson<WriteOutcome>, ApiError> {
+        match self.post_update_json(id, patch.to_form()).await {
+            Ok(w) => {
+                check_answer(Some(id), patch, &w.value, false)?;
+                Ok(WithJson {
+                    value: WriteOutcome::Written(w.value),
+                    json: w.json,
+                })
+            }
+            Err(e) if fate_unknown(&e) => self.landed_update(id, patch, e).await,
+            Err(e) => Err(e),
+        }
     }
 
     /// Switches flow `id` on or off. A flow already in the target state settles without a write;
@@ -286,12 +310,9 @@ impl Client {
         if theirs.enabled == enabled {
             return Ok(WriteOutcome::Unchanged(theirs));
         }
-        self.post_update(id, &FlowPatch::toggle(enabled)).await
-    }
-
-    async fn post_update(&self, id: FlowId, patch: &FlowPatch) -> Result<WriteOutcome, ApiError> {
-        let w = self.post_update_json(id, patch.to_form()).await?;
-        Ok(WriteOutcome::Written(w.value))
+        self.write(id, &FlowPatch::toggle(enabled))
+            .await
+            .map(|w| w.value)
     }
 
     /// Deletes flow `id`. With `seen`, refuses as a conflict when its name changed on the server
@@ -317,8 +338,11 @@ impl Client {
             what: &what,
         };
         // The body is empty with a JSON content type: it is not parsed.
-        self.send(&req, Priority::Operator).await?;
-        Ok(WriteOutcome::Deleted)
+        match self.send(&req, Priority::Operator).await {
+            Ok(_) => Ok(WriteOutcome::Deleted),
+            Err(e) if fate_unknown(&e) => self.landed_delete(id, e).await,
+            Err(e) => Err(e),
+        }
     }
 
     /// The flow as the server has it now, checked as before a write (for a delete confirmation

@@ -266,11 +266,24 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
                     };
                     toast(state, format!("flow {id} switched {word}{note}"), &mut out);
                 }
+                Ok(WriteOutcome::WrittenLate { flow, answer }) => {
+                    replace_flow(state, id, &flow);
+                    let text = format!("flow {id} switched {word} ({answer}; it landed)");
+                    toast(state, text, &mut out);
+                }
                 Ok(WriteOutcome::Unchanged(f)) => {
                     replace_flow(state, id, &f);
                     toast(state, format!("flow {id} was already {word}"), &mut out);
                 }
-                Ok(WriteOutcome::Conflict(_) | WriteOutcome::Deleted) => {}
+                Ok(
+                    WriteOutcome::Conflict(_)
+                    | WriteOutcome::Deleted
+                    | WriteOutcome::DeletedLate { .. },
+                ) => {}
+                Err(e) if landed_otherwise(&e) => {
+                    push_error(state, e.to_string());
+                    reload(state, &mut out);
+                }
                 Err(e) => push_error(state, format!("flow {id} not switched {word}: {e}")),
             }
         }
@@ -281,11 +294,17 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
         Msg::Deleted { id, result } => {
             state.busy = state.busy.saturating_sub(1);
             match result {
-                Ok(WriteOutcome::Deleted) => {
+                Ok(outcome @ (WriteOutcome::Deleted | WriteOutcome::DeletedLate { .. })) => {
                     state.flows.retain(|f| f.id != id);
                     state.total = state.total.map(|t| t.saturating_sub(1));
                     rebuild_view(state);
-                    toast(state, format!("deleted flow {id}"), &mut out);
+                    let text = match outcome {
+                        WriteOutcome::DeletedLate { answer } => {
+                            format!("deleted flow {id} ({answer}; it landed)")
+                        }
+                        _ => format!("deleted flow {id}"),
+                    };
+                    toast(state, text, &mut out);
                     if !state.all_loaded {
                         load_page(state, Priority::Operator, &mut out);
                     }
@@ -334,6 +353,26 @@ pub(super) fn load_page(state: &mut State, priority: Priority, out: &mut Vec<Com
         per_page: state.page_size,
         priority,
     });
+}
+
+/// A write error after which the write may have landed all the same (another value stored,
+/// another flow answered, or its fate unknown): said as it is, never as "not switched".
+fn landed_otherwise(e: &crate::api::ApiError) -> bool {
+    use crate::api::ApiError;
+    matches!(
+        e,
+        ApiError::StoredOtherwise { .. }
+            | ApiError::AnsweredOther { .. }
+            | ApiError::LandingUnknown { .. }
+    )
+}
+
+/// Reads the rows again after a write whose result is not what was asked, so that they show
+/// what the server has.
+fn reload(state: &mut State, out: &mut Vec<Command>) {
+    if !state.all_loaded && !state.loading {
+        load_page(state, Priority::Operator, out);
+    }
 }
 
 /// The first commands: the first page, devices and segments.
@@ -543,6 +582,13 @@ fn on_saved(
             }
             toast(state, format!("saved flow {id}"), out);
         }
+        Ok(SaveResult::Updated(WriteOutcome::WrittenLate { flow, answer })) => {
+            let id = flow.id;
+            if let FormKind::Edit { id, .. } = form.kind {
+                replace_flow(state, id, &flow);
+            }
+            toast(state, format!("saved flow {id} ({answer}; it landed)"), out);
+        }
         Ok(SaveResult::Updated(WriteOutcome::Unchanged(_))) => {
             toast(state, "nothing changed; nothing sent".to_owned(), out);
         }
@@ -552,10 +598,21 @@ fn on_saved(
                 conflict: Box::new(c),
             });
         }
-        Ok(SaveResult::Updated(WriteOutcome::Deleted)) => {}
+        Ok(SaveResult::Updated(WriteOutcome::Deleted | WriteOutcome::DeletedLate { .. })) => {}
         Ok(SaveResult::Created(c)) => created(state, &c, out),
+        Err(e @ crate::api::ApiError::StoredOtherwise { .. }) => {
+            // The write landed: a new flow exists (saving again would create a second one), an
+            // edit is stored. The error names each value the server stored otherwise beside the
+            // one the operator chose, so the form closes without losing what was typed.
+            push_error(state, e.to_string());
+            reload(state, out);
+        }
         Err(e) => {
-            // The form stays open with every input, and the server's words.
+            // The form stays open with every input, and the server's words. When the write
+            // landed otherwise, the row is read again so that it shows what the server has.
+            if landed_otherwise(&e) {
+                reload(state, out);
+            }
             form.server_error = Some(e.to_string());
             state.mode = Mode::Form(form);
         }
@@ -569,12 +626,16 @@ fn saved_without_form(
     out: &mut Vec<Command>,
 ) {
     match result {
-        Ok(SaveResult::Updated(WriteOutcome::Written(f))) => {
+        Ok(SaveResult::Updated(
+            WriteOutcome::Written(f) | WriteOutcome::WrittenLate { flow: f, .. },
+        )) => {
             let id = f.id;
             replace_flow(state, id, &f);
             toast(state, format!("saved flow {id}"), out);
         }
-        Ok(SaveResult::Updated(WriteOutcome::Unchanged(_) | WriteOutcome::Deleted)) => {}
+        Ok(SaveResult::Updated(
+            WriteOutcome::Unchanged(_) | WriteOutcome::Deleted | WriteOutcome::DeletedLate { .. },
+        )) => {}
         Ok(SaveResult::Updated(WriteOutcome::Conflict(c))) => push_error(
             state,
             format!(
@@ -583,6 +644,10 @@ fn saved_without_form(
             ),
         ),
         Ok(SaveResult::Created(c)) => created(state, &c, out),
+        Err(e) if landed_otherwise(&e) => {
+            push_error(state, e.to_string());
+            reload(state, out);
+        }
         Err(e) => push_error(state, format!("not saved: {e}")),
     }
 }

@@ -213,11 +213,26 @@ fn describe(f: &Flow, devices: &[Device], segments: &[Segment]) -> Vec<String> {
     lines
 }
 
+/// A read answered under another id may be another flow altogether (the shipped build names
+/// flows by their device id): nothing of it is printed.
+fn same_flow(asked: FlowId, got: &Flow) -> Result<(), Failure> {
+    if got.id == asked {
+        return Ok(());
+    }
+    Err(Failure::msg(format!(
+        "asked the server for flow {asked} and it answered with flow {}: this server may name          flows by their device id, so the answer is not shown",
+        got.id
+    )))
+}
+
 async fn show(client: &Client, id: FlowId, json: bool) -> Result<(), Failure> {
     if json {
-        print_json(&client.get_flow_json(id, OP).await?.json);
+        let w = client.get_flow_json(id, OP).await?;
+        same_flow(id, &w.value)?;
+        print_json(&w.json);
     } else {
         let flow = client.get_flow(id, OP).await?;
+        same_flow(id, &flow)?;
         // Names are a courtesy: when the lists cannot be read, the ids still say it all.
         let devices = client.devices().await.unwrap_or_default();
         let segments = client.segments().await.unwrap_or_default();
@@ -226,10 +241,13 @@ async fn show(client: &Client, id: FlowId, json: bool) -> Result<(), Failure> {
     Ok(())
 }
 
-/// `flow 12 not found` already names the flow; other messages get the id in front.
+/// `flow 12 not found` and the messages about what the server stored already name the flow;
+/// other messages get the id in front.
 fn about(id: FlowId, e: &ApiError) -> String {
     match e {
-        ApiError::NotFound { .. } => e.to_string(),
+        ApiError::NotFound { .. }
+        | ApiError::StoredOtherwise { .. }
+        | ApiError::AnsweredOther { .. } => e.to_string(),
         _ => format!("flow {id}: {e}"),
     }
 }
@@ -249,13 +267,19 @@ async fn switch(client: &Client, ids: &[u64], on: bool) -> Result<(), Failure> {
     for (i, &raw) in ids.iter().enumerate() {
         let id = FlowId(raw);
         match client.set_enabled(id, None, on).await {
-            Ok(WriteOutcome::Written(_)) if on => say(&format!("flow {id} {word}")),
-            Ok(WriteOutcome::Written(_)) => say(&format!(
-                "flow {id} {word} · {}",
-                crate::domain::flow::SWITCH_OFF_NOTE
-            )),
+            Ok(WriteOutcome::Written(_)) => say(&format!("flow {id} {word}{}", off_note(on))),
+            Ok(WriteOutcome::WrittenLate { answer, .. }) => {
+                say(&format!(
+                    "flow {id} {word} ({answer}; it landed){}",
+                    off_note(on)
+                ));
+            }
             Ok(WriteOutcome::Unchanged(_)) => say(&format!("flow {id} already {word}")),
-            Ok(WriteOutcome::Conflict(_) | WriteOutcome::Deleted) => {
+            Ok(
+                WriteOutcome::Conflict(_)
+                | WriteOutcome::Deleted
+                | WriteOutcome::DeletedLate { .. },
+            ) => {
                 warn(&format!(
                     "error: flow {id}: the server answered unexpectedly; check it with `flowdash show {id}`"
                 ));
@@ -275,6 +299,15 @@ async fn switch(client: &Client, ids: &[u64], on: bool) -> Result<(), Failure> {
         Err(Failure::Reported)
     } else {
         Ok(())
+    }
+}
+
+/// What a switch off does not do, after its line (nothing after a switch on).
+fn off_note(on: bool) -> String {
+    if on {
+        String::new()
+    } else {
+        format!(" · {}", crate::domain::flow::SWITCH_OFF_NOTE)
     }
 }
 
@@ -385,7 +418,7 @@ fn check_patch(seen: &Flow, patch: &FlowPatch) -> Vec<Problem> {
         Field::Name => patch.name.is_some(),
         Field::Content => patch.content.is_some(),
         Field::WaitTime | Field::WaitUnit => patch.wait_time.is_some() || patch.wait_unit.is_some(),
-        // Device and SIM ids are checked by the server, which knows them.
+        // Device, SIM and segment are checked against the account's lists by the client.
         Field::Device | Field::Sim | Field::Segment | Field::Enabled => false,
     };
     validate::check(&draft)
@@ -413,8 +446,13 @@ async fn update(client: &Client, args: &UpdateArgs) -> Result<(), Failure> {
         .await
         .map_err(|e| Failure::msg(about(id, &e)))?;
     match w.value {
-        WriteOutcome::Written(_) if args.json => print_json(&w.json),
+        WriteOutcome::Written(_) | WriteOutcome::WrittenLate { .. } if args.json => {
+            print_json(&w.json);
+        }
         WriteOutcome::Written(_) => say(&format!("flow {id} updated")),
+        WriteOutcome::WrittenLate { answer, .. } => {
+            say(&format!("flow {id} updated ({answer}; it landed)"));
+        }
         WriteOutcome::Unchanged(_) if args.json => {
             print_json(&client.get_flow_json(id, OP).await?.json);
         }
@@ -426,7 +464,7 @@ async fn update(client: &Client, args: &UpdateArgs) -> Result<(), Failure> {
                 fields.join(", ")
             )));
         }
-        WriteOutcome::Deleted => {
+        WriteOutcome::Deleted | WriteOutcome::DeletedLate { .. } => {
             return Err(Failure::msg(format!("flow {id}: unexpected answer")));
         }
     }
@@ -480,6 +518,9 @@ async fn delete(
         };
         match outcome {
             Ok(WriteOutcome::Deleted) => say(&format!("flow {id} deleted")),
+            Ok(WriteOutcome::DeletedLate { answer }) => {
+                say(&format!("flow {id} deleted ({answer}; it landed)"));
+            }
             Ok(WriteOutcome::Conflict(_)) => {
                 warn(&format!(
                     "error: flow {id} was renamed on the server just now: nothing was deleted"

@@ -34,9 +34,10 @@ pub(super) fn control(inner: &Inner, method: &Method, rest: &str, body: &[u8]) -
                 return ok();
             }
             let count = spec.count.unwrap_or(1);
+            let writes = spec.writes;
             match Fault::try_from(spec) {
                 Ok(fault) => {
-                    inner.state().faults.push(fault, count);
+                    inner.state().faults.push(fault, count, writes);
                     ok()
                 }
                 Err(err) => bad(err),

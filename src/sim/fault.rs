@@ -49,6 +49,15 @@ pub enum Fault {
     /// 401 whose error title and `detail` repeat the Authorization header the request carried,
     /// as a careless server does; not processed.
     EchoCredentials,
+    /// The write is stored, then answered with a 500 PHP error page, as when a fatal error comes
+    /// after the insert; processed.
+    StoredThen500,
+    /// The write is stored with what the server chose instead of what was sent: the account's
+    /// first device and its first SIM, segment `all`, switched on (each only when sent), as a
+    /// server that checks against the wrong list does (CONTRACT §12 item 20); processed.
+    Substitute,
+    /// The write is processed, then answered with another flow's object; processed.
+    OtherFlow,
 }
 
 /// The page count the `LyingMeta` fault claims.
@@ -65,6 +74,9 @@ pub(crate) struct FaultSpec {
     /// The header value of `rate_limit_reset` (default 10^11).
     #[serde(default)]
     pub reset: Option<u64>,
+    /// Only writes take the fault; reads pass it by (so the re-read before a write does not).
+    #[serde(default)]
+    pub writes: bool,
 }
 
 impl TryFrom<FaultSpec> for Fault {
@@ -93,36 +105,57 @@ impl TryFrom<FaultSpec> for Fault {
             "lyingmeta" => Fault::LyingMeta,
             "ratelimitreset" => Fault::RateLimitReset(spec.reset.unwrap_or(100_000_000_000)),
             "echocredentials" | "echokey" => Fault::EchoCredentials,
+            "storedthen500" | "storethen500" => Fault::StoredThen500,
+            "substitute" => Fault::Substitute,
+            "otherflow" => Fault::OtherFlow,
             _ => return Err(format!("unknown fault kind `{}`", spec.kind)),
         })
     }
 }
 
+/// A fault waiting in the queue.
+#[derive(Debug)]
+struct Queued {
+    fault: Fault,
+    /// Requests left; 0 stays until cleared.
+    left: u32,
+    /// Reads pass it by.
+    writes_only: bool,
+}
+
 /// Faults waiting for requests, oldest first; a count of 0 stays until cleared.
 #[derive(Debug, Default)]
 pub(crate) struct FaultQueue {
-    queue: VecDeque<(Fault, u32)>,
+    queue: VecDeque<Queued>,
 }
 
 impl FaultQueue {
-    pub(crate) fn push(&mut self, fault: Fault, count: u32) {
-        self.queue.push_back((fault, count));
+    pub(crate) fn push(&mut self, fault: Fault, count: u32, writes_only: bool) {
+        self.queue.push_back(Queued {
+            fault,
+            left: count,
+            writes_only,
+        });
     }
 
     pub(crate) fn clear(&mut self) {
         self.queue.clear();
     }
 
-    /// The fault for the request being handled, if any.
-    pub(crate) fn take(&mut self) -> Option<Fault> {
-        let (fault, left) = self.queue.front_mut()?;
-        let fault = fault.clone();
-        match *left {
+    /// The fault for the request being handled, if any. A fault for writes waits at the front
+    /// while reads go by untouched.
+    pub(crate) fn take(&mut self, write: bool) -> Option<Fault> {
+        let front = self.queue.front_mut()?;
+        if front.writes_only && !write {
+            return None;
+        }
+        let fault = front.fault.clone();
+        match front.left {
             0 => {}
             1 => {
                 self.queue.pop_front();
             }
-            _ => *left -= 1,
+            _ => front.left -= 1,
         }
         Some(fault)
     }
@@ -233,14 +266,23 @@ mod tests {
     #[test]
     fn queue_counts_down_and_sticks_at_zero() {
         let mut queue = FaultQueue::default();
-        queue.push(Fault::Html502, 2);
-        queue.push(Fault::Reset, 0);
-        assert_eq!(queue.take(), Some(Fault::Html502));
-        assert_eq!(queue.take(), Some(Fault::Html502));
-        assert_eq!(queue.take(), Some(Fault::Reset));
-        assert_eq!(queue.take(), Some(Fault::Reset));
+        queue.push(Fault::Html502, 2, false);
+        queue.push(Fault::Reset, 0, false);
+        assert_eq!(queue.take(false), Some(Fault::Html502));
+        assert_eq!(queue.take(true), Some(Fault::Html502));
+        assert_eq!(queue.take(false), Some(Fault::Reset));
+        assert_eq!(queue.take(false), Some(Fault::Reset));
         queue.clear();
-        assert_eq!(queue.take(), None);
+        assert_eq!(queue.take(false), None);
+    }
+
+    #[test]
+    fn a_fault_for_writes_lets_reads_by() {
+        let mut queue = FaultQueue::default();
+        queue.push(Fault::StoredThen500, 1, true);
+        assert_eq!(queue.take(false), None);
+        assert_eq!(queue.take(true), Some(Fault::StoredThen500));
+        assert_eq!(queue.take(true), None);
     }
 
     #[test]
@@ -257,6 +299,14 @@ mod tests {
         assert_eq!(fault, Fault::LyingMeta);
         let fault: Fault = serde_json::from_str(r#"{"kind":"echo_credentials"}"#).unwrap();
         assert_eq!(fault, Fault::EchoCredentials);
+        for (kind, fault) in [
+            ("stored_then_500", Fault::StoredThen500),
+            ("substitute", Fault::Substitute),
+            ("other_flow", Fault::OtherFlow),
+        ] {
+            let json = format!(r#"{{"kind":"{kind}","writes":true}}"#);
+            assert_eq!(serde_json::from_str::<Fault>(&json).unwrap(), fault);
+        }
         assert!(serde_json::from_str::<Fault>(r#"{"kind":"nope"}"#).is_err());
     }
 

@@ -265,7 +265,7 @@ async fn api(
     headers: &HeaderMap,
 ) -> Answer {
     let key = bearer(headers);
-    let fault = inner.state().faults.take();
+    let fault = inner.state().faults.take(method != Method::GET);
     let mut delay = inner.cfg.latency;
     if let Some(Fault::Latency(extra)) = fault {
         delay += extra;
@@ -352,6 +352,13 @@ async fn api(
     } else {
         query
     };
+    let substituted;
+    let form = if fault == Some(Fault::Substitute) {
+        substituted = substitute(&inner.state().store, form);
+        &substituted
+    } else {
+        form
+    };
     let mut answer = authenticated(inner, method, path, query, form, key, hostile);
     answer.headers.push(("x-robots-tag", "noindex".to_owned()));
     if lying && let Some(body) = fault::lying_meta(&answer.body) {
@@ -361,9 +368,55 @@ async fn api(
         Some(Fault::InvalidJson) => answer.body = fault::invalid_json(&answer.body),
         Some(Fault::Truncated) => answer.body = fault::truncated(&answer.body),
         Some(Fault::LateAnswer(wait)) => tokio::time::sleep(wait).await,
+        Some(Fault::StoredThen500) => {
+            let headers = std::mem::take(&mut answer.headers);
+            answer = Answer::fatal();
+            answer.headers = headers;
+        }
+        Some(Fault::OtherFlow) if answer.status.is_success() => {
+            answer.body = other_flow(inner, &answer.body);
+        }
         _ => {}
     }
     answer
+}
+
+/// The form as a server that validates against the wrong list stores it: the first device and
+/// its first SIM, segment `all`, switched on; only fields that were sent are replaced.
+fn substitute(store: &Store, form: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    let mut out = form.clone();
+    let device = store.devices.first();
+    let sim = device
+        .and_then(|d| d.sims.as_ref()?.first())
+        .map(|s| s.subscription_id);
+    let replace = |out: &mut BTreeMap<String, String>, key: &str, value: Option<String>| {
+        if let (Some(slot), Some(value)) = (out.get_mut(key), value) {
+            *slot = value;
+        }
+    };
+    replace(&mut out, "device_id", device.map(|d| d.id.to_string()));
+    replace(&mut out, "sim_subscription_id", sim.map(|s| s.to_string()));
+    replace(&mut out, "segment", Some("all".to_owned()));
+    replace(&mut out, "is_enabled", Some("1".to_owned()));
+    out
+}
+
+/// The answer of a write, with another flow's object in place of the one written.
+fn other_flow(inner: &Inner, body: &[u8]) -> Vec<u8> {
+    let written = serde_json::from_slice::<Value>(body)
+        .ok()
+        .and_then(|v| v.pointer("/data/id")?.as_u64());
+    let state = inner.state();
+    let other = state
+        .store
+        .flows
+        .values()
+        .find(|f| Some(f.id) != written)
+        .map(|f| render::flow_written(f, inner.cfg.quirks));
+    other.map_or_else(
+        || body.to_vec(),
+        |v| php::json_encode(&json!({ "data": v })),
+    )
 }
 
 fn seconds_up(duration: Duration) -> u64 {
