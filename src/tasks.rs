@@ -99,6 +99,7 @@ pub fn spawn(cmd: Command, client: &Client, tx: &UnboundedSender<Msg>) {
         | Command::ArmDetail(_)
         | Command::ArmToast(_)
         | Command::SetMouse(_)
-        | Command::Suspend => {}
+        | Command::Suspend
+        | Command::DropDraft(_) => {}
     }
 }

@@ -68,6 +68,7 @@ pub fn draw(frame: &mut Frame<'_>, state: &State) {
         Mode::ConfirmDelete { flow, typed } => dialog::delete(frame, area, state, flow, typed),
         Mode::Conflict { conflict, .. } => dialog::conflict(frame, area, state, conflict),
         Mode::Help => dialog::help(frame, area, state),
+        Mode::DraftOffer(offer) => dialog::draft_offer(frame, area, state, offer),
         Mode::Browse | Mode::Filter => {}
     }
 }

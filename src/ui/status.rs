@@ -23,6 +23,7 @@ pub fn keys(frame: &mut Frame<'_>, area: Rect, state: &State) {
         Mode::ConfirmDelete { .. } => "answer the question above",
         Mode::Conflict { .. } => "m keep mine · t take theirs · Esc back to the form",
         Mode::Help => "any key closes the help",
+        Mode::DraftOffer(_) => "Enter restores the draft · x drops it",
         Mode::Browse => &browse_keys(state, width),
     };
     frame.render_widget(Paragraph::new(Span::styled(fit(text, width), dim())), area);
