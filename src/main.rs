@@ -1,6 +1,7 @@
 //! flowdash: parse the command line, set up error reports and the log file, then run the
 //! dashboard or a command (see `flowdash::commands`).
 
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use flowdash::cli::Cli;
@@ -33,7 +34,8 @@ fn main() -> ExitCode {
         Err(Failure::Reported) => ExitCode::FAILURE,
         Err(Failure::Message(m)) => {
             tracing::warn!(error = %m, "command failed");
-            eprintln!("error: {m}");
+            // Not `eprintln!`: it panics when stderr is gone (the terminal hung up).
+            let _ = writeln!(std::io::stderr(), "error: {m}");
             ExitCode::FAILURE
         }
     }
