@@ -334,3 +334,31 @@ async fn x_drops_an_offered_draft() {
     assert!(second.wait_exit().success());
     sim.shutdown();
 }
+
+/// SIGTERM (like SIGHUP or a closed terminal) writes the draft at once: text typed a moment
+/// before is not lost to the second the autosave waits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_writes_the_draft_at_once() {
+    let sim = demo_server().await;
+    let flow = sim.flows()[0].clone();
+    let mut tui = start_dashboard(&sim, &[]);
+    let state_dir = tui.home.path().join("state");
+    tui.wait_text("page 1/2");
+    tui.send("e");
+    tui.wait_text(&format!("Edit flow {}", flow.id));
+    tui.send("\x1b[F"); // End
+    tui.send(" just typed");
+    tui.wait_text(&format!("{} just typed", flow.name));
+    kill(tui.child.process_id().unwrap(), "TERM");
+    assert!(tui.wait_exit().success());
+    wait_restored(&tui);
+    let kept: Vec<String> = drafts_in(&state_dir)
+        .iter()
+        .filter_map(|p| std::fs::read_to_string(p).ok())
+        .collect();
+    assert!(
+        kept.iter().any(|t| t.contains("just typed")),
+        "the draft on disk when the process ended: {kept:?}"
+    );
+    sim.shutdown();
+}
