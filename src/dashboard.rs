@@ -134,7 +134,10 @@ impl Signals {
     }
 
     async fn next(&mut self) -> SignalAsk {
+        // Biased: a hang-up comes with a SIGCONT, and the end must win over taking the (gone)
+        // terminal again.
         tokio::select! {
+            biased;
             _ = self.term.recv() => SignalAsk::End("SIGTERM"),
             _ = self.hup.recv() => SignalAsk::End("SIGHUP"),
             _ = self.int.recv() => SignalAsk::End("SIGINT"),
@@ -304,9 +307,17 @@ async fn run_loop(
                 }
                 SignalAsk::Stop => {
                     write_draft(autosave, state);
-                    stop_and_resume(terminal, state.mouse)?;
+                    if let Err(e) = stop_and_resume(terminal, state.mouse) {
+                        tracing::warn!(error = %e, "the terminal cannot be taken again; ending");
+                        break;
+                    }
                 }
-                SignalAsk::Resume => resume(terminal, state.mouse)?,
+                SignalAsk::Resume => {
+                    if let Err(e) = resume(terminal, state.mouse) {
+                        tracing::warn!(error = %e, "the terminal cannot be taken again; ending");
+                        break;
+                    }
+                }
             },
             ev = events.next() => match ev {
                 Some(Ok(ev)) => {

@@ -248,10 +248,14 @@ async fn a_closed_terminal_ends_the_dashboard_without_a_panic() {
     sim.shutdown();
 }
 
+/// The drafts kept (not the temporary files a write goes through before its rename).
 fn drafts_in(state_dir: &Path) -> Vec<std::path::PathBuf> {
     std::fs::read_dir(state_dir.join("flowdash/drafts"))
-        .map(|d| d.map(|e| e.unwrap().path()).collect())
+        .map(|d| d.map(|e| e.unwrap().path()).collect::<Vec<_>>())
         .unwrap_or_default()
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect()
 }
 
 /// Text typed in a form outlives even SIGKILL: the next start offers it, and Enter reopens the
