@@ -258,6 +258,14 @@ fn drafts_in(state_dir: &Path) -> Vec<std::path::PathBuf> {
         .collect()
 }
 
+/// Answers the draft offer as a person does: after seeing it. Input already waiting when the
+/// offer is first drawn is thrown away (it was typed for the screen before), and a key sent the
+/// instant the offer shows could still be taken for such input on a busy machine.
+fn answer_offer(tui: &mut Tui, key: &str) {
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    tui.send(key);
+}
+
 /// Text typed in a form outlives even SIGKILL: the next start offers it, and Enter reopens the
 /// form with it, as an edit of the same flow; saving sends it and drops the draft.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -292,7 +300,7 @@ async fn a_draft_survives_sigkill_and_is_restored() {
         screen.contains("was kept: Enter restores, x drops"),
         "{screen}"
     );
-    second.send("\r");
+    answer_offer(&mut second, "\r");
     let screen = second.wait_text(&format!("Edit flow {}", flow.id));
     assert!(screen.contains(&format!("{} v2", flow.name)), "{screen}");
     second.send("\x13"); // Ctrl-S
@@ -330,7 +338,7 @@ async fn x_drops_an_offered_draft() {
     let state = state_dir.to_string_lossy().into_owned();
     let mut second = start_dashboard(&sim, &[("XDG_STATE_HOME", &state)]);
     second.wait_text("a draft of a new flow from");
-    second.send("x");
+    answer_offer(&mut second, "x");
     second.wait_text("dropped the draft of a new flow");
     assert!(!file.exists(), "the draft file is gone");
     assert!(!second.screen().contains("New flow"));
