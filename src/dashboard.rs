@@ -275,12 +275,16 @@ async fn run_loop(
         }
         app::draft::offer_next(state);
         timers.draft = autosave.observe(app::draft::open_form(state), Instant::now());
-        if let Err(e) = terminal.draw(|f| crate::ui::draw(f, state)) {
-            // The terminal is gone (a hang-up): nothing can be shown any more.
-            tracing::warn!(error = %e, "the screen cannot be drawn; ending");
-            break;
-        }
-        if app::draft::unarmed(state) {
+        let drawn = match terminal.draw(|f| crate::ui::draw(f, state)) {
+            Ok(frame) => frame.area,
+            Err(e) => {
+                // The terminal is gone (a hang-up): nothing can be shown any more.
+                tracing::warn!(error = %e, "the screen cannot be drawn; ending");
+                break;
+            }
+        };
+        // A screen too small shows only a note, not the offer: it is armed once really shown.
+        if app::draft::unarmed(state) && crate::ui::fits(drawn) {
             drop_typeahead(&mut pending);
             app::draft::arm(state);
         }

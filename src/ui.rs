@@ -19,10 +19,15 @@ use crate::app::{BELOW_TABLE, DETAIL_BELOW, Mode, SIDE_BY_SIDE, State, TABLE_TOP
 pub const MIN_WIDTH: u16 = 80;
 pub const MIN_HEIGHT: u16 = 24;
 
+/// The screen is large enough to be drawn (below that, only a note saying so is).
+pub fn fits(area: Rect) -> bool {
+    area.width >= MIN_WIDTH && area.height >= MIN_HEIGHT
+}
+
 /// Draws the whole screen.
 pub fn draw(frame: &mut Frame<'_>, state: &State) {
     let area = frame.area();
-    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+    if !fits(area) {
         let msg = Paragraph::new(vec![
             Line::from(format!("flowdash needs at least {MIN_WIDTH}×{MIN_HEIGHT}")),
             Line::from(format!("this terminal is {}×{}", area.width, area.height)),

@@ -374,3 +374,59 @@ async fn sigterm_writes_the_draft_at_once() {
     );
     sim.shutdown();
 }
+
+/// On a screen too small to draw, the offer is not shown, so keys do not answer it: `x` typed
+/// then does not drop the draft. Once the screen is large enough, the offer shows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_offer_not_on_screen_ignores_keys() {
+    let sim = demo_server().await;
+    let mut first = start_dashboard(&sim, &[]);
+    let state_dir = first.home.path().join("state");
+    first.wait_text("page 1/2");
+    first.send("n");
+    first.wait_text("New flow");
+    first.type_text("Kept");
+    first.wait_text("Kept");
+    kill(first.child.process_id().unwrap(), "TERM");
+    first.wait_exit();
+    assert_eq!(drafts_in(&state_dir).len(), 1);
+
+    let state = state_dir.to_string_lossy().into_owned();
+    let url = sim.base_url();
+    let before = sim.requests().len();
+    let mut second = Tui::start(
+        &[],
+        &[
+            ("FLOWDASH_BASE_URL", &url),
+            ("FLOWDASH_API_KEY", KEY),
+            ("XDG_STATE_HOME", &state),
+        ],
+        70,
+        20,
+    );
+    second.wait_text("flowdash needs at least 80×24");
+    // The first page has loaded, so the offer is open behind the note.
+    eventually("the first page read", || {
+        sim.requests()[before..]
+            .iter()
+            .any(|r| r.path.ends_with("/flows"))
+            .then_some(())
+    });
+    answer_offer(&mut second, "x");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    second.resize(120, 40);
+    second.wait_text("a draft of a new flow from");
+    assert_eq!(drafts_in(&state_dir).len(), 1, "the draft is still kept");
+    answer_offer(&mut second, "\r");
+    let screen = second.wait_text("New flow");
+    assert!(screen.contains("Kept"), "{screen}");
+    second.send("\x1b"); // Esc: discard?
+    second.wait_text("Discard changes? y/n");
+    second.send("y");
+    eventually("the draft dropped with the discarded form", || {
+        drafts_in(&state_dir).is_empty().then_some(())
+    });
+    second.send("q");
+    assert!(second.wait_exit().success());
+    sim.shutdown();
+}

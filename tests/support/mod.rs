@@ -131,6 +131,23 @@ impl Tui {
         }
     }
 
+    /// Resizes the terminal, as a person dragging the window's corner.
+    pub fn resize(&mut self, cols: u16, rows: u16) {
+        self.parser
+            .lock()
+            .unwrap()
+            .screen_mut()
+            .set_size(rows, cols);
+        self.master
+            .resize(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+    }
+
     /// The path of the terminal the program runs in (`/dev/pts/N`).
     pub fn tty_name(&self) -> PathBuf {
         self.master.tty_name().unwrap()
