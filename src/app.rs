@@ -4,6 +4,7 @@
 //! state and returns [`Command`]s, the work for tasks. Nothing here does I/O, so every rule of the
 //! screen is tested without a terminal or a server.
 
+pub mod draft;
 mod errors;
 pub mod form;
 pub mod keymap;
@@ -110,6 +111,8 @@ pub enum Mode {
     Errors {
         scroll: u16,
     },
+    /// A draft kept from an earlier run: Enter restores it, x drops it.
+    DraftOffer(Box<draft::DraftOffer>),
 }
 
 /// Whether the latest refresh reached the server, for the header's live state.
@@ -260,6 +263,8 @@ pub struct State {
     pub table_offset: usize,
     /// Rows of the table on screen, set by the drawing side through `Msg::Resize`.
     pub visible_rows: usize,
+    /// Drafts kept from earlier runs, still to be offered (oldest first).
+    pub draft_offers: Vec<crate::drafts::Draft>,
 }
 
 /// Something that happened.
@@ -394,6 +399,8 @@ pub enum Command {
     Settle(u64),
     SetMouse(bool),
     Suspend,
+    /// Delete the kept draft of this flow (`None`: of a new flow); the operator dropped it.
+    DropDraft(Option<FlowId>),
 }
 
 /// A terminal of this size shows the dashboard, not the size warning.

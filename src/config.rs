@@ -175,8 +175,8 @@ pub fn default_config_path() -> Option<PathBuf> {
     Some(dir.join("flowdash").join("config.toml"))
 }
 
-/// `$XDG_STATE_HOME/flowdash/flowdash.log`, or the platform's state (or local data) directory.
-pub fn log_path() -> Option<PathBuf> {
+/// `$XDG_STATE_HOME/flowdash`, or the platform's state (or local data) directory.
+fn state_dir() -> Option<PathBuf> {
     let dir = xdg_dir("XDG_STATE_HOME").or_else(|| {
         directories::BaseDirs::new().map(|d| {
             d.state_dir()
@@ -184,7 +184,17 @@ pub fn log_path() -> Option<PathBuf> {
                 .to_path_buf()
         })
     })?;
-    Some(dir.join("flowdash").join("flowdash.log"))
+    Some(dir.join("flowdash"))
+}
+
+/// `$XDG_STATE_HOME/flowdash/flowdash.log`, or the platform's state (or local data) directory.
+pub fn log_path() -> Option<PathBuf> {
+    Some(state_dir()?.join("flowdash.log"))
+}
+
+/// Where the drafts of open forms are kept: `$XDG_STATE_HOME/flowdash/drafts`.
+pub fn drafts_dir() -> Option<PathBuf> {
+    Some(state_dir()?.join("drafts"))
 }
 
 /// The config file `--config` / `FLOWDASH_CONFIG` names, or the default one.

@@ -6,7 +6,8 @@
 //! - [`api`]: the HTTP client. Every request goes through one function, where the [`budget`]
 //!   scheduler sits; the safety rules that keep writes on the chosen flow live in `api::safety`.
 //! - [`app`]: the dashboard's state and the pure `update`; [`ui`] draws it; [`tasks`] runs the
-//!   commands `update` returns; [`dashboard`] is the loop around them.
+//!   commands `update` returns; [`dashboard`] is the loop around them; [`drafts`] keeps the
+//!   text of an open form on disk as it is typed.
 //! - [`cli`], [`config`], [`commands`], [`logging`]: the command line and its configuration.
 //! - [`sim`]: the demo server, an axum server on loopback with the documented and shipped quirks.
 //!
@@ -30,6 +31,7 @@ pub mod commands;
 pub mod config;
 pub mod dashboard;
 pub mod domain;
+pub mod drafts;
 pub mod logging;
 pub mod sim;
 pub mod tasks;

@@ -1,6 +1,7 @@
 //! flowdash: parse the command line, set up error reports and the log file, then run the
 //! dashboard or a command (see `flowdash::commands`).
 
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use flowdash::cli::Cli;
@@ -35,7 +36,8 @@ fn main() -> ExitCode {
             // The last net before stderr: a message built from outside text is redacted too.
             let m = flowdash::api::error::redact(&m);
             tracing::warn!(error = %m, "command failed");
-            eprintln!("error: {m}");
+            // Not `eprintln!`: it panics when stderr is gone (the terminal hung up).
+            let _ = writeln!(std::io::stderr(), "error: {m}");
             ExitCode::FAILURE
         }
     }

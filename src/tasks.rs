@@ -107,6 +107,7 @@ pub fn spawn(cmd: Command, client: &Client, tx: &UnboundedSender<Msg>) {
         | Command::ArmToast(_)
         | Command::Settle(_)
         | Command::SetMouse(_)
-        | Command::Suspend => {}
+        | Command::Suspend
+        | Command::DropDraft(_) => {}
     }
 }

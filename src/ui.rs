@@ -19,6 +19,11 @@ use crate::app::{BELOW_TABLE, DETAIL_BELOW, Mode, SIDE_BY_SIDE, State, TABLE_TOP
 
 pub use crate::app::{MIN_HEIGHT, MIN_WIDTH};
 
+/// The screen is large enough to be drawn (below that, only a note saying so is).
+pub fn fits(area: Rect) -> bool {
+    area.width >= MIN_WIDTH && area.height >= MIN_HEIGHT
+}
+
 /// Draws the whole screen.
 pub fn draw(frame: &mut Frame<'_>, state: &State) {
     let area = frame.area();
@@ -73,6 +78,7 @@ pub fn draw(frame: &mut Frame<'_>, state: &State) {
         Mode::Conflict { conflict, .. } => dialog::conflict(frame, area, state, conflict),
         Mode::Help => dialog::help(frame, area, state),
         Mode::Errors { scroll } => errors::draw(frame, area, state, *scroll),
+        Mode::DraftOffer(offer) => dialog::draft_offer(frame, area, state, offer),
         Mode::Browse | Mode::Filter => {}
     }
 }

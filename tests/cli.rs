@@ -1114,8 +1114,9 @@ async fn a_late_or_failed_answer_is_followed_by_a_read_that_says_whether_it_land
     let r = home.on(&sim, &fast(&["disable", "6"])).await;
     assert!(r.ok, "{r:?}");
     assert!(
-        r.out
-            .starts_with("flow 6 disabled (the answer was late; it landed) · pending SMS still go out"),
+        r.out.starts_with(
+            "flow 6 disabled (the answer was late; it landed) · pending SMS still go out"
+        ),
         "{}",
         r.out
     );

@@ -131,6 +131,21 @@ impl FormState {
         }
     }
 
+    /// A form reopened from a kept draft: it opened on `initial` (so the changes, and for an edit
+    /// the patch, are the same as before) and holds the text typed then.
+    pub fn restored(kind: FormKind, initial: FlowDraft, current: &FlowDraft) -> FormState {
+        let mut form = FormState::from_draft(kind, initial);
+        form.name = Input::new(current.name.clone());
+        form.content = content_area(&current.content);
+        form.device = current.device_id;
+        form.sim = current.sim_subscription_id;
+        form.wait = Input::new(current.wait_time.to_string());
+        form.unit = current.wait_unit;
+        form.segment = current.segment;
+        form.enabled = current.enabled;
+        form
+    }
+
     /// Loads another version of the flow into the form (take theirs), keeping nothing typed.
     pub fn reload(&mut self, theirs: &Flow) {
         let focus = self.focus;

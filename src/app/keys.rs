@@ -63,6 +63,7 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent, out: &mut Vec<Command>) {
             typed,
             refusal,
         } => on_delete_key(state, key, flow, typed, refusal, out),
+        Mode::DraftOffer(offer) => super::draft::on_key(state, offer, key, out),
         Mode::Conflict { mut form, conflict } => match key.code {
             KeyCode::Char('m' | 'M') => {
                 // Keep mine: the operator has now seen theirs; write the form's changes over it.

@@ -1,4 +1,4 @@
-//! Dialogs: delete, conflict, help.
+//! Dialogs: delete, conflict, help, the offer of a kept draft.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -9,6 +9,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use super::{bold, dim, fit, popup, popup_rect};
 use crate::api::Conflict;
 use crate::app::State;
+use crate::app::draft::DraftOffer;
 use crate::app::keymap::KEYMAP;
 use crate::domain::Flow;
 
@@ -119,6 +120,30 @@ pub fn conflict(frame: &mut Frame<'_>, area: Rect, state: &State, conflict: &Con
         Span::styled("Esc", bold()),
         Span::raw(" cancel"),
     ]));
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
+
+/// `a draft of flow 12 from 10:42 was kept: Enter restores, x drops`.
+pub fn draft_offer(frame: &mut Frame<'_>, area: Rect, state: &State, offer: &DraftOffer) {
+    let r = popup(frame, area, 70, 6);
+    let block = framed(" Draft ", Color::Yellow);
+    let inner = block.inner(r);
+    frame.render_widget(block, r);
+    let name = &offer.draft.current.name;
+    let lines = vec![
+        Line::styled(
+            format!("{}: Enter restores, x drops", offer.text(state)),
+            bold(),
+        ),
+        Line::from(vec![
+            Span::styled("name: ", dim()),
+            Span::raw(fit(name, usize::from(inner.width).saturating_sub(6))),
+        ]),
+        Line::styled(
+            "Restoring reopens the form; nothing is sent until you save.",
+            dim(),
+        ),
+    ];
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
 

@@ -22,7 +22,7 @@ pub struct Tui {
     /// Every byte the program wrote.
     pub raw: Arc<Mutex<Vec<u8>>>,
     parser: Arc<Mutex<vt100::Parser>>,
-    _master: Box<dyn portable_pty::MasterPty + Send>,
+    master: Box<dyn portable_pty::MasterPty + Send>,
     pub home: tempfile::TempDir,
 }
 
@@ -73,7 +73,7 @@ impl Tui {
             writer,
             raw,
             parser,
-            _master: pair.master,
+            master: pair.master,
             home,
         }
     }
@@ -129,6 +129,28 @@ impl Tui {
             assert!(start.elapsed() < PATIENCE, "the process did not end");
             std::thread::sleep(Duration::from_millis(50));
         }
+    }
+
+    /// Resizes the terminal, as a person dragging the window's corner.
+    pub fn resize(&mut self, cols: u16, rows: u16) {
+        self.parser
+            .lock()
+            .unwrap()
+            .screen_mut()
+            .set_size(rows, cols);
+        self.master
+            .resize(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+    }
+
+    /// The path of the terminal the program runs in (`/dev/pts/N`).
+    pub fn tty_name(&self) -> PathBuf {
+        self.master.tty_name().unwrap()
     }
 
     /// The raw bytes written so far, as text.

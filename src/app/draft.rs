@@ -1,0 +1,249 @@
+//! The offer of a draft kept from an earlier run: "a draft of flow 12 from 10:42 was kept:
+//! Enter restores, x drops".
+//!
+//! The offer opens by itself, so a key the operator typed for the table before it was drawn must
+//! not answer it. It starts unarmed and ignores every key until the runner has drawn it (and
+//! thrown away the input that was already waiting then), see [`arm`].
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::errors::push_error;
+use super::form::{FormKind, FormState};
+use super::{Command, Mode, State};
+use crate::drafts::Draft;
+
+/// The offer on screen.
+#[derive(Debug)]
+pub struct DraftOffer {
+    pub draft: Draft,
+    /// Drawn, and the keys typed before that thrown away: keys now answer the offer.
+    pub armed: bool,
+}
+
+impl DraftOffer {
+    /// `a draft of flow 12 from 10:42 was kept`.
+    pub fn text(&self, state: &State) -> String {
+        let saved = self.draft.saved_at.to_zoned(state.ctx.tz.clone());
+        let today = state.now.to_zoned(state.ctx.tz.clone()).date() == saved.date();
+        let when = if today {
+            saved.strftime("%H:%M").to_string()
+        } else {
+            saved.strftime("%Y-%m-%d %H:%M").to_string()
+        };
+        format!("a draft of {} from {when} was kept", self.draft.what())
+    }
+}
+
+/// The form a draft was typed in, to follow for autosave: the open form, or the one behind the
+/// conflict dialog.
+pub fn open_form(state: &State) -> Option<&FormState> {
+    match &state.mode {
+        Mode::Form(form) | Mode::Conflict { form, .. } => Some(form),
+        _ => None,
+    }
+}
+
+/// Opens the next offer when nothing else is on screen. Not before the first page has loaded:
+/// only then is it known whether this server names flows reliably, which a restored edit needs.
+/// A read-only session offers nothing (the drafts stay for a session that can save them).
+pub fn offer_next(state: &mut State) {
+    if !matches!(state.mode, Mode::Browse)
+        || state.first_load
+        || state.ctx.read_only
+        || state.draft_offers.is_empty()
+    {
+        return;
+    }
+    // The newest first.
+    // It opens by itself: besides its own arming (after the input already waiting is thrown
+    // away), the gate of every such dialog holds keys until it has been seen.
+    if let Some(draft) = state.draft_offers.pop() {
+        state.open_by_itself(Mode::DraftOffer(Box::new(DraftOffer {
+            draft,
+            armed: false,
+        })));
+    }
+}
+
+/// An offer is on screen that has not been armed yet.
+pub fn unarmed(state: &State) -> bool {
+    matches!(&state.mode, Mode::DraftOffer(o) if !o.armed)
+}
+
+/// Called by the runner after a frame was drawn, once the input that was already waiting has
+/// been thrown away: from now on keys answer the offer.
+pub fn arm(state: &mut State) {
+    if let Mode::DraftOffer(offer) = &mut state.mode {
+        offer.armed = true;
+    }
+}
+
+/// Says on screen that the draft of the open form could not be written.
+pub fn store_failed(state: &mut State, text: String) {
+    push_error(state, text);
+}
+
+pub(super) fn on_key(
+    state: &mut State,
+    offer: Box<DraftOffer>,
+    key: KeyEvent,
+    out: &mut Vec<Command>,
+) {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    match key.code {
+        // Quitting keeps the draft for the next start.
+        KeyCode::Char('c') if ctrl => state.quit = true,
+        // Typed before the offer was on screen: meant for something else.
+        _ if !offer.armed => state.mode = Mode::DraftOffer(offer),
+        KeyCode::Enter => restore(state, offer.draft),
+        KeyCode::Char('x' | 'X') => {
+            super::update::toast(
+                state,
+                format!("dropped the draft of {}", offer.draft.what()),
+                out,
+            );
+            out.push(Command::DropDraft(offer.draft.flow));
+        }
+        _ => state.mode = Mode::DraftOffer(offer),
+    }
+}
+
+/// Reopens the form with the draft's text. An existing flow opens as an edit of the version the
+/// operator saw, so saving re-reads it and any change on the server since is a conflict.
+fn restore(state: &mut State, draft: Draft) {
+    let kind = match (draft.flow, draft.seen) {
+        (Some(id), Some(seen)) => {
+            if !state.can_write_existing() {
+                // Kept on disk for a session that can save it.
+                push_error(
+                    state,
+                    format!(
+                        "the draft of flow {id} is kept but cannot be restored here: {}",
+                        state
+                            .row_block_reason(&seen)
+                            .unwrap_or("this flow cannot be changed")
+                    ),
+                );
+                return;
+            }
+            FormKind::Edit {
+                id,
+                seen: Box::new(seen),
+            }
+        }
+        (None, _) => FormKind::New,
+        (Some(id), None) => {
+            // The store never yields this; an edit without the version it started from could
+            // not be checked for conflicts, so it is not restored.
+            push_error(
+                state,
+                format!("the draft of flow {id} is incomplete; not restored"),
+            );
+            return;
+        }
+    };
+    state.mode = Mode::Form(Box::new(FormState::restored(
+        kind,
+        draft.initial,
+        &draft.current,
+    )));
+}
+
+#[cfg(test)]
+mod tests {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+    use super::*;
+    use crate::app::{Context, Msg, update};
+    use crate::domain::{Flow, FlowDraft, FlowId};
+
+    fn key(c: KeyCode) -> Msg {
+        Msg::Key(KeyEvent::new(c, KeyModifiers::NONE))
+    }
+
+    fn kept_edit() -> Draft {
+        let seen = Flow {
+            id: FlowId(12),
+            user_id: None,
+            name: "Welcome".to_owned(),
+            content: Some("Hello".to_owned()),
+            device_id: Some(1),
+            sim_subscription_id: Some(11),
+            segment: None,
+            wait_time: Some(1),
+            wait_unit: None,
+            enabled: true,
+            sent: None,
+            pending: None,
+            failed: None,
+            last_sent: None,
+            last_changed: None,
+            created: None,
+            blocked: None,
+        };
+        let initial = seen.to_draft();
+        Draft {
+            account: "http://127.0.0.1:1/api".to_owned(),
+            flow: Some(FlowId(12)),
+            current: FlowDraft {
+                name: "Welcome v2".to_owned(),
+                ..initial.clone()
+            },
+            initial,
+            seen: Some(seen),
+            saved_at: jiff::Timestamp::UNIX_EPOCH,
+        }
+    }
+
+    fn loaded_state() -> State {
+        let mut state = State::new(Context::default(), 25);
+        state.first_load = false;
+        state.draft_offers.push(kept_edit());
+        state
+    }
+
+    #[test]
+    fn the_offer_waits_for_the_first_page() {
+        let mut state = loaded_state();
+        state.first_load = true;
+        offer_next(&mut state);
+        assert!(matches!(state.mode, Mode::Browse));
+        state.first_load = false;
+        offer_next(&mut state);
+        assert!(matches!(state.mode, Mode::DraftOffer(_)));
+    }
+
+    #[test]
+    fn keys_before_the_offer_was_drawn_do_not_answer_it() {
+        let mut state = loaded_state();
+        offer_next(&mut state);
+        // Typed for the table (`x` dismisses an error there), read before the offer was drawn.
+        let out = update(&mut state, key(KeyCode::Char('x')));
+        assert!(out.is_empty(), "{out:?}");
+        let out = update(&mut state, key(KeyCode::Enter));
+        assert!(out.is_empty(), "{out:?}");
+        assert!(unarmed(&state), "still offered, still waiting to be drawn");
+        arm(&mut state);
+        let out = update(&mut state, key(KeyCode::Char('x')));
+        assert!(
+            out.contains(&Command::DropDraft(Some(FlowId(12)))),
+            "{out:?}"
+        );
+        assert!(matches!(state.mode, Mode::Browse));
+    }
+
+    #[test]
+    fn enter_reopens_the_edit_with_the_kept_text() {
+        let mut state = loaded_state();
+        offer_next(&mut state);
+        arm(&mut state);
+        update(&mut state, key(KeyCode::Enter));
+        let Mode::Form(form) = &state.mode else {
+            panic!("the form is open: {:?}", state.mode);
+        };
+        assert_eq!(form.title(), "Edit flow 12");
+        assert_eq!(form.name.value(), "Welcome v2");
+        assert_eq!(form.patch().name.as_deref(), Some("Welcome v2"));
+        assert!(matches!(&form.kind, FormKind::Edit { seen, .. } if seen.name == "Welcome"));
+    }
+}
