@@ -195,6 +195,23 @@ mod tests {
         }
     }
 
+    /// The runner's part once the offer is on screen: the frame that shows it, the settle time.
+    fn seen(state: &mut State) {
+        let out = update(
+            state,
+            crate::app::Msg::Drawn {
+                width: 80,
+                height: 24,
+            },
+        );
+        for c in out {
+            if let Command::Settle(n) = c {
+                update(state, crate::app::Msg::Settled(n));
+            }
+        }
+        arm(state);
+    }
+
     fn loaded_state() -> State {
         let mut state = State::new(Context::default(), 25);
         state.first_load = false;
@@ -223,7 +240,7 @@ mod tests {
         let out = update(&mut state, key(KeyCode::Enter));
         assert!(out.is_empty(), "{out:?}");
         assert!(unarmed(&state), "still offered, still waiting to be drawn");
-        arm(&mut state);
+        seen(&mut state);
         let out = update(&mut state, key(KeyCode::Char('x')));
         assert!(
             out.contains(&Command::DropDraft(Some(FlowId(12)))),
@@ -236,7 +253,7 @@ mod tests {
     fn enter_reopens_the_edit_with_the_kept_text() {
         let mut state = loaded_state();
         offer_next(&mut state);
-        arm(&mut state);
+        seen(&mut state);
         update(&mut state, key(KeyCode::Enter));
         let Mode::Form(form) = &state.mode else {
             panic!("the form is open: {:?}", state.mode);
