@@ -273,71 +273,8 @@ async fn api(
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
-    match fault {
-        Some(Fault::Html502) => {
-            return Answer::new(StatusCode::BAD_GATEWAY, HTML_TYPE, render::HTML_502);
-        }
-        Some(Fault::Html500) => return Answer::fatal(),
-        Some(Fault::Redirect) => {
-            let site = inner.base_url().trim_end_matches("api").to_owned();
-            let mut answer = Answer::new(StatusCode::FOUND, HTML_TYPE, render::HTML_NOT_FOUND);
-            answer
-                .headers
-                .push((LOCATION.as_str(), format!("{site}not-found")));
-            return answer;
-        }
-        Some(Fault::Reset) => {
-            conn.cut();
-            let mut answer = Answer::new(StatusCode::INTERNAL_SERVER_ERROR, JSON_TYPE, "");
-            answer.cut = true;
-            return answer;
-        }
-        Some(Fault::RateLimitBurst) => {
-            let mut answer = Answer::error(StatusCode::TOO_MANY_REQUESTS, render::TITLE_RATE_LIMIT);
-            let left = key
-                .and_then(|key| {
-                    let state = inner.state();
-                    let window = state.windows.get(&key)?;
-                    Some(window.ends.saturating_duration_since(Instant::now()))
-                })
-                .filter(|left| !left.is_zero())
-                .unwrap_or(WINDOW);
-            answer
-                .headers
-                .push(("x-ratelimit-limit", inner.cfg.rate_limit.to_string()));
-            answer
-                .headers
-                .push(("x-ratelimit-reset", seconds_up(left).to_string()));
-            return answer;
-        }
-        Some(Fault::RateLimitReset(reset)) => {
-            let mut answer = Answer::error(StatusCode::TOO_MANY_REQUESTS, render::TITLE_RATE_LIMIT);
-            answer
-                .headers
-                .push(("x-ratelimit-limit", inner.cfg.rate_limit.to_string()));
-            answer
-                .headers
-                .push(("x-ratelimit-reset", reset.to_string()));
-            return answer;
-        }
-        Some(Fault::EchoCredentials) => {
-            let received = headers
-                .get(AUTHORIZATION)
-                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-                .unwrap_or_default();
-            return Answer::json(
-                StatusCode::UNAUTHORIZED,
-                &fault::echo_credentials(&received),
-            );
-        }
-        Some(Fault::Oversize) => {
-            let item = inner.state().store.flows.values().next().map_or_else(
-                || b"{}".to_vec(),
-                |flow| php::json_encode(&render::flow_read(flow, inner.cfg.quirks)),
-            );
-            return Answer::new(StatusCode::OK, JSON_TYPE, fault::oversize(&item));
-        }
-        _ => {}
+    if let Some(answer) = fault_answer(inner, conn, fault.as_ref(), key.as_deref(), headers) {
+        return answer;
     }
 
     let hostile = fault == Some(Fault::HostileNames);
@@ -417,6 +354,88 @@ fn other_flow(inner: &Inner, body: &[u8]) -> Vec<u8> {
         || body.to_vec(),
         |v| php::json_encode(&json!({ "data": v })),
     )
+}
+
+/// The answer of a fault that answers instead of the server (the request is not processed).
+fn fault_answer(
+    inner: &Inner,
+    conn: &ConnTag,
+    fault: Option<&Fault>,
+    key: Option<&str>,
+    headers: &HeaderMap,
+) -> Option<Answer> {
+    match fault? {
+        Fault::Html502 => Some(Answer::new(
+            StatusCode::BAD_GATEWAY,
+            HTML_TYPE,
+            render::HTML_502,
+        )),
+        Fault::Html500 => Some(Answer::fatal()),
+        Fault::Redirect => {
+            let site = inner.base_url().trim_end_matches("api").to_owned();
+            let mut answer = Answer::new(StatusCode::FOUND, HTML_TYPE, render::HTML_NOT_FOUND);
+            answer
+                .headers
+                .push((LOCATION.as_str(), format!("{site}not-found")));
+            Some(answer)
+        }
+        Fault::Reset => {
+            conn.cut();
+            let mut answer = Answer::new(StatusCode::INTERNAL_SERVER_ERROR, JSON_TYPE, "");
+            answer.cut = true;
+            Some(answer)
+        }
+        Fault::RateLimitBurst => {
+            let mut answer = Answer::error(StatusCode::TOO_MANY_REQUESTS, render::TITLE_RATE_LIMIT);
+            let left = key
+                .and_then(|key| {
+                    let state = inner.state();
+                    let window = state.windows.get(key)?;
+                    Some(window.ends.saturating_duration_since(Instant::now()))
+                })
+                .filter(|left| !left.is_zero())
+                .unwrap_or(WINDOW);
+            answer
+                .headers
+                .push(("x-ratelimit-limit", inner.cfg.rate_limit.to_string()));
+            answer
+                .headers
+                .push(("x-ratelimit-reset", seconds_up(left).to_string()));
+            Some(answer)
+        }
+        &Fault::RateLimitReset(reset) => {
+            let mut answer = Answer::error(StatusCode::TOO_MANY_REQUESTS, render::TITLE_RATE_LIMIT);
+            answer
+                .headers
+                .push(("x-ratelimit-limit", inner.cfg.rate_limit.to_string()));
+            answer
+                .headers
+                .push(("x-ratelimit-reset", reset.to_string()));
+            Some(answer)
+        }
+        Fault::EchoCredentials => {
+            let received = headers
+                .get(AUTHORIZATION)
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+                .unwrap_or_default();
+            Some(Answer::json(
+                StatusCode::UNAUTHORIZED,
+                &fault::echo_credentials(&received),
+            ))
+        }
+        Fault::Oversize => {
+            let item = inner.state().store.flows.values().next().map_or_else(
+                || b"{}".to_vec(),
+                |flow| php::json_encode(&render::flow_read(flow, inner.cfg.quirks)),
+            );
+            Some(Answer::new(
+                StatusCode::OK,
+                JSON_TYPE,
+                fault::oversize(&item),
+            ))
+        }
+        _ => None,
+    }
 }
 
 fn seconds_up(duration: Duration) -> u64 {

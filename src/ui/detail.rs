@@ -115,24 +115,7 @@ fn lines(state: &State, f: &Flow, width: usize) -> Vec<Line<'static>> {
         )
     }));
     out.push(Line::from(times));
-    match &f.content {
-        Some(c) => {
-            let m = sms::measure(c);
-            let enc = match m.encoding {
-                sms::Encoding::Gsm7 => "",
-                sms::Encoding::Ucs2 => ", UCS-2",
-            };
-            let parts = if m.parts == 1 { "SMS" } else { "SMS parts" };
-            out.push(Line::from(vec![
-                Span::styled(
-                    format!("content ({} chars, {} {parts}{enc}): ", m.chars, m.parts),
-                    dim(),
-                ),
-                Span::raw(crate::domain::clean::show_breaks(c)),
-            ]));
-        }
-        None => out.push(Line::from(vec![Span::raw("content "), missing()])),
-    }
+    out.push(content_line(f));
     if let Some(t) = f.last_changed {
         out.push(Line::from(format!(
             "edited {} ({})",
@@ -141,6 +124,28 @@ fn lines(state: &State, f: &Flow, width: usize) -> Vec<Line<'static>> {
         )));
     }
     out
+}
+
+/// `content (51 chars, 1 SMS): …`, or that the server did not send it.
+fn content_line(f: &Flow) -> Line<'static> {
+    match &f.content {
+        Some(c) => {
+            let m = sms::measure(c);
+            let enc = match m.encoding {
+                sms::Encoding::Gsm7 => "",
+                sms::Encoding::Ucs2 => ", UCS-2",
+            };
+            let parts = if m.parts == 1 { "SMS" } else { "SMS parts" };
+            Line::from(vec![
+                Span::styled(
+                    format!("content ({} chars, {} {parts}{enc}): ", m.chars, m.parts),
+                    dim(),
+                ),
+                Span::raw(crate::domain::clean::show_breaks(c)),
+            ])
+        }
+        None => Line::from(vec![Span::raw("content "), missing()]),
+    }
 }
 
 fn show(v: Option<i64>) -> String {
