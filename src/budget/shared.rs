@@ -2,7 +2,7 @@
 //!
 //! The dashboard, `watch` and every CLI command that use one key spend one budget: the phones
 //! sharing the key do not care how many flowdash processes there are. The sends of the last
-//! window live in a small SQLite file on local disk, keyed by a fingerprint of base URL and key.
+//! window live in a small `SQLite` file on local disk, keyed by a fingerprint of base URL and key.
 //! Before each send a process counts and records its own in one short `BEGIN IMMEDIATE`
 //! transaction and commits before the request goes out, so no lock is held across a request.
 //! A 429 seen by any process is stored as a "blocked until" time that every process, a new one
@@ -10,8 +10,10 @@
 //!
 //! Times in the file are wall-clock milliseconds: processes share no monotonic clock.
 
+use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -65,10 +67,14 @@ pub fn fingerprint(base_url: &str, key: &str) -> String {
     h.update(base_url.trim_end_matches('/').as_bytes());
     h.update(b"\0");
     h.update(key.trim().as_bytes());
-    h.finalize()[..FINGERPRINT_BYTES]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex(&h.finalize()[..FINGERPRINT_BYTES])
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().fold(String::new(), |mut out, b| {
+        let _ = write!(out, "{b:02x}");
+        out
+    })
 }
 
 /// What the shared count says about one send.
@@ -87,15 +93,23 @@ pub enum Claim {
 pub enum SharedError {
     /// Another process held the file for longer than [`LOCK_WAIT`].
     Locked,
-    /// Anything else SQLite said (a disk error, a damaged file).
+    /// Anything else `SQLite` said (a disk error, a damaged file).
     Failed(String),
+}
+
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
+    )
 }
 
 impl From<rusqlite::Error> for SharedError {
     fn from(e: rusqlite::Error) -> Self {
-        match e.sqlite_error_code() {
-            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => SharedError::Locked,
-            _ => SharedError::Failed(e.to_string()),
+        if is_busy(&e) {
+            SharedError::Locked
+        } else {
+            SharedError::Failed(e.to_string())
         }
     }
 }
@@ -103,6 +117,8 @@ impl From<rusqlite::Error> for SharedError {
 /// The shared count for one fingerprint.
 pub struct SharedBudget {
     conn: Mutex<Connection>,
+    /// The tables exist (they could not be made while another process held the file).
+    ready: AtomicBool,
     fingerprint: String,
     window: Duration,
 }
@@ -128,7 +144,15 @@ fn duration_ms(ms: i64) -> Duration {
     Duration::from_millis(u64::try_from(ms).unwrap_or(0))
 }
 
-/// Creates the directory 0700 and the file 0600 before SQLite opens it, so that the file is never
+fn create_schema(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS sends (fp TEXT NOT NULL, at_ms INTEGER NOT NULL);
+         CREATE INDEX IF NOT EXISTS sends_by_fp ON sends (fp, at_ms);
+         CREATE TABLE IF NOT EXISTS blocks (fp TEXT PRIMARY KEY, until_ms INTEGER NOT NULL);",
+    )
+}
+
+/// Creates the directory 0700 and the file 0600 before `SQLite` opens it, so that the file is never
 /// readable by others, not even for a moment.
 fn create_private(path: &Path) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
@@ -152,14 +176,17 @@ impl SharedBudget {
         create_private(path).map_err(|e| fail(&e))?;
         let conn = Connection::open(path).map_err(|e| fail(&e))?;
         conn.busy_timeout(LOCK_WAIT).map_err(|e| fail(&e))?;
-        conn.execute_batch(
-            "CREATE TABLE IF NOT EXISTS sends (fp TEXT NOT NULL, at_ms INTEGER NOT NULL);
-             CREATE INDEX IF NOT EXISTS sends_by_fp ON sends (fp, at_ms);
-             CREATE TABLE IF NOT EXISTS blocks (fp TEXT PRIMARY KEY, until_ms INTEGER NOT NULL);",
-        )
-        .map_err(|e| fail(&e))?;
+        // A file another process holds locked is still this machine's budget: the schema is
+        // then made before the first send, which waits for the lock like any send (and is
+        // refused when it stays locked). Only a file that cannot be used at all falls back.
+        let ready = match create_schema(&conn) {
+            Ok(()) => true,
+            Err(e) if is_busy(&e) => false,
+            Err(e) => return Err(fail(&e)),
+        };
         Ok(Self {
             conn: Mutex::new(conn),
+            ready: AtomicBool::new(ready),
             fingerprint,
             window: window(),
         })
@@ -175,6 +202,16 @@ impl SharedBudget {
         self.conn.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// The connection, with the tables made if opening could not make them.
+    fn ready_conn(&self) -> Result<std::sync::MutexGuard<'_, Connection>, SharedError> {
+        let conn = self.conn();
+        if !self.ready.load(Ordering::Acquire) {
+            create_schema(&conn)?;
+            self.ready.store(true, Ordering::Release);
+        }
+        Ok(conn)
+    }
+
     /// Counts the sends of the last window and, when fewer than `limit`, records this one; all
     /// in one `IMMEDIATE` transaction, committed before returning. Blocks up to [`LOCK_WAIT`].
     pub fn claim(&self, limit: u32) -> Result<Claim, SharedError> {
@@ -184,7 +221,7 @@ impl SharedBudget {
     fn claim_at(&self, limit: u32, wall: SystemTime) -> Result<Claim, SharedError> {
         let now = now_ms(wall);
         let start = now - ms(self.window);
-        let mut conn = self.conn();
+        let mut conn = self.ready_conn()?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let fp = self.fingerprint.as_str();
         // Rows of every fingerprint go: a key nobody uses any more leaves nothing behind.
@@ -232,7 +269,7 @@ impl SharedBudget {
     /// passed. A later time already stored stays.
     pub fn block_for(&self, wait: Duration) -> Result<(), SharedError> {
         let until = now_ms(SystemTime::now()) + ms(wait);
-        let conn = self.conn();
+        let conn = self.ready_conn()?;
         conn.execute(
             "INSERT INTO blocks (fp, until_ms) VALUES (?1, ?2)
              ON CONFLICT (fp) DO UPDATE SET until_ms = max(until_ms, excluded.until_ms)",
@@ -244,7 +281,7 @@ impl SharedBudget {
     /// The sends of the last window for this fingerprint, every process counted.
     pub fn count(&self) -> Result<u32, SharedError> {
         let start = now_ms(SystemTime::now()) - ms(self.window);
-        let n: i64 = self.conn().query_row(
+        let n: i64 = self.ready_conn()?.query_row(
             "SELECT count(*) FROM sends WHERE fp = ?1 AND at_ms > ?2",
             params![self.fingerprint, start],
             |r| r.get(0),
@@ -339,7 +376,7 @@ mod tests {
         drop(shared);
         let bytes = fs::read(&path).unwrap();
         let full = Sha256::digest(KEY.as_bytes());
-        let hex: String = full.iter().map(|b| format!("{b:02x}")).collect();
+        let hex = hex(&full);
         for needle in [
             KEY.as_bytes(),
             &KEY.as_bytes()[..8],
@@ -395,5 +432,20 @@ mod tests {
         assert_eq!(shared.claim(5), Err(SharedError::Locked));
         other.execute_batch("COMMIT").unwrap();
         assert_eq!(shared.claim(5), Ok(Claim::Granted));
+    }
+
+    #[test]
+    fn a_file_locked_while_opening_is_still_the_budget() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("budget.sqlite3");
+        drop(open(&path, "https://sms.example/api/", KEY));
+        let other = Connection::open(&path).unwrap();
+        other.execute_batch("BEGIN EXCLUSIVE").unwrap();
+        // Opened, not fallen back to counting alone: the send waits for the lock and is refused.
+        let shared = open(&path, "https://sms.example/api/", KEY);
+        assert_eq!(shared.claim(5), Err(SharedError::Locked));
+        other.execute_batch("COMMIT").unwrap();
+        assert_eq!(shared.claim(5), Ok(Claim::Granted));
+        assert_eq!(shared.count(), Ok(1));
     }
 }
