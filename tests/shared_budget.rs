@@ -237,3 +237,26 @@ fn without_a_usable_file_commands_work_alone_with_one_warning() {
     );
     assert_eq!(sim.requests().len(), 1);
 }
+
+#[test]
+fn a_dashboard_started_after_another_process_s_429_waits_for_the_reset() {
+    let (_rt, sim) = sim();
+    let runtime = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let env = env(&sim, runtime.path());
+    sim.push_fault(Fault::RateLimitReset(30), 1);
+    assert!(!flowdash(home.path(), &env, &["list"]).status.success());
+
+    let tui_env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let mut tui = Tui::start(&[], &tui_env, 120, 30);
+    let screen = tui.wait_text("rate limited");
+    // The countdown of the other process's 429, not a request of its own.
+    assert_eq!(sim.requests().len(), 1, "{screen}");
+    tui.send("q");
+    tui.wait_exit();
+    assert_eq!(
+        sim.requests().len(),
+        1,
+        "the dashboard sent during the reset"
+    );
+}
