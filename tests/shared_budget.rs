@@ -260,3 +260,49 @@ fn a_dashboard_started_after_another_process_s_429_waits_for_the_reset() {
         "the dashboard sent during the reset"
     );
 }
+
+#[test]
+fn two_profiles_with_one_key_and_server_share_one_budget() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let (_rt, sim) = sim();
+    let runtime = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let url = sim.base_url();
+    let config = home.path().join("config/flowdash/config.toml");
+    std::fs::create_dir_all(config.parent().unwrap()).unwrap();
+    // The same server written two ways, and the same key.
+    std::fs::write(
+        &config,
+        format!(
+            "[profiles.a]\nbase_url = \"{}/\"\napi_key = \"demo\"\n\n[profiles.b]\nbase_url = \"{}\"\napi_key = \"demo\"\n",
+            url.trim_end_matches('/'),
+            url.trim_end_matches('/')
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o600)).unwrap();
+    // A long window, so that a slot cannot free while the test runs.
+    let env = vec![
+        ("FLOWDASH_BUDGET", "3".to_owned()),
+        ("FLOWDASH_BUDGET_WINDOW_MS", "60000".to_owned()),
+        ("XDG_RUNTIME_DIR", runtime.path().display().to_string()),
+    ];
+    for profile in ["a", "b", "a"] {
+        let o = flowdash(home.path(), &env, &["--profile", profile, "list"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let spent = flowdash(
+        home.path(),
+        &env,
+        &["--profile", "b", "--timeout", "1", "list"],
+    );
+    assert!(!spent.status.success());
+    assert!(
+        stderr(&spent).contains(
+            "the rate budget shared by every flowdash process using this key is spent for another"
+        ),
+        "{}",
+        stderr(&spent)
+    );
+    assert_eq!(sim.requests().len(), 3, "a fourth request went out");
+}
