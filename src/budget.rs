@@ -425,7 +425,10 @@ impl Scheduler {
         let now = Instant::now();
         let mut st = self.lock();
         st.forget_old_sends(now);
-        let sent = u32::try_from(st.sends.len()).unwrap_or(u32::MAX);
+        // Other processes' sends count against this one too (as the last shared claim saw them).
+        let sent = u32::try_from(st.sends.len())
+            .unwrap_or(u32::MAX)
+            .max(self.inner.shared.as_ref().map_or(0, |s| s.seen_in_window()));
         BudgetSnapshot {
             left: self.inner.budget.saturating_sub(sent),
             share: self.inner.budget,

@@ -121,6 +121,9 @@ pub struct SharedBudget {
     ready: AtomicBool,
     fingerprint: String,
     window: Duration,
+    /// The send times (wall-clock ms) of every process that the last claim saw in the window,
+    /// so the screen can show the shared count without reading the file on every frame.
+    seen: Mutex<Vec<i64>>,
 }
 
 impl std::fmt::Debug for SharedBudget {
@@ -189,6 +192,7 @@ impl SharedBudget {
             ready: AtomicBool::new(ready),
             fingerprint,
             window: window(),
+            seen: Mutex::new(Vec::new()),
         })
     }
 
@@ -239,17 +243,14 @@ impl SharedBudget {
                 retry_in: duration_ms(until - now),
             }
         } else {
-            let limit = i64::from(limit.max(1));
-            // The send that must leave for a slot to free: the limit-th newest.
-            let oldest_needed: Option<i64> = tx
-                .query_row(
-                    "SELECT at_ms FROM sends WHERE fp = ?1 AND at_ms > ?2
-                     ORDER BY at_ms DESC LIMIT 1 OFFSET ?3",
-                    params![fp, start, limit - 1],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            if let Some(at) = oldest_needed {
+            // Newest first: the limit-th newest is the send that must leave for a slot to free.
+            let mut times: Vec<i64> = tx
+                .prepare_cached(
+                    "SELECT at_ms FROM sends WHERE fp = ?1 AND at_ms > ?2 ORDER BY at_ms DESC",
+                )?
+                .query_map(params![fp, start], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            let claim = if let Some(&at) = times.get(limit.max(1) as usize - 1) {
                 Claim::Full {
                     retry_in: duration_ms(at + ms(self.window) - now).max(Duration::from_millis(1)),
                 }
@@ -258,11 +259,22 @@ impl SharedBudget {
                     "INSERT INTO sends (fp, at_ms) VALUES (?1, ?2)",
                     params![fp, now],
                 )?;
+                times.push(now);
                 Claim::Granted
-            }
+            };
+            *self.seen.lock().unwrap_or_else(PoisonError::into_inner) = times;
+            claim
         };
         tx.commit()?;
         Ok(claim)
+    }
+
+    /// The sends of every process in the window as the last claim saw them, those that have
+    /// left it since not counted. No file access: for the screen.
+    pub fn seen_in_window(&self) -> u32 {
+        let start = now_ms(SystemTime::now()) - ms(self.window);
+        let seen = self.seen.lock().unwrap_or_else(PoisonError::into_inner);
+        u32::try_from(seen.iter().filter(|&&at| at > start).count()).unwrap_or(u32::MAX)
     }
 
     /// Stores that the server answered 429: no process sends for this key before `wait` has
@@ -334,6 +346,19 @@ mod tests {
         // Another key on the same server has a budget of its own.
         let other = scheduler(&path, "another-key-entirely");
         assert_eq!(other.claim_shared(Priority::Poll).await, Ok(Claim::Granted));
+    }
+
+    #[tokio::test]
+    async fn the_budget_shown_counts_the_other_processes_sends() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("budget.sqlite3");
+        let (a, b) = (scheduler(&path, KEY), scheduler(&path, KEY));
+        for _ in 0..3 {
+            assert_eq!(a.claim_shared(Priority::Operator).await, Ok(Claim::Granted));
+        }
+        assert_eq!(b.claim_shared(Priority::Operator).await, Ok(Claim::Granted));
+        // b sent once itself, but four of the five are spent.
+        assert_eq!(b.snapshot().left, 1);
     }
 
     #[tokio::test]
