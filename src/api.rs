@@ -13,8 +13,11 @@ mod verify;
 pub mod wire;
 
 use std::fmt;
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use rand::Rng;
 use reqwest::{Method, StatusCode, Url};
@@ -25,6 +28,7 @@ pub use raw::WithJson;
 pub use safety::{Conflict, FieldChange, ServerKind, WriteOutcome};
 pub use wire::Page;
 
+use crate::budget::shared::{self, Claim, SharedBudget, SharedError};
 use crate::budget::{self, BudgetConfig, Priority, Scheduler};
 use crate::domain::{Device, Flow, FlowDraft, FlowId, Segment};
 
@@ -66,6 +70,13 @@ pub struct ClientConfig {
     /// Trust list ids even when the server looks like the shipped build.
     pub trust_ids: bool,
     pub budget: BudgetConfig,
+    /// The file every flowdash process on this machine counts its sends in (DESIGN §14); None:
+    /// this process counts alone.
+    pub shared_budget: Option<PathBuf>,
+    /// CLI commands: how long a send may wait for the shared budget (or another process's 429
+    /// countdown), saying so on stderr. None (the dashboard): operators are refused during a
+    /// countdown and otherwise wait, as in-process.
+    pub budget_wait: Option<Duration>,
 }
 
 impl ClientConfig {
@@ -77,6 +88,8 @@ impl ClientConfig {
             read_only: false,
             trust_ids: false,
             budget: BudgetConfig::default(),
+            shared_budget: None,
+            budget_wait: None,
         }
     }
 }
@@ -106,6 +119,11 @@ struct Inner {
     read_only: bool,
     trust_ids: bool,
     scheduler: Scheduler,
+    budget_wait: Option<Duration>,
+    /// Why the shared budget file is not used, said once.
+    shared_warning: Option<String>,
+    /// The shared file failed after it was opened; warned once, then in-process only.
+    shared_failed: AtomicBool,
     kind: Mutex<ServerKind>,
     events: Mutex<Option<UnboundedSender<ClientEvent>>>,
     retry_delays: Vec<Duration>,
@@ -180,6 +198,11 @@ pub fn check_base_url(base: &str) -> Result<Url, Refusal> {
     Ok(url)
 }
 
+/// Whole seconds, rounded up: "0 s" while still waiting would read as a bug.
+fn secs_up(d: Duration) -> u64 {
+    d.as_secs() + u64::from(d.subsec_nanos() > 0)
+}
+
 /// The page size the server will honour: the nearest allowed one at or above `n`.
 pub fn allowed_page_size(n: u32) -> u32 {
     PAGE_SIZES
@@ -219,6 +242,23 @@ impl Client {
             .map_err(|e| ApiError::Network {
                 detail: root_cause(&e),
             })?;
+        let (shared, shared_warning) = match &cfg.shared_budget {
+            None => (None, None),
+            Some(path) => {
+                let fp = shared::fingerprint(base.as_str(), &cfg.api_key.0);
+                match SharedBudget::open(path, fp) {
+                    Ok(s) => (Some(s), None),
+                    Err(e) => {
+                        let w = format!(
+                            "the shared rate budget is not available ({}); this process counts its requests alone",
+                            error::redact(&e)
+                        );
+                        tracing::warn!("{w}");
+                        (None, Some(w))
+                    }
+                }
+            }
+        };
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
@@ -227,7 +267,10 @@ impl Client {
                 timeout: cfg.timeout,
                 read_only: cfg.read_only,
                 trust_ids: cfg.trust_ids,
-                scheduler: Scheduler::new(cfg.budget),
+                scheduler: Scheduler::with_shared(cfg.budget, shared),
+                budget_wait: cfg.budget_wait,
+                shared_warning,
+                shared_failed: AtomicBool::new(false),
                 kind: Mutex::new(ServerKind::Unknown),
                 events: Mutex::new(None),
                 retry_delays: vec![
@@ -248,6 +291,11 @@ impl Client {
 
     pub fn scheduler(&self) -> &Scheduler {
         &self.inner.scheduler
+    }
+
+    /// Why the shared budget could not be opened, for the caller to show once.
+    pub fn shared_budget_warning(&self) -> Option<&str> {
+        self.inner.shared_warning.as_deref()
     }
 
     pub fn base_url(&self) -> &Url {
@@ -286,7 +334,61 @@ impl Client {
             }
             Err(budget::Refusal::NoPollShare) => return Err(Refusal::PollingOff.into()),
         }
+        self.shared_gate(priority).await?;
         self.send_permitted(req).await
+    }
+
+    /// The budget every process on this machine shares (DESIGN §14), after the in-process
+    /// permit: waits while the shared count is full or another process's 429 countdown runs.
+    /// A CLI command waits at most its `budget_wait`, saying so once on stderr; the dashboard's
+    /// operator is refused at once during a countdown, as in-process.
+    async fn shared_gate(&self, priority: Priority) -> Result<(), ApiError> {
+        let deadline = self
+            .inner
+            .budget_wait
+            .map(|w| tokio::time::Instant::now() + w);
+        let mut announced = false;
+        loop {
+            let (retry_in, blocked) = match self.inner.scheduler.claim_shared(priority).await {
+                Ok(Claim::Granted) => return Ok(()),
+                Ok(Claim::Full { retry_in }) => (retry_in, false),
+                Ok(Claim::Blocked { retry_in }) => (retry_in, true),
+                Err(SharedError::Locked) => return Err(Refusal::BudgetLocked.into()),
+                Err(SharedError::Failed(detail)) => {
+                    // Never stop working over the shared file: count in-process only.
+                    if !self.inner.shared_failed.swap(true, Ordering::Relaxed) {
+                        tracing::warn!(detail = %error::redact(&detail), "shared rate budget failed");
+                    }
+                    return Ok(());
+                }
+            };
+            match deadline {
+                Some(deadline) => {
+                    let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+                    if retry_in > left {
+                        return Err(if blocked {
+                            ApiError::RateLimited { retry_in }
+                        } else {
+                            Refusal::BudgetSpent {
+                                secs: secs_up(retry_in),
+                            }
+                            .into()
+                        });
+                    }
+                    if !announced {
+                        announced = true;
+                        let mut err = std::io::stderr().lock();
+                        let _ =
+                            writeln!(err, "waiting for the rate budget ({} s)", secs_up(retry_in));
+                    }
+                }
+                None if blocked && priority == Priority::Operator => {
+                    return Err(ApiError::RateLimited { retry_in });
+                }
+                None => {}
+            }
+            tokio::time::sleep(retry_in).await;
+        }
     }
 
     /// Sends a request whose permit the scheduler has already given.
@@ -312,6 +414,12 @@ impl Client {
         self.inner
             .scheduler
             .observe(status.as_u16(), remaining, reset);
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            let wait = budget::cooldown_after_429(reset, SystemTime::now());
+            if let Err(e) = self.inner.scheduler.share_429(wait).await {
+                tracing::warn!(?e, "could not tell other processes of the 429");
+            }
+        }
         let location = resp
             .headers()
             .get(reqwest::header::LOCATION)
@@ -390,7 +498,12 @@ impl Client {
                 error: e.clone(),
             });
             tokio::time::sleep(delay).await;
-            if !scheduler.take_retry_slot() {
+            if !scheduler.take_retry_slot()
+                || !matches!(
+                    scheduler.claim_shared(Priority::Poll).await,
+                    Ok(Claim::Granted)
+                )
+            {
                 return Err(e);
             }
             result = self.send_permitted(req).await;

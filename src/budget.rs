@@ -14,6 +14,12 @@
 //!   is spending the key, and polls wait for that server window to pass.
 //!
 //! Time is `tokio::time`, so the tests run on tokio's paused clock.
+//!
+//! Every flowdash process on the machine that uses the same key also passes the [`shared`] gate
+//! after this scheduler's permit: the in-process log keeps its lanes, the operator-first order and
+//! the server's word, and the shared file adds the bound across processes (DESIGN §14).
+
+pub mod shared;
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -21,6 +27,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio::sync::Notify;
+
+use shared::{Claim, SharedBudget, SharedError};
 use tokio::time::{Instant, sleep_until};
 
 /// The length of both the server's fixed window and our sliding one.
@@ -121,6 +129,8 @@ pub struct Scheduler {
 struct Inner {
     budget: u32,
     reserve: u32,
+    /// The count every process on this machine shares, when its file could be opened.
+    shared: Option<Arc<SharedBudget>>,
     state: Mutex<State>,
     /// Woken whenever a waiter's answer may have changed: a send, a waiter leaving, an observation.
     /// Time-based changes (a send leaving the window) are waited for with `sleep_until` instead.
@@ -209,11 +219,17 @@ impl Drop for Ticket<'_> {
 
 impl Scheduler {
     pub fn new(cfg: BudgetConfig) -> Self {
+        Self::with_shared(cfg, None)
+    }
+
+    /// A scheduler whose sends also count in (and are bounded by) the shared file.
+    pub fn with_shared(cfg: BudgetConfig, shared: Option<SharedBudget>) -> Self {
         let budget = cfg.budget.max(1);
         Self {
             inner: Arc::new(Inner {
                 budget,
                 reserve: cfg.reserve.min(budget),
+                shared: shared.map(Arc::new),
                 state: Mutex::new(State::default()),
                 changed: Notify::new(),
             }),
@@ -262,6 +278,55 @@ impl Scheduler {
                 Step::AwaitChange => changed.await,
             }
         }
+    }
+
+    /// Whether the sends are also counted across processes.
+    pub fn is_shared(&self) -> bool {
+        self.inner.shared.is_some()
+    }
+
+    /// The shared gate, asked after [`Scheduler::acquire`] and before the send: counts the sends
+    /// of every process for this key and records this one when the lane's limit allows (the
+    /// whole budget for operators, the polling share for polls). Runs on a blocking thread, as
+    /// it may wait up to [`shared::LOCK_WAIT`] for another process. Without a shared file, every
+    /// send is granted.
+    pub async fn claim_shared(&self, p: Priority) -> Result<Claim, SharedError> {
+        let Some(shared) = self.inner.shared.clone() else {
+            return Ok(Claim::Granted);
+        };
+        let limit = match p {
+            Priority::Operator => self.inner.budget,
+            Priority::Poll => self.poll_share(),
+        };
+        let claim = tokio::task::spawn_blocking(move || shared.claim(limit))
+            .await
+            .unwrap_or_else(|e| Err(SharedError::Failed(e.to_string())))?;
+        if let Claim::Blocked { retry_in } = claim {
+            // Another process saw a 429: this one counts down too, so the dashboard shows it
+            // and polls hold.
+            self.hold_for(retry_in);
+        }
+        Ok(claim)
+    }
+
+    /// Tells every process that the server answered 429: none sends for `wait`.
+    pub async fn share_429(&self, wait: Duration) -> Result<(), SharedError> {
+        let Some(shared) = self.inner.shared.clone() else {
+            return Ok(());
+        };
+        tokio::task::spawn_blocking(move || shared.block_for(wait))
+            .await
+            .unwrap_or_else(|e| Err(SharedError::Failed(e.to_string())))
+    }
+
+    /// A 429 countdown learnt from elsewhere (another process, through the shared file).
+    fn hold_for(&self, wait: Duration) {
+        let until = Instant::now() + wait;
+        {
+            let mut st = self.lock();
+            st.cooldown_until = st.cooldown_until.max(Some(until));
+        }
+        self.inner.changed.notify_waiters();
     }
 
     /// Whether a retry of a failed read could be sent right now: see [`Scheduler::take_retry_slot`].
@@ -360,7 +425,10 @@ impl Scheduler {
         let now = Instant::now();
         let mut st = self.lock();
         st.forget_old_sends(now);
-        let sent = u32::try_from(st.sends.len()).unwrap_or(u32::MAX);
+        // Other processes' sends count against this one too (as the last shared claim saw them).
+        let sent = u32::try_from(st.sends.len())
+            .unwrap_or(u32::MAX)
+            .max(self.inner.shared.as_ref().map_or(0, |s| s.seen_in_window()));
         BudgetSnapshot {
             left: self.inner.budget.saturating_sub(sent),
             share: self.inner.budget,

@@ -158,7 +158,13 @@ async fn connect(settings: &Settings, demo: bool, dashboard: bool) -> Result<Con
         read_only: settings.read_only,
         trust_ids: settings.trust_ids,
         budget: settings.budget,
+        shared_budget: config::budget_file_path(),
+        // A command waits for the shared budget as long as it would wait for an answer.
+        budget_wait: (!dashboard).then_some(settings.timeout),
     })?;
+    if !dashboard && let Some(w) = client.shared_budget_warning() {
+        warn(&format!("warning: {w}"));
+    }
     Ok(Connection { client, sim })
 }
 

@@ -192,6 +192,12 @@ pub fn log_path() -> Option<PathBuf> {
     Some(state_dir()?.join("flowdash.log"))
 }
 
+/// The file every flowdash process on this machine counts its requests in (DESIGN §14):
+/// `$XDG_RUNTIME_DIR/flowdash/budget.sqlite3`, or the state directory.
+pub fn budget_file_path() -> Option<PathBuf> {
+    crate::budget::shared::default_path(state_dir().as_deref())
+}
+
 /// Where the drafts of open forms are kept: `$XDG_STATE_HOME/flowdash/drafts`.
 pub fn drafts_dir() -> Option<PathBuf> {
     Some(state_dir()?.join("drafts"))

@@ -69,6 +69,8 @@ impl Home {
             "FLOWDASH_PROFILE",
             "FLOWDASH_CONFIG",
             "FLOWDASH_BUDGET",
+            // The shared rate budget file would otherwise be the caller's.
+            "XDG_RUNTIME_DIR",
             "COLUMNS",
             "RUST_LOG",
         ] {

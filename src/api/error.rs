@@ -101,6 +101,10 @@ pub enum Refusal {
     /// A device, SIM or segment the account does not have: the server would silently store
     /// another one (CONTRACT §12 item 20). The whole sentence, with the ones that exist.
     NoSuch(String),
+    /// The shared rate budget file stayed locked by another process for a second.
+    BudgetLocked,
+    /// A CLI command's time-out ends before the shared budget has room.
+    BudgetSpent { secs: u64 },
 }
 
 impl fmt::Display for Refusal {
@@ -129,6 +133,14 @@ impl fmt::Display for Refusal {
                 "live updates are off: the reserve takes the whole budget (raise --budget or lower --reserve)"
             ),
             Refusal::NoSuch(what) => write!(f, "{what}; nothing was sent"),
+            Refusal::BudgetLocked => write!(
+                f,
+                "the shared rate budget file stayed locked by another flowdash process for a second; nothing was sent"
+            ),
+            Refusal::BudgetSpent { secs } => write!(
+                f,
+                "the rate budget shared by every flowdash process using this key is spent for another {secs} s, longer than the time-out; nothing was sent"
+            ),
         }
     }
 }
