@@ -27,6 +27,16 @@ fn start_dashboard(sim: &Sim) -> Tui {
     )
 }
 
+/// The value of `field` in the create the server received.
+fn sent_on_create(sim: &Sim, field: &str) -> Option<String> {
+    sim.requests()
+        .into_iter()
+        .find(|r| r.method == "POST" && r.path.ends_with("/flows"))?
+        .form
+        .get(field)
+        .cloned()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_operator_session() {
     let sim = demo_server().await;
@@ -88,6 +98,7 @@ async fn an_operator_session() {
     // n, name, Tab, content, Ctrl-S: the server has the new flow.
     tui.send("n");
     tui.wait_text("New flow");
+    tui.wait_text("[ ] disabled");
     tui.type_text("Spring promo");
     tui.send("\t");
     tui.type_text("Hello {{NAME}}, spring is here");
@@ -96,7 +107,8 @@ async fn an_operator_session() {
         sim.flows().into_iter().find(|f| f.name == "Spring promo")
     });
     assert_eq!(created.content, "Hello {{NAME}}, spring is here");
-    assert!(created.is_enabled);
+    assert!(!created.is_enabled, "a new flow starts switched off");
+    assert_eq!(sent_on_create(&sim, "is_enabled").as_deref(), Some("0"));
     tui.wait_text(&format!("created flow {}", created.id));
 
     // The new flow is on page 2; d, y deletes it from the server.
