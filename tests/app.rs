@@ -1369,6 +1369,7 @@ fn every_flow_loaded_stays_live_when_one_request_holds_them() {
     let cmds = app.send(Msg::AllLoaded {
         req,
         result: Ok((flows(&(1..=40).collect::<Vec<_>>()), ServerKind::Documented)),
+        steady: true,
     });
     assert!(app.state.all_loaded);
     assert_eq!(app.toast(), "loaded all 40 flows");
@@ -1385,10 +1386,29 @@ fn every_flow_loaded_stays_live_when_one_request_holds_them() {
     let cmds = app.send(Msg::AllLoaded {
         req,
         result: Ok((flows(&(1..=41).collect::<Vec<_>>()), ServerKind::Documented)),
+        steady: true,
     });
     assert_eq!(app.toast(), "", "a poll is silent");
     assert_eq!(app.state.flows.len(), 41);
     assert!(cmds.contains(&Command::SchedulePoll));
+}
+
+#[test]
+fn every_flow_loaded_from_a_list_that_kept_changing_does_not_claim_all() {
+    let mut app = App::loaded(flows(&[1, 2, 3]), 40);
+    let cmds = app.keys("A");
+    let (req, _) = load_all(&cmds).expect("A asks for every page");
+    app.send(Msg::AllLoaded {
+        req,
+        result: Ok((flows(&(1..=38).collect::<Vec<_>>()), ServerKind::Documented)),
+        steady: false,
+    });
+    assert_eq!(app.state.flows.len(), 38);
+    assert_ne!(app.toast(), "loaded all 38 flows");
+    assert_eq!(
+        app.last_error(),
+        "the list changed while it was read: 38 flows loaded, some may be missing"
+    );
 }
 
 #[test]
@@ -1402,6 +1422,7 @@ fn more_than_a_thousand_flows_loaded_poll_the_pages_of_the_rows_on_screen_in_tur
             flows(&(1..=2500).collect::<Vec<_>>()),
             ServerKind::Documented,
         )),
+        steady: true,
     });
     assert!(cmds.contains(&Command::SchedulePoll), "live updates go on");
 

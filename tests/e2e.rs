@@ -3,7 +3,7 @@
 
 pub mod support;
 
-use flowdash::sim::{FlowEdit, Sim, SimConfig};
+use flowdash::sim::{Fault, FlowEdit, Sim, SimConfig};
 use support::{Tui, eventually};
 
 async fn demo_server() -> Sim {
@@ -298,6 +298,27 @@ async fn the_conflict_dialog_takes_its_keys_once_it_is_on_screen() {
         vec![(format!("/api/flows/{}", first.id), vec!["name".to_owned()])],
         "one write, of my change only"
     );
+    tui.send("q");
+    tui.wait_exit();
+    sim.shutdown();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn load_all_on_a_list_that_keeps_changing_says_so() {
+    let sim = support::start_sim(SimConfig {
+        api_key: "e2e-key".to_owned(),
+        traffic: false,
+        flows: 1003,
+        ..SimConfig::default()
+    })
+    .await;
+    let mut tui = start_dashboard(&sim);
+    tui.wait_text("page 1/41 (1003 flows)");
+    // From now on a flow is deleted after every page of the list is answered.
+    sim.push_fault(Fault::ListShifts, 0);
+    tui.send("A");
+    let screen = tui.wait_text("the list changed while it was read");
+    assert!(!screen.contains("loaded all"), "{screen}");
     tui.send("q");
     tui.wait_exit();
     sim.shutdown();

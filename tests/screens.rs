@@ -978,6 +978,7 @@ fn with_more_than_a_thousand_flows_the_header_gives_the_oldest_rows_age() {
     s.send(Msg::AllLoaded {
         req,
         result: Ok((all, ServerKind::Documented)),
+        steady: true,
     });
     s.send(Msg::Tick {
         now: NOW + SignedDuration::from_secs(7),
