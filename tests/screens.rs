@@ -365,6 +365,48 @@ fn a_toggle_in_flight_shows_its_glyph() {
     assert!(rows(buf).iter().any(|r| r.contains("◐ switching")));
 }
 
+/// Every glyph and mark of the selected row stands out from the row's background, whatever the
+/// row: on, off (its ○ is grey, like the selection), switching, with a change no longer fresh.
+#[test]
+fn nothing_on_the_selected_row_is_drawn_in_its_own_background_colour() {
+    let mut s = list((160, 48));
+    // The changes of the last refresh are no longer fresh (drawn dim), and flow 12 is switching.
+    s.send(tick(NOW + SignedDuration::from_secs(10)));
+    s.send(ch(' '));
+    let mut glyphs = Vec::new();
+    for i in 0..page_one().len() {
+        s.send(ch('g'));
+        for _ in 0..i {
+            s.send(ch('j'));
+        }
+        let t = s.draw();
+        let buf = t.backend().buffer();
+        let mut marked = 0;
+        for y in 0..buf.area.height {
+            for x in 0..buf.area.width {
+                let cell = &buf[(x, y)];
+                if cell.bg != Color::DarkGray || cell.symbol().trim().is_empty() {
+                    continue;
+                }
+                marked += 1;
+                assert_ne!(
+                    cell.fg,
+                    cell.bg,
+                    "{:?} at ({x}, {y}) on row {i} is drawn in its background colour",
+                    cell.symbol()
+                );
+                if x < 3 {
+                    glyphs.push(cell.symbol().to_owned());
+                }
+            }
+        }
+        assert!(marked > 10, "row {i} is selected and drawn");
+    }
+    for g in ["◐", "○", "●"] {
+        assert!(glyphs.iter().any(|s| s == g), "{g} selected: {glyphs:?}");
+    }
+}
+
 #[test]
 fn empty() {
     for size in SIZES {
