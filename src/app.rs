@@ -106,7 +106,10 @@ pub enum Mode {
         form: Box<FormState>,
         conflict: Box<Conflict>,
     },
-    Help,
+    /// `?`; `scroll` lines down from the top.
+    Help {
+        scroll: u16,
+    },
     /// `E`: every error since start, in full, newest first; `scroll` lines down from the top.
     Errors {
         scroll: u16,

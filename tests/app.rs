@@ -1184,12 +1184,12 @@ fn s_cycles_the_sort_columns_and_capital_s_reverses() {
 fn help_closes_with_q_esc_or_question_mark_and_keeps_other_keys_from_the_table() {
     let mut app = App::loaded(flows(&[1, 2]), 2);
     app.send(ch('?'));
-    assert!(matches!(app.state.mode, Mode::Help));
+    assert!(matches!(app.state.mode, Mode::Help { .. }));
     for key in [ch('j'), ch(' '), ch('d'), press(KeyCode::Enter)] {
         nothing_acts(&app.send(key));
     }
     assert!(
-        matches!(app.state.mode, Mode::Help),
+        matches!(app.state.mode, Mode::Help { .. }),
         "other keys leave it up"
     );
     assert_eq!(app.selected(), Some(1));

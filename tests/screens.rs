@@ -649,8 +649,48 @@ fn help() {
         let buf = t.backend().buffer();
         assert!(row_of(buf, "/home/op/.local/state/flowdash/flowdash.log").is_some());
         assert!(row_of(buf, "switch the flow on / off").is_some());
-        assert!(row_of(buf, "q or Esc closes this help").is_some());
+        assert!(row_of(buf, "q, Esc or ? closes").is_some());
     }
+}
+
+/// The help lists the keys of the form and the dialogs too; where they do not all fit (80×24),
+/// it says so at its foot and scrolls to show the rest.
+#[test]
+fn help_lists_the_form_and_dialog_keys_and_scrolls_to_them() {
+    let mut s = list((80, 24));
+    s.send(ch('?'));
+    let t = s.draw();
+    let buf = t.backend().buffer();
+    assert!(row_of(buf, "lines 1–15 of 28: ↓ ↑ PgDn PgUp scroll").is_some());
+    for text in ["Shift-Tab", "Ctrl-S", "Conflict"] {
+        assert!(row_of(buf, text).is_some(), "{text}");
+    }
+    let hidden = [
+        "keep mine",
+        "take theirs",
+        "restore the draft",
+        "scroll a page",
+    ];
+    for text in hidden {
+        assert!(row_of(buf, text).is_none(), "{text} below the fold");
+    }
+    s.send(press(KeyCode::PageDown));
+    s.send(press(KeyCode::PageDown));
+    s.send(press(KeyCode::Down));
+    let t = snap("help_scrolled", &s);
+    let buf = t.backend().buffer();
+    for text in hidden {
+        assert!(row_of(buf, text).is_some(), "{text} scrolled into view");
+    }
+    assert!(row_of(buf, "lines 14–28 of 28").is_some());
+    // Scrolling back up, past the top, stops there; q closes.
+    for _ in 0..30 {
+        s.send(ch('k'));
+    }
+    let t = s.draw();
+    assert!(row_of(t.backend().buffer(), "lines 1–15 of 28").is_some());
+    s.send(ch('q'));
+    assert!(matches!(s.state.mode, Mode::Browse));
 }
 
 // ---- read-only and too small ----------------------------------------------------------------
