@@ -1073,3 +1073,147 @@ fn with_more_than_a_thousand_flows_the_header_gives_the_oldest_rows_age() {
     let screen = rows(s.draw().backend().buffer()).join("\n");
     assert!(screen.contains("counters read 7 s ago"), "{screen}");
 }
+
+// ---- the spinner -----------------------------------------------------------------------------
+
+/// A thousand and two hundred flows, as `A` loads them.
+fn twelve_hundred() -> Vec<Flow> {
+    (1..=1200)
+        .map(|i| {
+            let mut f = page_one()[0].clone();
+            f.id = FlowId(i);
+            f
+        })
+        .collect()
+}
+
+/// The answer to every command that has one: pages and lists load, detail reads fail, toggles
+/// settle without a write, saves are refused and deletes fail.
+fn answers(cmds: Vec<Command>) -> Vec<Msg> {
+    let page = |page, per_page| Page {
+        items: page_one(),
+        page,
+        per_page,
+        total: Some(1200),
+        total_pages: Some(2),
+    };
+    let refused = || ApiError::Refused {
+        status: 400,
+        title: "You must fill all the required fields.".to_owned(),
+    };
+    cmds.into_iter()
+        .filter_map(|c| {
+            Some(match c {
+                Command::LoadPage {
+                    req,
+                    page: n,
+                    per_page,
+                    ..
+                } => Msg::PageLoaded {
+                    req,
+                    result: Ok((page(n, per_page), ServerKind::Documented)),
+                },
+                Command::LoadAll { req, .. } => Msg::AllLoaded {
+                    req,
+                    result: Ok((twelve_hundred(), ServerKind::Documented)),
+                    steady: false,
+                },
+                Command::LoadChunk { req, page: n } => Msg::ChunkLoaded {
+                    req,
+                    page: n,
+                    result: Ok(page(n, 1000)),
+                },
+                Command::LoadDevices => Msg::DevicesLoaded(Ok(devices())),
+                Command::LoadSegments => Msg::SegmentsLoaded(Ok(segments())),
+                Command::LoadDetail { req, id } => Msg::DetailLoaded {
+                    req,
+                    id,
+                    result: Err(ApiError::Timeout { secs: 20 }),
+                },
+                Command::Toggle { id, seen, target } => Msg::Toggled {
+                    id,
+                    target,
+                    result: Ok(WriteOutcome::Unchanged(*seen)),
+                },
+                Command::Create { req, .. } | Command::Update { req, .. } => Msg::Saved {
+                    req,
+                    result: Err(refused()),
+                },
+                Command::Delete { id, .. } => Msg::Deleted {
+                    id,
+                    result: Err(refused()),
+                },
+                _ => return None,
+            })
+        })
+        .collect()
+}
+
+/// After keys and results of every kind — stale pages, a toggle settled without a write, `A`
+/// over a list that changed, the 1000-pages it polls, a refused save and delete — nothing runs
+/// any more: the spinner is gone.
+#[test]
+fn the_spinner_stops_once_every_request_has_answered() {
+    let mut s = list((80, 24));
+    let mut seen: Vec<String> = Vec::new();
+    let mut answer = |s: &mut Scene, cmds: Vec<Command>, reversed: bool| {
+        seen.extend(cmds.iter().map(|c| format!("{c:?}")));
+        let mut msgs = answers(cmds);
+        if reversed {
+            msgs.reverse();
+        }
+        for msg in msgs {
+            s.send(msg);
+        }
+    };
+    let mut waiting = Vec::new();
+    // Two refreshes (the first one's page is stale when it lands) and a switch.
+    for key in [' ', 'r', 'r'] {
+        waiting.extend(s.send(ch(key)));
+    }
+    assert!(s.state.is_busy());
+    answer(&mut s, waiting, true);
+    // A: 1200 flows; then a live poll reads the 1000-page of the rows on screen.
+    let cmds = s.send(ch('A'));
+    answer(&mut s, cmds, false);
+    let cmds = s.send(Msg::PollDue);
+    assert!(
+        cmds.iter().any(|c| matches!(c, Command::LoadChunk { .. })),
+        "{cmds:?}"
+    );
+    answer(&mut s, cmds, false);
+    // A save the server refuses, the form left; a delete that fails.
+    let mut cmds = s.send(ch('n'));
+    s.keys("Welcome");
+    s.send(press(KeyCode::Tab));
+    s.keys("Hi");
+    cmds.extend(s.send(Msg::Key(KeyEvent::new(
+        KeyCode::Char('s'),
+        KeyModifiers::CONTROL,
+    ))));
+    cmds.extend(s.send(press(KeyCode::Esc)));
+    cmds.extend(s.send(ch('y')));
+    cmds.extend(s.send(ch('d')));
+    cmds.extend(s.send(ch('y')));
+    answer(&mut s, cmds, false);
+    for kind in [
+        "Toggle",
+        "LoadPage",
+        "LoadAll",
+        "LoadChunk",
+        "Create",
+        "Delete",
+    ] {
+        assert!(
+            seen.iter().any(|c| c.starts_with(kind)),
+            "no {kind}: {seen:?}"
+        );
+    }
+    assert_eq!(s.state.busy, 0);
+    let t = s.draw();
+    let screen = rows(t.backend().buffer()).join("\n");
+    assert!(!screen.contains("working…"), "{screen}");
+    for c in ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧'] {
+        assert!(!screen.contains(c), "a spinner is drawn:\n{screen}");
+    }
+}
