@@ -6,6 +6,7 @@
 //! chose live in `safety`.
 
 pub mod error;
+mod journal;
 mod paging;
 mod raw;
 mod safety;
@@ -477,18 +478,44 @@ impl Client {
     /// while it has a slot free (see [`Scheduler::take_retry_slot`]): otherwise the last error
     /// is the answer.
     async fn read(&self, req: &Request<'_>, priority: Priority) -> Result<Answer, ApiError> {
+        let started = tokio::time::Instant::now();
+        let result = self.read_attempts(req, priority).await;
+        match result {
+            // `--timeout` is per attempt: a message that named only it would hide the retries
+            // and the time they took.
+            Err((ApiError::Timeout { secs }, attempts)) if attempts > 1 => {
+                let total = started.elapsed();
+                Err(ApiError::Timeouts {
+                    secs,
+                    attempts,
+                    total_secs: total.as_secs() + u64::from(total.subsec_millis() >= 500),
+                })
+            }
+            Err((e, _)) => Err(e),
+            Ok(a) => Ok(a),
+        }
+    }
+
+    /// The attempts of [`Client::read`]; an error comes with how many requests were sent.
+    async fn read_attempts(
+        &self,
+        req: &Request<'_>,
+        priority: Priority,
+    ) -> Result<Answer, (ApiError, u32)> {
         let scheduler = &self.inner.scheduler;
         let mut result = self.send(req, priority).await;
+        let mut sent = 1;
         for (attempt, base) in (1..).zip(&self.inner.retry_delays) {
             let e = match result {
                 Err(e) if e.is_transient() => e,
-                other => return other,
+                Err(e) => return Err((e, sent)),
+                Ok(a) => return Ok(a),
             };
             // Looked at before the wait too, so the status line never announces a retry that
             // the budget does not allow.
             if !scheduler.retry_slot_free() {
                 tracing::info!(error = %e, "not retrying a read: the live share is spent");
-                return Err(e);
+                return Err((e, sent));
             }
             let delay = base.mul_f64(rand::rng().random_range(0.8..1.2));
             tracing::info!(attempt, ?delay, error = %e, "retrying a read");
@@ -504,11 +531,12 @@ impl Client {
                     Ok(Claim::Granted)
                 )
             {
-                return Err(e);
+                return Err((e, sent));
             }
             result = self.send_permitted(req).await;
+            sent += 1;
         }
-        result
+        result.map_err(|e| (e, sent))
     }
 
     /// One page of flows. `per_page` is always sent, as an allowed size: the server's own
@@ -538,28 +566,15 @@ impl Client {
         wire::single_flow(&a.body)
     }
 
-    /// Every flow, 1000 a page; `progress(pages done, pages in all)` after each page.
+    /// Every flow, 1000 a page; `progress(pages done, pages in all)` after each page. A list
+    /// that changed while it was read is read once more; see [`AllFlows::steady`].
     pub async fn all_flows(
         &self,
         priority: Priority,
-        mut progress: impl FnMut(u32, Option<u32>),
-    ) -> Result<Vec<Flow>, ApiError> {
-        let mut flows = Vec::new();
-        let mut pager = paging::Pager::default();
-        for page in 1.. {
-            let p = self.list_flows(page, 1000, priority).await?;
-            if pager.is_repeat(&flows, &p) {
-                break;
-            }
-            let more = pager.more(page, &p);
-            flows.extend(p.items);
-            progress(page, pager.expected());
-            if !more {
-                break;
-            }
-        }
-        wire::mark_unaddressable(&mut flows);
-        Ok(flows)
+        progress: impl FnMut(u32, Option<u32>),
+    ) -> Result<AllFlows, ApiError> {
+        let (flows, _, steady) = self.read_all(priority, false, progress).await?;
+        Ok(AllFlows { flows, steady })
     }
 
     /// Every page of a small list (devices, segments), 100 a page.
@@ -590,6 +605,15 @@ impl Client {
     pub async fn create_flow(&self, draft: &FlowDraft) -> Result<Created, ApiError> {
         self.create_flow_json(draft).await.map(|w| w.value)
     }
+}
+
+/// Every flow of the account, as read page by page.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AllFlows {
+    pub flows: Vec<Flow>,
+    /// False when the list changed while it was read, twice in a row (flows created or deleted
+    /// between pages): some flows may be missing or listed twice, so this is not "all".
+    pub steady: bool,
 }
 
 /// The result of a create.

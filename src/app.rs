@@ -106,7 +106,10 @@ pub enum Mode {
         form: Box<FormState>,
         conflict: Box<Conflict>,
     },
-    Help,
+    /// `?`; `scroll` lines down from the top.
+    Help {
+        scroll: u16,
+    },
     /// `E`: every error since start, in full, newest first; `scroll` lines down from the top.
     Errors {
         scroll: u16,
@@ -131,7 +134,9 @@ impl Link {
     /// What a failed refresh says of the link.
     pub fn after(error: &ApiError) -> Link {
         match error {
-            ApiError::Network { .. } | ApiError::Timeout { .. } => Link::Offline,
+            ApiError::Network { .. } | ApiError::Timeout { .. } | ApiError::Timeouts { .. } => {
+                Link::Offline
+            }
             // The budget's countdown and hold tell these; they are no fault of the link.
             ApiError::RateLimited { .. } | ApiError::Refusal(_) => Link::Up,
             _ => Link::Failing,
@@ -309,6 +314,8 @@ pub enum Msg {
     AllLoaded {
         req: ReqId,
         result: Result<(Vec<Flow>, ServerKind), ApiError>,
+        /// False when the list changed while it was read (read twice): flows may be missing.
+        steady: bool,
     },
     /// One 1000-page of a list loaded whole (more than 1000 flows), for live updates.
     ChunkLoaded {

@@ -34,22 +34,7 @@ pub fn spawn(cmd: Command, client: &Client, tx: &UnboundedSender<Msg>) {
             });
         }
         Command::LoadAll { req, priority } => {
-            tokio::spawn(async move {
-                let progress_tx = send.clone();
-                let result = match client
-                    .all_flows(priority, |done, pages| {
-                        progress_tx(Msg::AllProgress { req, done, pages });
-                    })
-                    .await
-                {
-                    Ok(flows) => {
-                        let kind = client.identify(&flows, priority).await;
-                        Ok((flows, kind))
-                    }
-                    Err(e) => Err(e),
-                };
-                send(Msg::AllLoaded { req, result });
-            });
+            tokio::spawn(async move { load_all(&client, req, priority, send).await });
         }
         Command::LoadChunk { req, page } => {
             tokio::spawn(async move {
@@ -110,4 +95,33 @@ pub fn spawn(cmd: Command, client: &Client, tx: &UnboundedSender<Msg>) {
         | Command::Suspend
         | Command::DropDraft(_) => {}
     }
+}
+
+/// Every page, with progress as it goes; whether the list held still goes with the result.
+async fn load_all(
+    client: &Client,
+    req: crate::app::ReqId,
+    priority: Priority,
+    send: impl Fn(Msg) + Clone,
+) {
+    let progress_tx = send.clone();
+    let mut steady = true;
+    let result = match client
+        .all_flows(priority, |done, pages| {
+            progress_tx(Msg::AllProgress { req, done, pages });
+        })
+        .await
+    {
+        Ok(all) => {
+            steady = all.steady;
+            let kind = client.identify(&all.flows, priority).await;
+            Ok((all.flows, kind))
+        }
+        Err(e) => Err(e),
+    };
+    send(Msg::AllLoaded {
+        req,
+        result,
+        steady,
+    });
 }

@@ -76,7 +76,7 @@ pub fn draw(frame: &mut Frame<'_>, state: &State) {
             refusal,
         } => dialog::delete(frame, area, state, flow, typed, refusal.as_deref()),
         Mode::Conflict { conflict, .. } => dialog::conflict(frame, area, state, conflict),
-        Mode::Help => dialog::help(frame, area, state),
+        Mode::Help { scroll } => dialog::help(frame, area, state, *scroll),
         Mode::Errors { scroll } => errors::draw(frame, area, state, *scroll),
         Mode::DraftOffer(offer) => dialog::draft_offer(frame, area, state, offer),
         Mode::Browse | Mode::Filter => {}

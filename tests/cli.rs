@@ -1196,3 +1196,134 @@ async fn a_create_answered_with_a_500_is_looked_for_before_anything_is_said() {
     assert!(!r.err.contains("not created"), "{}", r.err);
     assert_eq!(writes(&sim).len(), 3);
 }
+
+/// The lines of the log that record writes.
+fn logged_writes(home: &Home) -> Vec<String> {
+    let log = std::fs::read_to_string(home.log_file()).unwrap_or_default();
+    log.lines()
+        .filter_map(|l| {
+            l.split_once("write to ")
+                .map(|(_, w)| format!("write to {w}"))
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_write_is_logged_with_the_flow_the_fields_sent_and_the_result() {
+    let key = "log-writes-Kq7-secret";
+    let sim = sim_with(SimConfig {
+        traffic: false,
+        api_key: key.to_owned(),
+        ..SimConfig::default()
+    })
+    .await;
+    let home = Home::new();
+    let url = sim.base_url();
+    let env = [
+        ("FLOWDASH_BASE_URL", url.as_str()),
+        ("FLOWDASH_API_KEY", key),
+    ];
+    let id = sim.flows().iter().find(|f| f.is_enabled).unwrap().id;
+    let ids = id.to_string();
+    let long = "Hello {{NAME}}, this content is much longer than the excerpt the log keeps";
+    for args in [
+        vec!["update", &ids, "--name", "Renamed flow", "--content", long],
+        vec!["disable", &ids],
+        vec!["disable", &ids],
+        vec![
+            "create",
+            "--name",
+            "Logged",
+            "--content",
+            "Hi",
+            "--device-id",
+            "3",
+            "--sim-subscription-id",
+            "1",
+            "--disabled",
+        ],
+    ] {
+        let r = home.run_with(&env, &args).await;
+        assert!(r.ok, "{args:?}: {r:?}");
+    }
+    let created = sim.flows().iter().find(|f| f.name == "Logged").unwrap().id;
+    let r = home
+        .run_with(&env, &["delete", &created.to_string(), "--yes"])
+        .await;
+    assert!(r.ok, "{r:?}");
+
+    assert_eq!(
+        logged_writes(&home),
+        [
+            format!(
+                "write to flow {id}: sent name=\"Renamed flow\" \
+                 content=\"Hello {{{{NAME}}}}, this con…\"; written"
+            ),
+            format!("write to flow {id}: sent is_enabled=0; written"),
+            format!(
+                "write to flow {id}: sent is_enabled=0; unchanged: the server already had it, \
+                 nothing sent"
+            ),
+            format!(
+                "write to flow {created} (new): sent name=\"Logged\" content=\"Hi\" device_id=3 \
+                 sim_subscription_id=1 wait_time=1 wait_time_type=days segment=all \
+                 is_enabled=0; created"
+            ),
+            format!("write to flow {created}: sent nothing; deleted"),
+        ]
+    );
+    let whole = std::fs::read_to_string(home.log_file()).unwrap();
+    assert!(!whole.contains(key), "the key is in the log");
+    assert!(
+        !whole.contains("the excerpt the log keeps"),
+        "the whole content"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_all_reads_a_list_that_changed_between_pages_again_and_says_when_it_kept_changing() {
+    // A flow deleted after each of the first two pages: the first reading misses one and is
+    // read again, whole and steady.
+    let sim = sim_with(SimConfig {
+        traffic: false,
+        flows: 1003,
+        ..SimConfig::default()
+    })
+    .await;
+    sim.push_fault(Fault::ListShifts, 2);
+    let home = Home::new();
+    let r = home.on(&sim, &["list", "--all", "--json"]).await;
+    assert!(r.ok, "{r:?}");
+    let listed: Vec<serde_json::Value> = serde_json::from_str(&r.out).unwrap();
+    let ids: std::collections::BTreeSet<u64> =
+        listed.iter().map(|f| f["id"].as_u64().unwrap()).collect();
+    let stored: std::collections::BTreeSet<u64> = sim.flows().iter().map(|f| f.id).collect();
+    assert_eq!(listed.len(), 1001, "every flow once");
+    assert_eq!(ids, stored);
+    assert!(r.err.lines().any(|l| l == "1001 flows"), "{}", r.err);
+    let lists = sim
+        .requests()
+        .into_iter()
+        .filter(|q| q.path == "/api/flows")
+        .count();
+    assert_eq!(lists, 4, "two pages, read twice");
+
+    // A list that changes on every page: it says so rather than claiming all.
+    let sim = sim_with(SimConfig {
+        traffic: false,
+        flows: 1003,
+        ..SimConfig::default()
+    })
+    .await;
+    sim.push_fault(Fault::ListShifts, 0);
+    let r = home.on(&sim, &["list", "--all"]).await;
+    assert!(r.ok, "{r:?}");
+    assert!(
+        r.err.contains(
+            "warning: the list changed while it was read: 1000 flows loaded, some may be missing"
+        ),
+        "{}",
+        r.err
+    );
+    assert!(!r.err.lines().any(|l| l == "1000 flows"), "{}", r.err);
+}

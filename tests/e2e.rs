@@ -3,7 +3,7 @@
 
 pub mod support;
 
-use flowdash::sim::{FlowEdit, Sim, SimConfig};
+use flowdash::sim::{Fault, FlowEdit, Sim, SimConfig};
 use support::{Tui, eventually};
 
 async fn demo_server() -> Sim {
@@ -25,6 +25,16 @@ fn start_dashboard(sim: &Sim) -> Tui {
         120,
         40,
     )
+}
+
+/// The value of `field` in the create the server received.
+fn sent_on_create(sim: &Sim, field: &str) -> Option<String> {
+    sim.requests()
+        .into_iter()
+        .find(|r| r.method == "POST" && r.path.ends_with("/flows"))?
+        .form
+        .get(field)
+        .cloned()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -88,6 +98,7 @@ async fn an_operator_session() {
     // n, name, Tab, content, Ctrl-S: the server has the new flow.
     tui.send("n");
     tui.wait_text("New flow");
+    tui.wait_text("[ ] disabled");
     tui.type_text("Spring promo");
     tui.send("\t");
     tui.type_text("Hello {{NAME}}, spring is here");
@@ -96,7 +107,8 @@ async fn an_operator_session() {
         sim.flows().into_iter().find(|f| f.name == "Spring promo")
     });
     assert_eq!(created.content, "Hello {{NAME}}, spring is here");
-    assert!(created.is_enabled);
+    assert!(!created.is_enabled, "a new flow starts switched off");
+    assert_eq!(sent_on_create(&sim, "is_enabled").as_deref(), Some("0"));
     tui.wait_text(&format!("created flow {}", created.id));
 
     // The new flow is on page 2; d, y deletes it from the server.
@@ -286,6 +298,27 @@ async fn the_conflict_dialog_takes_its_keys_once_it_is_on_screen() {
         vec![(format!("/api/flows/{}", first.id), vec!["name".to_owned()])],
         "one write, of my change only"
     );
+    tui.send("q");
+    tui.wait_exit();
+    sim.shutdown();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn load_all_on_a_list_that_keeps_changing_says_so() {
+    let sim = support::start_sim(SimConfig {
+        api_key: "e2e-key".to_owned(),
+        traffic: false,
+        flows: 1003,
+        ..SimConfig::default()
+    })
+    .await;
+    let mut tui = start_dashboard(&sim);
+    tui.wait_text("page 1/41 (1003 flows)");
+    // From now on a flow is deleted after every page of the list is answered.
+    sim.push_fault(Fault::ListShifts, 0);
+    tui.send("A");
+    let screen = tui.wait_text("the list changed while it was read");
+    assert!(!screen.contains("loaded all"), "{screen}");
     tui.send("q");
     tui.wait_exit();
     sim.shutdown();

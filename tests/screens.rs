@@ -365,6 +365,48 @@ fn a_toggle_in_flight_shows_its_glyph() {
     assert!(rows(buf).iter().any(|r| r.contains("◐ switching")));
 }
 
+/// Every glyph and mark of the selected row stands out from the row's background, whatever the
+/// row: on, off (its ○ is grey, like the selection), switching, with a change no longer fresh.
+#[test]
+fn nothing_on_the_selected_row_is_drawn_in_its_own_background_colour() {
+    let mut s = list((160, 48));
+    // The changes of the last refresh are no longer fresh (drawn dim), and flow 12 is switching.
+    s.send(tick(NOW + SignedDuration::from_secs(10)));
+    s.send(ch(' '));
+    let mut glyphs = Vec::new();
+    for i in 0..page_one().len() {
+        s.send(ch('g'));
+        for _ in 0..i {
+            s.send(ch('j'));
+        }
+        let t = s.draw();
+        let buf = t.backend().buffer();
+        let mut marked = 0;
+        for y in 0..buf.area.height {
+            for x in 0..buf.area.width {
+                let cell = &buf[(x, y)];
+                if cell.bg != Color::DarkGray || cell.symbol().trim().is_empty() {
+                    continue;
+                }
+                marked += 1;
+                assert_ne!(
+                    cell.fg,
+                    cell.bg,
+                    "{:?} at ({x}, {y}) on row {i} is drawn in its background colour",
+                    cell.symbol()
+                );
+                if x < 3 {
+                    glyphs.push(cell.symbol().to_owned());
+                }
+            }
+        }
+        assert!(marked > 10, "row {i} is selected and drawn");
+    }
+    for g in ["◐", "○", "●"] {
+        assert!(glyphs.iter().any(|s| s == g), "{g} selected: {glyphs:?}");
+    }
+}
+
 #[test]
 fn empty() {
     for size in SIZES {
@@ -607,8 +649,48 @@ fn help() {
         let buf = t.backend().buffer();
         assert!(row_of(buf, "/home/op/.local/state/flowdash/flowdash.log").is_some());
         assert!(row_of(buf, "switch the flow on / off").is_some());
-        assert!(row_of(buf, "q or Esc closes this help").is_some());
+        assert!(row_of(buf, "q, Esc or ? closes").is_some());
     }
+}
+
+/// The help lists the keys of the form and the dialogs too; where they do not all fit (80×24),
+/// it says so at its foot and scrolls to show the rest.
+#[test]
+fn help_lists_the_form_and_dialog_keys_and_scrolls_to_them() {
+    let mut s = list((80, 24));
+    s.send(ch('?'));
+    let t = s.draw();
+    let buf = t.backend().buffer();
+    assert!(row_of(buf, "lines 1–15 of 28: ↓ ↑ PgDn PgUp scroll").is_some());
+    for text in ["Shift-Tab", "Ctrl-S", "Conflict"] {
+        assert!(row_of(buf, text).is_some(), "{text}");
+    }
+    let hidden = [
+        "keep mine",
+        "take theirs",
+        "restore the draft",
+        "scroll a page",
+    ];
+    for text in hidden {
+        assert!(row_of(buf, text).is_none(), "{text} below the fold");
+    }
+    s.send(press(KeyCode::PageDown));
+    s.send(press(KeyCode::PageDown));
+    s.send(press(KeyCode::Down));
+    let t = snap("help_scrolled", &s);
+    let buf = t.backend().buffer();
+    for text in hidden {
+        assert!(row_of(buf, text).is_some(), "{text} scrolled into view");
+    }
+    assert!(row_of(buf, "lines 14–28 of 28").is_some());
+    // Scrolling back up, past the top, stops there; q closes.
+    for _ in 0..30 {
+        s.send(ch('k'));
+    }
+    let t = s.draw();
+    assert!(row_of(t.backend().buffer(), "lines 1–15 of 28").is_some());
+    s.send(ch('q'));
+    assert!(matches!(s.state.mode, Mode::Browse));
 }
 
 // ---- read-only and too small ----------------------------------------------------------------
@@ -978,6 +1060,7 @@ fn with_more_than_a_thousand_flows_the_header_gives_the_oldest_rows_age() {
     s.send(Msg::AllLoaded {
         req,
         result: Ok((all, ServerKind::Documented)),
+        steady: true,
     });
     s.send(Msg::Tick {
         now: NOW + SignedDuration::from_secs(7),
@@ -989,4 +1072,148 @@ fn with_more_than_a_thousand_flows_the_header_gives_the_oldest_rows_age() {
     assert!(!h.contains("live off"), "{h}");
     let screen = rows(s.draw().backend().buffer()).join("\n");
     assert!(screen.contains("counters read 7 s ago"), "{screen}");
+}
+
+// ---- the spinner -----------------------------------------------------------------------------
+
+/// A thousand and two hundred flows, as `A` loads them.
+fn twelve_hundred() -> Vec<Flow> {
+    (1..=1200)
+        .map(|i| {
+            let mut f = page_one()[0].clone();
+            f.id = FlowId(i);
+            f
+        })
+        .collect()
+}
+
+/// The answer to every command that has one: pages and lists load, detail reads fail, toggles
+/// settle without a write, saves are refused and deletes fail.
+fn answers(cmds: Vec<Command>) -> Vec<Msg> {
+    let page = |page, per_page| Page {
+        items: page_one(),
+        page,
+        per_page,
+        total: Some(1200),
+        total_pages: Some(2),
+    };
+    let refused = || ApiError::Refused {
+        status: 400,
+        title: "You must fill all the required fields.".to_owned(),
+    };
+    cmds.into_iter()
+        .filter_map(|c| {
+            Some(match c {
+                Command::LoadPage {
+                    req,
+                    page: n,
+                    per_page,
+                    ..
+                } => Msg::PageLoaded {
+                    req,
+                    result: Ok((page(n, per_page), ServerKind::Documented)),
+                },
+                Command::LoadAll { req, .. } => Msg::AllLoaded {
+                    req,
+                    result: Ok((twelve_hundred(), ServerKind::Documented)),
+                    steady: false,
+                },
+                Command::LoadChunk { req, page: n } => Msg::ChunkLoaded {
+                    req,
+                    page: n,
+                    result: Ok(page(n, 1000)),
+                },
+                Command::LoadDevices => Msg::DevicesLoaded(Ok(devices())),
+                Command::LoadSegments => Msg::SegmentsLoaded(Ok(segments())),
+                Command::LoadDetail { req, id } => Msg::DetailLoaded {
+                    req,
+                    id,
+                    result: Err(ApiError::Timeout { secs: 20 }),
+                },
+                Command::Toggle { id, seen, target } => Msg::Toggled {
+                    id,
+                    target,
+                    result: Ok(WriteOutcome::Unchanged(*seen)),
+                },
+                Command::Create { req, .. } | Command::Update { req, .. } => Msg::Saved {
+                    req,
+                    result: Err(refused()),
+                },
+                Command::Delete { id, .. } => Msg::Deleted {
+                    id,
+                    result: Err(refused()),
+                },
+                _ => return None,
+            })
+        })
+        .collect()
+}
+
+/// After keys and results of every kind — stale pages, a toggle settled without a write, `A`
+/// over a list that changed, the 1000-pages it polls, a refused save and delete — nothing runs
+/// any more: the spinner is gone.
+#[test]
+fn the_spinner_stops_once_every_request_has_answered() {
+    let mut s = list((80, 24));
+    let mut seen: Vec<String> = Vec::new();
+    let mut answer = |s: &mut Scene, cmds: Vec<Command>, reversed: bool| {
+        seen.extend(cmds.iter().map(|c| format!("{c:?}")));
+        let mut msgs = answers(cmds);
+        if reversed {
+            msgs.reverse();
+        }
+        for msg in msgs {
+            s.send(msg);
+        }
+    };
+    let mut waiting = Vec::new();
+    // Two refreshes (the first one's page is stale when it lands) and a switch.
+    for key in [' ', 'r', 'r'] {
+        waiting.extend(s.send(ch(key)));
+    }
+    assert!(s.state.is_busy());
+    answer(&mut s, waiting, true);
+    // A: 1200 flows; then a live poll reads the 1000-page of the rows on screen.
+    let cmds = s.send(ch('A'));
+    answer(&mut s, cmds, false);
+    let cmds = s.send(Msg::PollDue);
+    assert!(
+        cmds.iter().any(|c| matches!(c, Command::LoadChunk { .. })),
+        "{cmds:?}"
+    );
+    answer(&mut s, cmds, false);
+    // A save the server refuses, the form left; a delete that fails.
+    let mut cmds = s.send(ch('n'));
+    s.keys("Welcome");
+    s.send(press(KeyCode::Tab));
+    s.keys("Hi");
+    cmds.extend(s.send(Msg::Key(KeyEvent::new(
+        KeyCode::Char('s'),
+        KeyModifiers::CONTROL,
+    ))));
+    cmds.extend(s.send(press(KeyCode::Esc)));
+    cmds.extend(s.send(ch('y')));
+    cmds.extend(s.send(ch('d')));
+    cmds.extend(s.send(ch('y')));
+    answer(&mut s, cmds, false);
+    for kind in [
+        "Toggle",
+        "LoadPage",
+        "LoadAll",
+        "LoadChunk",
+        "Create",
+        "Delete",
+    ] {
+        assert!(
+            seen.iter().any(|c| c.starts_with(kind)),
+            "no {kind}: {seen:?}"
+        );
+    }
+    assert_eq!(s.state.busy, 0);
+    let t = s.draw();
+    let screen = rows(t.backend().buffer()).join("\n");
+    assert!(!screen.contains("working…"), "{screen}");
+    for c in ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧'] {
+        assert!(!screen.contains(c), "a spinner is drawn:\n{screen}");
+    }
 }

@@ -184,6 +184,13 @@ pub enum ApiError {
     Timeout {
         secs: u64,
     },
+    /// A read timed out on every attempt: the time-out of each, how many were made and the
+    /// time they took together, retries' waits included.
+    Timeouts {
+        secs: u64,
+        attempts: u32,
+        total_secs: u64,
+    },
     /// An answer that is not what the API sends: HTML, broken JSON, wrong shape.
     Undecodable {
         detail: String,
@@ -230,7 +237,7 @@ impl ApiError {
     /// Worth trying again for a read: the network or the server failed, not the request.
     pub fn is_transient(&self) -> bool {
         match self {
-            ApiError::Network { .. } | ApiError::Timeout { .. } => true,
+            ApiError::Network { .. } | ApiError::Timeout { .. } | ApiError::Timeouts { .. } => true,
             ApiError::Server { status, .. } => *status >= 500,
             _ => false,
         }
@@ -294,6 +301,14 @@ impl fmt::Display for Unredacted<'_> {
             }
             ApiError::Network { detail } => write!(f, "cannot reach the server: {detail}"),
             ApiError::Timeout { secs } => write!(f, "no answer within {secs} s (timed out)"),
+            ApiError::Timeouts {
+                secs,
+                attempts,
+                total_secs,
+            } => write!(
+                f,
+                "no answer within {secs} s, {attempts} attempts over {total_secs} s"
+            ),
             ApiError::Undecodable { detail, excerpt } => {
                 write!(f, "the server's answer could not be read: {detail}")?;
                 if !excerpt.is_empty() {

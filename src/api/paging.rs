@@ -9,6 +9,12 @@
 //! - page `total / per_page + 1` (one page of slack for flows created while reading), or the
 //!   server's page count when that is smaller; a later page never raises the bound;
 //! - a page that only repeats the one before (a server that ignores `page`); it is dropped.
+//!
+//! A list can also change while it is read: a flow created or deleted between two pages shifts
+//! the ones after it, so some are read twice and others never. [`Pager::changed`] tells.
+
+use std::collections::HashSet;
+use std::hash::Hash;
 
 use super::wire::Page;
 
@@ -22,6 +28,10 @@ pub(crate) struct Pager {
     /// Items kept so far, and how many the last kept page held.
     kept: u64,
     last_len: usize,
+    /// The total of the first page that had one, the last one, and whether they ever differed.
+    first_total: Option<u64>,
+    last_total: Option<u64>,
+    total_moved: bool,
 }
 
 impl Pager {
@@ -34,6 +44,11 @@ impl Pager {
     /// Takes note of page `number`, kept, and says whether another page is worth asking for.
     pub(crate) fn more<T>(&mut self, number: u32, page: &Page<T>) -> bool {
         let len = page.items.len();
+        if let Some(t) = page.total {
+            self.total_moved |= self.first_total.is_some_and(|first| first != t);
+            self.first_total.get_or_insert(t);
+            self.last_total = Some(t);
+        }
         self.kept += len as u64;
         self.last_len = len;
         let per_page = page.per_page.max(1);
@@ -50,6 +65,18 @@ impl Pager {
             return false;
         }
         self.limit.is_none_or(|limit| number < limit)
+    }
+
+    /// True when the list changed while it was read: an item kept twice (by `keys`, one per
+    /// item kept), a total that moved between pages, or fewer distinct items than the total.
+    pub(crate) fn changed<K: Eq + Hash>(&self, keys: impl IntoIterator<Item = K>) -> bool {
+        let mut seen = HashSet::new();
+        for k in keys {
+            if !seen.insert(k) {
+                return true;
+            }
+        }
+        self.total_moved || self.last_total.is_some_and(|t| (seen.len() as u64) < t)
     }
 
     /// How many pages the list has, as far as the server's counts agree; for progress.
@@ -134,6 +161,39 @@ mod tests {
         let mut pager = Pager::default();
         assert!(pager.more(1, &page(1, 10, 10, Some(15), None)));
         assert!(!pager.more(2, &page(2, 10, 10, Some(1_000_000), None)));
+    }
+
+    #[test]
+    fn a_list_that_changed_between_pages_is_told() {
+        let read = |pages: &[Page<u32>]| {
+            let mut pager = Pager::default();
+            let mut kept = Vec::new();
+            for (n, p) in (1..).zip(pages) {
+                pager.more(n, p);
+                kept.extend(p.items.iter().copied());
+            }
+            pager.changed(kept)
+        };
+        let honest = [
+            page(1, 10, 10, Some(14), None),
+            page(2, 4, 10, Some(14), None),
+        ];
+        assert!(!read(&honest));
+        // The total moved between the pages.
+        let moved = [
+            page(1, 10, 10, Some(14), None),
+            page(2, 4, 10, Some(13), None),
+        ];
+        assert!(read(&moved));
+        // An item read twice: a flow before it was deleted after page 1.
+        let mut twice = page(2, 4, 10, Some(14), None);
+        twice.items[0] = 10_000;
+        assert!(read(&[page(1, 10, 10, Some(14), None), twice]));
+        // Fewer items than the total: a gap.
+        assert!(read(&[
+            page(1, 10, 10, Some(15), None),
+            page(2, 4, 10, Some(15), None)
+        ]));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use reqwest::Method;
 use serde_json::Value;
 
 use super::paging::Pager;
-use super::{ApiError, Client, Created, Page, Request, verify, wire};
+use super::{AllFlows, ApiError, Client, Created, Page, Request, journal, verify, wire};
 use crate::budget::Priority;
 use crate::domain::{Device, Flow, FlowDraft, FlowId, Segment};
 
@@ -61,29 +61,66 @@ impl Client {
     pub async fn all_flows_json(
         &self,
         priority: Priority,
+        progress: impl FnMut(u32, Option<u32>),
+    ) -> Result<WithJson<AllFlows>, ApiError> {
+        let (flows, json, steady) = self.read_all(priority, true, progress).await?;
+        Ok(WithJson {
+            value: AllFlows { flows, steady },
+            json: Value::Array(json),
+        })
+    }
+
+    /// Every flow, 1000 a page, read again once when the list changed while it was read; the
+    /// listed objects when `with_json`, and whether the last reading held still.
+    pub(super) async fn read_all(
+        &self,
+        priority: Priority,
+        with_json: bool,
         mut progress: impl FnMut(u32, Option<u32>),
-    ) -> Result<WithJson<Vec<Flow>>, ApiError> {
+    ) -> Result<(Vec<Flow>, Vec<Value>, bool), ApiError> {
+        let first = self
+            .read_all_once(priority, with_json, &mut progress)
+            .await?;
+        if first.2 {
+            return Ok(first);
+        }
+        // Another reading costs as many requests again, but a list with flows missing or
+        // doubled must not pass for the whole list; one that keeps changing is said to.
+        tracing::info!("the flow list changed while it was read; reading it again");
+        self.read_all_once(priority, with_json, &mut progress).await
+    }
+
+    async fn read_all_once(
+        &self,
+        priority: Priority,
+        with_json: bool,
+        progress: &mut impl FnMut(u32, Option<u32>),
+    ) -> Result<(Vec<Flow>, Vec<Value>, bool), ApiError> {
         let mut flows = Vec::new();
         let mut json = Vec::new();
         let mut pager = Pager::default();
         for page in 1.. {
-            let p = self.list_flows_json(page, 1000, priority).await?;
-            if pager.is_repeat(&flows, &p.value) {
+            let (p, objects) = if with_json {
+                let w = self.list_flows_json(page, 1000, priority).await?;
+                (w.value, items_of(w.json))
+            } else {
+                (self.list_flows(page, 1000, priority).await?, Vec::new())
+            };
+            if pager.is_repeat(&flows, &p) {
                 break;
             }
-            let more = pager.more(page, &p.value);
-            flows.extend(p.value.items);
-            json.extend(items_of(p.json));
+            let more = pager.more(page, &p);
+            flows.extend(p.items);
+            json.extend(objects);
             progress(page, pager.expected());
             if !more {
                 break;
             }
         }
         wire::mark_unaddressable(&mut flows);
-        Ok(WithJson {
-            value: flows,
-            json: Value::Array(json),
-        })
+        // Rows of the shipped build share ids; their keys tell them apart.
+        let steady = !pager.changed(flows.iter().map(Flow::row_key));
+        Ok((flows, json, steady))
     }
 
     /// [`Client::get_flow`] with the flow's object.
@@ -155,11 +192,12 @@ impl Client {
         }
         let sent = verify::sent_by_create(draft);
         self.check_choices(&sent, (None, None)).await?;
+        let form = draft.to_form();
         let req = Request {
             method: Method::POST,
             path: "flows".to_owned(),
             query: Vec::new(),
-            form: Some(draft.to_form()),
+            form: Some(form.clone()),
             what: "flow list",
         };
         let started = jiff::Timestamp::now();
@@ -200,7 +238,24 @@ impl Client {
         if device_dropped {
             compared.device_id = None;
         }
-        verify::check_answer(None, &compared, &flow, true)?;
+        let checked = verify::check_answer(None, &compared, &flow, true);
+        let words = match &checked {
+            Ok(()) if after_timeout => {
+                Some("created, landed late (the answer was lost; found in the list)".to_owned())
+            }
+            Ok(()) => Some("created".to_owned()),
+            Err(ApiError::StoredOtherwise { what, .. }) => {
+                Some(format!("stored otherwise: {what}"))
+            }
+            Err(_) => None,
+        };
+        if let Some(mut words) = words {
+            if device_dropped {
+                words.push_str("; the server dropped the device");
+            }
+            journal::log(&format!("flow {} (new)", flow.id), &form, &words);
+        }
+        checked?;
         Ok(WithJson {
             value: Created {
                 flow,

@@ -8,7 +8,7 @@
 use reqwest::Method;
 
 use super::verify::{check_answer, fate_unknown};
-use super::{ApiError, Client, Refusal, Request, WithJson};
+use super::{ApiError, Client, Refusal, Request, WithJson, journal};
 use crate::budget::Priority;
 use crate::domain::validate::{CONTENT_MAX, NAME_MAX, stored_len};
 use crate::domain::{Flow, FlowId, FlowPatch};
@@ -271,7 +271,7 @@ impl Client {
             return Ok(unsent(WriteOutcome::Conflict(Conflict { theirs, changes })));
         }
         if patch.is_empty() {
-            return Ok(unsent(WriteOutcome::Unchanged(theirs)));
+            return journal::logged_json(id, &[], Ok(unsent(WriteOutcome::Unchanged(theirs))));
         }
         self.check_choices(patch, (theirs.device_id, theirs.sim_subscription_id))
             .await?;
@@ -285,17 +285,16 @@ impl Client {
         id: FlowId,
         patch: &FlowPatch,
     ) -> Result<WithJson<WriteOutcome>, ApiError> {
-        match self.post_update_json(id, patch.to_form()).await {
-            Ok(w) => {
-                check_answer(Some(id), patch, &w.value, false)?;
-                Ok(WithJson {
-                    value: WriteOutcome::Written(w.value),
-                    json: w.json,
-                })
-            }
+        let form = patch.to_form();
+        let result = match self.post_update_json(id, form.clone()).await {
+            Ok(w) => check_answer(Some(id), patch, &w.value, false).map(|()| WithJson {
+                value: WriteOutcome::Written(w.value),
+                json: w.json,
+            }),
             Err(e) if fate_unknown(&e) => self.landed_update(id, patch, e).await,
             Err(e) => Err(e),
-        }
+        };
+        journal::logged_json(id, &form, result)
     }
 
     /// Switches flow `id` on or off. A flow already in the target state settles without a write;
@@ -308,7 +307,8 @@ impl Client {
     ) -> Result<WriteOutcome, ApiError> {
         let theirs = self.reread_for_write(id, seen).await?;
         if theirs.enabled == enabled {
-            return Ok(WriteOutcome::Unchanged(theirs));
+            let form = FlowPatch::toggle(enabled).to_form();
+            return journal::logged(id, &form, Ok(WriteOutcome::Unchanged(theirs)), |o| o);
         }
         self.write(id, &FlowPatch::toggle(enabled))
             .await
@@ -338,11 +338,12 @@ impl Client {
             what: &what,
         };
         // The body is empty with a JSON content type: it is not parsed.
-        match self.send(&req, Priority::Operator).await {
+        let result = match self.send(&req, Priority::Operator).await {
             Ok(_) => Ok(WriteOutcome::Deleted),
             Err(e) if fate_unknown(&e) => self.landed_delete(id, e).await,
             Err(e) => Err(e),
-        }
+        };
+        journal::logged(id, &[], result, |o| o)
     }
 
     /// The flow as the server has it now, checked as before a write (for a delete confirmation

@@ -69,7 +69,12 @@ impl Comparison {
 }
 
 fn quoted(text: &str) -> String {
-    let mut short: String = text.chars().take(40).collect();
+    excerpt(text, 40)
+}
+
+/// The first `max` characters of `text` in quotes, `…` where it was cut, `⏎` for line ends.
+pub(super) fn excerpt(text: &str, max: usize) -> String {
+    let mut short: String = text.chars().take(max).collect();
     if short.len() < text.len() {
         short.push('…');
     }

@@ -53,13 +53,15 @@ pub(super) fn push_error(state: &mut State, text: String) {
 /// (a 429 and flowdash's own pause after it count down a second apart; two truncated answers
 /// break off at different places).
 fn same_cause(a: &ApiError, b: &ApiError) -> bool {
-    use ApiError::{Network, RateLimited, Redirect, Server, Timeout, TooLarge, Undecodable};
+    use ApiError::{
+        Network, RateLimited, Redirect, Server, Timeout, Timeouts, TooLarge, Undecodable,
+    };
     match (a, b) {
         (Server { status: x, .. }, Server { status: y, .. }) => x == y,
         (RateLimited { .. }, RateLimited { .. })
         | (Undecodable { .. }, Undecodable { .. })
         | (Network { .. }, Network { .. })
-        | (Timeout { .. }, Timeout { .. })
+        | (Timeout { .. } | Timeouts { .. }, Timeout { .. } | Timeouts { .. })
         | (TooLarge { .. }, TooLarge { .. })
         | (Redirect { .. }, Redirect { .. }) => true,
         _ => a == b,

@@ -83,7 +83,7 @@ fn content_area(text: &str) -> TextArea<'static> {
 }
 
 impl FormState {
-    /// A new flow: the first device, its first SIM, 1 day, all contacts, enabled.
+    /// A new flow: the first device, its first SIM, 1 day, all contacts, switched off.
     pub fn new_flow(devices: &[Device]) -> FormState {
         let device = devices.first();
         let draft = FlowDraft {

@@ -107,6 +107,61 @@ pub const KEYMAP: &[(&str, Action, &str)] = &[
     ("Ctrl-Z", Action::Suspend, "suspend"),
 ];
 
+/// The keys of the form, the dialogs and the views, by section, as the help shows them after
+/// the list's keys. Their handlers are fixed (DESIGN §3), so this list is the whole of them.
+pub const OTHER_KEYS: &[(&str, &[(&str, &str)])] = &[
+    (
+        "Form (e, n)",
+        &[
+            ("Tab", "next field"),
+            ("Shift-Tab", "previous field"),
+            ("← / →", "change a choice"),
+            ("Enter", "a new line, in the content"),
+            ("Ctrl-S", "save, from any field"),
+            ("Esc", "cancel (asks when changed)"),
+        ],
+    ),
+    (
+        "Delete",
+        &[
+            ("y", "delete the flow"),
+            ("N Enter Esc", "keep it"),
+            ("name Enter", "production: type its name to delete"),
+        ],
+    ),
+    (
+        "Conflict",
+        &[
+            ("m", "keep mine (write my changes)"),
+            ("t", "take theirs (reload the form)"),
+            ("Esc", "back to the form"),
+        ],
+    ),
+    (
+        "Kept draft",
+        &[("Enter", "restore the draft"), ("x", "drop it")],
+    ),
+    (
+        "Errors (E), this help",
+        &[
+            ("↓ ↑ j k", "scroll a line"),
+            ("PgDn PgUp", "scroll a page"),
+            ("q Esc", "close (? too, for the help)"),
+        ],
+    ),
+];
+
+/// Lines the help holds at most (a heading or a key a line, before wrapping twice over): how
+/// far its scroll may go.
+pub fn help_lines_max() -> u16 {
+    let n = KEYMAP.len()
+        + OTHER_KEYS
+            .iter()
+            .map(|(_, keys)| keys.len() + 1)
+            .sum::<usize>();
+    u16::try_from(2 * n).unwrap_or(u16::MAX)
+}
+
 /// The action of a key on the flow list.
 pub fn action(key: &KeyEvent) -> Option<Action> {
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);

@@ -38,7 +38,7 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent, out: &mut Vec<Command>) {
                 on_action(state, a, out);
             }
         }
-        Mode::Help => on_help_key(state, key),
+        Mode::Help { scroll } => on_help_key(state, key, scroll),
         Mode::Errors { scroll } => on_errors_key(state, key, scroll),
         Mode::Filter => on_filter_key(state, key),
         Mode::Form(mut form) => {
@@ -102,15 +102,29 @@ pub(super) fn on_settled(state: &mut State, n: u64) {
     }
 }
 
-fn on_help_key(state: &mut State, key: KeyEvent) {
-    match keymap::action(&key) {
+fn on_help_key(state: &mut State, key: KeyEvent, scroll: u16) {
+    let page = u16::try_from(state.visible_rows).unwrap_or(10).max(1);
+    let scroll = match keymap::action(&key) {
         // Ctrl-C quits from anywhere; q closes the help, as it closes every view.
-        Some(Action::Quit) if key.code != KeyCode::Char('q') => state.quit = true,
-        Some(Action::Quit | Action::Help) => {}
-        _ if key.code == KeyCode::Esc => {}
-        // Any other key leaves the help up: it was not meant for the table behind it.
-        _ => state.mode = Mode::Help,
-    }
+        Some(Action::Quit) if key.code != KeyCode::Char('q') => {
+            state.quit = true;
+            return;
+        }
+        Some(Action::Quit | Action::Help) => return,
+        _ => match key.code {
+            KeyCode::Esc => return,
+            KeyCode::Down | KeyCode::Char('j') => scroll.saturating_add(1),
+            KeyCode::Up | KeyCode::Char('k') => scroll.saturating_sub(1),
+            KeyCode::PageDown => scroll.saturating_add(page),
+            KeyCode::PageUp => scroll.saturating_sub(page),
+            KeyCode::Home | KeyCode::Char('g') => 0,
+            // Any other key leaves the help up: it was not meant for the table behind it.
+            _ => scroll,
+        },
+    };
+    state.mode = Mode::Help {
+        scroll: scroll.min(keymap::help_lines_max()),
+    };
 }
 
 /// The delete dialog. `y` deletes and `n`, Enter or Esc keep the flow; on production the typed
@@ -424,7 +438,7 @@ fn on_action(state: &mut State, action: Action, out: &mut Vec<Command>) {
             };
             toast(state, format!("mouse {word}"), out);
         }
-        Action::Help => state.mode = Mode::Help,
+        Action::Help => state.mode = Mode::Help { scroll: 0 },
         Action::Errors => state.mode = Mode::Errors { scroll: 0 },
         Action::Quit => state.quit = true,
         Action::Suspend => out.push(Command::Suspend),

@@ -194,7 +194,11 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
                 state.loading_all = Some((done, pages));
             }
         }
-        Msg::AllLoaded { req, result } => {
+        Msg::AllLoaded {
+            req,
+            result,
+            steady,
+        } => {
             state.busy = state.busy.saturating_sub(1);
             if req != state.list_req {
                 return out;
@@ -213,7 +217,14 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
                     state.chunk_at = (1..=n.div_ceil(super::CHUNK).max(1))
                         .map(|p| (u32::try_from(p).unwrap_or(u32::MAX), state.now))
                         .collect();
-                    if asked {
+                    if !steady {
+                        push_error(
+                            state,
+                            format!(
+                                "the list changed while it was read: {n} flows loaded, some may be missing"
+                            ),
+                        );
+                    } else if asked {
                         toast(state, format!("loaded all {n} flows"), &mut out);
                     }
                 }

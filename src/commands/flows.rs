@@ -60,12 +60,13 @@ async fn list(client: &Client, settings: &Settings, args: &ListArgs) -> Result<(
             Some(n) => warn(&format!("loaded page {done} of {n}")),
             None => warn(&format!("loaded page {done}")),
         };
-        let (flows, json) = if args.json {
+        let (all, json) = if args.json {
             let w = client.all_flows_json(OP, progress).await?;
             (w.value, Some(w.json))
         } else {
             (client.all_flows(OP, progress).await?, None)
         };
+        let flows = all.flows;
         let total = flows.len() as u64;
         let page = Page {
             items: flows,
@@ -78,7 +79,13 @@ async fn list(client: &Client, settings: &Settings, args: &ListArgs) -> Result<(
             Some(j) => print_json(&j),
             None => print_table(&table::flow_table(&page.items)),
         }
-        warn(&format!("{total} flows"));
+        if all.steady {
+            warn(&format!("{total} flows"));
+        } else {
+            warn(&format!(
+                "warning: the list changed while it was read: {total} flows loaded, some may be missing"
+            ));
+        }
         note_server(client, &page).await;
         return Ok(());
     }

@@ -255,7 +255,8 @@ pub struct FlowDraft {
 }
 
 impl Default for FlowDraft {
-    /// A new flow: 1 day, all contacts, enabled; device and SIM are chosen by the caller.
+    /// A new flow: 1 day, all contacts, switched off, so that it sends nothing before the
+    /// operator has looked at it (DESIGN §15); device and SIM are chosen by the caller.
     fn default() -> Self {
         FlowDraft {
             name: String::new(),
@@ -265,7 +266,7 @@ impl Default for FlowDraft {
             wait_time: 1,
             wait_unit: WaitUnit::Days,
             segment: SegmentRef::All,
-            enabled: true,
+            enabled: false,
         }
     }
 }

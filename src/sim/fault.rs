@@ -58,6 +58,10 @@ pub enum Fault {
     Substitute,
     /// The write is processed, then answered with another flow's object; processed.
     OtherFlow,
+    /// A page of the flow list is answered, then the first stored flow is deleted, as when
+    /// someone deletes flows while the list is read page by page: the flows after it move up a
+    /// place; processed. `{"kind":"list_shifts"}`.
+    ListShifts,
 }
 
 /// The page count the `LyingMeta` fault claims.
@@ -108,6 +112,7 @@ impl TryFrom<FaultSpec> for Fault {
             "storedthen500" | "storethen500" => Fault::StoredThen500,
             "substitute" => Fault::Substitute,
             "otherflow" => Fault::OtherFlow,
+            "listshifts" => Fault::ListShifts,
             _ => return Err(format!("unknown fault kind `{}`", spec.kind)),
         })
     }

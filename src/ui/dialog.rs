@@ -10,7 +10,7 @@ use super::{bold, dim, fit, popup, popup_rect};
 use crate::api::Conflict;
 use crate::app::State;
 use crate::app::draft::DraftOffer;
-use crate::app::keymap::KEYMAP;
+use crate::app::keymap::{KEYMAP, OTHER_KEYS};
 use crate::domain::Flow;
 
 fn framed(title: &str, color: Color) -> Block<'_> {
@@ -147,15 +147,39 @@ pub fn draft_offer(frame: &mut Frame<'_>, area: Rect, state: &State, offer: &Dra
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
 
-pub fn help(frame: &mut Frame<'_>, area: Rect, state: &State) {
-    // The widest keys and a space before their description.
-    let keys_w = KEYMAP
+/// One line of the help's list: a section's heading, or keys and what they do.
+enum HelpItem {
+    Heading(&'static str),
+    Keys(&'static str, &'static str),
+}
+
+/// The list's keys, then the form's, the dialogs' and the views'.
+fn help_items() -> Vec<HelpItem> {
+    let mut items: Vec<HelpItem> = KEYMAP
         .iter()
-        .map(|(k, _, _)| k.chars().count())
+        .map(|(keys, _, what)| HelpItem::Keys(keys, what))
+        .collect();
+    for (section, keys) in OTHER_KEYS {
+        items.push(HelpItem::Heading(section));
+        items.extend(keys.iter().map(|(k, what)| HelpItem::Keys(k, what)));
+    }
+    items
+}
+
+/// The help, scrolled `scroll` lines down; its foot says when there is more than fits.
+pub fn help(frame: &mut Frame<'_>, area: Rect, state: &State, scroll: u16) {
+    let items = help_items();
+    // The widest keys and a space before their description.
+    let keys_w = items
+        .iter()
+        .map(|i| match i {
+            HelpItem::Keys(k, _) => k.chars().count(),
+            HelpItem::Heading(_) => 0,
+        })
         .max()
         .unwrap_or(0)
         + 1;
-    let n = KEYMAP.len();
+    let n = items.len();
     // One column when it fits, two side by side on short terminals, where a description that
     // does not fit its column goes on over more lines.
     let two = area.height < u16::try_from(n).unwrap_or(u16::MAX) + 8;
@@ -164,10 +188,18 @@ pub fn help(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let col = if two { inner_w / 2 } else { inner_w };
     // The description's room, with a gap before the next column.
     let what_w = col.saturating_sub(keys_w + usize::from(two));
-    let entries: Vec<Vec<Line<'static>>> = KEYMAP
+    let entries: Vec<Vec<Line<'static>>> = items
         .iter()
-        .map(|(keys, _, what)| {
-            wrap(what, what_w)
+        .map(|item| match item {
+            HelpItem::Heading(title) => {
+                let title = fit(title, col);
+                let pad = col.saturating_sub(usize::from(two) + title.chars().count());
+                vec![Line::from(vec![
+                    Span::styled(title, bold().add_modifier(Modifier::UNDERLINED)),
+                    Span::raw(" ".repeat(pad)),
+                ])]
+            }
+            HelpItem::Keys(keys, what) => wrap(what, what_w)
                 .into_iter()
                 .enumerate()
                 .map(|(i, part)| {
@@ -177,10 +209,57 @@ pub fn help(frame: &mut Frame<'_>, area: Rect, state: &State) {
                         Span::raw(format!("{part:<what_w$}")),
                     ])
                 })
-                .collect()
+                .collect(),
         })
         .collect();
-    // In two columns, split where they come out most even.
+    let lines = help_columns(entries, two, col);
+    // The header above and the keys line below stay in sight.
+    let h = u16::try_from(lines.len())
+        .unwrap_or(u16::MAX)
+        .saturating_add(5)
+        .min(area.height.saturating_sub(4));
+    let r = popup(frame, area, outer_w, h);
+    let block = framed(" Help ", Color::Cyan);
+    let inner = block.inner(r);
+    frame.render_widget(block, r);
+    // The foot (a blank line, the log, how to scroll and close) stays; the keys scroll.
+    let body = Rect {
+        height: inner.height.saturating_sub(3),
+        ..inner
+    };
+    let total = u16::try_from(lines.len()).unwrap_or(u16::MAX);
+    let scroll = scroll.min(total.saturating_sub(body.height));
+    frame.render_widget(Paragraph::new(lines).scroll((scroll, 0)), body);
+    let log = state
+        .ctx
+        .log_path
+        .as_ref()
+        .map_or_else(|| "not written".to_owned(), |p| p.display().to_string());
+    let hint = if total > body.height {
+        format!(
+            "lines {}–{} of {total}: ↓ ↑ PgDn PgUp scroll · q, Esc or ? closes",
+            scroll + 1,
+            (scroll + body.height).min(total)
+        )
+    } else {
+        "q, Esc or ? closes this help".to_owned()
+    };
+    let foot = vec![
+        Line::from(""),
+        Line::from(vec![Span::styled("log  ", dim()), Span::raw(log)]),
+        Line::styled(hint, dim()),
+    ];
+    let foot_area = Rect {
+        y: body.y + body.height,
+        height: inner.height - body.height,
+        ..inner
+    };
+    frame.render_widget(Paragraph::new(foot).wrap(Wrap { trim: false }), foot_area);
+}
+
+/// The help's entries in one column, or two side by side split where they come out most even.
+fn help_columns(entries: Vec<Vec<Line<'static>>>, two: bool, col: usize) -> Vec<Line<'static>> {
+    let n = entries.len();
     let split = if two {
         let total: usize = entries.iter().map(Vec::len).sum();
         let mut acc = 0;
@@ -197,14 +276,8 @@ pub fn help(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let mut entries = entries.into_iter();
     let left: Vec<Line<'static>> = entries.by_ref().take(split).flatten().collect();
     let right: Vec<Line<'static>> = entries.flatten().collect();
-    let rows = left.len().max(right.len());
-    let h = u16::try_from(rows).unwrap_or(30) + 5;
-    let r = popup(frame, area, outer_w, h);
-    let block = framed(" Help ", Color::Cyan);
-    let inner = block.inner(r);
-    frame.render_widget(block, r);
     let mut right = right.into_iter();
-    let mut lines: Vec<Line<'_>> = left
+    let mut lines: Vec<Line<'static>> = left
         .into_iter()
         .map(|mut l| {
             if two {
@@ -220,18 +293,7 @@ pub fn help(frame: &mut Frame<'_>, area: Rect, state: &State) {
         spans.extend(r.spans);
         Line::from(spans)
     }));
-    lines.push(Line::from(""));
-    let log = state
-        .ctx
-        .log_path
-        .as_ref()
-        .map_or_else(|| "not written".to_owned(), |p| p.display().to_string());
-    lines.push(Line::from(vec![
-        Span::styled("log  ", dim()),
-        Span::raw(log),
-    ]));
-    lines.push(Line::styled("q or Esc closes this help", dim()));
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+    lines
 }
 
 /// Greedy word wrap of `text` to `width` columns; a word longer than a line is cut.

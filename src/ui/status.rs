@@ -22,7 +22,7 @@ pub fn keys(frame: &mut Frame<'_>, area: Rect, state: &State) {
         Mode::Form(_) => "Tab move · ←/→ change · Ctrl-S save · Esc cancel",
         Mode::ConfirmDelete { .. } => "answer the question above",
         Mode::Conflict { .. } => "m keep mine · t take theirs · Esc back to the form",
-        Mode::Help => "q or Esc closes the help",
+        Mode::Help { .. } => "↑/↓ PgUp/PgDn scroll · q or Esc closes the help",
         Mode::Errors { .. } => "↑/↓ PgUp/PgDn scroll · q or Esc closes",
         Mode::DraftOffer(_) => "Enter restores the draft · x drops it",
         Mode::Browse => &browse_keys(state, width),

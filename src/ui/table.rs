@@ -13,6 +13,19 @@ use crate::domain::Flow;
 /// How long a changed sent counter stays highlighted.
 const HIGHLIGHT_SECS: i64 = 3;
 
+/// The selected row's background: the dim grey of the ○ glyph and of old changes.
+const SELECTED_BG: Color = Color::DarkGray;
+
+/// The dim style of a row's marks; on the selected row a lighter grey, since the dim grey is
+/// that row's background and the mark would vanish into it.
+fn faint(selected: bool) -> Style {
+    if selected {
+        Style::new().fg(Color::Gray)
+    } else {
+        dim()
+    }
+}
+
 pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let title = if state.filter.is_active() {
         format!(" Flows · {} of {} ", state.view.len(), state.flows.len())
@@ -81,19 +94,18 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let rows_on_screen = usize::from(inner.height.saturating_sub(1));
     let start = state.table_offset.min(state.view.len());
     let end = (start + rows_on_screen).min(state.view.len());
-    let rows: Vec<Row<'_>> = state.view[start..end]
-        .iter()
-        .map(|&i| row(state, &state.flows[i], usize::from(name_w)))
+    let selected = state.selected.is_some().then_some(state.cursor);
+    let rows: Vec<Row<'_>> = (start..end)
+        .map(|at| {
+            let f = &state.flows[state.view[at]];
+            row(state, f, usize::from(name_w), selected == Some(at))
+        })
         .collect();
     let table = Table::new(rows, widths)
         .header(header)
         .block(block)
         .column_spacing(1)
-        .row_highlight_style(
-            Style::new()
-                .bg(Color::DarkGray)
-                .add_modifier(Modifier::BOLD),
-        );
+        .row_highlight_style(Style::new().bg(SELECTED_BG).add_modifier(Modifier::BOLD));
     let mut ts = TableState::default();
     if state.selected.is_some() && state.cursor >= start && state.cursor < end {
         ts.select(Some(state.cursor - start));
@@ -150,7 +162,7 @@ fn wait(f: &Flow) -> String {
     }
 }
 
-fn glyph(state: &State, f: &Flow) -> Span<'static> {
+fn glyph(state: &State, f: &Flow, selected: bool) -> Span<'static> {
     if state.toggling.contains_key(&f.id) {
         return Span::styled("◐", Style::new().fg(Color::Yellow));
     }
@@ -160,7 +172,7 @@ fn glyph(state: &State, f: &Flow) -> Span<'static> {
     if f.enabled {
         Span::styled("●", Style::new().fg(Color::Green))
     } else {
-        Span::styled("○", dim())
+        Span::styled("○", faint(selected))
     }
 }
 
@@ -179,7 +191,7 @@ fn short_change(n: i64) -> String {
     }
 }
 
-fn row<'a>(state: &State, f: &Flow, name_w: usize) -> Row<'a> {
+fn row<'a>(state: &State, f: &Flow, name_w: usize, selected: bool) -> Row<'a> {
     let change = state
         .deltas
         .get(&f.row_key())
@@ -188,7 +200,7 @@ fn row<'a>(state: &State, f: &Flow, name_w: usize) -> Row<'a> {
             let style = if fresh {
                 Style::new().fg(Color::Green).add_modifier(Modifier::BOLD)
             } else {
-                dim()
+                faint(selected)
             };
             Span::styled(short_change(d.amount), style)
         });
@@ -201,7 +213,7 @@ fn row<'a>(state: &State, f: &Flow, name_w: usize) -> Row<'a> {
         .last_sent
         .map_or_else(|| "–".to_owned(), |t| ago_short(state.now, t));
     Row::new(vec![
-        Cell::from(glyph(state, f)),
+        Cell::from(glyph(state, f, selected)),
         Cell::from(Text::from(f.id.to_string()).right_aligned()),
         Cell::from(fit(&f.name, name_w)),
         Cell::from(Text::from(wait(f)).right_aligned()),
