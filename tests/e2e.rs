@@ -7,24 +7,11 @@ use flowdash::sim::{Fault, FlowEdit, Sim, SimConfig};
 use support::{Tui, eventually};
 
 async fn demo_server() -> Sim {
-    let cfg = SimConfig {
-        api_key: "e2e-key".to_owned(),
-        traffic: false,
-        ..SimConfig::default()
-    };
-    support::start_sim(cfg).await
+    support::still_sim("e2e-key").await
 }
 
 fn start_dashboard(sim: &Sim) -> Tui {
-    Tui::start(
-        &[],
-        &[
-            ("FLOWDASH_BASE_URL", &sim.base_url()),
-            ("FLOWDASH_API_KEY", "e2e-key"),
-        ],
-        120,
-        40,
-    )
+    support::dashboard_on(sim, "e2e-key", &[])
 }
 
 /// The value of `field` in the create the server received.

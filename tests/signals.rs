@@ -10,28 +10,17 @@ use std::io::Read as _;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use flowdash::sim::{Sim, SimConfig};
+use flowdash::sim::Sim;
 use support::{Tui, eventually};
 
 const KEY: &str = "signals-key";
 
 async fn demo_server() -> Sim {
-    support::start_sim(SimConfig {
-        api_key: KEY.to_owned(),
-        traffic: false,
-        ..SimConfig::default()
-    })
-    .await
+    support::still_sim(KEY).await
 }
 
 fn start_dashboard(sim: &Sim, env: &[(&str, &str)]) -> Tui {
-    let url = sim.base_url();
-    let mut all = vec![
-        ("FLOWDASH_BASE_URL", url.as_str()),
-        ("FLOWDASH_API_KEY", KEY),
-    ];
-    all.extend_from_slice(env);
-    Tui::start(&[], &all, 120, 40)
+    support::dashboard_on(sim, KEY, env)
 }
 
 fn kill(pid: u32, signal: &str) {

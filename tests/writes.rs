@@ -4,28 +4,15 @@
 
 pub mod support;
 
-use flowdash::sim::{Fault, Sim, SimConfig};
+use flowdash::sim::{Fault, Sim};
 use support::{Tui, eventually};
 
 async fn demo_server() -> Sim {
-    let cfg = SimConfig {
-        api_key: "writes-key".to_owned(),
-        traffic: false,
-        ..SimConfig::default()
-    };
-    support::start_sim(cfg).await
+    support::still_sim("writes-key").await
 }
 
 fn start_dashboard(sim: &Sim) -> Tui {
-    Tui::start(
-        &[],
-        &[
-            ("FLOWDASH_BASE_URL", &sim.base_url()),
-            ("FLOWDASH_API_KEY", "writes-key"),
-        ],
-        120,
-        40,
-    )
+    support::dashboard_on(sim, "writes-key", &[])
 }
 
 fn posts(sim: &Sim) -> usize {

@@ -172,6 +172,28 @@ pub fn eventually<T>(what: &str, f: impl Fn() -> Option<T>) -> T {
 }
 
 /// Starts a demo server on a free loopback port.
+/// A demo server with this key and still counters (no traffic), so what the test sees is what it
+/// did.
+pub async fn still_sim(key: &str) -> flowdash::sim::Sim {
+    start_sim(flowdash::sim::SimConfig {
+        api_key: key.to_owned(),
+        traffic: false,
+        ..flowdash::sim::SimConfig::default()
+    })
+    .await
+}
+
+/// The dashboard at 120×40 connected to `sim` with `key`, plus any other environment.
+pub fn dashboard_on(sim: &flowdash::sim::Sim, key: &str, env: &[(&str, &str)]) -> Tui {
+    let url = sim.base_url();
+    let mut all = vec![
+        ("FLOWDASH_BASE_URL", url.as_str()),
+        ("FLOWDASH_API_KEY", key),
+    ];
+    all.extend_from_slice(env);
+    Tui::start(&[], &all, 120, 40)
+}
+
 pub async fn start_sim(cfg: flowdash::sim::SimConfig) -> flowdash::sim::Sim {
     flowdash::sim::Sim::start(cfg, "127.0.0.1:0".parse().unwrap())
         .await
