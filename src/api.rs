@@ -330,10 +330,10 @@ impl Client {
     async fn send(&self, req: &Request<'_>, priority: Priority) -> Result<Answer, ApiError> {
         match self.inner.scheduler.acquire(priority).await {
             Ok(()) => {}
-            Err(budget::Refusal::RateLimited { retry_in }) => {
+            Err(budget::Held::RateLimited { retry_in }) => {
                 return Err(ApiError::RateLimited { retry_in });
             }
-            Err(budget::Refusal::NoPollShare) => return Err(Refusal::PollingOff.into()),
+            Err(budget::Held::NoPollShare) => return Err(Refusal::PollingOff.into()),
         }
         self.shared_gate(priority).await?;
         self.send_permitted(req).await

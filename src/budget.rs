@@ -64,7 +64,7 @@ pub struct BudgetConfig {
     pub budget: u32,
     /// How many of those only operator actions may use. Clamped to the budget; when it reaches the
     /// budget, polling gets nothing and `acquire(Priority::Poll)` is refused with
-    /// [`Refusal::NoPollShare`].
+    /// [`Held::NoPollShare`].
     pub reserve: u32,
 }
 
@@ -79,7 +79,7 @@ impl Default for BudgetConfig {
 
 /// Why a request may not be sent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Refusal {
+pub enum Held {
     /// The server answered 429; nothing may be sent until the countdown has run out.
     RateLimited {
         /// Time left until the server's window ends.
@@ -89,7 +89,7 @@ pub enum Refusal {
     NoPollShare,
 }
 
-impl fmt::Display for Refusal {
+impl fmt::Display for Held {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::RateLimited { retry_in } => {
@@ -102,7 +102,7 @@ impl fmt::Display for Refusal {
     }
 }
 
-impl std::error::Error for Refusal {}
+impl std::error::Error for Held {}
 
 /// What the dashboard shows of the budget.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -154,7 +154,7 @@ struct State {
 /// What one look at the state tells a waiting acquire to do.
 enum Step {
     Sent,
-    Refused(Refusal),
+    Refused(Held),
     SleepUntil(Instant),
     AwaitChange,
 }
@@ -256,9 +256,9 @@ impl Scheduler {
     /// reserve; also waits while the server's Remaining is at or below the reserve and during a 429
     /// cooldown; refused only when it has no share at all. Operators are served in arrival order and
     /// before any waiting poll.
-    pub async fn acquire(&self, p: Priority) -> Result<(), Refusal> {
+    pub async fn acquire(&self, p: Priority) -> Result<(), Held> {
         if p == Priority::Poll && self.poll_share() == 0 {
-            return Err(Refusal::NoPollShare);
+            return Err(Held::NoPollShare);
         }
         let ticket = self.join(p);
         loop {
@@ -466,7 +466,7 @@ impl Scheduler {
         let limit = match p {
             Priority::Operator => {
                 if let Some(retry_in) = st.cooldown_left(now) {
-                    return Step::Refused(Refusal::RateLimited { retry_in });
+                    return Step::Refused(Held::RateLimited { retry_in });
                 }
                 if st.operators.front() != Some(&ticket) {
                     return Step::AwaitChange;
@@ -678,7 +678,7 @@ mod tests {
 
         assert_eq!(
             s.acquire(Priority::Operator).await,
-            Err(Refusal::RateLimited { retry_in: SEC * 7 })
+            Err(Held::RateLimited { retry_in: SEC * 7 })
         );
         let snap = s.snapshot();
         assert_eq!(snap.cooldown, Some(SEC * 7));
@@ -690,7 +690,7 @@ mod tests {
         sleep(SEC * 3).await;
         assert_eq!(
             s.acquire(Priority::Operator).await,
-            Err(Refusal::RateLimited { retry_in: SEC * 4 })
+            Err(Held::RateLimited { retry_in: SEC * 4 })
         );
         hammer.await.unwrap();
 
@@ -710,7 +710,7 @@ mod tests {
         s.observe(429, None, None);
         assert_eq!(
             s.acquire(Priority::Operator).await,
-            Err(Refusal::RateLimited { retry_in: WINDOW })
+            Err(Held::RateLimited { retry_in: WINDOW })
         );
         s.acquire(Priority::Poll).await.unwrap();
         assert_eq!(Instant::now(), t0 + WINDOW);
@@ -730,7 +730,7 @@ mod tests {
         s.observe(429, None, Some(30));
         assert_eq!(
             waiting.await.unwrap(),
-            Err(Refusal::RateLimited { retry_in: SEC * 30 })
+            Err(Held::RateLimited { retry_in: SEC * 30 })
         );
         assert_eq!(
             Instant::now(),
@@ -871,7 +871,7 @@ mod tests {
         s.observe(429, None, Some(100_000_000_000));
         assert_eq!(
             s.acquire(Priority::Operator).await,
-            Err(Refusal::RateLimited { retry_in: WINDOW })
+            Err(Held::RateLimited { retry_in: WINDOW })
         );
         s.acquire(Priority::Poll).await.unwrap();
         assert_eq!(Instant::now(), t0 + WINDOW);
@@ -895,7 +895,7 @@ mod tests {
         s.observe(429, None, Some(0));
         assert_eq!(
             s.acquire(Priority::Operator).await,
-            Err(Refusal::RateLimited {
+            Err(Held::RateLimited {
                 retry_in: MIN_COOLDOWN
             })
         );
@@ -956,7 +956,7 @@ mod tests {
         assert_eq!(reserved.poll_share(), 0);
         assert_eq!(
             reserved.acquire(Priority::Poll).await,
-            Err(Refusal::NoPollShare)
+            Err(Held::NoPollShare)
         );
         assert!(reserved.snapshot().polling_held);
         assert_eq!(reserved.poll_interval(), WINDOW);
@@ -1008,7 +1008,7 @@ mod tests {
 
     #[test]
     fn refusals_read_well() {
-        let r = Refusal::RateLimited {
+        let r = Held::RateLimited {
             retry_in: Duration::from_millis(6_200),
         };
         assert_eq!(r.to_string(), "rate limited by the server, retry in 7 s");

@@ -8,6 +8,6 @@ pub mod validate;
 pub mod width;
 
 pub use flow::{
-    Device, Flow, FlowDraft, FlowId, FlowPatch, RowBlock, RowKey, Segment, SegmentRef, Sim,
+    Device, Flow, FlowDraft, FlowId, FlowPatch, RowBlock, RowKey, Segment, SegmentRef, SimCard,
     WaitUnit,
 };

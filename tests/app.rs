@@ -13,7 +13,7 @@ use flowdash::app::{Command, Context, Gate, Mode, Msg, ReqId, SaveResult, State,
 use flowdash::budget::Priority;
 use flowdash::domain::validate::Field;
 use flowdash::domain::{
-    Device, Flow, FlowDraft, FlowId, FlowPatch, RowBlock, Segment, SegmentRef, Sim, WaitUnit,
+    Device, Flow, FlowDraft, FlowId, FlowPatch, RowBlock, Segment, SegmentRef, SimCard, WaitUnit,
 };
 
 /// 2025-10-20 22:40:00 UTC; the only "now" these tests know.
@@ -56,7 +56,7 @@ fn devices() -> Vec<Device> {
     vec![Device {
         id: 1,
         name: "Front desk phone".to_owned(),
-        sims: Some(vec![Sim {
+        sims: Some(vec![SimCard {
             subscription_id: 11,
             display_name: "SIM 1".to_owned(),
             carrier_name: "Orange".to_owned(),

@@ -15,7 +15,7 @@ use ratatui::style::Color;
 
 use flowdash::api::{ApiError, Conflict, FieldChange, Page, ServerKind, WriteOutcome};
 use flowdash::app::{Command, Context, Mode, Msg, ReqId, SaveResult, State, start, update};
-use flowdash::domain::{Device, Flow, FlowId, Segment, SegmentRef, Sim, WaitUnit};
+use flowdash::domain::{Device, Flow, FlowId, Segment, SegmentRef, SimCard, WaitUnit};
 
 /// 2025-10-20 22:40:00 UTC.
 const NOW: Timestamp = Timestamp::constant(1_761_000_000, 0);
@@ -25,8 +25,8 @@ fn ago(secs: i64) -> Timestamp {
     NOW - SignedDuration::from_secs(secs)
 }
 
-fn sim(id: u64, slot: u32, carrier: &str) -> Sim {
-    Sim {
+fn sim(id: u64, slot: u32, carrier: &str) -> SimCard {
+    SimCard {
         subscription_id: id,
         display_name: format!("SIM {}", slot + 1),
         carrier_name: carrier.to_owned(),

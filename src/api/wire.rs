@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 
 use super::error::ApiError;
 use crate::domain::clean;
-use crate::domain::{Device, Flow, FlowId, RowBlock, Segment, SegmentRef, Sim, WaitUnit};
+use crate::domain::{Device, Flow, FlowId, RowBlock, Segment, SegmentRef, SimCard, WaitUnit};
 
 /// One page of a list, as asked and as answered.
 #[derive(Clone, Debug, PartialEq)]
@@ -406,7 +406,7 @@ pub fn single_flow(body: &[u8]) -> Result<Flow, ApiError> {
     flow_from(&data_object(&v, body)?).map_err(|e| undecodable(e.0, body))
 }
 
-fn sim_from(v: &Value) -> Option<Sim> {
+fn sim_from(v: &Value) -> Option<SimCard> {
     let m = v.as_object()?;
     let subscription_id = uint(m, "subscription_id")
         .ok()
@@ -417,7 +417,7 @@ fn sim_from(v: &Value) -> Option<Sim> {
         .ok()
         .flatten()
         .map(|s| clean::one_line(&s));
-    Some(Sim {
+    Some(SimCard {
         subscription_id,
         display_name: display.filter(|s| !s.is_empty()).unwrap_or_else(|| {
             format!(

@@ -202,7 +202,7 @@ impl Flow {
 
 /// One SIM of a device.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Sim {
+pub struct SimCard {
     pub subscription_id: u64,
     pub display_name: String,
     pub carrier_name: String,
@@ -210,7 +210,7 @@ pub struct Sim {
     pub slot_index: Option<u32>,
 }
 
-impl Sim {
+impl SimCard {
     /// `SIM 1 (Orange)`, or `SIM 1` without a carrier.
     pub fn label(&self) -> String {
         if self.carrier_name.is_empty() {
@@ -227,7 +227,7 @@ pub struct Device {
     pub id: u64,
     pub name: String,
     /// `None` for a device that never connected.
-    pub sims: Option<Vec<Sim>>,
+    pub sims: Option<Vec<SimCard>>,
     pub model: Option<String>,
     pub brand: Option<String>,
 }

@@ -218,7 +218,7 @@ fn device_line(state: &State, f: &Flow) -> Line<'static> {
         Some(s) => device
             .and_then(|d| d.sims.as_ref())
             .and_then(|sims| sims.iter().find(|x| x.subscription_id == s))
-            .map_or_else(|| format!("#{s}"), crate::domain::Sim::label),
+            .map_or_else(|| format!("#{s}"), crate::domain::SimCard::label),
     };
     Line::from(format!("device {name} · {sim}"))
 }

@@ -184,7 +184,7 @@ fn choice_text(state: &State, form: &FormState, field: Field) -> String {
             Some(s) => device
                 .and_then(|d| d.sims.as_ref())
                 .and_then(|sims| sims.iter().find(|x| x.subscription_id == s))
-                .map_or_else(|| format!("#{s}"), crate::domain::Sim::label),
+                .map_or_else(|| format!("#{s}"), crate::domain::SimCard::label),
         },
         Field::WaitUnit => form.unit.as_str().to_owned(),
         Field::Segment => match form.segment {
