@@ -8,6 +8,7 @@
 //! - [`app`]: the dashboard's state and the pure `update`; [`ui`] draws it; [`tasks`] runs the
 //!   commands `update` returns; [`dashboard`] is the loop around them.
 //! - [`cli`], [`config`], [`commands`], [`logging`]: the command line and its configuration.
+//! - [`store`]: the history in SQLite (readings, snapshot, alert events, audit) and its writer.
 //! - [`sim`]: the demo server, an axum server on loopback with the documented and shipped quirks.
 //!
 //! The dashboard's loop: one task owns the state.
@@ -32,6 +33,7 @@ pub mod dashboard;
 pub mod domain;
 pub mod logging;
 pub mod sim;
+pub mod store;
 pub mod tasks;
 pub mod ui;
 
