@@ -47,6 +47,7 @@ struct Profile {
     read_only: Option<bool>,
     production: Option<bool>,
     trust_ids: Option<bool>,
+    history: Option<PathBuf>,
 }
 
 /// Where the API key will come from. Resolving it may run a command, so it is done only when a
@@ -79,6 +80,9 @@ pub struct Settings {
     pub budget: BudgetConfig,
     pub page_size: u32,
     pub timeout: Duration,
+    /// The history file (DESIGN §13): `--history`, the profile's `history`, or the default;
+    /// `None` with `--no-history` or when no data directory can be found.
+    pub history: Option<PathBuf>,
     /// For stderr, printed by the caller (a loose file mode, ...).
     pub warnings: Vec<String>,
 }
@@ -348,6 +352,15 @@ pub fn load(global: &Global) -> Result<Settings, ConfigError> {
         budget: BudgetConfig { budget, reserve },
         page_size,
         timeout: Duration::from_secs(timeout),
+        history: if global.no_history {
+            None
+        } else {
+            global
+                .history
+                .clone()
+                .or(profile.history)
+                .or_else(crate::store::default_path)
+        },
         warnings,
     })
 }

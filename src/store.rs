@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 use jiff::Timestamp;
 use rusqlite::Connection;
 
-pub use query::{Comparison, Every, Interval, Rank, Totals};
+pub use query::{Comparison, Every, Interval, Rank, Since, Totals};
 pub use recorder::{Recorder, StoreEvent};
 pub use schema::{LATEST_VERSION, MIGRATIONS, create_at_version};
 pub use write::Written;

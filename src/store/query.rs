@@ -64,6 +64,47 @@ impl Every {
     }
 }
 
+/// Where a range of history starts: some time ago (`90m`, `24h`, `7d`) or at local midnight of
+/// a date (`2026-11-01`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Since {
+    Ago(jiff::SignedDuration),
+    Date(jiff::civil::Date),
+}
+
+impl Since {
+    pub fn parse(text: &str) -> Result<Since, String> {
+        let t = text.trim();
+        if let Ok(date) = t.parse::<jiff::civil::Date>() {
+            return Ok(Since::Date(date));
+        }
+        let bad = || format!("`{text}` is not a time ago (90m, 24h, 7d) or a date (2026-11-01)");
+        let (num, unit) = t.split_at(t.len().saturating_sub(1));
+        let n: i64 = num.parse().map_err(|_| bad())?;
+        let minutes = match unit {
+            "m" => n,
+            "h" => n.checked_mul(60).ok_or_else(bad)?,
+            "d" => n.checked_mul(24 * 60).ok_or_else(bad)?,
+            _ => return Err(bad()),
+        };
+        // More than ten years back holds nothing (the retention is days) and would only overflow.
+        if !(1..=10 * 366 * 24 * 60).contains(&minutes) {
+            return Err(bad());
+        }
+        Ok(Since::Ago(jiff::SignedDuration::from_mins(minutes)))
+    }
+
+    /// The instant the range starts, seen from `now` in `tz`.
+    pub fn start(self, now: Timestamp, tz: &TimeZone) -> Timestamp {
+        match self {
+            Since::Ago(d) => now - d,
+            Since::Date(date) => tz
+                .to_zoned(date.to_datetime(jiff::civil::Time::midnight()))
+                .map_or(now, |z| z.timestamp()),
+        }
+    }
+}
+
 /// One interval of a flow's history.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Interval {
@@ -454,6 +495,20 @@ mod tests {
         assert_eq!(Every::parse("5m"), Ok(Every::Minutes(5)));
         assert_eq!(Every::parse("1h"), Ok(Every::Hours(1)));
         assert_eq!(Every::parse("1d"), Ok(Every::Day));
+        assert_eq!(
+            Since::parse("24h"),
+            Ok(Since::Ago(jiff::SignedDuration::from_hours(24)))
+        );
+        assert_eq!(
+            Since::parse("2026-11-01")
+                .unwrap()
+                .start(Timestamp::UNIX_EPOCH, &TimeZone::UTC)
+                .to_string(),
+            "2026-11-01T00:00:00Z"
+        );
+        for bad in ["0h", "1y", "yesterday", "2026-13-01", "99999999d"] {
+            assert!(Since::parse(bad).is_err(), "{bad}");
+        }
         for bad in ["7m", "5h", "2d", "h", "", "0m", "1w"] {
             assert!(Every::parse(bad).is_err(), "{bad}");
         }
