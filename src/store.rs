@@ -351,6 +351,11 @@ pub struct Store {
     /// Flow row ids by account and key, so that a batch of 1000 readings does not look up each
     /// flow twice. Rows of `flows` are never deleted, so an entry never goes stale.
     flow_ids: std::collections::HashMap<(AccountId, String), (i64, String)>,
+    /// The last row written of each flow (minute and values), so that a batch does not read
+    /// 1000 rows back. Another process may have written since; the worst that does is an extra
+    /// row (the key keeps it to one a minute) or a reading skipped as unchanged for at most
+    /// five minutes.
+    last: std::collections::HashMap<(AccountId, i64), (i64, write::Values)>,
     /// Readings before this minute were thinned by this connection's last prune.
     thinned_before: Option<i64>,
 }
@@ -394,6 +399,7 @@ impl Store {
             path,
             retention_days: DEFAULT_RETENTION_DAYS,
             flow_ids: std::collections::HashMap::new(),
+            last: std::collections::HashMap::new(),
             thinned_before: None,
         }
     }

@@ -76,6 +76,7 @@ fn a_new_file_gets_every_migration_wal_and_incremental_vacuum() {
     let store = Store::open(&path).unwrap();
     assert_eq!(store.version().unwrap(), LATEST_VERSION);
     assert_eq!(count(&store, "PRAGMA auto_vacuum"), 2, "2 is INCREMENTAL");
+    assert_eq!(count(&store, "PRAGMA page_size"), 1024);
     let mode: String = store
         .connection()
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))

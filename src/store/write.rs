@@ -19,7 +19,7 @@ pub struct Written {
 }
 
 /// The values of one stored reading, to compare with a new one.
-type Values = (Option<i64>, Option<i64>, Option<i64>, bool);
+pub(super) type Values = (Option<i64>, Option<i64>, Option<i64>, bool);
 
 impl Store {
     /// Runs `f` in one `IMMEDIATE` transaction: the write lock is taken at once, so a busy file
@@ -33,8 +33,9 @@ impl Store {
             Ok(v) => Ok(v),
             Err(e) => {
                 let _ = self.conn.execute_batch("ROLLBACK");
-                // Flow rows made in this transaction are gone again.
+                // Flow rows and readings of this transaction are gone again.
                 self.flow_ids.clear();
+                self.last.clear();
                 Err(e)
             }
         }
@@ -120,19 +121,22 @@ impl Store {
         r: &Reading,
     ) -> Result<bool, StoreError> {
         let flow = self.flow_row(acct, r)?;
-        let last: Option<(i64, Values)> = self
-            .conn
-            .prepare_cached(
-                "SELECT minute, sent, pending, failed, enabled FROM readings
-                 WHERE account = ?1 AND flow = ?2 ORDER BY minute DESC LIMIT 1",
-            )?
-            .query_row(params![acct.0, flow], |row| {
-                Ok((
-                    row.get(0)?,
-                    (row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?),
-                ))
-            })
-            .optional()?;
+        let last = match self.last.get(&(acct, flow)) {
+            Some(known) => Some(*known),
+            None => self
+                .conn
+                .prepare_cached(
+                    "SELECT minute, sent, pending, failed, enabled FROM readings
+                     WHERE account = ?1 AND flow = ?2 ORDER BY minute DESC LIMIT 1",
+                )?
+                .query_row(params![acct.0, flow], |row| {
+                    Ok((
+                        row.get(0)?,
+                        (row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?),
+                    ))
+                })
+                .optional()?,
+        };
         let values = (r.sent, r.pending, r.failed, r.enabled);
         if let Some((last_minute, last_values)) = last
             && last_values == values
@@ -153,6 +157,9 @@ impl Store {
             .execute(params![
                 acct.0, flow, minute, r.sent, r.pending, r.failed, r.enabled
             ])?;
+        if last.is_none_or(|(m, _)| m <= minute) {
+            self.last.insert((acct, flow), (minute, values));
+        }
         Ok(true)
     }
 
