@@ -12,6 +12,7 @@ use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::api::PAGE_SIZES;
 use crate::domain::{SegmentRef, WaitUnit};
+use crate::store::{Every, Since};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -32,6 +33,10 @@ pub struct Cli {
 
 #[derive(Debug, Clone, Default, Args)]
 #[command(next_help_heading = "Global options")]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "each bool is one on/off flag of the command line"
+)]
 pub struct Global {
     #[arg(
         long,
@@ -71,6 +76,16 @@ pub struct Global {
     /// Whole-request time-out (default 20)
     #[arg(long, value_name = "SECS", global = true, value_parser = clap::value_parser!(u64).range(1..))]
     pub timeout: Option<u64>,
+    #[arg(
+        long,
+        value_name = "PATH",
+        global = true,
+        help = "The history file (default $XDG_DATA_HOME/flowdash/history.sqlite3)"
+    )]
+    pub history: Option<PathBuf>,
+    /// Keep and read no history
+    #[arg(long, global = true, conflicts_with = "history")]
+    pub no_history: bool,
     /// The key was typed on the command line (not taken from the environment): only then is it
     /// the demo server's key for `serve-demo`.
     #[arg(skip)]
@@ -130,6 +145,9 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Sent, failed and pending per interval of one flow, from the history alone (no request);
+    /// without ID, every flow ranked by sent
+    History(HistoryArgs),
     /// Run the demo server until interrupted (the global --api-key sets its key; default demo)
     ServeDemo(ServeDemoArgs),
     /// Configuration
@@ -217,6 +235,25 @@ pub struct UpdateArgs {
     #[arg(long)]
     pub disabled: bool,
     /// Print the server's JSON object, text cleaned
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct HistoryArgs {
+    /// The flow; without it, every flow ranked by sent
+    #[arg(value_parser = flow_id)]
+    pub id: Option<u64>,
+    /// Time ago (90m, 24h, 7d) or a date (2026-11-01, from local midnight)
+    #[arg(long, value_name = "D", value_parser = Since::parse, default_value = "24h")]
+    pub since: Since,
+    /// Interval: 5m, 15m, 1h, 6h, 1d, ... (default by the range: 5m up to 2 h, 1h up to 3 d, else 1d)
+    #[arg(long, value_name = "D", value_parser = Every::parse)]
+    pub every: Option<Every>,
+    /// Comma-separated values, times in RFC 3339 with the local offset
+    #[arg(long, conflicts_with = "json")]
+    pub csv: bool,
+    /// A JSON array, times in RFC 3339 with the local offset
     #[arg(long)]
     pub json: bool,
 }
@@ -452,6 +489,25 @@ mod tests {
             }
         }
         check(&Cli::command(), "flowdash");
+    }
+
+    #[test]
+    fn history_takes_a_range_an_interval_and_one_format() {
+        let cli = parse(&[
+            "flowdash", "history", "12", "--since", "7d", "--every", "1h",
+        ])
+        .unwrap();
+        let Some(Command::History(h)) = cli.command else {
+            panic!("not history")
+        };
+        assert_eq!(h.id, Some(12));
+        assert_eq!(h.every, Some(Every::Hours(1)));
+        assert!(parse(&["flowdash", "history", "--csv", "--json"]).is_err());
+        assert!(parse(&["flowdash", "history", "--every", "7m"]).is_err());
+        assert!(parse(&["flowdash", "history", "--since", "soon"]).is_err());
+        assert!(parse(&["flowdash", "--history", "h.db", "--no-history", "list"]).is_err());
+        let cli = parse(&["flowdash", "list", "--history", "/tmp/h.sqlite3"]).unwrap();
+        assert_eq!(cli.global.history, Some(PathBuf::from("/tmp/h.sqlite3")));
     }
 
     #[test]

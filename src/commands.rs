@@ -6,6 +6,7 @@
 
 mod demo;
 mod flows;
+mod history;
 mod table;
 
 use std::fmt;
@@ -104,6 +105,10 @@ pub async fn run(cli: Cli, log_path: Option<PathBuf>) -> Result<(), Failure> {
     let settings = config::load(&global)?;
     for w in &settings.warnings {
         warn(&format!("warning: {w}"));
+    }
+    // History is read from the file alone: no key, no connection.
+    if let Some(Command::History(args)) = &command {
+        return history::run(&global, &settings, args);
     }
     let conn = connect(&settings, global.demo, command.is_none()).await?;
     tracing::info!(

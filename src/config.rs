@@ -51,6 +51,7 @@ struct Profile {
     read_only: Option<bool>,
     production: Option<bool>,
     trust_ids: Option<bool>,
+    history: Option<PathBuf>,
 }
 
 /// Where the API key will come from. Resolving it may run a command, so it is done only when a
@@ -83,6 +84,9 @@ pub struct Settings {
     pub budget: BudgetConfig,
     pub page_size: u32,
     pub timeout: Duration,
+    /// The history file (DESIGN §13): `--history`, the profile's `history`, or the default;
+    /// `None` with `--no-history` or when no data directory can be found.
+    pub history: Option<PathBuf>,
     /// For stderr, printed by the caller (a loose file mode, ...).
     pub warnings: Vec<String>,
 }
@@ -349,6 +353,49 @@ fn base_url(
 }
 
 /// Resolves flags, environment, config file and defaults into [`Settings`]. Runs nothing.
+/// The budget and its reserve, checked: at least one request, a reserve below the budget, and a
+/// warning for a budget above what the server allows a key.
+fn budget_and_reserve(
+    global: &Global,
+    profile: &Profile,
+    source: &dyn Fn(&str) -> String,
+    warnings: &mut Vec<String>,
+) -> Result<(u32, u32), ConfigError> {
+    let budget = global.budget.or(profile.budget).unwrap_or(30);
+    if budget == 0 {
+        return Err(ConfigError::Invalid(format!(
+            "{} must be at least 1 request a minute",
+            if global.budget.is_some() {
+                "--budget".to_owned()
+            } else {
+                source("budget")
+            }
+        )));
+    }
+    let reserve = match global.reserve.or(profile.reserve) {
+        Some(r) if r >= budget => {
+            return Err(ConfigError::Invalid(format!(
+                "the reserve ({r}) must be less than the budget ({budget})"
+            )));
+        }
+        Some(r) => r,
+        // Not set anywhere: the default 10, but always leaving some for polling.
+        None => 10.min(budget - 1),
+    };
+    if budget > SERVER_RATE_LIMIT {
+        warnings.push(format!(
+            "{} is {budget} requests a minute, above the {SERVER_RATE_LIMIT} the server allows a key: unless this key's plan has no limit, requests will be refused and the phones sharing the key held up",
+            if global.budget.is_some() {
+                "--budget / FLOWDASH_BUDGET".to_owned()
+            } else {
+                source("budget")
+            }
+        ));
+    }
+
+    Ok((budget, reserve))
+}
+
 pub fn load(global: &Global) -> Result<Settings, ConfigError> {
     // Before anything can fail: any message may quote a value the key was pasted into.
     if let Some(key) = &global.api_key {
@@ -385,27 +432,7 @@ pub fn load(global: &Global) -> Result<Settings, ConfigError> {
     };
 
     let key = key_source(global, &profile, name.as_deref())?;
-    let budget = global.budget.or(profile.budget).unwrap_or(30);
-    if budget == 0 {
-        return Err(ConfigError::Invalid(format!(
-            "{} must be at least 1 request a minute",
-            if global.budget.is_some() {
-                "--budget".to_owned()
-            } else {
-                source("budget")
-            }
-        )));
-    }
-    let reserve = match global.reserve.or(profile.reserve) {
-        Some(r) if r >= budget => {
-            return Err(ConfigError::Invalid(format!(
-                "the reserve ({r}) must be less than the budget ({budget})"
-            )));
-        }
-        Some(r) => r,
-        // Not set anywhere: the default 10, but always leaving some for polling.
-        None => 10.min(budget - 1),
-    };
+    let (budget, reserve) = budget_and_reserve(global, &profile, &source, &mut warnings)?;
     let page_size = profile.page_size.unwrap_or(DEFAULT_PAGE_SIZE);
     if !PAGE_SIZES.contains(&page_size) {
         return Err(ConfigError::Invalid(format!(
@@ -424,17 +451,6 @@ pub fn load(global: &Global) -> Result<Settings, ConfigError> {
         )));
     }
 
-    if budget > SERVER_RATE_LIMIT {
-        warnings.push(format!(
-            "{} is {budget} requests a minute, above the {SERVER_RATE_LIMIT} the server allows a key: unless this key's plan has no limit, requests will be refused and the phones sharing the key held up",
-            if global.budget.is_some() {
-                "--budget / FLOWDASH_BUDGET".to_owned()
-            } else {
-                source("budget")
-            }
-        ));
-    }
-
     Ok(Settings {
         config_file,
         base_url: base_url(global, &profile, &source)?,
@@ -446,6 +462,15 @@ pub fn load(global: &Global) -> Result<Settings, ConfigError> {
         budget: BudgetConfig { budget, reserve },
         page_size,
         timeout: Duration::from_secs(timeout),
+        history: if global.no_history {
+            None
+        } else {
+            global
+                .history
+                .clone()
+                .or(profile.history)
+                .or_else(crate::store::default_path)
+        },
         warnings,
     })
 }

@@ -9,6 +9,7 @@
 //!   commands `update` returns; [`dashboard`] is the loop around them; [`drafts`] keeps the
 //!   text of an open form on disk as it is typed.
 //! - [`cli`], [`config`], [`commands`], [`logging`]: the command line and its configuration.
+//! - [`store`]: the history in SQLite (readings, snapshot, alert events, audit) and its writer.
 //! - [`sim`]: the demo server, an axum server on loopback with the documented and shipped quirks.
 //!
 //! The dashboard's loop: one task owns the state.
@@ -34,6 +35,7 @@ pub mod domain;
 pub mod drafts;
 pub mod logging;
 pub mod sim;
+pub mod store;
 pub mod tasks;
 pub mod ui;
 

@@ -33,7 +33,7 @@ pub async fn run(client: &Client, settings: &Settings, cmd: Command) -> Result<(
         Command::Devices { json } => devices(client, json).await,
         Command::Segments { json } => segments(client, json).await,
         // Handled before connecting.
-        Command::ServeDemo(_) | Command::Config(_) => Ok(()),
+        Command::ServeDemo(_) | Command::Config(_) | Command::History(_) => Ok(()),
     }
 }
 

@@ -1,0 +1,148 @@
+//! The history file (DESIGN §11, §13): storing one reading of 1000 flows, the 30-day history of
+//! one flow, and the size of 1000 flows watched for 30 days.
+//! `cargo bench --bench history`; the numbers are in BENCHMARKS.md.
+//!
+//! First a store is filled as 30 days of watching 1000 flows leave it: the worst case, where
+//! every counter changes every minute, so every flow has a row a minute for the last 48 hours
+//! and one an hour before that. The fill prints its time and the file's size; then criterion
+//! measures the write and the query on that file.
+
+#![expect(
+    clippy::unwrap_used,
+    reason = "a benchmark: bad setup must stop it at once"
+)]
+
+use std::hint::black_box;
+use std::path::Path;
+use std::time::Instant;
+
+use criterion::{BatchSize, Criterion};
+use flowdash::store::{Account, Every, FULL_RESOLUTION_HOURS, FlowKey, Reading, Store};
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp};
+
+const FLOWS: u64 = 1000;
+const DAYS: i64 = 30;
+
+fn account() -> Account {
+    Account::parse("https://sms.example.com/api", Some(1)).unwrap()
+}
+
+/// One reading of every flow at minute `m` of the fill; every counter moves every minute.
+fn batch(m: i64) -> Vec<Reading> {
+    (1..=FLOWS)
+        .map(|id| {
+            let i = id as i64;
+            Reading {
+                flow: FlowKey::Id(id),
+                name: format!("Flow number {id} with a fairly long name"),
+                sent: Some(1_000 * i + m * (1 + i % 7)),
+                pending: Some((m + i) % 40),
+                failed: Some(10 * i + m / (2 + i % 5)),
+                enabled: i % 3 != 0,
+            }
+        })
+        .collect()
+}
+
+fn file_size(path: &Path) -> u64 {
+    ["", "-wal", "-shm"]
+        .iter()
+        .filter_map(|s| {
+            let mut p = path.as_os_str().to_owned();
+            p.push(s);
+            std::fs::metadata(p).ok().map(|m| m.len())
+        })
+        .sum()
+}
+
+/// Fills `path` with 30 days of 1000 flows as the store keeps them, in time order, thinning
+/// once an hour as the writer does; prints the time taken and the size.
+fn fill(path: &Path, now: Timestamp) -> Store {
+    let mut store = Store::open(path).unwrap();
+    let start = now - SignedDuration::from_hours(DAYS * 24);
+    let full_from = DAYS * 24 * 60 - FULL_RESOLUTION_HOURS * 60;
+    let t = Instant::now();
+    let mut m = 0;
+    while m <= DAYS * 24 * 60 {
+        let at = start + SignedDuration::from_mins(m);
+        store.write_readings(&account(), at, &batch(m)).unwrap();
+        // Older than 48 h only the last reading of each hour is kept: write just that one.
+        m += if m + 60 < full_from { 60 } else { 1 };
+        if m % 60 == 0 && m >= full_from {
+            store.prune(at).unwrap();
+        }
+    }
+    store.prune(now).unwrap();
+    store
+        .connection()
+        .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+        .unwrap();
+    let rows: i64 = store
+        .connection()
+        .query_row("SELECT count(*) FROM readings", [], |r| r.get(0))
+        .unwrap();
+    println!(
+        "fill: {FLOWS} flows × {DAYS} days: {rows} rows in {:.1} s; file {:.1} MB (with -wal and -shm)",
+        t.elapsed().as_secs_f64(),
+        file_size(path) as f64 / 1_000_000.0
+    );
+    store
+}
+
+fn main() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.sqlite3");
+    let now: Timestamp = "2026-11-30T12:00:00Z".parse().unwrap();
+    let mut store = fill(&path, now);
+
+    let mut c = Criterion::default().configure_from_args();
+    let mut m = 0;
+    c.bench_function("store one reading of 1000 flows", |b| {
+        // The readings are built outside the measurement: the dashboard has them already.
+        b.iter_batched(
+            || {
+                m += 1;
+                (
+                    now + SignedDuration::from_mins(m),
+                    batch(DAYS * 24 * 60 + m),
+                )
+            },
+            |(at, readings)| black_box(store.write_readings(&account(), at, &readings)).unwrap(),
+            BatchSize::SmallInput,
+        );
+    });
+    let until = now + SignedDuration::from_mins(m);
+    let tz = TimeZone::UTC;
+    for (name, every) in [
+        ("30-day history of one flow, by hour", Every::Hours(1)),
+        ("30-day history of one flow, by day", Every::Day),
+    ] {
+        c.bench_function(name, |b| {
+            b.iter(|| {
+                black_box(
+                    store
+                        .series(
+                            &account(),
+                            &FlowKey::Id(500),
+                            until - SignedDuration::from_hours(DAYS * 24),
+                            until,
+                            every,
+                            &tz,
+                        )
+                        .unwrap(),
+                )
+            });
+        });
+    }
+    c.bench_function("rank 1000 flows over 24 h", |b| {
+        b.iter(|| {
+            black_box(
+                store
+                    .ranking(&account(), until - SignedDuration::from_hours(24), until)
+                    .unwrap(),
+            )
+        });
+    });
+    c.final_summary();
+}
