@@ -7,44 +7,11 @@ use crossterm::event::KeyEventKind;
 
 use super::errors::{Load, push_error, push_load_error};
 use super::form::FormKind;
-use super::{Command, Delta, HISTORY, Link, Mode, Msg, SaveResult, State, Toast, view};
-use crate::api::{ServerKind, WriteOutcome};
+use super::geometry::table_rows;
+use super::{Command, Delta, HISTORY, Link, Mode, Msg, SaveResult, State};
+use crate::api::WriteOutcome;
 use crate::budget::Priority;
-use crate::domain::{Flow, FlowId, RowKey};
-
-/// Rows above the table's first row: the header line, the info line, the table's top border and
-/// its column titles.
-pub const TABLE_TOP: u16 = 4;
-/// Lines below the table: its bottom border, the key line, the status line.
-pub const BELOW_TABLE: u16 = 3;
-/// From this width on, the detail pane sits beside the table; below it, under the table.
-pub const SIDE_BY_SIDE: u16 = 120;
-/// The height of the detail pane when it sits under the table.
-pub const DETAIL_BELOW: u16 = 9;
-
-/// The detail pane's width when it sits beside the table: it reads well from 44 columns, and every
-/// column beyond 60 goes to the names.
-pub fn detail_width(width: u16) -> u16 {
-    (width * 36 / 100).clamp(44, 60)
-}
-
-/// The columns the flow table takes, border included.
-pub fn table_width(width: u16) -> u16 {
-    if width >= SIDE_BY_SIDE {
-        width.saturating_sub(detail_width(width))
-    } else {
-        width
-    }
-}
-
-/// How many table rows fit in a terminal of this size.
-pub fn table_rows(width: u16, height: u16) -> usize {
-    let mut h = height.saturating_sub(TABLE_TOP + BELOW_TABLE);
-    if width < SIDE_BY_SIDE {
-        h = h.saturating_sub(DETAIL_BELOW);
-    }
-    usize::from(h).max(1)
-}
+use crate::domain::{Flow, RowKey};
 
 #[expect(
     clippy::too_many_lines,
@@ -76,7 +43,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
                 let value = format!("{}{one}", state.filter.input.value());
                 state.filter.input = tui_input::Input::new(value);
                 state.filter.applied = state.filter.input.value().trim().to_lowercase();
-                rebuild_view(state);
+                state.rebuild_view();
             }
             Mode::ConfirmDelete { typed, refusal, .. } if state.ctx.production => {
                 let value = format!("{}{}", typed.value(), crate::domain::clean::one_line(&text));
@@ -88,7 +55,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
         Msg::Resize(w, h) => {
             state.size = (w, h);
             state.visible_rows = table_rows(w, h);
-            keep_cursor_visible(state);
+            state.keep_cursor_visible();
         }
         Msg::Tick {
             now,
@@ -127,12 +94,12 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
                     out.push(Command::LoadChunk { req, page });
                 }
             } else {
-                load_page(state, Priority::Poll, &mut out);
+                state.load_page(Priority::Poll, &mut out);
             }
         }
         Msg::ChunkLoaded { req, page, result } => on_chunk(state, req, page, result, &mut out),
         Msg::DetailDue(id) => {
-            if state.selected_id() == Some(id) && needs_detail(state, id) {
+            if state.selected_id() == Some(id) && state.needs_detail(id) {
                 let req = state.next_req();
                 state.detail_req = req;
                 state.busy += 1;
@@ -172,13 +139,13 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
                     arm_detail_if_moved(state, before.as_ref(), &mut out);
                     if let Some(page) = next {
                         state.page = page;
-                        load_page(state, Priority::Operator, &mut out);
+                        state.load_page(Priority::Operator, &mut out);
                         return out;
                     }
                     if past_end {
                         // Flows were deleted under us: show the last page that has rows.
                         state.page = state.pages().unwrap_or(1).clamp(1, state.page - 1);
-                        load_page(state, Priority::Operator, &mut out);
+                        state.load_page(Priority::Operator, &mut out);
                         return out;
                     }
                 }
@@ -214,7 +181,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
                         .map(|p| (u32::try_from(p).unwrap_or(u32::MAX), state.now))
                         .collect();
                     if asked {
-                        toast(state, format!("loaded all {n} flows"), &mut out);
+                        state.toast(format!("loaded all {n} flows"), &mut out);
                     }
                 }
                 Err(e) => {
@@ -258,22 +225,22 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
             let word = if target { "on" } else { "off" };
             match result {
                 Ok(WriteOutcome::Written(f)) => {
-                    replace_flow(state, id, &f);
+                    state.replace_flow(id, &f);
                     let note = if target {
                         String::new()
                     } else {
                         format!(" · {}", crate::domain::flow::SWITCH_OFF_NOTE)
                     };
-                    toast(state, format!("flow {id} switched {word}{note}"), &mut out);
+                    state.toast(format!("flow {id} switched {word}{note}"), &mut out);
                 }
                 Ok(WriteOutcome::WrittenLate { flow, answer }) => {
-                    replace_flow(state, id, &flow);
+                    state.replace_flow(id, &flow);
                     let text = format!("flow {id} switched {word} ({answer}; it landed)");
-                    toast(state, text, &mut out);
+                    state.toast(text, &mut out);
                 }
                 Ok(WriteOutcome::Unchanged(f)) => {
-                    replace_flow(state, id, &f);
-                    toast(state, format!("flow {id} was already {word}"), &mut out);
+                    state.replace_flow(id, &f);
+                    state.toast(format!("flow {id} was already {word}"), &mut out);
                 }
                 Ok(
                     WriteOutcome::Conflict(_)
@@ -297,16 +264,16 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
                 Ok(outcome @ (WriteOutcome::Deleted | WriteOutcome::DeletedLate { .. })) => {
                     state.flows.retain(|f| f.id != id);
                     state.total = state.total.map(|t| t.saturating_sub(1));
-                    rebuild_view(state);
+                    state.rebuild_view();
                     let text = match outcome {
                         WriteOutcome::DeletedLate { answer } => {
                             format!("deleted flow {id} ({answer}; it landed)")
                         }
                         _ => format!("deleted flow {id}"),
                     };
-                    toast(state, text, &mut out);
+                    state.toast(text, &mut out);
                     if !state.all_loaded {
-                        load_page(state, Priority::Operator, &mut out);
+                        state.load_page(Priority::Operator, &mut out);
                     }
                 }
                 Ok(WriteOutcome::Conflict(c)) => push_error(
@@ -324,8 +291,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
             attempt,
             delay,
             error,
-        }) => toast(
-            state,
+        }) => state.toast(
             format!(
                 "retrying ({attempt}/3) in {:.1} s: {error}",
                 delay.as_secs_f64()
@@ -334,25 +300,6 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
         ),
     }
     out
-}
-
-pub(super) fn toast(state: &mut State, text: String, out: &mut Vec<Command>) {
-    let seq = state.toast.as_ref().map_or(1, |t| t.seq + 1);
-    state.toast = Some(Toast { text, seq });
-    out.push(Command::ArmToast(seq));
-}
-
-pub(super) fn load_page(state: &mut State, priority: Priority, out: &mut Vec<Command>) {
-    let req = state.next_req();
-    state.list_req = req;
-    state.loading = true;
-    state.busy += 1;
-    out.push(Command::LoadPage {
-        req,
-        page: state.page,
-        per_page: state.page_size,
-        priority,
-    });
 }
 
 /// A write error after which the write may have landed all the same (another value stored,
@@ -371,14 +318,14 @@ fn landed_otherwise(e: &crate::api::ApiError) -> bool {
 /// what the server has.
 fn reload(state: &mut State, out: &mut Vec<Command>) {
     if !state.all_loaded && !state.loading {
-        load_page(state, Priority::Operator, out);
+        state.load_page(Priority::Operator, out);
     }
 }
 
 /// The first commands: the first page, devices and segments.
 pub fn start(state: &mut State) -> Vec<Command> {
     let mut out = Vec::new();
-    load_page(state, Priority::Operator, &mut out);
+    state.load_page(Priority::Operator, &mut out);
     state.busy += 2;
     out.push(Command::LoadDevices);
     out.push(Command::LoadSegments);
@@ -390,14 +337,10 @@ pub fn start(state: &mut State) -> Vec<Command> {
 fn arm_detail_if_moved(state: &State, before: Option<&RowKey>, out: &mut Vec<Command>) {
     if let Some(key) = &state.selected
         && before != Some(key)
-        && needs_detail(state, key.id)
+        && state.needs_detail(key.id)
     {
         out.push(Command::ArmDetail(key.id));
     }
-}
-
-pub(super) fn needs_detail(state: &State, id: FlowId) -> bool {
-    state.server == ServerKind::SparseList && !state.details.contains_key(&id)
 }
 
 /// Takes a new list of flows: counter changes, history, baseline, then the view and selection.
@@ -415,7 +358,7 @@ fn apply_flows(state: &mut State, flows: Vec<Flow>) {
     state.flows = flows;
     state.first_load = false;
     state.loaded_at = Some(now);
-    rebuild_view(state);
+    state.rebuild_view();
 }
 
 /// Takes a new reading of one flow: its sent counter's change since `old`, the baseline, the
@@ -483,7 +426,7 @@ fn on_chunk(
                 state.flows[i] = f;
             }
             state.chunk_at.insert(page, state.now);
-            rebuild_view(state);
+            state.rebuild_view();
         }
         Err(e) => {
             state.link = Link::after(&e);
@@ -491,69 +434,6 @@ fn on_chunk(
         }
     }
     out.push(Command::SchedulePoll);
-}
-
-/// Rebuilds the filtered, sorted view and keeps the selection on the same flow id; when that
-/// flow left, the row at the same position is selected.
-pub(super) fn rebuild_view(state: &mut State) {
-    state.view = view::build(&state.flows, &state.filter, state.sort);
-    if state.view.is_empty() {
-        state.cursor = 0;
-        state.selected = None;
-        state.table_offset = 0;
-        return;
-    }
-    let found = state.selected.as_ref().and_then(|key| {
-        state
-            .view
-            .iter()
-            .position(|&i| state.flows[i].row_key() == *key)
-    });
-    state.cursor = found.unwrap_or_else(|| state.cursor.min(state.view.len() - 1));
-    state.selected = Some(state.flows[state.view[state.cursor]].row_key());
-    keep_cursor_visible(state);
-}
-
-pub(super) fn keep_cursor_visible(state: &mut State) {
-    let rows = state.visible_rows.max(1);
-    if state.cursor < state.table_offset {
-        state.table_offset = state.cursor;
-    } else if state.cursor >= state.table_offset + rows {
-        state.table_offset = state.cursor + 1 - rows;
-    }
-    let max_offset = state.view.len().saturating_sub(rows);
-    state.table_offset = state.table_offset.min(max_offset);
-}
-
-pub(super) fn select_row(state: &mut State, row: usize, out: &mut Vec<Command>) {
-    if state.view.is_empty() {
-        return;
-    }
-    state.cursor = row.min(state.view.len() - 1);
-    let key = state.flows[state.view[state.cursor]].row_key();
-    let id = key.id;
-    let changed = state.selected.as_ref() != Some(&key);
-    state.selected = Some(key);
-    keep_cursor_visible(state);
-    if changed && needs_detail(state, id) {
-        out.push(Command::ArmDetail(id));
-    }
-}
-
-pub(super) fn replace_flow(state: &mut State, id: FlowId, f: &Flow) {
-    if let Some(slot) = state.flows.iter_mut().find(|o| o.id == id) {
-        // The write answer may lack fields the list had (or the other way round): keep the
-        // row's, and take the rest from the answer.
-        let mut merged = f.clone();
-        merged.id = id;
-        merged.blocked = slot.blocked;
-        if merged.content.is_none() {
-            merged.content.clone_from(&slot.content);
-        }
-        *slot = merged;
-    }
-    state.details.remove(&id);
-    rebuild_view(state);
 }
 
 fn on_saved(
@@ -578,19 +458,19 @@ fn on_saved(
         Ok(SaveResult::Updated(WriteOutcome::Written(f))) => {
             let id = f.id;
             if let FormKind::Edit { id, .. } = form.kind {
-                replace_flow(state, id, &f);
+                state.replace_flow(id, &f);
             }
-            toast(state, format!("saved flow {id}"), out);
+            state.toast(format!("saved flow {id}"), out);
         }
         Ok(SaveResult::Updated(WriteOutcome::WrittenLate { flow, answer })) => {
             let id = flow.id;
             if let FormKind::Edit { id, .. } = form.kind {
-                replace_flow(state, id, &flow);
+                state.replace_flow(id, &flow);
             }
-            toast(state, format!("saved flow {id} ({answer}; it landed)"), out);
+            state.toast(format!("saved flow {id} ({answer}; it landed)"), out);
         }
         Ok(SaveResult::Updated(WriteOutcome::Unchanged(_))) => {
-            toast(state, "nothing changed; nothing sent".to_owned(), out);
+            state.toast("nothing changed; nothing sent".to_owned(), out);
         }
         Ok(SaveResult::Updated(WriteOutcome::Conflict(c))) => {
             state.open_by_itself(Mode::Conflict {
@@ -630,8 +510,8 @@ fn saved_without_form(
             WriteOutcome::Written(f) | WriteOutcome::WrittenLate { flow: f, .. },
         )) => {
             let id = f.id;
-            replace_flow(state, id, &f);
-            toast(state, format!("saved flow {id}"), out);
+            state.replace_flow(id, &f);
+            state.toast(format!("saved flow {id}"), out);
         }
         Ok(SaveResult::Updated(
             WriteOutcome::Unchanged(_) | WriteOutcome::Deleted | WriteOutcome::DeletedLate { .. },
@@ -658,7 +538,7 @@ fn created(state: &mut State, c: &crate::api::Created, out: &mut Vec<Command>) {
     if c.after_timeout {
         text.push_str(" (the answer was late; found it in the list)");
     }
-    toast(state, text, out);
+    state.toast(text, out);
     if c.device_dropped {
         push_error(
             state,
@@ -675,7 +555,7 @@ fn created(state: &mut State, c: &crate::api::Created, out: &mut Vec<Command>) {
             state.flows.push(c.flow.clone());
         }
         state.selected = Some(key);
-        rebuild_view(state);
+        state.rebuild_view();
         return;
     }
     // The new flow is selected on whatever page it is on (DESIGN §15): first the page the
@@ -686,7 +566,7 @@ fn created(state: &mut State, c: &crate::api::Created, out: &mut Vec<Command>) {
         tried: Vec::new(),
     });
     state.top_on_load = false;
-    load_page(state, Priority::Operator, out);
+    state.load_page(Priority::Operator, out);
 }
 
 /// Where a new flow most likely is: ids that fall down the page mean newest first (page 1),
@@ -717,8 +597,7 @@ fn seek_on(state: &mut State, items: &[Flow], out: &mut Vec<Command>) -> Option<
     let next = [1, last].into_iter().find(|p| !seek.tried.contains(p));
     if next.is_none() {
         let id = seek.key.id;
-        toast(
-            state,
+        state.toast(
             format!("created flow {id}; it is not on the first or last page in the server's order"),
             out,
         );
