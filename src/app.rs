@@ -26,7 +26,7 @@ pub use geometry::{
     table_rows, table_width,
 };
 pub use keymap::Action;
-pub use update::{start, update};
+pub use update::{IDLE_AFTER, IDLE_POLL, poll_wait, start, update};
 
 use crate::api::{ApiError, ClientEvent, Conflict, Page, ServerKind, WriteOutcome};
 use crate::budget::{BudgetSnapshot, Priority};

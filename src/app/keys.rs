@@ -230,11 +230,76 @@ fn writable_selection(state: &mut State, out: &mut Vec<Command>) -> Option<Flow>
     Some(flow)
 }
 
-#[expect(
-    clippy::too_many_lines,
-    reason = "one short arm an action, in one place"
-)]
+/// Hands each action to the function of its kind.
 fn on_action(state: &mut State, action: Action, out: &mut Vec<Command>) {
+    match action {
+        Action::Down
+        | Action::Up
+        | Action::HalfDown
+        | Action::HalfUp
+        | Action::First
+        | Action::Last => on_move(state, action, out),
+        Action::NextPage
+        | Action::PrevPage
+        | Action::BiggerPages
+        | Action::SmallerPages
+        | Action::LoadAll => on_paging(state, action, out),
+        Action::Toggle | Action::Edit | Action::New | Action::Delete => {
+            on_write(state, action, out);
+        }
+        Action::Filter | Action::ClearFilter | Action::Sort | Action::ReverseSort => {
+            on_view(state, action, out);
+        }
+        Action::Refresh => {
+            if state.all_loaded {
+                on_action(state, Action::LoadAll, out);
+            } else {
+                state.load_page(Priority::Operator, out);
+            }
+            state.details.clear();
+            state.busy += 2;
+            out.push(Command::LoadDevices);
+            out.push(Command::LoadSegments);
+        }
+        Action::Pause => {
+            state.paused = !state.paused;
+            if !state.paused {
+                out.push(Command::SchedulePoll);
+            }
+            let word = if state.paused { "paused" } else { "resumed" };
+            state.toast(format!("live updates {word}"), out);
+        }
+        Action::ResetBaseline => {
+            state.baseline = state
+                .flows
+                .iter()
+                .filter_map(|f| Some((f.row_key(), f.sent?)))
+                .collect();
+            state.toast("counting from now".to_owned(), out);
+        }
+        Action::Dismiss => {
+            // The newest is the one shown.
+            state.errors.pop_back();
+        }
+        Action::Mouse => {
+            state.mouse = !state.mouse;
+            out.push(Command::SetMouse(state.mouse));
+            let word = if state.mouse {
+                "on (click selects, wheel scrolls)"
+            } else {
+                "off"
+            };
+            state.toast(format!("mouse {word}"), out);
+        }
+        Action::Help => state.mode = Mode::Help,
+        Action::Errors => state.mode = Mode::Errors { scroll: 0 },
+        Action::Quit => state.quit = true,
+        Action::Suspend => out.push(Command::Suspend),
+    }
+}
+
+/// Moves the selection.
+fn on_move(state: &mut State, action: Action, out: &mut Vec<Command>) {
     let rows = state.view.len();
     match action {
         Action::Down => state.select_row((state.cursor + 1).min(rows.saturating_sub(1)), out),
@@ -249,6 +314,13 @@ fn on_action(state: &mut State, action: Action, out: &mut Vec<Command>) {
         }
         Action::First => state.select_row(0, out),
         Action::Last => state.select_row(rows.saturating_sub(1), out),
+        _ => {}
+    }
+}
+
+/// Another page, another page size, or every flow.
+fn on_paging(state: &mut State, action: Action, out: &mut Vec<Command>) {
+    match action {
         Action::NextPage => {
             if state.all_loaded {
                 state.toast("every flow is loaded: one page".to_owned(), out);
@@ -299,6 +371,13 @@ fn on_action(state: &mut State, action: Action, out: &mut Vec<Command>) {
                 priority: Priority::Operator,
             });
         }
+        _ => {}
+    }
+}
+
+/// The actions that lead to a write: each refuses a row that cannot be changed.
+fn on_write(state: &mut State, action: Action, out: &mut Vec<Command>) {
+    match action {
         Action::Toggle => {
             if let Some(flow) = writable_selection(state, out) {
                 if state.toggling.contains_key(&flow.id) {
@@ -344,17 +423,22 @@ fn on_action(state: &mut State, action: Action, out: &mut Vec<Command>) {
                 };
             }
         }
+        _ => {}
+    }
+}
+
+/// The filter and the order of the rows.
+fn on_view(state: &mut State, action: Action, out: &mut Vec<Command>) {
+    match action {
         Action::Filter => {
             state.filter.input = tui_input::Input::new(state.filter.applied.clone());
             state.mode = Mode::Filter;
         }
-        Action::ClearFilter => {
-            if state.filter.is_active() {
-                state.filter.input.reset();
-                state.filter.applied.clear();
-                state.rebuild_view();
-                state.toast("filter cleared".to_owned(), out);
-            }
+        Action::ClearFilter if state.filter.is_active() => {
+            state.filter.input.reset();
+            state.filter.applied.clear();
+            state.rebuild_view();
+            state.toast("filter cleared".to_owned(), out);
         }
         Action::Sort => {
             state.sort.next();
@@ -371,51 +455,7 @@ fn on_action(state: &mut State, action: Action, out: &mut Vec<Command>) {
                 );
             }
         }
-        Action::Refresh => {
-            if state.all_loaded {
-                on_action(state, Action::LoadAll, out);
-            } else {
-                state.load_page(Priority::Operator, out);
-            }
-            state.details.clear();
-            state.busy += 2;
-            out.push(Command::LoadDevices);
-            out.push(Command::LoadSegments);
-        }
-        Action::Pause => {
-            state.paused = !state.paused;
-            if !state.paused {
-                out.push(Command::SchedulePoll);
-            }
-            let word = if state.paused { "paused" } else { "resumed" };
-            state.toast(format!("live updates {word}"), out);
-        }
-        Action::ResetBaseline => {
-            state.baseline = state
-                .flows
-                .iter()
-                .filter_map(|f| Some((f.row_key(), f.sent?)))
-                .collect();
-            state.toast("counting from now".to_owned(), out);
-        }
-        Action::Dismiss => {
-            // The newest is the one shown.
-            state.errors.pop_back();
-        }
-        Action::Mouse => {
-            state.mouse = !state.mouse;
-            out.push(Command::SetMouse(state.mouse));
-            let word = if state.mouse {
-                "on (click selects, wheel scrolls)"
-            } else {
-                "off"
-            };
-            state.toast(format!("mouse {word}"), out);
-        }
-        Action::Help => state.mode = Mode::Help,
-        Action::Errors => state.mode = Mode::Errors { scroll: 0 },
-        Action::Quit => state.quit = true,
-        Action::Suspend => out.push(Command::Suspend),
+        _ => {}
     }
 }
 

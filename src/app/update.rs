@@ -2,6 +2,7 @@
 //! mouse are handled in `keys`.
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use crossterm::event::KeyEventKind;
 
@@ -13,45 +14,28 @@ use crate::api::WriteOutcome;
 use crate::budget::Priority;
 use crate::domain::{Flow, RowKey};
 
-#[expect(
-    clippy::too_many_lines,
-    reason = "one short arm a message, in one place"
-)]
+/// After this long without a key, live updates slow down (the runner measures it and says so
+/// with `Msg::Idle(true)`).
+pub const IDLE_AFTER: Duration = Duration::from_secs(600);
+/// The live pace while idle.
+pub const IDLE_POLL: Duration = Duration::from_secs(60);
+
+/// How long after now the next live refresh is due: the scheduler's pace (`pace`), or the idle
+/// pace while the operator is away, and never before the scheduler has a slot (`free_in`).
+pub fn poll_wait(state: &State, pace: Duration, free_in: Option<Duration>) -> Duration {
+    let every = if state.idle { IDLE_POLL } else { pace };
+    free_in.map_or(every, |free| every.max(free))
+}
+
+/// Hands each message to its own function.
 pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
     let mut out = Vec::new();
     match msg {
-        Msg::Key(key) => {
-            // Only presses: release and repeat kinds would double every key on some terminals.
-            if key.kind == KeyEventKind::Press {
-                super::keys::on_key(state, key, &mut out);
-            }
-        }
+        Msg::Key(key) => on_key_msg(state, key, &mut out),
         Msg::Mouse(m) => super::keys::on_mouse(state, m, &mut out),
         Msg::Drawn { width, height } => super::keys::on_drawn(state, width, height, &mut out),
         Msg::Settled(n) => super::keys::on_settled(state, n),
-        // Like a key, a paste waits until what it lands in can be seen.
-        Msg::Paste(_) if !state.takes_input() => {}
-        Msg::Paste(text) => match &mut state.mode {
-            Mode::Form(form) if form.saving.is_none() => {
-                form.paste(&text);
-                if form.checked {
-                    form.problems = form.check();
-                }
-            }
-            Mode::Filter => {
-                let one = crate::domain::clean::one_line(&text);
-                let value = format!("{}{one}", state.filter.input.value());
-                state.filter.input = tui_input::Input::new(value);
-                state.filter.applied = state.filter.input.value().trim().to_lowercase();
-                state.rebuild_view();
-            }
-            Mode::ConfirmDelete { typed, refusal, .. } if state.ctx.production => {
-                let value = format!("{}{}", typed.value(), crate::domain::clean::one_line(&text));
-                *typed = tui_input::Input::new(value);
-                *refusal = None;
-            }
-            _ => {}
-        },
+        Msg::Paste(text) => on_paste(state, &text),
         Msg::Resize(w, h) => {
             state.size = (w, h);
             state.visible_rows = table_rows(w, h);
@@ -61,42 +45,8 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
             now,
             budget,
             poll_every,
-        } => {
-            state.now = now;
-            state.budget = budget;
-            state.poll_every = poll_every;
-            state.spin = state.spin.wrapping_add(1);
-        }
-        Msg::PollDue => {
-            if state.paused || state.loading || state.loading_all.is_some() {
-                return out;
-            }
-            if state.live_all() {
-                // Every flow in one request of 1000: the same cost as a page.
-                let req = state.next_req();
-                state.list_req = req;
-                state.loading = true;
-                state.busy += 1;
-                out.push(Command::LoadAll {
-                    req,
-                    priority: Priority::Poll,
-                });
-            } else if state.all_loaded {
-                // More than 1000: the 1000-pages that hold the visible rows, one a poll, in turn.
-                let pages = state.visible_chunks();
-                if !pages.is_empty() {
-                    let page = pages[state.chunk_turn % pages.len()];
-                    state.chunk_turn = state.chunk_turn.wrapping_add(1);
-                    let req = state.next_req();
-                    state.list_req = req;
-                    state.loading = true;
-                    state.busy += 1;
-                    out.push(Command::LoadChunk { req, page });
-                }
-            } else {
-                state.load_page(Priority::Poll, &mut out);
-            }
-        }
+        } => on_tick(state, now, budget, poll_every),
+        Msg::PollDue => on_poll_due(state, &mut out),
         Msg::ChunkLoaded { req, page, result } => on_chunk(state, req, page, result, &mut out),
         Msg::DetailDue(id) => {
             if state.selected_id() == Some(id) && state.needs_detail(id) {
@@ -112,87 +62,13 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
             }
         }
         Msg::Idle(idle) => state.idle = idle,
-        Msg::PageLoaded { req, result } => {
-            state.busy = state.busy.saturating_sub(1);
-            // A newer request replaced this one (page change, refresh): its answer is stale.
-            if req != state.list_req {
-                return out;
-            }
-            state.loading = false;
-            match result {
-                Ok((page, kind)) => {
-                    state.server = kind;
-                    let past_end = page.items.is_empty() && state.page > 1;
-                    state.total = page.total;
-                    state.total_pages = page.total_pages;
-                    state.page_size = page.per_page;
-                    state.all_loaded = false;
-                    if std::mem::take(&mut state.top_on_load) {
-                        // Another page: its first row, not the old row's index (DESIGN §3).
-                        state.selected = None;
-                        state.cursor = 0;
-                        state.table_offset = 0;
-                    }
-                    let before = state.selected.clone();
-                    let next = seek_on(state, &page.items, &mut out);
-                    apply_flows(state, page.items);
-                    arm_detail_if_moved(state, before.as_ref(), &mut out);
-                    if let Some(page) = next {
-                        state.page = page;
-                        state.load_page(Priority::Operator, &mut out);
-                        return out;
-                    }
-                    if past_end {
-                        // Flows were deleted under us: show the last page that has rows.
-                        state.page = state.pages().unwrap_or(1).clamp(1, state.page - 1);
-                        state.load_page(Priority::Operator, &mut out);
-                        return out;
-                    }
-                }
-                Err(e) => {
-                    state.link = Link::after(&e);
-                    push_load_error(state, Load::Flows, e);
-                }
-            }
-            out.push(Command::SchedulePoll);
-        }
+        Msg::PageLoaded { req, result } => on_page_loaded(state, req, result, &mut out),
         Msg::AllProgress { req, done, pages } => {
             if req == state.list_req {
                 state.loading_all = Some((done, pages));
             }
         }
-        Msg::AllLoaded { req, result } => {
-            state.busy = state.busy.saturating_sub(1);
-            if req != state.list_req {
-                return out;
-            }
-            state.loading = false;
-            let asked = state.loading_all.take().is_some();
-            match result {
-                Ok((flows, kind)) => {
-                    state.server = kind;
-                    state.total = Some(flows.len() as u64);
-                    state.total_pages = Some(1);
-                    state.page = 1;
-                    state.all_loaded = true;
-                    let n = flows.len();
-                    apply_flows(state, flows);
-                    state.chunk_at = (1..=n.div_ceil(super::CHUNK).max(1))
-                        .map(|p| (u32::try_from(p).unwrap_or(u32::MAX), state.now))
-                        .collect();
-                    if asked {
-                        state.toast(format!("loaded all {n} flows"), &mut out);
-                    }
-                }
-                Err(e) => {
-                    state.link = Link::after(&e);
-                    push_load_error(state, Load::EveryPage, e);
-                }
-            }
-            if state.all_loaded {
-                out.push(Command::SchedulePoll);
-            }
-        }
+        Msg::AllLoaded { req, result } => on_all_loaded(state, req, result, &mut out),
         Msg::DevicesLoaded(r) => {
             state.busy = state.busy.saturating_sub(1);
             match r {
@@ -207,86 +83,13 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
                 Err(e) => push_load_error(state, Load::Segments, e),
             }
         }
-        Msg::DetailLoaded { req, id, result } => {
-            state.busy = state.busy.saturating_sub(1);
-            if req == state.detail_req {
-                match result {
-                    Ok(f) if f.id == id => {
-                        state.details.insert(id, f);
-                    }
-                    Ok(_) => {}
-                    Err(e) => push_error(state, format!("reading flow {id}: {e}")),
-                }
-            }
-        }
-        Msg::Toggled { id, target, result } => {
-            state.busy = state.busy.saturating_sub(1);
-            state.toggling.remove(&id);
-            let word = if target { "on" } else { "off" };
-            match result {
-                Ok(WriteOutcome::Written(f)) => {
-                    state.replace_flow(id, &f);
-                    let note = if target {
-                        String::new()
-                    } else {
-                        format!(" · {}", crate::domain::flow::SWITCH_OFF_NOTE)
-                    };
-                    state.toast(format!("flow {id} switched {word}{note}"), &mut out);
-                }
-                Ok(WriteOutcome::WrittenLate { flow, answer }) => {
-                    state.replace_flow(id, &flow);
-                    let text = format!("flow {id} switched {word} ({answer}; it landed)");
-                    state.toast(text, &mut out);
-                }
-                Ok(WriteOutcome::Unchanged(f)) => {
-                    state.replace_flow(id, &f);
-                    state.toast(format!("flow {id} was already {word}"), &mut out);
-                }
-                Ok(
-                    WriteOutcome::Conflict(_)
-                    | WriteOutcome::Deleted
-                    | WriteOutcome::DeletedLate { .. },
-                ) => {}
-                Err(e) if landed_otherwise(&e) => {
-                    push_error(state, e.to_string());
-                    reload(state, &mut out);
-                }
-                Err(e) => push_error(state, format!("flow {id} not switched {word}: {e}")),
-            }
-        }
+        Msg::DetailLoaded { req, id, result } => on_detail_loaded(state, req, id, result),
+        Msg::Toggled { id, target, result } => on_toggled(state, id, target, result, &mut out),
         Msg::Saved { req, result } => {
             state.busy = state.busy.saturating_sub(1);
             on_saved(state, req, result, &mut out);
         }
-        Msg::Deleted { id, result } => {
-            state.busy = state.busy.saturating_sub(1);
-            match result {
-                Ok(outcome @ (WriteOutcome::Deleted | WriteOutcome::DeletedLate { .. })) => {
-                    state.flows.retain(|f| f.id != id);
-                    state.total = state.total.map(|t| t.saturating_sub(1));
-                    state.rebuild_view();
-                    let text = match outcome {
-                        WriteOutcome::DeletedLate { answer } => {
-                            format!("deleted flow {id} ({answer}; it landed)")
-                        }
-                        _ => format!("deleted flow {id}"),
-                    };
-                    state.toast(text, &mut out);
-                    if !state.all_loaded {
-                        state.load_page(Priority::Operator, &mut out);
-                    }
-                }
-                Ok(WriteOutcome::Conflict(c)) => push_error(
-                    state,
-                    format!(
-                        "flow {id} not deleted: it changed on the server (now \"{}\")",
-                        c.theirs.name
-                    ),
-                ),
-                Ok(_) => {}
-                Err(e) => push_error(state, format!("flow {id} not deleted: {e}")),
-            }
-        }
+        Msg::Deleted { id, result } => on_deleted(state, id, result, &mut out),
         Msg::Client(crate::api::ClientEvent::Retrying {
             attempt,
             delay,
@@ -300,6 +103,271 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
         ),
     }
     out
+}
+
+/// A key. Any key ends the idle pace, whatever it then does; only presses act.
+fn on_key_msg(state: &mut State, key: crossterm::event::KeyEvent, out: &mut Vec<Command>) {
+    if state.idle {
+        state.idle = false;
+        out.push(Command::SchedulePoll);
+    }
+    // Only presses: release and repeat kinds would double every key on some terminals.
+    if key.kind == KeyEventKind::Press {
+        super::keys::on_key(state, key, out);
+    }
+}
+
+fn on_paste(state: &mut State, text: &str) {
+    // Like a key, a paste waits until what it lands in can be seen.
+    if !state.takes_input() {
+        return;
+    }
+    match &mut state.mode {
+        Mode::Form(form) if form.saving.is_none() => {
+            form.paste(text);
+            if form.checked {
+                form.problems = form.check();
+            }
+        }
+        Mode::Filter => {
+            let one = crate::domain::clean::one_line(text);
+            let value = format!("{}{one}", state.filter.input.value());
+            state.filter.input = tui_input::Input::new(value);
+            state.filter.applied = state.filter.input.value().trim().to_lowercase();
+            state.rebuild_view();
+        }
+        Mode::ConfirmDelete { typed, refusal, .. } if state.ctx.production => {
+            let value = format!("{}{}", typed.value(), crate::domain::clean::one_line(text));
+            *typed = tui_input::Input::new(value);
+            *refusal = None;
+        }
+        _ => {}
+    }
+}
+
+fn on_tick(
+    state: &mut State,
+    now: jiff::Timestamp,
+    budget: Option<crate::budget::BudgetSnapshot>,
+    pace: Option<Duration>,
+) {
+    state.now = now;
+    state.budget = budget;
+    // The header shows the pace in force: the idle one while the operator is away.
+    state.poll_every = pace.map(|p| if state.idle { IDLE_POLL } else { p });
+    state.spin = state.spin.wrapping_add(1);
+}
+
+fn on_poll_due(state: &mut State, out: &mut Vec<Command>) {
+    if state.paused || state.loading || state.loading_all.is_some() {
+        return;
+    }
+    if state.live_all() {
+        // Every flow in one request of 1000: the same cost as a page.
+        let req = state.next_req();
+        state.list_req = req;
+        state.loading = true;
+        state.busy += 1;
+        out.push(Command::LoadAll {
+            req,
+            priority: Priority::Poll,
+        });
+    } else if state.all_loaded {
+        // More than 1000: the 1000-pages that hold the visible rows, one a poll, in turn.
+        let pages = state.visible_chunks();
+        if !pages.is_empty() {
+            let page = pages[state.chunk_turn % pages.len()];
+            state.chunk_turn = state.chunk_turn.wrapping_add(1);
+            let req = state.next_req();
+            state.list_req = req;
+            state.loading = true;
+            state.busy += 1;
+            out.push(Command::LoadChunk { req, page });
+        }
+    } else {
+        state.load_page(Priority::Poll, out);
+    }
+}
+
+fn on_page_loaded(
+    state: &mut State,
+    req: super::ReqId,
+    result: Result<(crate::api::Page<Flow>, crate::api::ServerKind), crate::api::ApiError>,
+    out: &mut Vec<Command>,
+) {
+    state.busy = state.busy.saturating_sub(1);
+    // A newer request replaced this one (page change, refresh): its answer is stale.
+    if req != state.list_req {
+        return;
+    }
+    state.loading = false;
+    match result {
+        Ok((page, kind)) => {
+            state.server = kind;
+            let past_end = page.items.is_empty() && state.page > 1;
+            state.total = page.total;
+            state.total_pages = page.total_pages;
+            state.page_size = page.per_page;
+            state.all_loaded = false;
+            if std::mem::take(&mut state.top_on_load) {
+                // Another page: its first row, not the old row's index (DESIGN §3).
+                state.selected = None;
+                state.cursor = 0;
+                state.table_offset = 0;
+            }
+            let before = state.selected.clone();
+            let next = seek_on(state, &page.items, out);
+            apply_flows(state, page.items);
+            arm_detail_if_moved(state, before.as_ref(), out);
+            if let Some(page) = next {
+                state.page = page;
+                state.load_page(Priority::Operator, out);
+                return;
+            }
+            if past_end {
+                // Flows were deleted under us: show the last page that has rows.
+                state.page = state.pages().unwrap_or(1).clamp(1, state.page - 1);
+                state.load_page(Priority::Operator, out);
+                return;
+            }
+        }
+        Err(e) => {
+            state.link = Link::after(&e);
+            push_load_error(state, Load::Flows, e);
+        }
+    }
+    out.push(Command::SchedulePoll);
+}
+
+fn on_all_loaded(
+    state: &mut State,
+    req: super::ReqId,
+    result: Result<(Vec<Flow>, crate::api::ServerKind), crate::api::ApiError>,
+    out: &mut Vec<Command>,
+) {
+    state.busy = state.busy.saturating_sub(1);
+    if req != state.list_req {
+        return;
+    }
+    state.loading = false;
+    let asked = state.loading_all.take().is_some();
+    match result {
+        Ok((flows, kind)) => {
+            state.server = kind;
+            state.total = Some(flows.len() as u64);
+            state.total_pages = Some(1);
+            state.page = 1;
+            state.all_loaded = true;
+            let n = flows.len();
+            apply_flows(state, flows);
+            state.chunk_at = (1..=n.div_ceil(super::CHUNK).max(1))
+                .map(|p| (u32::try_from(p).unwrap_or(u32::MAX), state.now))
+                .collect();
+            if asked {
+                state.toast(format!("loaded all {n} flows"), out);
+            }
+        }
+        Err(e) => {
+            state.link = Link::after(&e);
+            push_load_error(state, Load::EveryPage, e);
+        }
+    }
+    if state.all_loaded {
+        out.push(Command::SchedulePoll);
+    }
+}
+
+fn on_detail_loaded(
+    state: &mut State,
+    req: super::ReqId,
+    id: crate::domain::FlowId,
+    result: Result<Flow, crate::api::ApiError>,
+) {
+    state.busy = state.busy.saturating_sub(1);
+    if req == state.detail_req {
+        match result {
+            Ok(f) if f.id == id => {
+                state.details.insert(id, f);
+            }
+            Ok(_) => {}
+            Err(e) => push_error(state, format!("reading flow {id}: {e}")),
+        }
+    }
+}
+
+fn on_toggled(
+    state: &mut State,
+    id: crate::domain::FlowId,
+    target: bool,
+    result: Result<WriteOutcome, crate::api::ApiError>,
+    out: &mut Vec<Command>,
+) {
+    state.busy = state.busy.saturating_sub(1);
+    state.toggling.remove(&id);
+    let word = if target { "on" } else { "off" };
+    match result {
+        Ok(WriteOutcome::Written(f)) => {
+            state.replace_flow(id, &f);
+            let note = if target {
+                String::new()
+            } else {
+                format!(" · {}", crate::domain::flow::SWITCH_OFF_NOTE)
+            };
+            state.toast(format!("flow {id} switched {word}{note}"), out);
+        }
+        Ok(WriteOutcome::WrittenLate { flow, answer }) => {
+            state.replace_flow(id, &flow);
+            let text = format!("flow {id} switched {word} ({answer}; it landed)");
+            state.toast(text, out);
+        }
+        Ok(WriteOutcome::Unchanged(f)) => {
+            state.replace_flow(id, &f);
+            state.toast(format!("flow {id} was already {word}"), out);
+        }
+        Ok(
+            WriteOutcome::Conflict(_) | WriteOutcome::Deleted | WriteOutcome::DeletedLate { .. },
+        ) => {}
+        Err(e) if landed_otherwise(&e) => {
+            push_error(state, e.to_string());
+            reload(state, out);
+        }
+        Err(e) => push_error(state, format!("flow {id} not switched {word}: {e}")),
+    }
+}
+
+fn on_deleted(
+    state: &mut State,
+    id: crate::domain::FlowId,
+    result: Result<WriteOutcome, crate::api::ApiError>,
+    out: &mut Vec<Command>,
+) {
+    state.busy = state.busy.saturating_sub(1);
+    match result {
+        Ok(outcome @ (WriteOutcome::Deleted | WriteOutcome::DeletedLate { .. })) => {
+            state.flows.retain(|f| f.id != id);
+            state.total = state.total.map(|t| t.saturating_sub(1));
+            state.rebuild_view();
+            let text = match outcome {
+                WriteOutcome::DeletedLate { answer } => {
+                    format!("deleted flow {id} ({answer}; it landed)")
+                }
+                _ => format!("deleted flow {id}"),
+            };
+            state.toast(text, out);
+            if !state.all_loaded {
+                state.load_page(Priority::Operator, out);
+            }
+        }
+        Ok(WriteOutcome::Conflict(c)) => push_error(
+            state,
+            format!(
+                "flow {id} not deleted: it changed on the server (now \"{}\")",
+                c.theirs.name
+            ),
+        ),
+        Ok(_) => {}
+        Err(e) => push_error(state, format!("flow {id} not deleted: {e}")),
+    }
 }
 
 /// A write error after which the write may have landed all the same (another value stored,
