@@ -674,3 +674,53 @@ fn seek_on(state: &mut State, items: &[Flow], out: &mut Vec<Command>) -> Option<
     }
     next
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+    use super::*;
+    use crate::app::Context;
+
+    #[test]
+    fn a_key_after_the_idle_time_resumes_the_live_pace() {
+        let mut state = State::new(Context::default(), 20);
+        update(&mut state, Msg::Idle(true));
+        let pace = Some(Duration::from_secs(3));
+        let tick = |pace| Msg::Tick {
+            now: jiff::Timestamp::UNIX_EPOCH,
+            budget: None,
+            poll_every: pace,
+        };
+        update(&mut state, tick(pace));
+        assert_eq!(
+            state.poll_every,
+            Some(IDLE_POLL),
+            "the header shows the idle pace"
+        );
+        let key = KeyEvent::new(KeyCode::Char('j'), KeyModifiers::NONE);
+        let cmds = update(&mut state, Msg::Key(key));
+        assert!(!state.idle);
+        assert!(cmds.contains(&Command::SchedulePoll), "{cmds:?}");
+        update(&mut state, tick(pace));
+        assert_eq!(state.poll_every, pace);
+    }
+
+    #[test]
+    fn the_next_poll_waits_for_the_idle_pace_and_for_a_free_slot() {
+        let mut state = State::new(Context::default(), 20);
+        let pace = Duration::from_secs(3);
+        assert_eq!(poll_wait(&state, pace, None), pace);
+        assert_eq!(
+            poll_wait(&state, pace, Some(Duration::from_secs(7))),
+            Duration::from_secs(7)
+        );
+        state.idle = true;
+        assert_eq!(
+            poll_wait(&state, pace, Some(Duration::from_secs(7))),
+            IDLE_POLL
+        );
+    }
+}
