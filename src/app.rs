@@ -7,8 +7,10 @@
 pub mod draft;
 mod errors;
 pub mod form;
+pub mod geometry;
 pub mod keymap;
 mod keys;
+mod state;
 mod update;
 pub mod view;
 
@@ -19,11 +21,12 @@ use std::time::Duration;
 use jiff::Timestamp;
 
 pub use form::FormState;
-pub use keymap::Action;
-pub use update::{
-    BELOW_TABLE, DETAIL_BELOW, SIDE_BY_SIDE, TABLE_TOP, detail_width, start, table_rows,
-    table_width, update,
+pub use geometry::{
+    BELOW_TABLE, DETAIL_BELOW, MIN_HEIGHT, MIN_WIDTH, SIDE_BY_SIDE, TABLE_TOP, detail_width, fits,
+    table_rows, table_width,
 };
+pub use keymap::Action;
+pub use update::{IDLE_AFTER, IDLE_POLL, poll_wait, start, update};
 
 use crate::api::{ApiError, ClientEvent, Conflict, Page, ServerKind, WriteOutcome};
 use crate::budget::{BudgetSnapshot, Priority};
@@ -39,11 +42,6 @@ pub const DETAIL_REST: Duration = Duration::from_millis(300);
 /// Flows a request may ask for: a list of every flow is read in pages of this many.
 pub const CHUNK: usize = 1000;
 
-/// The 1000-page (from 1) that holds `flows[index]` of a list loaded whole.
-fn chunk_of(index: usize) -> u32 {
-    u32::try_from(index / CHUNK + 1).unwrap_or(u32::MAX)
-}
-
 /// Errors kept for `E`.
 pub const ERROR_LOG: usize = 500;
 /// Readings kept per flow for the send-rate sparkline: 16 bars need 17 readings.
@@ -51,9 +49,6 @@ pub const HISTORY: usize = 17;
 /// A dialog that opened by itself takes keys this long after it was first drawn: keys typed
 /// for the screen before it may still be on their way (in the terminal, the event reader).
 pub const SETTLE: Duration = Duration::from_millis(300);
-/// Below this size only the size warning is drawn.
-pub const MIN_WIDTH: u16 = 80;
-pub const MIN_HEIGHT: u16 = 24;
 
 /// Identifies one request, so that a result that is no longer current is dropped.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -408,136 +403,4 @@ pub enum Command {
     Suspend,
     /// Delete the kept draft of this flow (`None`: of a new flow); the operator dropped it.
     DropDraft(Option<FlowId>),
-}
-
-/// A terminal of this size shows the dashboard, not the size warning.
-pub fn fits(width: u16, height: u16) -> bool {
-    width >= MIN_WIDTH && height >= MIN_HEIGHT
-}
-
-impl State {
-    pub fn new(ctx: Context, page_size: u32) -> State {
-        State {
-            ctx,
-            page: 1,
-            page_size: crate::api::allowed_page_size(page_size),
-            first_load: true,
-            visible_rows: 20,
-            size: (80, 24),
-            now: Timestamp::UNIX_EPOCH,
-            ..State::default()
-        }
-    }
-
-    pub fn next_req(&mut self) -> ReqId {
-        self.next_id += 1;
-        ReqId(self.next_id)
-    }
-
-    /// The selected flow: the row under the cursor.
-    pub fn selected_flow(&self) -> Option<&Flow> {
-        self.selected.as_ref()?;
-        self.view.get(self.cursor).map(|&i| &self.flows[i])
-    }
-
-    /// The id of the selected flow.
-    pub fn selected_id(&self) -> Option<FlowId> {
-        self.selected.as_ref().map(|k| k.id)
-    }
-
-    /// The flow with the extra fields of its single read, when there is one.
-    pub fn detailed(&self, flow: &Flow) -> Flow {
-        match self.details.get(&flow.id) {
-            Some(d) => {
-                let mut f = flow.clone();
-                f.content = f.content.or_else(|| d.content.clone());
-                f.device_id = f.device_id.or(d.device_id);
-                f.sim_subscription_id = f.sim_subscription_id.or(d.sim_subscription_id);
-                f
-            }
-            None => flow.clone(),
-        }
-    }
-
-    /// Existing flows can be changed: not read-only, and the server names flows reliably.
-    pub fn can_write_existing(&self) -> bool {
-        !self.ctx.read_only && self.server != ServerKind::Shipped
-    }
-
-    /// Why a row cannot be changed, if it cannot.
-    pub fn row_block_reason(&self, flow: &Flow) -> Option<&'static str> {
-        if self.ctx.read_only {
-            Some("read-only mode: flowdash does not write")
-        } else if self.server == ServerKind::Shipped {
-            Some("this server does not identify flows reliably; change flows in the web dashboard")
-        } else {
-            flow.blocked.map(crate::domain::RowBlock::reason)
-        }
-    }
-
-    pub fn device(&self, id: u64) -> Option<&Device> {
-        self.devices.iter().find(|d| d.id == id)
-    }
-
-    pub fn segment(&self, id: u64) -> Option<&Segment> {
-        self.segments.iter().find(|s| s.id == id)
-    }
-
-    pub fn is_busy(&self) -> bool {
-        self.busy > 0
-    }
-
-    /// Every flow is loaded and they fit in one request of 1000: live updates reload them all.
-    pub fn live_all(&self) -> bool {
-        self.all_loaded && self.flows.len() <= CHUNK
-    }
-
-    /// The 1000-pages that hold the rows on screen, in order (with more than 1000 flows loaded).
-    pub fn visible_chunks(&self) -> Vec<u32> {
-        let end = (self.table_offset + self.visible_rows.max(1)).min(self.view.len());
-        let mut pages: Vec<u32> = self.view[self.table_offset.min(end)..end]
-            .iter()
-            .map(|&i| chunk_of(i))
-            .collect();
-        pages.sort_unstable();
-        pages.dedup();
-        pages
-    }
-
-    /// When the data of the row at `flows[index]` was read.
-    pub fn row_read_at(&self, index: usize) -> Option<Timestamp> {
-        if self.all_loaded && !self.live_all() {
-            self.chunk_at.get(&chunk_of(index)).copied()
-        } else {
-            self.loaded_at
-        }
-    }
-
-    /// Shows a dialog that opened by itself, not at the operator's key: it takes keys only
-    /// once it has been drawn and has settled (see [`Gate`]).
-    pub fn open_by_itself(&mut self, mode: Mode) {
-        self.mode = mode;
-        self.gate = Gate::Undrawn;
-    }
-
-    /// A dialog waits for the runner to report that it is on screen (`Msg::Drawn`).
-    pub fn awaits_draw(&self) -> bool {
-        self.gate == Gate::Undrawn
-    }
-
-    /// The terminal is big enough to draw the dashboard.
-    pub fn fits(&self) -> bool {
-        fits(self.size.0, self.size.1)
-    }
-
-    /// Keys, pastes and clicks can act: nothing waits to be seen, and the screen shows more
-    /// than the size warning.
-    pub fn takes_input(&self) -> bool {
-        self.gate == Gate::Open && self.fits()
-    }
-
-    /// The number of pages, when known.
-    pub fn pages(&self) -> Option<u32> {
-        crate::api::wire::pages(self.total_pages, self.total, self.page_size)
-    }
 }

@@ -1,8 +1,10 @@
 //! The dashboard: the terminal loop around `app::update`.
 //!
-//! One task owns the state. Terminal input, task results, client events and timers meet in one
-//! `select!`; each becomes a `Msg` for the pure `update`, whose commands become tasks (I/O) or
-//! terminal and timer changes (here). The screen is drawn only after something changed.
+//! One task owns the state, in a [`Runner`] generic over the ratatui backend: task results,
+//! client events and timers (`Runner::next_msg`) meet the terminal's input and signals in one
+//! `select!` (here, for the real terminal; a test pushes keys into a runner on a `TestBackend`).
+//! Each becomes a `Msg` for the pure `update`, whose commands become tasks (I/O) or terminal and
+//! timer changes (`Runner::apply`). The screen is drawn only after something changed.
 
 use std::io::{Stdout, Write, stdout};
 use std::time::Duration;
@@ -22,9 +24,9 @@ use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until};
 
 use ratatui::Terminal;
-use ratatui::backend::CrosstermBackend;
+use ratatui::backend::{Backend, CrosstermBackend};
 
-use crate::api::Client;
+use crate::api::{Client, ClientEvent};
 use crate::app::{self, Command, Context, Msg, State};
 use crate::domain::FlowId;
 use crate::drafts::{Autosave, DraftStore};
@@ -45,11 +47,6 @@ pub struct DashboardSettings {
     /// Where the log goes, for the help screen.
     pub log_path: Option<std::path::PathBuf>,
 }
-
-/// After this long without a key, live updates slow down.
-const IDLE_AFTER: Duration = Duration::from_secs(600);
-/// The live pace while idle.
-const IDLE_POLL: Duration = Duration::from_secs(60);
 
 /// Leaves the screen the way the shell had it: mouse and paste reports off, the main screen,
 /// the cursor shown, cooked mode. Every step is tried on its own and its failure ignored: after a
@@ -168,19 +165,14 @@ async fn at(when: Option<Instant>) {
     }
 }
 
-fn tick_msg(client: &Client, state: &State) -> Msg {
+/// A tick: the wall clock and the scheduler's state (its pace; `update` applies the idle one).
+fn tick_msg(client: &Client) -> Msg {
     Msg::Tick {
         now: jiff::Timestamp::now(),
         budget: Some(client.scheduler().snapshot()),
-        poll_every: Some(if state.idle {
-            IDLE_POLL
-        } else {
-            client.scheduler().poll_interval()
-        }),
+        poll_every: Some(client.scheduler().poll_interval()),
     }
 }
-
-type Term = Terminal<CrosstermBackend<Stdout>>;
 
 /// The account drafts are kept under: the base URL without anything secret a URL can carry.
 fn account(url: &url::Url) -> String {
@@ -191,6 +183,60 @@ fn account(url: &url::Url) -> String {
     u.set_fragment(None);
     u.to_string()
 }
+
+/// A backend's error as an I/O error (the test backend's cannot happen).
+fn screen_error(e: impl std::error::Error) -> std::io::Error {
+    std::io::Error::other(e.to_string())
+}
+
+/// What only the owner of a real terminal does; a `TestBackend` has none of it.
+pub trait Host<B: Backend> {
+    /// Mouse reports on or off.
+    fn set_mouse(&mut self, on: bool) -> std::io::Result<()>;
+    /// Gives the terminal back and stops the process; returns once it is resumed, with the
+    /// terminal taken again.
+    fn suspend(&mut self, terminal: &mut Terminal<B>, mouse: bool) -> std::io::Result<()>;
+    /// Drops the input already typed when a dialog that opened by itself is first drawn.
+    fn drop_typeahead(&mut self, pending: &mut Vec<Msg>);
+}
+
+/// No terminal of its own: the runner on a `TestBackend`, whose input is what the test pushes.
+pub struct NoHost;
+
+impl<B: Backend> Host<B> for NoHost {
+    fn set_mouse(&mut self, _on: bool) -> std::io::Result<()> {
+        Ok(())
+    }
+
+    fn suspend(&mut self, _terminal: &mut Terminal<B>, _mouse: bool) -> std::io::Result<()> {
+        Ok(())
+    }
+
+    fn drop_typeahead(&mut self, _pending: &mut Vec<Msg>) {}
+}
+
+/// The process's own terminal.
+struct Tty;
+
+impl Host<CrosstermBackend<Stdout>> for Tty {
+    fn set_mouse(&mut self, on: bool) -> std::io::Result<()> {
+        if on {
+            execute!(stdout(), EnableMouseCapture)
+        } else {
+            execute!(stdout(), DisableMouseCapture)
+        }
+    }
+
+    fn suspend(&mut self, terminal: &mut Term, mouse: bool) -> std::io::Result<()> {
+        stop_and_resume(terminal, mouse)
+    }
+
+    fn drop_typeahead(&mut self, pending: &mut Vec<Msg>) {
+        drop_typeahead(pending);
+    }
+}
+
+type Term = Terminal<CrosstermBackend<Stdout>>;
 
 /// Runs the dashboard until the operator quits or the process is told to end.
 pub async fn run(client: Client, settings: DashboardSettings) -> color_eyre::Result<()> {
@@ -211,25 +257,20 @@ pub async fn run(client: Client, settings: DashboardSettings) -> color_eyre::Res
     if let Some(store) = &store {
         state.draft_offers = store.load();
     }
-    let mut autosave = Autosave::new(store);
+    let autosave = Autosave::new(store);
     let mut signals = Signals::new()?;
 
     install_panic_hook();
     let _restore = Restore;
     enter_terminal(false)?;
-    let mut terminal = Terminal::new(CrosstermBackend::new(stdout()))?;
-    let result = run_loop(
-        &mut terminal,
-        &client,
-        &mut state,
-        &mut signals,
-        &mut autosave,
-    )
-    .await;
+    let terminal = Terminal::new(CrosstermBackend::new(stdout()))?;
+    let mut runner = Runner::new(terminal, Tty, client, state, autosave)?;
+    let result = run_loop(&mut runner, &mut signals).await;
     // Whatever ended the loop, the typed text goes to disk now rather than in up to a second.
-    if let Some(e) = autosave.write(app::draft::open_form(&state)) {
+    if let Some(e) = runner.autosave.write(app::draft::open_form(&runner.state)) {
         tracing::warn!(error = %e, "draft lost at exit");
     }
+    let mut terminal = runner.into_terminal();
     // The terminal's own drop shows the cursor and prints an error when it cannot, and printing
     // panics once the terminal is gone (after a hang-up). Show it here, where a failure is
     // ignored; if it failed, the terminal is not dropped at all (the process is ending).
@@ -239,87 +280,16 @@ pub async fn run(client: Client, settings: DashboardSettings) -> color_eyre::Res
     result
 }
 
-/// The loop: one `select!` over signals, input, results and timers; `update` for each message;
-/// the commands it returns run; one frame drawn after each round.
-#[expect(
-    clippy::too_many_lines,
-    reason = "the loop's one select, kept whole so its order reads in one place"
-)]
+/// The terminal's loop: signals, then input, then what the runner waits for.
 async fn run_loop(
-    terminal: &mut Term,
-    client: &Client,
-    state: &mut State,
+    runner: &mut Runner<CrosstermBackend<Stdout>, Tty>,
     signals: &mut Signals,
-    autosave: &mut Autosave,
 ) -> color_eyre::Result<()> {
-    let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
-    let (etx, mut erx) = mpsc::unbounded_channel();
-    client.set_events(etx);
-    let size = terminal.size()?;
-    let mut timers = Timers::default();
-    let mut last_key = Instant::now();
     let mut events = EventStream::new();
-
-    let mut pending = vec![
-        Msg::Resize(size.width, size.height),
-        tick_msg(client, state),
-    ];
-    let mut commands = app::start(state);
-    loop {
-        for msg in pending.drain(..) {
-            commands.extend(app::update(state, msg));
-        }
-        for cmd in commands.drain(..) {
-            run_command(cmd, client, state, &mut timers, terminal, autosave, &tx)?;
-        }
-        if state.quit {
-            break;
-        }
-        app::draft::offer_next(state);
-        timers.draft = autosave.observe(app::draft::open_form(state), Instant::now());
-        let drawn = match terminal.draw(|f| crate::ui::draw(f, state)) {
-            Ok(frame) => frame.area,
-            Err(e) => {
-                // The terminal is gone (a hang-up): nothing can be shown any more.
-                tracing::warn!(error = %e, "the screen cannot be drawn; ending");
-                break;
-            }
-        };
-        // A screen too small shows only a note, not the offer: it is armed once really shown.
-        if app::draft::unarmed(state) && crate::ui::fits(drawn) {
-            drop_typeahead(&mut pending);
-            app::draft::arm(state);
-        }
-        if state.awaits_draw() {
-            // A dialog that opened by itself is on screen from this frame: its settle time
-            // starts now, not at the next event. Only the first frame that shows it asks for
-            // anything, so this goes round at most once more.
-            let more = app::update(
-                state,
-                Msg::Drawn {
-                    width: drawn.width,
-                    height: drawn.height,
-                },
-            );
-            if !more.is_empty() {
-                commands.extend(more);
-                continue;
-            }
-        }
-        // The spinner turns while something runs; otherwise once a second is enough for the
-        // data's age and the countdowns.
-        let tick_every = if state.is_busy() {
-            Duration::from_millis(150)
-        } else {
-            Duration::from_secs(1)
-        };
-        let next_tick = Instant::now() + tick_every;
-        timers.tick = Some(timers.tick.map_or(next_tick, |t| t.min(next_tick)));
-        let idle_at = (!state.idle).then(|| last_key + IDLE_AFTER);
-
+    while runner.round()? {
         // Biased: signals first (the process must end promptly, the terminal be given back at
         // once), then the operator's input (keys feel instant even while results pour in), then
-        // results, then timers.
+        // results and timers (ordered in `next_msg`).
         tokio::select! {
             biased;
             ask = signals.next() => match ask {
@@ -328,14 +298,16 @@ async fn run_loop(
                     break;
                 }
                 SignalAsk::Stop => {
-                    write_draft(autosave, state);
-                    if let Err(e) = stop_and_resume(terminal, state.mouse) {
+                    runner.write_draft();
+                    let mouse = runner.state.mouse;
+                    if let Err(e) = stop_and_resume(&mut runner.terminal, mouse) {
                         tracing::warn!(error = %e, "the terminal cannot be taken again; ending");
                         break;
                     }
                 }
                 SignalAsk::Resume => {
-                    if let Err(e) = resume(terminal, state.mouse) {
+                    let mouse = runner.state.mouse;
+                    if let Err(e) = resume(&mut runner.terminal, mouse) {
                         tracing::warn!(error = %e, "the terminal cannot be taken again; ending");
                         break;
                     }
@@ -346,14 +318,7 @@ async fn run_loop(
                     if let Some(msg) = event_msg(ev) {
                         #[cfg(debug_assertions)]
                         test_panic(&msg);
-                        if matches!(msg, Msg::Key(_)) {
-                            last_key = Instant::now();
-                            if state.idle {
-                                pending.push(Msg::Idle(false));
-                                commands.push(Command::SchedulePoll);
-                            }
-                        }
-                        pending.push(msg);
+                        runner.push(msg);
                     }
                 }
                 // The terminal is gone (closed window, hang-up): end as SIGHUP would.
@@ -363,100 +328,222 @@ async fn run_loop(
                 }
                 None => break,
             },
-            Some(msg) = rx.recv() => pending.push(msg),
-            Some(ev) = erx.recv() => pending.push(Msg::Client(ev)),
-            () = at(timers.draft) => write_draft(autosave, state),
-            () = at(timers.poll) => {
-                timers.poll = None;
-                pending.push(Msg::PollDue);
-            }
-            () = at(timers.detail.map(|d| d.0)) => {
-                if let Some((_, id)) = timers.detail.take() {
-                    pending.push(Msg::DetailDue(id));
+            msg = runner.next_msg() => {
+                if let Some(msg) = msg {
+                    runner.push(msg);
                 }
-            }
-            () = at(timers.toast.map(|t| t.0)) => {
-                if let Some((_, seq)) = timers.toast.take() {
-                    pending.push(Msg::ToastExpired(seq));
-                }
-            }
-            () = at(timers.settle.map(|t| t.0)) => {
-                if let Some((_, n)) = timers.settle.take() {
-                    pending.push(Msg::Settled(n));
-                }
-            }
-            () = at(idle_at) => {
-                pending.push(Msg::Idle(true));
-            }
-            () = at(timers.tick) => {
-                timers.tick = None;
-                pending.push(tick_msg(client, state));
             }
         }
-        // Everything else that is already waiting goes into the same frame.
-        while let Ok(msg) = rx.try_recv() {
-            pending.push(msg);
-        }
+        runner.drain();
     }
     Ok(())
 }
 
-/// Writes the open form's draft now; a failure is shown, as the operator believes it kept.
-fn write_draft(autosave: &mut Autosave, state: &mut State) {
-    if let Some(e) = autosave.write(app::draft::open_form(state)) {
-        app::draft::store_failed(state, e);
-    }
+/// The dashboard's loop around `app::update` on any ratatui backend: the state, its timers and
+/// the tasks' results. The terminal's own input and signals stay with its owner, who pushes
+/// messages in ([`Runner::push`]) and calls [`Runner::round`] after each.
+pub struct Runner<B: Backend, H: Host<B>> {
+    pub terminal: Terminal<B>,
+    pub state: State,
+    host: H,
+    client: Client,
+    timers: Timers,
+    autosave: Autosave,
+    tx: mpsc::UnboundedSender<Msg>,
+    rx: mpsc::UnboundedReceiver<Msg>,
+    erx: mpsc::UnboundedReceiver<ClientEvent>,
+    last_key: Instant,
+    pending: Vec<Msg>,
+    commands: Vec<Command>,
 }
 
-/// Runs one command of `update`: timers and the terminal here, I/O as a task.
-fn run_command(
-    cmd: Command,
-    client: &Client,
-    state: &mut State,
-    timers: &mut Timers,
-    terminal: &mut Term,
-    autosave: &mut Autosave,
-    tx: &mpsc::UnboundedSender<Msg>,
-) -> std::io::Result<()> {
-    match cmd {
-        // With no polling share there is nothing to schedule: `r` still refreshes.
-        Command::SchedulePoll if client.scheduler().poll_share() == 0 => {}
-        Command::SchedulePoll => {
-            let every = if state.idle {
-                IDLE_POLL
-            } else {
-                client.scheduler().poll_interval()
+impl<B: Backend, H: Host<B>> Runner<B, H> {
+    /// A runner whose first round loads the first page, the devices and the segments.
+    pub fn new(
+        terminal: Terminal<B>,
+        host: H,
+        client: Client,
+        mut state: State,
+        autosave: Autosave,
+    ) -> std::io::Result<Self> {
+        let (tx, rx) = mpsc::unbounded_channel::<Msg>();
+        let (etx, erx) = mpsc::unbounded_channel();
+        client.set_events(etx);
+        let size = terminal.size().map_err(screen_error)?;
+        let pending = vec![Msg::Resize(size.width, size.height), tick_msg(&client)];
+        let commands = app::start(&mut state);
+        Ok(Runner {
+            terminal,
+            state,
+            host,
+            client,
+            timers: Timers::default(),
+            autosave,
+            tx,
+            rx,
+            erx,
+            last_key: Instant::now(),
+            pending,
+            commands,
+        })
+    }
+
+    /// A message for the next round. A key restarts the idle clock.
+    pub fn push(&mut self, msg: Msg) {
+        if matches!(msg, Msg::Key(_)) {
+            self.last_key = Instant::now();
+        }
+        self.pending.push(msg);
+    }
+
+    /// Every pending message through `update`, every command applied, then one frame. Returns
+    /// `false` when the dashboard is done: the operator quit, or the screen cannot be drawn.
+    pub fn round(&mut self) -> std::io::Result<bool> {
+        loop {
+            for msg in std::mem::take(&mut self.pending) {
+                self.commands.extend(app::update(&mut self.state, msg));
+            }
+            for cmd in std::mem::take(&mut self.commands) {
+                self.apply(cmd)?;
+            }
+            if self.state.quit {
+                return Ok(false);
+            }
+            app::draft::offer_next(&mut self.state);
+            self.timers.draft = self
+                .autosave
+                .observe(app::draft::open_form(&self.state), Instant::now());
+            let state = &self.state;
+            let drawn = match self.terminal.draw(|f| crate::ui::draw(f, state)) {
+                Ok(frame) => frame.area,
+                Err(e) => {
+                    // The terminal is gone (a hang-up): nothing can be shown any more.
+                    tracing::warn!(error = %e, "the screen cannot be drawn; ending");
+                    return Ok(false);
+                }
             };
-            let mut when = Instant::now() + every;
-            if let Some(free) = client.scheduler().next_poll_at() {
-                when = when.max(free);
+            // A screen too small shows only a note, not the offer: it is armed once really shown.
+            if app::draft::unarmed(&self.state) && crate::ui::fits(drawn) {
+                self.host.drop_typeahead(&mut self.pending);
+                app::draft::arm(&mut self.state);
             }
-            timers.poll = Some(when);
-        }
-        Command::ArmDetail(id) => {
-            timers.detail = Some((Instant::now() + app::DETAIL_REST, id));
-        }
-        Command::ArmToast(seq) => {
-            timers.toast = Some((Instant::now() + app::TOAST_FOR, seq));
-        }
-        Command::Settle(n) => {
-            timers.settle = Some((Instant::now() + app::SETTLE, n));
-        }
-        Command::SetMouse(on) => {
-            if on {
-                execute!(stdout(), EnableMouseCapture)?;
-            } else {
-                execute!(stdout(), DisableMouseCapture)?;
+            if self.state.awaits_draw() {
+                // A dialog that opened by itself is on screen from this frame: its settle time
+                // starts now, not at the next event. Only the first frame that shows it asks for
+                // anything, so this goes round at most once more.
+                let more = app::update(
+                    &mut self.state,
+                    Msg::Drawn {
+                        width: drawn.width,
+                        height: drawn.height,
+                    },
+                );
+                if !more.is_empty() {
+                    self.commands.extend(more);
+                    continue;
+                }
             }
+            break;
         }
-        Command::Suspend => {
-            write_draft(autosave, state);
-            stop_and_resume(terminal, state.mouse)?;
-        }
-        Command::DropDraft(flow) => autosave.drop_draft(flow),
-        io => crate::tasks::spawn(io, client, tx),
+        // The spinner turns while something runs; otherwise once a second is enough for the
+        // data's age and the countdowns.
+        let tick_every = if self.state.is_busy() {
+            Duration::from_millis(150)
+        } else {
+            Duration::from_secs(1)
+        };
+        let next_tick = Instant::now() + tick_every;
+        self.timers.tick = Some(self.timers.tick.map_or(next_tick, |t| t.min(next_tick)));
+        Ok(true)
     }
-    Ok(())
+
+    /// Waits for a task's result, a client event or a timer. `None`: the runner did work of its
+    /// own (the open form's draft written) and only a frame may be due.
+    pub async fn next_msg(&mut self) -> Option<Msg> {
+        let idle_at = (!self.state.idle).then(|| self.last_key + app::IDLE_AFTER);
+        // Biased: results before timers, in the order the timers are listed.
+        tokio::select! {
+            biased;
+            Some(msg) = self.rx.recv() => Some(msg),
+            Some(ev) = self.erx.recv() => Some(Msg::Client(ev)),
+            () = at(self.timers.draft) => {
+                self.write_draft();
+                None
+            }
+            () = at(self.timers.poll) => {
+                self.timers.poll = None;
+                Some(Msg::PollDue)
+            }
+            () = at(self.timers.detail.map(|d| d.0)) => {
+                self.timers.detail.take().map(|(_, id)| Msg::DetailDue(id))
+            }
+            () = at(self.timers.toast.map(|t| t.0)) => {
+                self.timers.toast.take().map(|(_, seq)| Msg::ToastExpired(seq))
+            }
+            () = at(self.timers.settle.map(|t| t.0)) => {
+                self.timers.settle.take().map(|(_, n)| Msg::Settled(n))
+            }
+            () = at(idle_at) => Some(Msg::Idle(true)),
+            () = at(self.timers.tick) => {
+                self.timers.tick = None;
+                Some(tick_msg(&self.client))
+            }
+        }
+    }
+
+    /// Takes every result already waiting, so that they go into the same frame.
+    pub fn drain(&mut self) {
+        while let Ok(msg) = self.rx.try_recv() {
+            self.pending.push(msg);
+        }
+    }
+
+    /// Writes the open form's draft now; a failure is shown, as the operator believes it kept.
+    pub fn write_draft(&mut self) {
+        if let Some(e) = self.autosave.write(app::draft::open_form(&self.state)) {
+            app::draft::store_failed(&mut self.state, e);
+        }
+    }
+
+    /// Runs one command of `update`: timers and the terminal here, I/O as a task.
+    pub fn apply(&mut self, cmd: Command) -> std::io::Result<()> {
+        match cmd {
+            // With no polling share there is nothing to schedule: `r` still refreshes.
+            Command::SchedulePoll if self.client.scheduler().poll_share() == 0 => {}
+            Command::SchedulePoll => {
+                let now = Instant::now();
+                let scheduler = self.client.scheduler();
+                let free_in = scheduler
+                    .next_poll_at()
+                    .map(|at| at.saturating_duration_since(now));
+                let wait = app::poll_wait(&self.state, scheduler.poll_interval(), free_in);
+                self.timers.poll = Some(now + wait);
+            }
+            Command::ArmDetail(id) => {
+                self.timers.detail = Some((Instant::now() + app::DETAIL_REST, id));
+            }
+            Command::ArmToast(seq) => {
+                self.timers.toast = Some((Instant::now() + app::TOAST_FOR, seq));
+            }
+            Command::Settle(n) => {
+                self.timers.settle = Some((Instant::now() + app::SETTLE, n));
+            }
+            Command::SetMouse(on) => self.host.set_mouse(on)?,
+            Command::Suspend => {
+                self.write_draft();
+                let mouse = self.state.mouse;
+                self.host.suspend(&mut self.terminal, mouse)?;
+            }
+            Command::DropDraft(flow) => self.autosave.drop_draft(flow),
+            io => crate::tasks::spawn(io, &self.client, &self.tx),
+        }
+        Ok(())
+    }
+
+    /// The terminal, once the loop is over.
+    pub fn into_terminal(self) -> Terminal<B> {
+        self.terminal
+    }
 }
 
 /// Throws away the input already waiting when a dialog that opened by itself is first drawn:

@@ -5,24 +5,34 @@
 //! - [`domain`]: flows, drafts and patches, text cleaning, validation, SMS length. No I/O.
 //! - [`api`]: the HTTP client. Every request goes through one function, where the [`budget`]
 //!   scheduler sits; the safety rules that keep writes on the chosen flow live in `api::safety`.
-//! - [`app`]: the dashboard's state and the pure `update`; [`ui`] draws it; [`tasks`] runs the
-//!   commands `update` returns; [`dashboard`] is the loop around them; [`drafts`] keeps the
-//!   text of an open form on disk as it is typed.
+//! - [`app`]: the dashboard's state and the pure `update`, which hands each message to its own
+//!   function. Below it, with no file calling back up: `app::keys` (what keys and the mouse do),
+//!   the state's own operations (`impl State` in `app/state.rs`), `app::geometry` (where the
+//!   table and the panes sit), the form, the draft offer and the error funnel.
+//! - [`ui`] draws the state; [`tasks`] runs the commands `update` returns; [`dashboard`] is the
+//!   loop around them; [`drafts`] keeps the text of an open form on disk as it is typed.
 //! - [`cli`], [`config`], [`commands`], [`logging`]: the command line and its configuration.
 //! - [`store`]: the history in SQLite (readings, snapshot, alert events, audit) and its writer.
 //! - [`sim`]: the demo server, an axum server on loopback with the documented and shipped quirks.
 //!
-//! The dashboard's loop: one task owns the state.
+//! The dashboard's loop: one task owns the state, in a `dashboard::Runner` generic over the
+//! ratatui backend. The terminal's owner pushes input and signals in; the runner waits for task
+//! results and timers (`next_msg`), runs each command (`apply`) and draws one frame a round. On a
+//! `TestBackend`, the tests drive the same runner in process (tests/inprocess.rs).
 //!
 //! ```text
-//!  terminal events ─┐
+//!  terminal events ─┐  (owner)
+//!  signals ─────────┤
 //!  task results ────┼─► select! ─► Msg ─► update(&mut State, Msg) ─► Vec<Command>
-//!  timers, signals ─┘      ▲                      │                      │
+//!  timers ──────────┘      ▲  (next_msg)          │                      │ apply
 //!                          │                      ▼                      ▼
 //!                          │               ui::draw(&State)     tasks::spawn (I/O, with a
 //!                          └────────────────────────────────────  request id; stale results
 //!                                                                 are dropped by update)
 //! ```
+//!
+//! The idle rule (a key ends the idle pace) and the live pace (`app::poll_wait`) are decided in
+//! `app`, where the tests reach them; the runner only measures the time.
 
 pub mod api;
 pub mod app;

@@ -11,6 +11,7 @@
 //!
 //! Everything lives behind one mutex that is never held across an await.
 
+mod answer;
 mod conn;
 mod control;
 mod fault;

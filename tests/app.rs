@@ -3,8 +3,11 @@
 // The helpers below are test code too: a panic is the failure report.
 #![expect(clippy::expect_used, reason = "test helpers")]
 
+pub mod fixtures;
+
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
-use jiff::{SignedDuration, Timestamp};
+use fixtures::{NOW, ago, ch, ctrl, press, segments, sim};
+use jiff::SignedDuration;
 
 use flowdash::api::{ApiError, Conflict, FieldChange, Page, ServerKind, WriteOutcome};
 use flowdash::app::form::FormKind;
@@ -13,15 +16,8 @@ use flowdash::app::{Command, Context, Gate, Mode, Msg, ReqId, SaveResult, State,
 use flowdash::budget::Priority;
 use flowdash::domain::validate::Field;
 use flowdash::domain::{
-    Device, Flow, FlowDraft, FlowId, FlowPatch, RowBlock, Segment, SegmentRef, SimCard, WaitUnit,
+    Device, Flow, FlowDraft, FlowId, FlowPatch, RowBlock, SegmentRef, WaitUnit,
 };
-
-/// 2025-10-20 22:40:00 UTC; the only "now" these tests know.
-const NOW: Timestamp = Timestamp::constant(1_761_000_000, 0);
-
-fn ago(secs: i64) -> Timestamp {
-    NOW - SignedDuration::from_secs(secs)
-}
 
 /// A flow with every documented field, as the documented server lists it.
 fn flow(id: u64, name: &str) -> Flow {
@@ -56,37 +52,10 @@ fn devices() -> Vec<Device> {
     vec![Device {
         id: 1,
         name: "Front desk phone".to_owned(),
-        sims: Some(vec![SimCard {
-            subscription_id: 11,
-            display_name: "SIM 1".to_owned(),
-            carrier_name: "Orange".to_owned(),
-            phone_number: None,
-            slot_index: Some(0),
-        }]),
+        sims: Some(vec![sim(11, 0, "Orange")]),
         model: None,
         brand: None,
     }]
-}
-
-fn segments() -> Vec<Segment> {
-    vec![Segment {
-        id: 7,
-        name: "VIP customers".to_owned(),
-        kind: None,
-        total_contacts: Some(42),
-    }]
-}
-
-fn press(code: KeyCode) -> Msg {
-    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
-}
-
-fn ch(c: char) -> Msg {
-    press(KeyCode::Char(c))
-}
-
-fn ctrl(c: char) -> Msg {
-    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
 }
 
 /// The `LoadPage` among `cmds`: its request id, page and page size.

@@ -4,9 +4,12 @@
 // The helpers below are test code too: a panic is the failure report.
 #![expect(clippy::unwrap_used, reason = "test helpers")]
 
+pub mod fixtures;
+
 use std::path::PathBuf;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use fixtures::{NOW, ago, ch, press, segments, sim};
 use jiff::{SignedDuration, Timestamp};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -15,25 +18,9 @@ use ratatui::style::Color;
 
 use flowdash::api::{ApiError, Conflict, FieldChange, Page, ServerKind, WriteOutcome};
 use flowdash::app::{Command, Context, Mode, Msg, ReqId, SaveResult, State, start, update};
-use flowdash::domain::{Device, Flow, FlowId, Segment, SegmentRef, SimCard, WaitUnit};
+use flowdash::domain::{Device, Flow, FlowId, SegmentRef, WaitUnit};
 
-/// 2025-10-20 22:40:00 UTC.
-const NOW: Timestamp = Timestamp::constant(1_761_000_000, 0);
 const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
-
-fn ago(secs: i64) -> Timestamp {
-    NOW - SignedDuration::from_secs(secs)
-}
-
-fn sim(id: u64, slot: u32, carrier: &str) -> SimCard {
-    SimCard {
-        subscription_id: id,
-        display_name: format!("SIM {}", slot + 1),
-        carrier_name: carrier.to_owned(),
-        phone_number: None,
-        slot_index: Some(slot),
-    }
-}
 
 fn devices() -> Vec<Device> {
     vec![
@@ -52,15 +39,6 @@ fn devices() -> Vec<Device> {
             brand: None,
         },
     ]
-}
-
-fn segments() -> Vec<Segment> {
-    vec![Segment {
-        id: 7,
-        name: "VIP customers".to_owned(),
-        kind: None,
-        total_contacts: Some(42),
-    }]
 }
 
 #[expect(clippy::too_many_arguments, reason = "one row of the fixture table")]
@@ -171,14 +149,6 @@ fn ctx() -> Context {
         log_path: Some(PathBuf::from("/home/op/.local/state/flowdash/flowdash.log")),
         tz: jiff::tz::TimeZone::UTC,
     }
-}
-
-fn press(code: KeyCode) -> Msg {
-    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
-}
-
-fn ch(c: char) -> Msg {
-    press(KeyCode::Char(c))
 }
 
 fn tick(now: Timestamp) -> Msg {

@@ -97,11 +97,7 @@ pub(super) fn on_key(
         _ if !offer.armed => state.mode = Mode::DraftOffer(offer),
         KeyCode::Enter => restore(state, offer.draft),
         KeyCode::Char('x' | 'X') => {
-            super::update::toast(
-                state,
-                format!("dropped the draft of {}", offer.draft.what()),
-                out,
-            );
+            state.toast(format!("dropped the draft of {}", offer.draft.what()), out);
             out.push(Command::DropDraft(offer.draft.flow));
         }
         _ => state.mode = Mode::DraftOffer(offer),

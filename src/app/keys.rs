@@ -6,10 +6,8 @@ use tui_input::backend::crossterm::EventHandler;
 
 use super::errors::push_error;
 use super::form::{FormEvent, FormKind, FormState};
+use super::geometry::{self, TABLE_TOP};
 use super::keymap::{self, Action};
-use super::update::{
-    TABLE_TOP, load_page, needs_detail, rebuild_view, replace_flow, select_row, toast,
-};
 use super::{Command, Gate, Mode, PAGE_SIZES, State};
 use crate::budget::Priority;
 use crate::domain::{Flow, validate};
@@ -75,8 +73,8 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent, out: &mut Vec<Command>) {
             }
             KeyCode::Char('t' | 'T') => {
                 form.reload(&conflict.theirs);
-                replace_flow(state, conflict.theirs.id, &conflict.theirs);
-                toast(state, "loaded the server's version".to_owned(), out);
+                state.replace_flow(conflict.theirs.id, &conflict.theirs);
+                state.toast("loaded the server's version".to_owned(), out);
                 state.mode = Mode::Form(form);
             }
             KeyCode::Esc => state.mode = Mode::Form(form),
@@ -89,7 +87,7 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent, out: &mut Vec<Command>) {
 /// on the operator can see it, and after the settle time its keys count.
 pub(super) fn on_drawn(state: &mut State, width: u16, height: u16, out: &mut Vec<Command>) {
     // A frame too small shows only the size warning, not the dialog.
-    if state.gate == Gate::Undrawn && super::fits(width, height) {
+    if state.gate == Gate::Undrawn && geometry::fits(width, height) {
         let n = state.next_req().0;
         state.gate = Gate::Settling(n);
         out.push(Command::Settle(n));
@@ -141,7 +139,7 @@ fn on_delete_key(
     let production = state.ctx.production;
     match key.code {
         KeyCode::Esc => {
-            toast(state, "not deleted".to_owned(), out);
+            state.toast("not deleted".to_owned(), out);
             return;
         }
         KeyCode::Enter if production && typed.value() == flow.name => {
@@ -166,7 +164,7 @@ fn on_delete_key(
             return;
         }
         KeyCode::Char('n' | 'N') | KeyCode::Enter => {
-            toast(state, "not deleted".to_owned(), out);
+            state.toast("not deleted".to_owned(), out);
             return;
         }
         _ => refusal = Some("y deletes the flow; n or Esc keeps it".to_owned()),
@@ -184,12 +182,12 @@ fn on_filter_key(state: &mut State, key: KeyEvent) {
         KeyCode::Esc => {
             state.filter.input.reset();
             state.filter.applied.clear();
-            rebuild_view(state);
+            state.rebuild_view();
         }
         _ => {
             state.filter.input.handle_event(&Event::Key(key));
             state.filter.applied = state.filter.input.value().trim().to_lowercase();
-            rebuild_view(state);
+            state.rebuild_view();
             state.mode = Mode::Filter;
         }
     }
@@ -222,7 +220,7 @@ fn save(state: &mut State, form: &mut FormState, out: &mut Vec<Command>) {
 
 fn delete(state: &mut State, flow: Flow, out: &mut Vec<Command>) {
     state.busy += 1;
-    toast(state, format!("deleting flow {}…", flow.id), out);
+    state.toast(format!("deleting flow {}…", flow.id), out);
     out.push(Command::Delete {
         id: flow.id,
         seen: Box::new(flow),
@@ -233,7 +231,7 @@ fn delete(state: &mut State, flow: Flow, out: &mut Vec<Command>) {
 /// cannot be changed, with the reason.
 fn writable_selection(state: &mut State, out: &mut Vec<Command>) -> Option<Flow> {
     let Some(flow) = state.selected_flow().cloned() else {
-        toast(state, "no flow selected".to_owned(), out);
+        state.toast("no flow selected".to_owned(), out);
         return None;
     };
     if let Some(reason) = state.row_block_reason(&flow) {
@@ -246,47 +244,115 @@ fn writable_selection(state: &mut State, out: &mut Vec<Command>) -> Option<Flow>
     Some(flow)
 }
 
-#[expect(
-    clippy::too_many_lines,
-    reason = "one short arm an action, in one place"
-)]
+/// Hands each action to the function of its kind.
 fn on_action(state: &mut State, action: Action, out: &mut Vec<Command>) {
+    match action {
+        Action::Down
+        | Action::Up
+        | Action::HalfDown
+        | Action::HalfUp
+        | Action::First
+        | Action::Last => on_move(state, action, out),
+        Action::NextPage
+        | Action::PrevPage
+        | Action::BiggerPages
+        | Action::SmallerPages
+        | Action::LoadAll => on_paging(state, action, out),
+        Action::Toggle | Action::Edit | Action::New | Action::Delete => {
+            on_write(state, action, out);
+        }
+        Action::Filter | Action::ClearFilter | Action::Sort | Action::ReverseSort => {
+            on_view(state, action, out);
+        }
+        Action::Refresh => {
+            if state.all_loaded {
+                on_action(state, Action::LoadAll, out);
+            } else {
+                state.load_page(Priority::Operator, out);
+            }
+            state.details.clear();
+            state.busy += 2;
+            out.push(Command::LoadDevices);
+            out.push(Command::LoadSegments);
+        }
+        Action::Pause => {
+            state.paused = !state.paused;
+            if !state.paused {
+                out.push(Command::SchedulePoll);
+            }
+            let word = if state.paused { "paused" } else { "resumed" };
+            state.toast(format!("live updates {word}"), out);
+        }
+        Action::ResetBaseline => {
+            state.baseline = state
+                .flows
+                .iter()
+                .filter_map(|f| Some((f.row_key(), f.sent?)))
+                .collect();
+            state.toast("counting from now".to_owned(), out);
+        }
+        Action::Dismiss => {
+            // The newest is the one shown.
+            state.errors.pop_back();
+        }
+        Action::Mouse => {
+            state.mouse = !state.mouse;
+            out.push(Command::SetMouse(state.mouse));
+            let word = if state.mouse {
+                "on (click selects, wheel scrolls)"
+            } else {
+                "off"
+            };
+            state.toast(format!("mouse {word}"), out);
+        }
+        Action::Help => state.mode = Mode::Help { scroll: 0 },
+        Action::Errors => state.mode = Mode::Errors { scroll: 0 },
+        Action::Quit => state.quit = true,
+        Action::Suspend => out.push(Command::Suspend),
+    }
+}
+
+/// Moves the selection.
+fn on_move(state: &mut State, action: Action, out: &mut Vec<Command>) {
     let rows = state.view.len();
     match action {
-        Action::Down => select_row(state, (state.cursor + 1).min(rows.saturating_sub(1)), out),
-        Action::Up => select_row(state, state.cursor.saturating_sub(1), out),
+        Action::Down => state.select_row((state.cursor + 1).min(rows.saturating_sub(1)), out),
+        Action::Up => state.select_row(state.cursor.saturating_sub(1), out),
         Action::HalfDown => {
             let half = (state.visible_rows / 2).max(1);
-            select_row(
-                state,
-                (state.cursor + half).min(rows.saturating_sub(1)),
-                out,
-            );
+            state.select_row((state.cursor + half).min(rows.saturating_sub(1)), out);
         }
         Action::HalfUp => {
             let half = (state.visible_rows / 2).max(1);
-            select_row(state, state.cursor.saturating_sub(half), out);
+            state.select_row(state.cursor.saturating_sub(half), out);
         }
-        Action::First => select_row(state, 0, out),
-        Action::Last => select_row(state, rows.saturating_sub(1), out),
+        Action::First => state.select_row(0, out),
+        Action::Last => state.select_row(rows.saturating_sub(1), out),
+        _ => {}
+    }
+}
+
+/// Another page, another page size, or every flow.
+fn on_paging(state: &mut State, action: Action, out: &mut Vec<Command>) {
+    match action {
         Action::NextPage => {
             if state.all_loaded {
-                toast(state, "every flow is loaded: one page".to_owned(), out);
+                state.toast("every flow is loaded: one page".to_owned(), out);
             } else if state.pages().is_some_and(|n| state.page >= n) {
-                toast(state, "this is the last page".to_owned(), out);
+                state.toast("this is the last page".to_owned(), out);
             } else {
                 state.page += 1;
                 state.top_on_load = true;
-                load_page(state, Priority::Operator, out);
+                state.load_page(Priority::Operator, out);
             }
         }
         Action::PrevPage => {
             if state.page > 1 && !state.all_loaded {
                 state.page -= 1;
                 state.top_on_load = true;
-                load_page(state, Priority::Operator, out);
+                state.load_page(Priority::Operator, out);
             } else {
-                toast(state, "this is the first page".to_owned(), out);
+                state.toast("this is the first page".to_owned(), out);
             }
         }
         Action::BiggerPages | Action::SmallerPages => {
@@ -300,16 +366,12 @@ fn on_action(state: &mut State, action: Action, out: &mut Vec<Command>) {
                 i.saturating_sub(1)
             };
             if i == j {
-                toast(
-                    state,
-                    format!("{} flows a page is the limit", PAGE_SIZES[i]),
-                    out,
-                );
+                state.toast(format!("{} flows a page is the limit", PAGE_SIZES[i]), out);
             } else {
                 state.page_size = PAGE_SIZES[j];
                 state.page = 1;
                 state.top_on_load = true;
-                load_page(state, Priority::Operator, out);
+                state.load_page(Priority::Operator, out);
             }
         }
         Action::LoadAll => {
@@ -323,6 +385,13 @@ fn on_action(state: &mut State, action: Action, out: &mut Vec<Command>) {
                 priority: Priority::Operator,
             });
         }
+        _ => {}
+    }
+}
+
+/// The actions that lead to a write: each refuses a row that cannot be changed.
+fn on_write(state: &mut State, action: Action, out: &mut Vec<Command>) {
+    match action {
         Action::Toggle => {
             if let Some(flow) = writable_selection(state, out) {
                 if state.toggling.contains_key(&flow.id) {
@@ -340,9 +409,8 @@ fn on_action(state: &mut State, action: Action, out: &mut Vec<Command>) {
         }
         Action::Edit => {
             if let Some(flow) = writable_selection(state, out) {
-                if needs_detail(state, flow.id) {
-                    toast(
-                        state,
+                if state.needs_detail(flow.id) {
+                    state.toast(
                         "reading the flow first; press e again in a moment".to_owned(),
                         out,
                     );
@@ -369,79 +437,39 @@ fn on_action(state: &mut State, action: Action, out: &mut Vec<Command>) {
                 };
             }
         }
+        _ => {}
+    }
+}
+
+/// The filter and the order of the rows.
+fn on_view(state: &mut State, action: Action, out: &mut Vec<Command>) {
+    match action {
         Action::Filter => {
             state.filter.input = tui_input::Input::new(state.filter.applied.clone());
             state.mode = Mode::Filter;
         }
-        Action::ClearFilter => {
-            if state.filter.is_active() {
-                state.filter.input.reset();
-                state.filter.applied.clear();
-                rebuild_view(state);
-                toast(state, "filter cleared".to_owned(), out);
-            }
+        Action::ClearFilter if state.filter.is_active() => {
+            state.filter.input.reset();
+            state.filter.applied.clear();
+            state.rebuild_view();
+            state.toast("filter cleared".to_owned(), out);
         }
         Action::Sort => {
             state.sort.next();
-            rebuild_view(state);
+            state.rebuild_view();
         }
         Action::ReverseSort => {
             if state.sort.key.is_some() {
                 state.sort.descending = !state.sort.descending;
-                rebuild_view(state);
+                state.rebuild_view();
             } else {
-                toast(
-                    state,
+                state.toast(
                     "the server's order has no reverse: choose a column with s".to_owned(),
                     out,
                 );
             }
         }
-        Action::Refresh => {
-            if state.all_loaded {
-                on_action(state, Action::LoadAll, out);
-            } else {
-                load_page(state, Priority::Operator, out);
-            }
-            state.details.clear();
-            state.busy += 2;
-            out.push(Command::LoadDevices);
-            out.push(Command::LoadSegments);
-        }
-        Action::Pause => {
-            state.paused = !state.paused;
-            if !state.paused {
-                out.push(Command::SchedulePoll);
-            }
-            let word = if state.paused { "paused" } else { "resumed" };
-            toast(state, format!("live updates {word}"), out);
-        }
-        Action::ResetBaseline => {
-            state.baseline = state
-                .flows
-                .iter()
-                .filter_map(|f| Some((f.row_key(), f.sent?)))
-                .collect();
-            toast(state, "counting from now".to_owned(), out);
-        }
-        Action::Dismiss => {
-            // The newest is the one shown.
-            state.errors.pop_back();
-        }
-        Action::Mouse => {
-            state.mouse = !state.mouse;
-            out.push(Command::SetMouse(state.mouse));
-            let word = if state.mouse {
-                "on (click selects, wheel scrolls)"
-            } else {
-                "off"
-            };
-            toast(state, format!("mouse {word}"), out);
-        }
-        Action::Help => state.mode = Mode::Help { scroll: 0 },
-        Action::Errors => state.mode = Mode::Errors { scroll: 0 },
-        Action::Quit => state.quit = true,
-        Action::Suspend => out.push(Command::Suspend),
+        _ => {}
     }
 }
 
@@ -454,11 +482,11 @@ pub(super) fn on_mouse(state: &mut State, m: MouseEvent, out: &mut Vec<Command>)
         MouseEventKind::ScrollUp => on_action(state, Action::Up, out),
         // A click in the detail pane beside the table selects nothing.
         MouseEventKind::Down(MouseButton::Left)
-            if m.row >= TABLE_TOP && m.column < super::update::table_width(state.size.0) =>
+            if m.row >= TABLE_TOP && m.column < geometry::table_width(state.size.0) =>
         {
             let row = state.table_offset + usize::from(m.row - TABLE_TOP);
             if row < state.view.len() && row < state.table_offset + state.visible_rows {
-                select_row(state, row, out);
+                state.select_row(row, out);
             }
         }
         _ => {}

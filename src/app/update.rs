@@ -2,137 +2,54 @@
 //! mouse are handled in `keys`.
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use crossterm::event::KeyEventKind;
 
 use super::errors::{Load, push_error, push_load_error};
 use super::form::FormKind;
-use super::{Command, Delta, HISTORY, Link, Mode, Msg, SaveResult, State, Toast, view};
-use crate::api::{ServerKind, WriteOutcome};
+use super::geometry::table_rows;
+use super::{Command, Delta, HISTORY, Link, Mode, Msg, SaveResult, State};
+use crate::api::WriteOutcome;
 use crate::budget::Priority;
-use crate::domain::{Flow, FlowId, RowKey};
+use crate::domain::{Flow, RowKey};
 
-/// Rows above the table's first row: the header line, the info line, the table's top border and
-/// its column titles.
-pub const TABLE_TOP: u16 = 4;
-/// Lines below the table: its bottom border, the key line, the status line.
-pub const BELOW_TABLE: u16 = 3;
-/// From this width on, the detail pane sits beside the table; below it, under the table.
-pub const SIDE_BY_SIDE: u16 = 120;
-/// The height of the detail pane when it sits under the table.
-pub const DETAIL_BELOW: u16 = 9;
+/// After this long without a key, live updates slow down (the runner measures it and says so
+/// with `Msg::Idle(true)`).
+pub const IDLE_AFTER: Duration = Duration::from_secs(600);
+/// The live pace while idle.
+pub const IDLE_POLL: Duration = Duration::from_secs(60);
 
-/// The detail pane's width when it sits beside the table: it reads well from 44 columns, and every
-/// column beyond 60 goes to the names.
-pub fn detail_width(width: u16) -> u16 {
-    (width * 36 / 100).clamp(44, 60)
+/// How long after now the next live refresh is due: the scheduler's pace (`pace`), or the idle
+/// pace while the operator is away, and never before the scheduler has a slot (`free_in`).
+pub fn poll_wait(state: &State, pace: Duration, free_in: Option<Duration>) -> Duration {
+    let every = if state.idle { IDLE_POLL } else { pace };
+    free_in.map_or(every, |free| every.max(free))
 }
 
-/// The columns the flow table takes, border included.
-pub fn table_width(width: u16) -> u16 {
-    if width >= SIDE_BY_SIDE {
-        width.saturating_sub(detail_width(width))
-    } else {
-        width
-    }
-}
-
-/// How many table rows fit in a terminal of this size.
-pub fn table_rows(width: u16, height: u16) -> usize {
-    let mut h = height.saturating_sub(TABLE_TOP + BELOW_TABLE);
-    if width < SIDE_BY_SIDE {
-        h = h.saturating_sub(DETAIL_BELOW);
-    }
-    usize::from(h).max(1)
-}
-
-#[expect(
-    clippy::too_many_lines,
-    reason = "one short arm a message, in one place"
-)]
+/// Hands each message to its own function.
 pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
     let mut out = Vec::new();
     match msg {
-        Msg::Key(key) => {
-            // Only presses: release and repeat kinds would double every key on some terminals.
-            if key.kind == KeyEventKind::Press {
-                super::keys::on_key(state, key, &mut out);
-            }
-        }
+        Msg::Key(key) => on_key_msg(state, key, &mut out),
         Msg::Mouse(m) => super::keys::on_mouse(state, m, &mut out),
         Msg::Drawn { width, height } => super::keys::on_drawn(state, width, height, &mut out),
         Msg::Settled(n) => super::keys::on_settled(state, n),
-        // Like a key, a paste waits until what it lands in can be seen.
-        Msg::Paste(_) if !state.takes_input() => {}
-        Msg::Paste(text) => match &mut state.mode {
-            Mode::Form(form) if form.saving.is_none() => {
-                form.paste(&text);
-                if form.checked {
-                    form.problems = form.check();
-                }
-            }
-            Mode::Filter => {
-                let one = crate::domain::clean::one_line(&text);
-                let value = format!("{}{one}", state.filter.input.value());
-                state.filter.input = tui_input::Input::new(value);
-                state.filter.applied = state.filter.input.value().trim().to_lowercase();
-                rebuild_view(state);
-            }
-            Mode::ConfirmDelete { typed, refusal, .. } if state.ctx.production => {
-                let value = format!("{}{}", typed.value(), crate::domain::clean::one_line(&text));
-                *typed = tui_input::Input::new(value);
-                *refusal = None;
-            }
-            _ => {}
-        },
+        Msg::Paste(text) => on_paste(state, &text),
         Msg::Resize(w, h) => {
             state.size = (w, h);
             state.visible_rows = table_rows(w, h);
-            keep_cursor_visible(state);
+            state.keep_cursor_visible();
         }
         Msg::Tick {
             now,
             budget,
             poll_every,
-        } => {
-            state.now = now;
-            state.budget = budget;
-            state.poll_every = poll_every;
-            state.spin = state.spin.wrapping_add(1);
-        }
-        Msg::PollDue => {
-            if state.paused || state.loading || state.loading_all.is_some() {
-                return out;
-            }
-            if state.live_all() {
-                // Every flow in one request of 1000: the same cost as a page.
-                let req = state.next_req();
-                state.list_req = req;
-                state.loading = true;
-                state.busy += 1;
-                out.push(Command::LoadAll {
-                    req,
-                    priority: Priority::Poll,
-                });
-            } else if state.all_loaded {
-                // More than 1000: the 1000-pages that hold the visible rows, one a poll, in turn.
-                let pages = state.visible_chunks();
-                if !pages.is_empty() {
-                    let page = pages[state.chunk_turn % pages.len()];
-                    state.chunk_turn = state.chunk_turn.wrapping_add(1);
-                    let req = state.next_req();
-                    state.list_req = req;
-                    state.loading = true;
-                    state.busy += 1;
-                    out.push(Command::LoadChunk { req, page });
-                }
-            } else {
-                load_page(state, Priority::Poll, &mut out);
-            }
-        }
+        } => on_tick(state, now, budget, poll_every),
+        Msg::PollDue => on_poll_due(state, &mut out),
         Msg::ChunkLoaded { req, page, result } => on_chunk(state, req, page, result, &mut out),
         Msg::DetailDue(id) => {
-            if state.selected_id() == Some(id) && needs_detail(state, id) {
+            if state.selected_id() == Some(id) && state.needs_detail(id) {
                 let req = state.next_req();
                 state.detail_req = req;
                 state.busy += 1;
@@ -145,50 +62,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
             }
         }
         Msg::Idle(idle) => state.idle = idle,
-        Msg::PageLoaded { req, result } => {
-            state.busy = state.busy.saturating_sub(1);
-            // A newer request replaced this one (page change, refresh): its answer is stale.
-            if req != state.list_req {
-                return out;
-            }
-            state.loading = false;
-            match result {
-                Ok((page, kind)) => {
-                    state.server = kind;
-                    let past_end = page.items.is_empty() && state.page > 1;
-                    state.total = page.total;
-                    state.total_pages = page.total_pages;
-                    state.page_size = page.per_page;
-                    state.all_loaded = false;
-                    if std::mem::take(&mut state.top_on_load) {
-                        // Another page: its first row, not the old row's index (DESIGN §3).
-                        state.selected = None;
-                        state.cursor = 0;
-                        state.table_offset = 0;
-                    }
-                    let before = state.selected.clone();
-                    let next = seek_on(state, &page.items, &mut out);
-                    apply_flows(state, page.items);
-                    arm_detail_if_moved(state, before.as_ref(), &mut out);
-                    if let Some(page) = next {
-                        state.page = page;
-                        load_page(state, Priority::Operator, &mut out);
-                        return out;
-                    }
-                    if past_end {
-                        // Flows were deleted under us: show the last page that has rows.
-                        state.page = state.pages().unwrap_or(1).clamp(1, state.page - 1);
-                        load_page(state, Priority::Operator, &mut out);
-                        return out;
-                    }
-                }
-                Err(e) => {
-                    state.link = Link::after(&e);
-                    push_load_error(state, Load::Flows, e);
-                }
-            }
-            out.push(Command::SchedulePoll);
-        }
+        Msg::PageLoaded { req, result } => on_page_loaded(state, req, result, &mut out),
         Msg::AllProgress { req, done, pages } => {
             if req == state.list_req {
                 state.loading_all = Some((done, pages));
@@ -198,45 +72,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
             req,
             result,
             steady,
-        } => {
-            state.busy = state.busy.saturating_sub(1);
-            if req != state.list_req {
-                return out;
-            }
-            state.loading = false;
-            let asked = state.loading_all.take().is_some();
-            match result {
-                Ok((flows, kind)) => {
-                    state.server = kind;
-                    state.total = Some(flows.len() as u64);
-                    state.total_pages = Some(1);
-                    state.page = 1;
-                    state.all_loaded = true;
-                    let n = flows.len();
-                    apply_flows(state, flows);
-                    state.chunk_at = (1..=n.div_ceil(super::CHUNK).max(1))
-                        .map(|p| (u32::try_from(p).unwrap_or(u32::MAX), state.now))
-                        .collect();
-                    if !steady {
-                        push_error(
-                            state,
-                            format!(
-                                "the list changed while it was read: {n} flows loaded, some may be missing"
-                            ),
-                        );
-                    } else if asked {
-                        toast(state, format!("loaded all {n} flows"), &mut out);
-                    }
-                }
-                Err(e) => {
-                    state.link = Link::after(&e);
-                    push_load_error(state, Load::EveryPage, e);
-                }
-            }
-            if state.all_loaded {
-                out.push(Command::SchedulePoll);
-            }
-        }
+        } => on_all_loaded(state, req, result, steady, &mut out),
         Msg::DevicesLoaded(r) => {
             state.busy = state.busy.saturating_sub(1);
             match r {
@@ -251,92 +87,18 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
                 Err(e) => push_load_error(state, Load::Segments, e),
             }
         }
-        Msg::DetailLoaded { req, id, result } => {
-            state.busy = state.busy.saturating_sub(1);
-            if req == state.detail_req {
-                match result {
-                    Ok(f) if f.id == id => {
-                        state.details.insert(id, f);
-                    }
-                    Ok(_) => {}
-                    Err(e) => push_error(state, format!("reading flow {id}: {e}")),
-                }
-            }
-        }
-        Msg::Toggled { id, target, result } => {
-            state.busy = state.busy.saturating_sub(1);
-            state.toggling.remove(&id);
-            let word = if target { "on" } else { "off" };
-            match result {
-                Ok(WriteOutcome::Written(f)) => {
-                    replace_flow(state, id, &f);
-                    let note = if target {
-                        String::new()
-                    } else {
-                        format!(" · {}", crate::domain::flow::SWITCH_OFF_NOTE)
-                    };
-                    toast(state, format!("flow {id} switched {word}{note}"), &mut out);
-                }
-                Ok(WriteOutcome::WrittenLate { flow, answer }) => {
-                    replace_flow(state, id, &flow);
-                    let text = format!("flow {id} switched {word} ({answer}; it landed)");
-                    toast(state, text, &mut out);
-                }
-                Ok(WriteOutcome::Unchanged(f)) => {
-                    replace_flow(state, id, &f);
-                    toast(state, format!("flow {id} was already {word}"), &mut out);
-                }
-                Ok(
-                    WriteOutcome::Conflict(_)
-                    | WriteOutcome::Deleted
-                    | WriteOutcome::DeletedLate { .. },
-                ) => {}
-                Err(e) if landed_otherwise(&e) => {
-                    push_error(state, e.to_string());
-                    reload(state, &mut out);
-                }
-                Err(e) => push_error(state, format!("flow {id} not switched {word}: {e}")),
-            }
-        }
+        Msg::DetailLoaded { req, id, result } => on_detail_loaded(state, req, id, result),
+        Msg::Toggled { id, target, result } => on_toggled(state, id, target, result, &mut out),
         Msg::Saved { req, result } => {
             state.busy = state.busy.saturating_sub(1);
             on_saved(state, req, result, &mut out);
         }
-        Msg::Deleted { id, result } => {
-            state.busy = state.busy.saturating_sub(1);
-            match result {
-                Ok(outcome @ (WriteOutcome::Deleted | WriteOutcome::DeletedLate { .. })) => {
-                    state.flows.retain(|f| f.id != id);
-                    state.total = state.total.map(|t| t.saturating_sub(1));
-                    rebuild_view(state);
-                    let text = match outcome {
-                        WriteOutcome::DeletedLate { answer } => {
-                            format!("deleted flow {id} ({answer}; it landed)")
-                        }
-                        _ => format!("deleted flow {id}"),
-                    };
-                    toast(state, text, &mut out);
-                    if !state.all_loaded {
-                        load_page(state, Priority::Operator, &mut out);
-                    }
-                }
-                Ok(WriteOutcome::Conflict(c)) => push_error(
-                    state,
-                    format!(
-                        "flow {id} not deleted: it changed on the server (now \"{}\")",
-                        c.theirs.name
-                    ),
-                ),
-                Ok(_) => {}
-                Err(e) => push_error(state, format!("flow {id} not deleted: {e}")),
-            }
-        }
+        Msg::Deleted { id, result } => on_deleted(state, id, result, &mut out),
         Msg::Client(crate::api::ClientEvent::Retrying {
             attempt,
             delay,
             error,
-        }) => toast(
-            state,
+        }) => state.toast(
             format!(
                 "retrying ({attempt}/3) in {:.1} s: {error}",
                 delay.as_secs_f64()
@@ -347,23 +109,277 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
     out
 }
 
-pub(super) fn toast(state: &mut State, text: String, out: &mut Vec<Command>) {
-    let seq = state.toast.as_ref().map_or(1, |t| t.seq + 1);
-    state.toast = Some(Toast { text, seq });
-    out.push(Command::ArmToast(seq));
+/// A key. Any key ends the idle pace, whatever it then does; only presses act.
+fn on_key_msg(state: &mut State, key: crossterm::event::KeyEvent, out: &mut Vec<Command>) {
+    if state.idle {
+        state.idle = false;
+        out.push(Command::SchedulePoll);
+    }
+    // Only presses: release and repeat kinds would double every key on some terminals.
+    if key.kind == KeyEventKind::Press {
+        super::keys::on_key(state, key, out);
+    }
 }
 
-pub(super) fn load_page(state: &mut State, priority: Priority, out: &mut Vec<Command>) {
-    let req = state.next_req();
-    state.list_req = req;
-    state.loading = true;
-    state.busy += 1;
-    out.push(Command::LoadPage {
-        req,
-        page: state.page,
-        per_page: state.page_size,
-        priority,
-    });
+fn on_paste(state: &mut State, text: &str) {
+    // Like a key, a paste waits until what it lands in can be seen.
+    if !state.takes_input() {
+        return;
+    }
+    match &mut state.mode {
+        Mode::Form(form) if form.saving.is_none() => {
+            form.paste(text);
+            if form.checked {
+                form.problems = form.check();
+            }
+        }
+        Mode::Filter => {
+            let one = crate::domain::clean::one_line(text);
+            let value = format!("{}{one}", state.filter.input.value());
+            state.filter.input = tui_input::Input::new(value);
+            state.filter.applied = state.filter.input.value().trim().to_lowercase();
+            state.rebuild_view();
+        }
+        Mode::ConfirmDelete { typed, refusal, .. } if state.ctx.production => {
+            let value = format!("{}{}", typed.value(), crate::domain::clean::one_line(text));
+            *typed = tui_input::Input::new(value);
+            *refusal = None;
+        }
+        _ => {}
+    }
+}
+
+fn on_tick(
+    state: &mut State,
+    now: jiff::Timestamp,
+    budget: Option<crate::budget::BudgetSnapshot>,
+    pace: Option<Duration>,
+) {
+    state.now = now;
+    state.budget = budget;
+    // The header shows the pace in force: the idle one while the operator is away.
+    state.poll_every = pace.map(|p| if state.idle { IDLE_POLL } else { p });
+    state.spin = state.spin.wrapping_add(1);
+}
+
+fn on_poll_due(state: &mut State, out: &mut Vec<Command>) {
+    if state.paused || state.loading || state.loading_all.is_some() {
+        return;
+    }
+    if state.live_all() {
+        // Every flow in one request of 1000: the same cost as a page.
+        let req = state.next_req();
+        state.list_req = req;
+        state.loading = true;
+        state.busy += 1;
+        out.push(Command::LoadAll {
+            req,
+            priority: Priority::Poll,
+        });
+    } else if state.all_loaded {
+        // More than 1000: the 1000-pages that hold the visible rows, one a poll, in turn.
+        let pages = state.visible_chunks();
+        if !pages.is_empty() {
+            let page = pages[state.chunk_turn % pages.len()];
+            state.chunk_turn = state.chunk_turn.wrapping_add(1);
+            let req = state.next_req();
+            state.list_req = req;
+            state.loading = true;
+            state.busy += 1;
+            out.push(Command::LoadChunk { req, page });
+        }
+    } else {
+        state.load_page(Priority::Poll, out);
+    }
+}
+
+fn on_page_loaded(
+    state: &mut State,
+    req: super::ReqId,
+    result: Result<(crate::api::Page<Flow>, crate::api::ServerKind), crate::api::ApiError>,
+    out: &mut Vec<Command>,
+) {
+    state.busy = state.busy.saturating_sub(1);
+    // A newer request replaced this one (page change, refresh): its answer is stale.
+    if req != state.list_req {
+        return;
+    }
+    state.loading = false;
+    match result {
+        Ok((page, kind)) => {
+            state.server = kind;
+            let past_end = page.items.is_empty() && state.page > 1;
+            state.total = page.total;
+            state.total_pages = page.total_pages;
+            state.page_size = page.per_page;
+            state.all_loaded = false;
+            if std::mem::take(&mut state.top_on_load) {
+                // Another page: its first row, not the old row's index (DESIGN §3).
+                state.selected = None;
+                state.cursor = 0;
+                state.table_offset = 0;
+            }
+            let before = state.selected.clone();
+            let next = seek_on(state, &page.items, out);
+            apply_flows(state, page.items);
+            arm_detail_if_moved(state, before.as_ref(), out);
+            if let Some(page) = next {
+                state.page = page;
+                state.load_page(Priority::Operator, out);
+                return;
+            }
+            if past_end {
+                // Flows were deleted under us: show the last page that has rows.
+                state.page = state.pages().unwrap_or(1).clamp(1, state.page - 1);
+                state.load_page(Priority::Operator, out);
+                return;
+            }
+        }
+        Err(e) => {
+            state.link = Link::after(&e);
+            push_load_error(state, Load::Flows, e);
+        }
+    }
+    out.push(Command::SchedulePoll);
+}
+
+fn on_all_loaded(
+    state: &mut State,
+    req: super::ReqId,
+    result: Result<(Vec<Flow>, crate::api::ServerKind), crate::api::ApiError>,
+    steady: bool,
+    out: &mut Vec<Command>,
+) {
+    state.busy = state.busy.saturating_sub(1);
+    if req != state.list_req {
+        return;
+    }
+    state.loading = false;
+    let asked = state.loading_all.take().is_some();
+    match result {
+        Ok((flows, kind)) => {
+            state.server = kind;
+            state.total = Some(flows.len() as u64);
+            state.total_pages = Some(1);
+            state.page = 1;
+            state.all_loaded = true;
+            let n = flows.len();
+            apply_flows(state, flows);
+            state.chunk_at = (1..=n.div_ceil(super::CHUNK).max(1))
+                .map(|p| (u32::try_from(p).unwrap_or(u32::MAX), state.now))
+                .collect();
+            if !steady {
+                push_error(
+                    state,
+                    format!(
+                        "the list changed while it was read: {n} flows loaded, some may be missing"
+                    ),
+                );
+            } else if asked {
+                state.toast(format!("loaded all {n} flows"), out);
+            }
+        }
+        Err(e) => {
+            state.link = Link::after(&e);
+            push_load_error(state, Load::EveryPage, e);
+        }
+    }
+    if state.all_loaded {
+        out.push(Command::SchedulePoll);
+    }
+}
+
+fn on_detail_loaded(
+    state: &mut State,
+    req: super::ReqId,
+    id: crate::domain::FlowId,
+    result: Result<Flow, crate::api::ApiError>,
+) {
+    state.busy = state.busy.saturating_sub(1);
+    if req == state.detail_req {
+        match result {
+            Ok(f) if f.id == id => {
+                state.details.insert(id, f);
+            }
+            Ok(_) => {}
+            Err(e) => push_error(state, format!("reading flow {id}: {e}")),
+        }
+    }
+}
+
+fn on_toggled(
+    state: &mut State,
+    id: crate::domain::FlowId,
+    target: bool,
+    result: Result<WriteOutcome, crate::api::ApiError>,
+    out: &mut Vec<Command>,
+) {
+    state.busy = state.busy.saturating_sub(1);
+    state.toggling.remove(&id);
+    let word = if target { "on" } else { "off" };
+    match result {
+        Ok(WriteOutcome::Written(f)) => {
+            state.replace_flow(id, &f);
+            let note = if target {
+                String::new()
+            } else {
+                format!(" · {}", crate::domain::flow::SWITCH_OFF_NOTE)
+            };
+            state.toast(format!("flow {id} switched {word}{note}"), out);
+        }
+        Ok(WriteOutcome::WrittenLate { flow, answer }) => {
+            state.replace_flow(id, &flow);
+            let text = format!("flow {id} switched {word} ({answer}; it landed)");
+            state.toast(text, out);
+        }
+        Ok(WriteOutcome::Unchanged(f)) => {
+            state.replace_flow(id, &f);
+            state.toast(format!("flow {id} was already {word}"), out);
+        }
+        Ok(
+            WriteOutcome::Conflict(_) | WriteOutcome::Deleted | WriteOutcome::DeletedLate { .. },
+        ) => {}
+        Err(e) if landed_otherwise(&e) => {
+            push_error(state, e.to_string());
+            reload(state, out);
+        }
+        Err(e) => push_error(state, format!("flow {id} not switched {word}: {e}")),
+    }
+}
+
+fn on_deleted(
+    state: &mut State,
+    id: crate::domain::FlowId,
+    result: Result<WriteOutcome, crate::api::ApiError>,
+    out: &mut Vec<Command>,
+) {
+    state.busy = state.busy.saturating_sub(1);
+    match result {
+        Ok(outcome @ (WriteOutcome::Deleted | WriteOutcome::DeletedLate { .. })) => {
+            state.flows.retain(|f| f.id != id);
+            state.total = state.total.map(|t| t.saturating_sub(1));
+            state.rebuild_view();
+            let text = match outcome {
+                WriteOutcome::DeletedLate { answer } => {
+                    format!("deleted flow {id} ({answer}; it landed)")
+                }
+                _ => format!("deleted flow {id}"),
+            };
+            state.toast(text, out);
+            if !state.all_loaded {
+                state.load_page(Priority::Operator, out);
+            }
+        }
+        Ok(WriteOutcome::Conflict(c)) => push_error(
+            state,
+            format!(
+                "flow {id} not deleted: it changed on the server (now \"{}\")",
+                c.theirs.name
+            ),
+        ),
+        Ok(_) => {}
+        Err(e) => push_error(state, format!("flow {id} not deleted: {e}")),
+    }
 }
 
 /// A write error after which the write may have landed all the same (another value stored,
@@ -382,14 +398,14 @@ fn landed_otherwise(e: &crate::api::ApiError) -> bool {
 /// what the server has.
 fn reload(state: &mut State, out: &mut Vec<Command>) {
     if !state.all_loaded && !state.loading {
-        load_page(state, Priority::Operator, out);
+        state.load_page(Priority::Operator, out);
     }
 }
 
 /// The first commands: the first page, devices and segments.
 pub fn start(state: &mut State) -> Vec<Command> {
     let mut out = Vec::new();
-    load_page(state, Priority::Operator, &mut out);
+    state.load_page(Priority::Operator, &mut out);
     state.busy += 2;
     out.push(Command::LoadDevices);
     out.push(Command::LoadSegments);
@@ -401,14 +417,10 @@ pub fn start(state: &mut State) -> Vec<Command> {
 fn arm_detail_if_moved(state: &State, before: Option<&RowKey>, out: &mut Vec<Command>) {
     if let Some(key) = &state.selected
         && before != Some(key)
-        && needs_detail(state, key.id)
+        && state.needs_detail(key.id)
     {
         out.push(Command::ArmDetail(key.id));
     }
-}
-
-pub(super) fn needs_detail(state: &State, id: FlowId) -> bool {
-    state.server == ServerKind::SparseList && !state.details.contains_key(&id)
 }
 
 /// Takes a new list of flows: counter changes, history, baseline, then the view and selection.
@@ -426,7 +438,7 @@ fn apply_flows(state: &mut State, flows: Vec<Flow>) {
     state.flows = flows;
     state.first_load = false;
     state.loaded_at = Some(now);
-    rebuild_view(state);
+    state.rebuild_view();
 }
 
 /// Takes a new reading of one flow: its sent counter's change since `old`, the baseline, the
@@ -494,7 +506,7 @@ fn on_chunk(
                 state.flows[i] = f;
             }
             state.chunk_at.insert(page, state.now);
-            rebuild_view(state);
+            state.rebuild_view();
         }
         Err(e) => {
             state.link = Link::after(&e);
@@ -502,69 +514,6 @@ fn on_chunk(
         }
     }
     out.push(Command::SchedulePoll);
-}
-
-/// Rebuilds the filtered, sorted view and keeps the selection on the same flow id; when that
-/// flow left, the row at the same position is selected.
-pub(super) fn rebuild_view(state: &mut State) {
-    state.view = view::build(&state.flows, &state.filter, state.sort);
-    if state.view.is_empty() {
-        state.cursor = 0;
-        state.selected = None;
-        state.table_offset = 0;
-        return;
-    }
-    let found = state.selected.as_ref().and_then(|key| {
-        state
-            .view
-            .iter()
-            .position(|&i| state.flows[i].row_key() == *key)
-    });
-    state.cursor = found.unwrap_or_else(|| state.cursor.min(state.view.len() - 1));
-    state.selected = Some(state.flows[state.view[state.cursor]].row_key());
-    keep_cursor_visible(state);
-}
-
-pub(super) fn keep_cursor_visible(state: &mut State) {
-    let rows = state.visible_rows.max(1);
-    if state.cursor < state.table_offset {
-        state.table_offset = state.cursor;
-    } else if state.cursor >= state.table_offset + rows {
-        state.table_offset = state.cursor + 1 - rows;
-    }
-    let max_offset = state.view.len().saturating_sub(rows);
-    state.table_offset = state.table_offset.min(max_offset);
-}
-
-pub(super) fn select_row(state: &mut State, row: usize, out: &mut Vec<Command>) {
-    if state.view.is_empty() {
-        return;
-    }
-    state.cursor = row.min(state.view.len() - 1);
-    let key = state.flows[state.view[state.cursor]].row_key();
-    let id = key.id;
-    let changed = state.selected.as_ref() != Some(&key);
-    state.selected = Some(key);
-    keep_cursor_visible(state);
-    if changed && needs_detail(state, id) {
-        out.push(Command::ArmDetail(id));
-    }
-}
-
-pub(super) fn replace_flow(state: &mut State, id: FlowId, f: &Flow) {
-    if let Some(slot) = state.flows.iter_mut().find(|o| o.id == id) {
-        // The write answer may lack fields the list had (or the other way round): keep the
-        // row's, and take the rest from the answer.
-        let mut merged = f.clone();
-        merged.id = id;
-        merged.blocked = slot.blocked;
-        if merged.content.is_none() {
-            merged.content.clone_from(&slot.content);
-        }
-        *slot = merged;
-    }
-    state.details.remove(&id);
-    rebuild_view(state);
 }
 
 fn on_saved(
@@ -589,19 +538,19 @@ fn on_saved(
         Ok(SaveResult::Updated(WriteOutcome::Written(f))) => {
             let id = f.id;
             if let FormKind::Edit { id, .. } = form.kind {
-                replace_flow(state, id, &f);
+                state.replace_flow(id, &f);
             }
-            toast(state, format!("saved flow {id}"), out);
+            state.toast(format!("saved flow {id}"), out);
         }
         Ok(SaveResult::Updated(WriteOutcome::WrittenLate { flow, answer })) => {
             let id = flow.id;
             if let FormKind::Edit { id, .. } = form.kind {
-                replace_flow(state, id, &flow);
+                state.replace_flow(id, &flow);
             }
-            toast(state, format!("saved flow {id} ({answer}; it landed)"), out);
+            state.toast(format!("saved flow {id} ({answer}; it landed)"), out);
         }
         Ok(SaveResult::Updated(WriteOutcome::Unchanged(_))) => {
-            toast(state, "nothing changed; nothing sent".to_owned(), out);
+            state.toast("nothing changed; nothing sent".to_owned(), out);
         }
         Ok(SaveResult::Updated(WriteOutcome::Conflict(c))) => {
             state.open_by_itself(Mode::Conflict {
@@ -641,8 +590,8 @@ fn saved_without_form(
             WriteOutcome::Written(f) | WriteOutcome::WrittenLate { flow: f, .. },
         )) => {
             let id = f.id;
-            replace_flow(state, id, &f);
-            toast(state, format!("saved flow {id}"), out);
+            state.replace_flow(id, &f);
+            state.toast(format!("saved flow {id}"), out);
         }
         Ok(SaveResult::Updated(
             WriteOutcome::Unchanged(_) | WriteOutcome::Deleted | WriteOutcome::DeletedLate { .. },
@@ -669,7 +618,7 @@ fn created(state: &mut State, c: &crate::api::Created, out: &mut Vec<Command>) {
     if c.after_timeout {
         text.push_str(" (the answer was late; found it in the list)");
     }
-    toast(state, text, out);
+    state.toast(text, out);
     if c.device_dropped {
         push_error(
             state,
@@ -686,7 +635,7 @@ fn created(state: &mut State, c: &crate::api::Created, out: &mut Vec<Command>) {
             state.flows.push(c.flow.clone());
         }
         state.selected = Some(key);
-        rebuild_view(state);
+        state.rebuild_view();
         return;
     }
     // The new flow is selected on whatever page it is on (DESIGN §15): first the page the
@@ -697,7 +646,7 @@ fn created(state: &mut State, c: &crate::api::Created, out: &mut Vec<Command>) {
         tried: Vec::new(),
     });
     state.top_on_load = false;
-    load_page(state, Priority::Operator, out);
+    state.load_page(Priority::Operator, out);
 }
 
 /// Where a new flow most likely is: ids that fall down the page mean newest first (page 1),
@@ -728,8 +677,7 @@ fn seek_on(state: &mut State, items: &[Flow], out: &mut Vec<Command>) -> Option<
     let next = [1, last].into_iter().find(|p| !seek.tried.contains(p));
     if next.is_none() {
         let id = seek.key.id;
-        toast(
-            state,
+        state.toast(
             format!("created flow {id}; it is not on the first or last page in the server's order"),
             out,
         );
@@ -737,4 +685,54 @@ fn seek_on(state: &mut State, items: &[Flow], out: &mut Vec<Command>) -> Option<
         state.seek = Some(seek);
     }
     next
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+    use super::*;
+    use crate::app::Context;
+
+    #[test]
+    fn a_key_after_the_idle_time_resumes_the_live_pace() {
+        let mut state = State::new(Context::default(), 20);
+        update(&mut state, Msg::Idle(true));
+        let pace = Some(Duration::from_secs(3));
+        let tick = |pace| Msg::Tick {
+            now: jiff::Timestamp::UNIX_EPOCH,
+            budget: None,
+            poll_every: pace,
+        };
+        update(&mut state, tick(pace));
+        assert_eq!(
+            state.poll_every,
+            Some(IDLE_POLL),
+            "the header shows the idle pace"
+        );
+        let key = KeyEvent::new(KeyCode::Char('j'), KeyModifiers::NONE);
+        let cmds = update(&mut state, Msg::Key(key));
+        assert!(!state.idle);
+        assert!(cmds.contains(&Command::SchedulePoll), "{cmds:?}");
+        update(&mut state, tick(pace));
+        assert_eq!(state.poll_every, pace);
+    }
+
+    #[test]
+    fn the_next_poll_waits_for_the_idle_pace_and_for_a_free_slot() {
+        let mut state = State::new(Context::default(), 20);
+        let pace = Duration::from_secs(3);
+        assert_eq!(poll_wait(&state, pace, None), pace);
+        assert_eq!(
+            poll_wait(&state, pace, Some(Duration::from_secs(7))),
+            Duration::from_secs(7)
+        );
+        state.idle = true;
+        assert_eq!(
+            poll_wait(&state, pace, Some(Duration::from_secs(7))),
+            IDLE_POLL
+        );
+    }
 }

@@ -8,8 +8,8 @@ use serde_json::json;
 
 use super::FlowEdit;
 use super::Inner;
+use super::answer::{Answer, path_id};
 use super::fault::{Fault, FaultSpec};
-use super::server::{Answer, path_id};
 
 #[derive(Deserialize)]
 struct StepOrder {

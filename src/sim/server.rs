@@ -9,12 +9,13 @@ use axum::Form;
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, FromRequest, Multipart, Query, Request, State};
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, LOCATION};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::response::Response;
 use jiff::Timestamp;
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
+use super::answer::{Answer, HTML_TYPE, JSON_TYPE, path_id};
 use super::conn::ConnTag;
 use super::control;
 use super::fault::{self, Fault};
@@ -27,73 +28,10 @@ const BODY_LIMIT: usize = 2 * 1024 * 1024;
 /// The rate window's length (CONTRACT §3).
 const WINDOW: Duration = Duration::from_secs(60);
 
-const JSON_TYPE: &str = "application/json";
-const HTML_TYPE: &str = "text/html; charset=UTF-8";
-
 /// A key's fixed rate window: it starts with the key's first request.
 pub(crate) struct Window {
     remaining: i64,
     ends: Instant,
-}
-
-/// An answer before it becomes a response.
-pub(super) struct Answer {
-    status: StatusCode,
-    content_type: &'static str,
-    body: Vec<u8>,
-    headers: Vec<(&'static str, String)>,
-    /// Close the connection without answering (the `Reset` fault).
-    cut: bool,
-}
-
-impl Answer {
-    /// `{"data": …}`, the success envelope of single resources.
-    pub(super) fn data(value: &Value, status: StatusCode) -> Self {
-        Answer::json(status, &json!({ "data": value }))
-    }
-
-    fn new(status: StatusCode, content_type: &'static str, body: impl Into<Vec<u8>>) -> Self {
-        Answer {
-            status,
-            content_type,
-            body: body.into(),
-            headers: Vec::new(),
-            cut: false,
-        }
-    }
-
-    pub(super) fn json(status: StatusCode, value: &Value) -> Self {
-        Answer::new(status, JSON_TYPE, php::json_encode(value))
-    }
-
-    pub(super) fn error(status: StatusCode, title: &str) -> Self {
-        Answer::json(status, &render::error(title, &json!(status.as_u16())))
-    }
-
-    /// A PHP fatal error: HTML, but the JSON content type was already sent (CONTRACT §4.6).
-    fn fatal() -> Self {
-        Answer::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            JSON_TYPE,
-            render::HTML_500,
-        )
-    }
-
-    pub(super) fn not_found() -> Self {
-        Answer::error(StatusCode::NOT_FOUND, render::TITLE_NOT_FOUND)
-    }
-
-    fn into_response(self) -> Response {
-        let mut response = (self.status, self.body).into_response();
-        let headers = response.headers_mut();
-        headers.insert(CONTENT_TYPE, HeaderValue::from_static(self.content_type));
-        for (name, value) in self.headers {
-            if let Ok(value) = HeaderValue::from_str(&value) {
-                headers.insert(name, value);
-            }
-        }
-        response
-    }
 }
 
 /// The key after `Bearer` and one whitespace character, as the server's regex takes it.
@@ -508,11 +446,6 @@ fn authenticated(
     answer
 }
 
-/// A positive id from the path, cast as PHP's `(int)` does.
-pub(super) fn path_id(raw: &str) -> Option<u64> {
-    u64::try_from(php::intval(raw)).ok().filter(|&id| id > 0)
-}
-
 fn scramble(value: &mut Value, index: usize) {
     let (name, content) = fault::hostile(index);
     if let Some(map) = value.as_object_mut() {
@@ -686,7 +619,10 @@ mod tests {
 
     fn auth(value: &str) -> HeaderMap {
         let mut headers = HeaderMap::new();
-        headers.insert(AUTHORIZATION, HeaderValue::from_str(value).unwrap());
+        headers.insert(
+            AUTHORIZATION,
+            axum::http::HeaderValue::from_str(value).unwrap(),
+        );
         headers
     }
 

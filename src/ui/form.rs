@@ -15,7 +15,6 @@ use crate::domain::{SegmentRef, sms};
 const LABEL: u16 = 11;
 const CONTENT_ROWS: u16 = 5;
 
-#[expect(clippy::too_many_lines, reason = "the fields top to bottom, as drawn")]
 pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State, form: &FormState) {
     let problems = form.problems.len() as u16;
     let h = 2 + 1 + CONTENT_ROWS + 7 + problems + 3 + u16::from(form.server_error.is_some()) * 2;
@@ -34,84 +33,23 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State, form: &FormState) 
             break;
         }
         let focused = form.focus == field;
-        let label_style = if focused {
-            Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD)
-        } else {
-            Style::new()
-        };
-        let marker = if focused { "›" } else { " " };
-        frame.render_widget(
-            Paragraph::new(Span::styled(
-                format!("{marker}{}", field_label(field)),
-                label_style,
-            )),
-            Rect::new(inner.x, y, LABEL, 1),
-        );
+        draw_label(frame, Rect::new(inner.x, y, LABEL, 1), field, focused);
         let value_area = Rect::new(inner.x + LABEL, y, value_w, 1);
         match field {
             Field::Content => {
                 let height = CONTENT_ROWS.min(inner.bottom().saturating_sub(y));
-                let ca = Rect::new(inner.x + LABEL, y, value_w, height);
-                let mut ta = form.content.clone();
-                ta.set_cursor_line_style(Style::new());
-                if focused {
-                    ta.set_cursor_style(Style::new().add_modifier(Modifier::REVERSED));
-                } else {
-                    ta.set_cursor_style(Style::new());
-                }
-                ta.set_style(Style::new().bg(Color::Black));
-                // Long lines wrap: an SMS is read whole, not through a sideways window.
-                ta.set_wrap_mode(ratatui_textarea::WrapMode::WordOrGlyph);
-                frame.render_widget(&ta, ca);
-                y += height;
-                let text = form.content_text();
-                let m = sms::measure(&text);
-                // Which character made the text UCS-2 (70 a part, not 160).
-                let why = sms::first_ucs2(&text)
-                    .map(|c| format!(" (UCS-2: “{c}”)"))
-                    .unwrap_or_default();
-                frame.render_widget(
-                    Paragraph::new(Span::styled(
-                        fit(
-                            &format!(
-                                "{} chars · {} SMS{why} · {}/{CONTENT_MAX} as stored · Enter adds a line",
-                                m.chars,
-                                m.parts,
-                                stored_len(&text)
-                            ),
-                            usize::from(value_w),
-                        ),
-                        dim(),
-                    )),
-                    Rect::new(inner.x + LABEL, y, value_w, 1),
+                draw_content(
+                    frame,
+                    Rect {
+                        height,
+                        ..value_area
+                    },
+                    form,
+                    focused,
                 );
+                y += height;
             }
-            Field::Name | Field::WaitTime => {
-                let input = if field == Field::Name {
-                    &form.name
-                } else {
-                    &form.wait
-                };
-                let width = usize::from(value_w.saturating_sub(1));
-                let scroll = input.visual_scroll(width);
-                let shown: String = input.value().chars().skip(scroll).collect();
-                let mut spans = vec![Span::styled(
-                    fit(&shown, width),
-                    Style::new().bg(Color::Black),
-                )];
-                if field == Field::WaitTime {
-                    spans.push(Span::styled(
-                        format!("  1 to {} {}", form.unit.max(), form.unit.as_str()),
-                        dim(),
-                    ));
-                }
-                frame.render_widget(Paragraph::new(Line::from(spans)), value_area);
-                if focused && form.saving.is_none() {
-                    let x =
-                        u16::try_from(input.visual_cursor().saturating_sub(scroll)).unwrap_or(0);
-                    frame.set_cursor_position((value_area.x + x.min(value_w - 1), y));
-                }
-            }
+            Field::Name | Field::WaitTime => draw_input(frame, value_area, form, field, focused),
             _ => {
                 let text = choice_text(state, form, field);
                 let style = if focused {
@@ -140,6 +78,97 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State, form: &FormState) 
             y += 1;
         }
     }
+    draw_foot(frame, inner, y, state, form);
+}
+
+fn draw_label(frame: &mut Frame<'_>, area: Rect, field: Field, focused: bool) {
+    let label_style = if focused {
+        Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD)
+    } else {
+        Style::new()
+    };
+    let marker = if focused { "›" } else { " " };
+    frame.render_widget(
+        Paragraph::new(Span::styled(
+            format!("{marker}{}", field_label(field)),
+            label_style,
+        )),
+        area,
+    );
+}
+
+/// The message text in `area`, and its length in SMS on the line below it.
+fn draw_content(frame: &mut Frame<'_>, area: Rect, form: &FormState, focused: bool) {
+    let mut ta = form.content.clone();
+    ta.set_cursor_line_style(Style::new());
+    if focused {
+        ta.set_cursor_style(Style::new().add_modifier(Modifier::REVERSED));
+    } else {
+        ta.set_cursor_style(Style::new());
+    }
+    ta.set_style(Style::new().bg(Color::Black));
+    // Long lines wrap: an SMS is read whole, not through a sideways window.
+    ta.set_wrap_mode(ratatui_textarea::WrapMode::WordOrGlyph);
+    frame.render_widget(&ta, area);
+    let text = form.content_text();
+    let m = sms::measure(&text);
+    // Which character made the text UCS-2 (70 a part, not 160).
+    let why = sms::first_ucs2(&text)
+        .map(|c| format!(" (UCS-2: “{c}”)"))
+        .unwrap_or_default();
+    frame.render_widget(
+        Paragraph::new(Span::styled(
+            fit(
+                &format!(
+                    "{} chars · {} SMS{why} · {}/{CONTENT_MAX} as stored · Enter adds a line",
+                    m.chars,
+                    m.parts,
+                    stored_len(&text)
+                ),
+                usize::from(area.width),
+            ),
+            dim(),
+        )),
+        Rect::new(area.x, area.y + area.height, area.width, 1),
+    );
+}
+
+/// A one-line input (the name, the wait time), with the cursor when it has the focus.
+fn draw_input(
+    frame: &mut Frame<'_>,
+    value_area: Rect,
+    form: &FormState,
+    field: Field,
+    focused: bool,
+) {
+    let value_w = value_area.width;
+    let input = if field == Field::Name {
+        &form.name
+    } else {
+        &form.wait
+    };
+    let width = usize::from(value_w.saturating_sub(1));
+    let scroll = input.visual_scroll(width);
+    let shown: String = input.value().chars().skip(scroll).collect();
+    let mut spans = vec![Span::styled(
+        fit(&shown, width),
+        Style::new().bg(Color::Black),
+    )];
+    if field == Field::WaitTime {
+        spans.push(Span::styled(
+            format!("  1 to {} {}", form.unit.max(), form.unit.as_str()),
+            dim(),
+        ));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), value_area);
+    if focused && form.saving.is_none() {
+        let x = u16::try_from(input.visual_cursor().saturating_sub(scroll)).unwrap_or(0);
+        frame.set_cursor_position((value_area.x + x.min(value_w - 1), value_area.y));
+    }
+}
+
+/// The server's error, the discard question or the save spinner, and the keys, from `y` down.
+fn draw_foot(frame: &mut Frame<'_>, inner: Rect, y: u16, state: &State, form: &FormState) {
     let mut foot = Vec::new();
     if let Some(e) = &form.server_error {
         foot.push(Line::styled(format!("not saved: {e}"), error_style()));

@@ -1,0 +1,44 @@
+//! Where things sit on the screen: the numbers both the drawing side and the key handling
+//! (mouse clicks, the rows a page of the table holds) need, kept in one place.
+
+/// Below this size only the size warning is drawn.
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
+/// Rows above the table's first row: the header line, the info line, the table's top border and
+/// its column titles.
+pub const TABLE_TOP: u16 = 4;
+/// Lines below the table: its bottom border, the key line, the status line.
+pub const BELOW_TABLE: u16 = 3;
+/// From this width on, the detail pane sits beside the table; below it, under the table.
+pub const SIDE_BY_SIDE: u16 = 120;
+/// The height of the detail pane when it sits under the table.
+pub const DETAIL_BELOW: u16 = 9;
+
+/// A terminal of this size shows the dashboard, not the size warning.
+pub fn fits(width: u16, height: u16) -> bool {
+    width >= MIN_WIDTH && height >= MIN_HEIGHT
+}
+
+/// The detail pane's width when it sits beside the table: it reads well from 44 columns, and every
+/// column beyond 60 goes to the names.
+pub fn detail_width(width: u16) -> u16 {
+    (width * 36 / 100).clamp(44, 60)
+}
+
+/// The columns the flow table takes, border included.
+pub fn table_width(width: u16) -> u16 {
+    if width >= SIDE_BY_SIDE {
+        width.saturating_sub(detail_width(width))
+    } else {
+        width
+    }
+}
+
+/// How many table rows fit in a terminal of this size.
+pub fn table_rows(width: u16, height: u16) -> usize {
+    let mut h = height.saturating_sub(TABLE_TOP + BELOW_TABLE);
+    if width < SIDE_BY_SIDE {
+        h = h.saturating_sub(DETAIL_BELOW);
+    }
+    usize::from(h).max(1)
+}
