@@ -597,7 +597,7 @@ impl Client {
     /// is searched for it instead and the answer says whether it landed. The device, SIM and
     /// segment are checked first, and the answer is compared with what was sent.
     pub async fn create_flow(&self, draft: &FlowDraft) -> Result<Created, ApiError> {
-        self.create_flow_json(draft).await.map(|w| w.value)
+        self.create(draft, Decoding::Typed).await.map(|w| w.value)
     }
 }
 

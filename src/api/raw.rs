@@ -264,6 +264,15 @@ impl Client {
     /// [`Client::create_flow`] with the server's answer. When the answer was lost and the flow
     /// was found in the list afterwards, the JSON is that flow read again.
     pub async fn create_flow_json(&self, draft: &FlowDraft) -> Result<WithJson<Created>, ApiError> {
+        self.create(draft, Decoding::Json).await
+    }
+
+    /// The create behind [`Client::create_flow`] and [`Client::create_flow_json`].
+    pub(super) async fn create(
+        &self,
+        draft: &FlowDraft,
+        decoding: Decoding,
+    ) -> Result<WithJson<Created>, ApiError> {
         if self.inner.read_only {
             return Err(super::Refusal::ReadOnly.into());
         }
@@ -279,33 +288,17 @@ impl Client {
         };
         let started = jiff::Timestamp::now();
         let answer = match self.send(&req, Priority::Operator).await {
-            Ok(a) => Ok((wire::single_flow(&a.body)?, data_json(&a.body))),
+            // An answer that came but does not decode is not a lost one: no search.
+            Ok(a) => Ok(decoding.decode(&a.body, wire::single_flow)?),
             Err(e) => Err(e),
         };
-        let (flow, json, after_timeout) = match answer {
-            Ok((flow, json)) => (flow, json, false),
-            Err(cause) if verify::fate_unknown(&cause) => {
-                tracing::warn!(error = %cause, "create answer lost; looking for the flow before saying anything");
-                let found = match self.find_created(draft, started).await {
-                    Ok(found) => found,
-                    Err(reread) => {
-                        return Err(ApiError::LandingUnknown {
-                            cause: Box::new(cause),
-                            reread: Box::new(reread),
-                        });
-                    }
-                };
-                let Some(flow) = found else {
-                    return Err(ApiError::CreateNotLanded {
-                        cause: Box::new(cause),
-                    });
-                };
-                let json = self
-                    .get_flow_json(flow.id, Priority::Operator)
-                    .await
-                    .map_or(Value::Null, |w| w.json);
-                (flow, json, true)
-            }
+        let (WithJson { value: flow, json }, after_timeout) = match answer {
+            Ok(w) => (w, false),
+            Err(cause) if verify::fate_unknown(&cause) => (
+                self.find_after_lost_answer(draft, started, cause, decoding)
+                    .await?,
+                true,
+            ),
             Err(e) => return Err(e),
         };
         let device_dropped = draft.device_id.is_some() && flow.device_id == Some(0);
@@ -341,6 +334,41 @@ impl Client {
             },
             json,
         })
+    }
+
+    /// After a create whose answer was lost: the flow `draft` made, searched for in the list,
+    /// and its JSON read again when the decoding keeps JSON.
+    async fn find_after_lost_answer(
+        &self,
+        draft: &FlowDraft,
+        started: jiff::Timestamp,
+        cause: ApiError,
+        decoding: Decoding,
+    ) -> Result<WithJson<Flow>, ApiError> {
+        tracing::warn!(error = %cause, "create answer lost; looking for the flow before saying anything");
+        let found = match self.find_created(draft, started).await {
+            Ok(found) => found,
+            Err(reread) => {
+                return Err(ApiError::LandingUnknown {
+                    cause: Box::new(cause),
+                    reread: Box::new(reread),
+                });
+            }
+        };
+        let Some(flow) = found else {
+            return Err(ApiError::CreateNotLanded {
+                cause: Box::new(cause),
+            });
+        };
+        let json = match decoding {
+            // The typed create prints nothing: no request is spent on JSON it would drop.
+            Decoding::Typed => Value::Null,
+            Decoding::Json => self
+                .get_flow_json(flow.id, Priority::Operator)
+                .await
+                .map_or(Value::Null, |w| w.json),
+        };
+        Ok(WithJson { value: flow, json })
     }
 
     /// Sends an update of the fields in `form`; the flow the server answered with, and its JSON.
