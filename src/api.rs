@@ -3,7 +3,8 @@
 //! Every request goes through `Client::send`, where the rate scheduler sits, the key is put in
 //! the header, the answer is capped and read, and its status is classified. Reads are retried on
 //! network errors and 5xx; writes never are. The rules that keep writes on the flow the operator
-//! chose live in `safety`.
+//! chose live in `safety`. Every read is built and paged once, in `raw`, and decoded either to
+//! typed values or to those and the JSON that `--json` prints.
 
 pub mod error;
 mod journal;
@@ -25,7 +26,6 @@ use reqwest::{Method, StatusCode, Url};
 use tokio::sync::mpsc::UnboundedSender;
 
 pub use error::{ApiError, Refusal};
-use raw::Decoding;
 pub use raw::WithJson;
 pub use safety::{Conflict, FieldChange, ServerKind, WriteOutcome};
 pub use wire::Page;
@@ -33,6 +33,7 @@ pub use wire::Page;
 use crate::budget::shared::{self, Claim, SharedBudget, SharedError};
 use crate::budget::{self, BudgetConfig, Priority, Scheduler};
 use crate::domain::{Device, Flow, FlowDraft, FlowId, Segment};
+use raw::Decoding;
 
 /// Answers larger than this are refused while they stream in.
 pub const BODY_LIMIT: usize = 16 * 1024 * 1024;
