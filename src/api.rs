@@ -3,7 +3,8 @@
 //! Every request goes through `Client::send`, where the rate scheduler sits, the key is put in
 //! the header, the answer is capped and read, and its status is classified. Reads are retried on
 //! network errors and 5xx; writes never are. The rules that keep writes on the flow the operator
-//! chose live in `safety`.
+//! chose live in `safety`. Every read is built and paged once, in `raw`, and decoded either to
+//! typed values or to those and the JSON that `--json` prints.
 
 pub mod error;
 mod journal;
@@ -32,6 +33,7 @@ pub use wire::Page;
 use crate::budget::shared::{self, Claim, SharedBudget, SharedError};
 use crate::budget::{self, BudgetConfig, Priority, Scheduler};
 use crate::domain::{Device, Flow, FlowDraft, FlowId, Segment};
+use raw::Decoding;
 
 /// Answers larger than this are refused while they stream in.
 pub const BODY_LIMIT: usize = 16 * 1024 * 1024;
@@ -202,6 +204,12 @@ pub fn check_base_url(base: &str) -> Result<Url, Refusal> {
 /// Whole seconds, rounded up: "0 s" while still waiting would read as a bug.
 fn secs_up(d: Duration) -> u64 {
     d.as_secs() + u64::from(d.subsec_nanos() > 0)
+}
+
+/// The page and page size a request for one page sends: page 0 is page 1, and the size is an
+/// allowed one.
+fn page_asked(page: u32, per_page: u32) -> (u32, u32) {
+    (page.max(1), allowed_page_size(per_page))
 }
 
 /// The page size the server will honour: the nearest allowed one at or above `n`.
@@ -547,23 +555,17 @@ impl Client {
         per_page: u32,
         priority: Priority,
     ) -> Result<Page<Flow>, ApiError> {
-        let page = page.max(1);
-        let per_page = allowed_page_size(per_page);
-        let mut req = Request::get("flows", "flow list page");
-        req.query = vec![
-            ("page", page.to_string()),
-            ("results_per_page", per_page.to_string()),
-        ];
-        let a = self.read(&req, priority).await?;
-        wire::flow_page(&a.body, page, per_page)
+        let (page, per_page) = page_asked(page, per_page);
+        self.fetch_page(&raw::FLOWS, page, per_page, priority, Decoding::Typed)
+            .await
+            .map(|w| w.value)
     }
 
     /// One flow by id.
     pub async fn get_flow(&self, id: FlowId, priority: Priority) -> Result<Flow, ApiError> {
-        let what = format!("flow {id}");
-        let req = Request::get(format!("flows/{id}"), &what);
-        let a = self.read(&req, priority).await?;
-        wire::single_flow(&a.body)
+        self.fetch_flow(id, priority, Decoding::Typed)
+            .await
+            .map(|w| w.value)
     }
 
     /// Every flow, 1000 a page; `progress(pages done, pages in all)` after each page. A list
@@ -573,37 +575,30 @@ impl Client {
         priority: Priority,
         progress: impl FnMut(u32, Option<u32>),
     ) -> Result<AllFlows, ApiError> {
-        let (flows, _, steady) = self.read_all(priority, false, progress).await?;
-        Ok(AllFlows { flows, steady })
-    }
-
-    /// Every page of a small list (devices, segments), 100 a page.
-    async fn all_pages<T: PartialEq>(
-        &self,
-        path: &str,
-        what: &str,
-        decode: wire::PageDecoder<T>,
-    ) -> Result<Vec<T>, ApiError> {
-        self.all_pages_json(path, what, decode)
+        self.read_all(priority, Decoding::Typed, progress)
             .await
             .map(|w| w.value)
     }
 
+    /// Every device, 100 a page.
     pub async fn devices(&self) -> Result<Vec<Device>, ApiError> {
-        self.all_pages("devices", "device list", wire::device_page)
+        self.read_small_list(&raw::DEVICES, Decoding::Typed)
             .await
+            .map(|w| w.value)
     }
 
+    /// Every segment, 100 a page.
     pub async fn segments(&self) -> Result<Vec<Segment>, ApiError> {
-        self.all_pages("segments", "segment list", wire::segment_page)
+        self.read_small_list(&raw::SEGMENTS, Decoding::Typed)
             .await
+            .map(|w| w.value)
     }
 
     /// Creates a flow. Never retried: after a time-out or a 5xx the flow may exist, so the list
     /// is searched for it instead and the answer says whether it landed. The device, SIM and
     /// segment are checked first, and the answer is compared with what was sent.
     pub async fn create_flow(&self, draft: &FlowDraft) -> Result<Created, ApiError> {
-        self.create_flow_json(draft).await.map(|w| w.value)
+        self.create(draft, Decoding::Typed).await.map(|w| w.value)
     }
 }
 

@@ -1143,6 +1143,56 @@ async fn a_create_answered_after_the_timeout_is_sent_once_and_found_shipped() {
     late_create(true).await;
 }
 
+/// A create whose answer comes after the time-out, and the requests sent from then on.
+async fn create_with_lost_answer(json: bool) -> (Sim, Created, serde_json::Value, Vec<String>) {
+    let sim = start(false).await;
+    let mut cfg = config(&sim);
+    cfg.timeout = Duration::from_millis(400);
+    let client = Client::new(cfg).unwrap();
+    sim.push_write_fault(Fault::LateAnswer(Duration::from_millis(1500)), 1);
+    let d = draft("Lost answer");
+    let (created, json) = if json {
+        let w = client.create_flow_json(&d).await.unwrap();
+        (w.value, w.json)
+    } else {
+        (
+            client.create_flow(&d).await.unwrap(),
+            serde_json::Value::Null,
+        )
+    };
+    assert!(created.after_timeout);
+    let after_post: Vec<String> = calls(&sim)
+        .into_iter()
+        .skip_while(|c| c != "POST /api/flows")
+        .skip(1)
+        .collect();
+    (sim, created, json, after_post)
+}
+
+#[tokio::test]
+async fn a_create_found_in_the_list_after_a_lost_answer_is_not_read_again_for_json_nobody_prints() {
+    let (_sim, created, _, after_post) = create_with_lost_answer(false).await;
+    assert_eq!(created.flow.name, "Lost answer");
+    assert!(!after_post.is_empty(), "the list was searched");
+    assert!(
+        after_post.iter().all(|c| c == "GET /api/flows"),
+        "only the list is read: {after_post:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_create_with_json_found_after_a_lost_answer_prints_the_flow_read_again() {
+    let (sim, created, json, after_post) = create_with_lost_answer(true).await;
+    let id = created.flow.id;
+    assert_eq!(sim.flow(id.0).unwrap().name, "Lost answer");
+    assert_eq!(
+        after_post.last().map(String::as_str),
+        Some(format!("GET /api/flows/{id}").as_str())
+    );
+    assert_eq!(json["name"], "Lost answer");
+    assert_eq!(json["id"], id.0);
+}
+
 #[test]
 fn plain_http_only_to_this_machine() {
     // `Client::new` refuses, so there is no client that could connect anywhere.

@@ -1,8 +1,10 @@
-//! The same reads and writes as the typed methods, together with the JSON the server answered,
-//! cleaned, for the command line's `--json`: the API's own field names, counters as received.
+//! The one read path of the Flows API, and the JSON the command line's `--json` prints.
 //!
-//! The typed methods stay the cheap path the dashboard polls with; these are separate so that
-//! no poll pays for building JSON it never prints.
+//! Every read (a page, a whole list, one flow) is built, sent through the scheduler with its
+//! retries, and paged here once. Only the decoding differs: [`Decoding::Typed`] keeps the typed
+//! values the dashboard polls with, so no poll pays for JSON it never prints;
+//! [`Decoding::Json`] keeps them together with the server's `data`, cleaned: the API's own field
+//! names, counters as received.
 
 use reqwest::Method;
 use serde_json::Value;
@@ -35,7 +37,190 @@ fn items_of(json: Value) -> Vec<Value> {
     }
 }
 
+/// What a read keeps of an answer besides its typed value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Decoding {
+    /// The typed value alone; the JSON is `Null` (a list's, empty).
+    Typed,
+    /// The typed value and the answer's cleaned `data`.
+    Json,
+}
+
+impl Decoding {
+    /// Decodes `body` with `typed`; the JSON only once the typed value decoded, so a body that
+    /// does not decode fails the same way whichever decoding was asked for.
+    fn decode<T>(
+        self,
+        body: &[u8],
+        typed: impl FnOnce(&[u8]) -> Result<T, ApiError>,
+    ) -> Result<WithJson<T>, ApiError> {
+        let value = typed(body)?;
+        let json = match self {
+            Decoding::Typed => Value::Null,
+            Decoding::Json => data_json(body),
+        };
+        Ok(WithJson { value, json })
+    }
+}
+
+/// A list the API pages: where it is, what a not-found message calls it, how a page decodes.
+pub(super) struct List<T> {
+    path: &'static str,
+    what: &'static str,
+    decode: wire::PageDecoder<T>,
+}
+
+pub(super) const FLOWS: List<Flow> = List {
+    path: "flows",
+    what: "flow list page",
+    decode: wire::flow_page,
+};
+pub(super) const DEVICES: List<Device> = List {
+    path: "devices",
+    what: "device list",
+    decode: wire::device_page,
+};
+pub(super) const SEGMENTS: List<Segment> = List {
+    path: "segments",
+    what: "segment list",
+    decode: wire::segment_page,
+};
+
+/// The pages of a list as far as they were read: the items kept, their objects when the
+/// decoding keeps JSON, and the pager that followed them.
+struct Pages<T> {
+    items: Vec<T>,
+    json: Vec<Value>,
+    pager: Pager,
+}
+
 impl Client {
+    /// Page `page` of `list`, `per_page` a page; both as sent, so already allowed values.
+    pub(super) async fn fetch_page<T>(
+        &self,
+        list: &List<T>,
+        page: u32,
+        per_page: u32,
+        priority: Priority,
+        decoding: Decoding,
+    ) -> Result<WithJson<Page<T>>, ApiError> {
+        let mut req = Request::get(list.path, list.what);
+        req.query = vec![
+            ("page", page.to_string()),
+            ("results_per_page", per_page.to_string()),
+        ];
+        let a = self.read(&req, priority).await?;
+        decoding.decode(&a.body, |body| (list.decode)(body, page, per_page))
+    }
+
+    /// One flow by id.
+    pub(super) async fn fetch_flow(
+        &self,
+        id: FlowId,
+        priority: Priority,
+        decoding: Decoding,
+    ) -> Result<WithJson<Flow>, ApiError> {
+        let what = format!("flow {id}");
+        let req = Request::get(format!("flows/{id}"), &what);
+        let a = self.read(&req, priority).await?;
+        decoding.decode(&a.body, wire::single_flow)
+    }
+
+    /// `list` from page 1, `per_page` a page, until the [`Pager`] says it ended or `max_pages`
+    /// were read; `progress(pages done, pages in all)` after each page kept.
+    async fn read_pages<T: PartialEq>(
+        &self,
+        list: &List<T>,
+        (per_page, max_pages): (u32, u32),
+        priority: Priority,
+        decoding: Decoding,
+        progress: &mut impl FnMut(u32, Option<u32>),
+    ) -> Result<Pages<T>, ApiError> {
+        let mut items = Vec::new();
+        let mut json = Vec::new();
+        let mut pager = Pager::default();
+        for page in 1..=max_pages {
+            let w = self
+                .fetch_page(list, page, per_page, priority, decoding)
+                .await?;
+            if pager.is_repeat(&items, &w.value) {
+                break;
+            }
+            let more = pager.more(page, &w.value);
+            items.extend(w.value.items);
+            json.extend(items_of(w.json));
+            progress(page, pager.expected());
+            if !more {
+                break;
+            }
+        }
+        Ok(Pages { items, json, pager })
+    }
+
+    /// Every page of a small list (devices, segments), 100 a page.
+    pub(super) async fn read_small_list<T: PartialEq>(
+        &self,
+        list: &List<T>,
+        decoding: Decoding,
+    ) -> Result<WithJson<Vec<T>>, ApiError> {
+        // Devices and segments are few: 100 pages of 100 is far beyond any account.
+        let pages = self
+            .read_pages(
+                list,
+                (100, 100),
+                Priority::Operator,
+                decoding,
+                &mut |_, _| {},
+            )
+            .await?;
+        Ok(WithJson {
+            value: pages.items,
+            json: Value::Array(pages.json),
+        })
+    }
+
+    /// Every flow, 1000 a page, read again once when the list changed while it was read.
+    pub(super) async fn read_all(
+        &self,
+        priority: Priority,
+        decoding: Decoding,
+        mut progress: impl FnMut(u32, Option<u32>),
+    ) -> Result<WithJson<AllFlows>, ApiError> {
+        let first = self
+            .read_all_once(priority, decoding, &mut progress)
+            .await?;
+        if first.value.steady {
+            return Ok(first);
+        }
+        // Another reading costs as many requests again, but a list with flows missing or
+        // doubled must not pass for the whole list; one that keeps changing is said to.
+        tracing::info!("the flow list changed while it was read; reading it again");
+        self.read_all_once(priority, decoding, &mut progress).await
+    }
+
+    async fn read_all_once(
+        &self,
+        priority: Priority,
+        decoding: Decoding,
+        progress: &mut impl FnMut(u32, Option<u32>),
+    ) -> Result<WithJson<AllFlows>, ApiError> {
+        let Pages {
+            items: mut flows,
+            json,
+            pager,
+        } = self
+            .read_pages(&FLOWS, (1000, u32::MAX), priority, decoding, progress)
+            .await?;
+        // Ids repeated across pages only show once the pages are together.
+        wire::mark_unaddressable(&mut flows);
+        // Rows of the shipped build share ids; their keys tell them apart.
+        let steady = !pager.changed(flows.iter().map(Flow::row_key));
+        Ok(WithJson {
+            value: AllFlows { flows, steady },
+            json: Value::Array(json),
+        })
+    }
+
     /// [`Client::list_flows`] with the listed objects.
     pub async fn list_flows_json(
         &self,
@@ -43,18 +228,9 @@ impl Client {
         per_page: u32,
         priority: Priority,
     ) -> Result<WithJson<Page<Flow>>, ApiError> {
-        let page = page.max(1);
-        let per_page = super::allowed_page_size(per_page);
-        let mut req = Request::get("flows", "flow list page");
-        req.query = vec![
-            ("page", page.to_string()),
-            ("results_per_page", per_page.to_string()),
-        ];
-        let a = self.read(&req, priority).await?;
-        Ok(WithJson {
-            value: wire::flow_page(&a.body, page, per_page)?,
-            json: data_json(&a.body),
-        })
+        let (page, per_page) = super::page_asked(page, per_page);
+        self.fetch_page(&FLOWS, page, per_page, priority, Decoding::Json)
+            .await
     }
 
     /// [`Client::all_flows`] with every listed object, as one list.
@@ -63,64 +239,7 @@ impl Client {
         priority: Priority,
         progress: impl FnMut(u32, Option<u32>),
     ) -> Result<WithJson<AllFlows>, ApiError> {
-        let (flows, json, steady) = self.read_all(priority, true, progress).await?;
-        Ok(WithJson {
-            value: AllFlows { flows, steady },
-            json: Value::Array(json),
-        })
-    }
-
-    /// Every flow, 1000 a page, read again once when the list changed while it was read; the
-    /// listed objects when `with_json`, and whether the last reading held still.
-    pub(super) async fn read_all(
-        &self,
-        priority: Priority,
-        with_json: bool,
-        mut progress: impl FnMut(u32, Option<u32>),
-    ) -> Result<(Vec<Flow>, Vec<Value>, bool), ApiError> {
-        let first = self
-            .read_all_once(priority, with_json, &mut progress)
-            .await?;
-        if first.2 {
-            return Ok(first);
-        }
-        // Another reading costs as many requests again, but a list with flows missing or
-        // doubled must not pass for the whole list; one that keeps changing is said to.
-        tracing::info!("the flow list changed while it was read; reading it again");
-        self.read_all_once(priority, with_json, &mut progress).await
-    }
-
-    async fn read_all_once(
-        &self,
-        priority: Priority,
-        with_json: bool,
-        progress: &mut impl FnMut(u32, Option<u32>),
-    ) -> Result<(Vec<Flow>, Vec<Value>, bool), ApiError> {
-        let mut flows = Vec::new();
-        let mut json = Vec::new();
-        let mut pager = Pager::default();
-        for page in 1.. {
-            let (p, objects) = if with_json {
-                let w = self.list_flows_json(page, 1000, priority).await?;
-                (w.value, items_of(w.json))
-            } else {
-                (self.list_flows(page, 1000, priority).await?, Vec::new())
-            };
-            if pager.is_repeat(&flows, &p) {
-                break;
-            }
-            let more = pager.more(page, &p);
-            flows.extend(p.items);
-            json.extend(objects);
-            progress(page, pager.expected());
-            if !more {
-                break;
-            }
-        }
-        wire::mark_unaddressable(&mut flows);
-        // Rows of the shipped build share ids; their keys tell them apart.
-        let steady = !pager.changed(flows.iter().map(Flow::row_key));
-        Ok((flows, json, steady))
+        self.read_all(priority, Decoding::Json, progress).await
     }
 
     /// [`Client::get_flow`] with the flow's object.
@@ -129,64 +248,31 @@ impl Client {
         id: FlowId,
         priority: Priority,
     ) -> Result<WithJson<Flow>, ApiError> {
-        let what = format!("flow {id}");
-        let req = Request::get(format!("flows/{id}"), &what);
-        let a = self.read(&req, priority).await?;
-        Ok(WithJson {
-            value: wire::single_flow(&a.body)?,
-            json: data_json(&a.body),
-        })
-    }
-
-    pub(super) async fn all_pages_json<T: PartialEq>(
-        &self,
-        path: &str,
-        what: &str,
-        decode: wire::PageDecoder<T>,
-    ) -> Result<WithJson<Vec<T>>, ApiError> {
-        let mut out = Vec::new();
-        let mut json = Vec::new();
-        let mut pager = Pager::default();
-        // Devices and segments are few: 100 pages of 100 is far beyond any account.
-        for page in 1..=100 {
-            let mut req = Request::get(path, what);
-            req.query = vec![
-                ("page", page.to_string()),
-                ("results_per_page", "100".to_owned()),
-            ];
-            let a = self.read(&req, Priority::Operator).await?;
-            let p = decode(&a.body, page, 100)?;
-            if pager.is_repeat(&out, &p) {
-                break;
-            }
-            let more = pager.more(page, &p);
-            out.extend(p.items);
-            json.extend(items_of(data_json(&a.body)));
-            if !more {
-                break;
-            }
-        }
-        Ok(WithJson {
-            value: out,
-            json: Value::Array(json),
-        })
+        self.fetch_flow(id, priority, Decoding::Json).await
     }
 
     /// [`Client::devices`] with the listed objects.
     pub async fn devices_json(&self) -> Result<WithJson<Vec<Device>>, ApiError> {
-        self.all_pages_json("devices", "device list", wire::device_page)
-            .await
+        self.read_small_list(&DEVICES, Decoding::Json).await
     }
 
     /// [`Client::segments`] with the listed objects.
     pub async fn segments_json(&self) -> Result<WithJson<Vec<Segment>>, ApiError> {
-        self.all_pages_json("segments", "segment list", wire::segment_page)
-            .await
+        self.read_small_list(&SEGMENTS, Decoding::Json).await
     }
 
     /// [`Client::create_flow`] with the server's answer. When the answer was lost and the flow
     /// was found in the list afterwards, the JSON is that flow read again.
     pub async fn create_flow_json(&self, draft: &FlowDraft) -> Result<WithJson<Created>, ApiError> {
+        self.create(draft, Decoding::Json).await
+    }
+
+    /// The create behind [`Client::create_flow`] and [`Client::create_flow_json`].
+    pub(super) async fn create(
+        &self,
+        draft: &FlowDraft,
+        decoding: Decoding,
+    ) -> Result<WithJson<Created>, ApiError> {
         if self.inner.read_only {
             return Err(super::Refusal::ReadOnly.into());
         }
@@ -202,33 +288,17 @@ impl Client {
         };
         let started = jiff::Timestamp::now();
         let answer = match self.send(&req, Priority::Operator).await {
-            Ok(a) => Ok((wire::single_flow(&a.body)?, data_json(&a.body))),
+            // An answer that came but does not decode is not a lost one: no search.
+            Ok(a) => Ok(decoding.decode(&a.body, wire::single_flow)?),
             Err(e) => Err(e),
         };
-        let (flow, json, after_timeout) = match answer {
-            Ok((flow, json)) => (flow, json, false),
-            Err(cause) if verify::fate_unknown(&cause) => {
-                tracing::warn!(error = %cause, "create answer lost; looking for the flow before saying anything");
-                let found = match self.find_created(draft, started).await {
-                    Ok(found) => found,
-                    Err(reread) => {
-                        return Err(ApiError::LandingUnknown {
-                            cause: Box::new(cause),
-                            reread: Box::new(reread),
-                        });
-                    }
-                };
-                let Some(flow) = found else {
-                    return Err(ApiError::CreateNotLanded {
-                        cause: Box::new(cause),
-                    });
-                };
-                let json = self
-                    .get_flow_json(flow.id, Priority::Operator)
-                    .await
-                    .map_or(Value::Null, |w| w.json);
-                (flow, json, true)
-            }
+        let (WithJson { value: flow, json }, after_timeout) = match answer {
+            Ok(w) => (w, false),
+            Err(cause) if verify::fate_unknown(&cause) => (
+                self.find_after_lost_answer(draft, started, cause, decoding)
+                    .await?,
+                true,
+            ),
             Err(e) => return Err(e),
         };
         let device_dropped = draft.device_id.is_some() && flow.device_id == Some(0);
@@ -264,6 +334,41 @@ impl Client {
             },
             json,
         })
+    }
+
+    /// After a create whose answer was lost: the flow `draft` made, searched for in the list,
+    /// and its JSON read again when the decoding keeps JSON.
+    async fn find_after_lost_answer(
+        &self,
+        draft: &FlowDraft,
+        started: jiff::Timestamp,
+        cause: ApiError,
+        decoding: Decoding,
+    ) -> Result<WithJson<Flow>, ApiError> {
+        tracing::warn!(error = %cause, "create answer lost; looking for the flow before saying anything");
+        let found = match self.find_created(draft, started).await {
+            Ok(found) => found,
+            Err(reread) => {
+                return Err(ApiError::LandingUnknown {
+                    cause: Box::new(cause),
+                    reread: Box::new(reread),
+                });
+            }
+        };
+        let Some(flow) = found else {
+            return Err(ApiError::CreateNotLanded {
+                cause: Box::new(cause),
+            });
+        };
+        let json = match decoding {
+            // The typed create prints nothing: no request is spent on JSON it would drop.
+            Decoding::Typed => Value::Null,
+            Decoding::Json => self
+                .get_flow_json(flow.id, Priority::Operator)
+                .await
+                .map_or(Value::Null, |w| w.json),
+        };
+        Ok(WithJson { value: flow, json })
     }
 
     /// Sends an update of the fields in `form`; the flow the server answered with, and its JSON.
