@@ -28,7 +28,7 @@ pub struct Cli {
     #[command(flatten)]
     pub global: Global,
     #[command(subcommand)]
-    pub command: Option<Command>,
+    pub command: Option<Verb>,
 }
 
 #[derive(Debug, Clone, Default, Args)]
@@ -93,7 +93,7 @@ pub struct Global {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub enum Verb {
     /// List flows as a table (25 a page unless told otherwise)
     List(ListArgs),
     /// Show every field of one flow
@@ -416,7 +416,7 @@ mod tests {
     fn global_options_go_before_or_after_the_command() {
         let cli = parse(&["flowdash", "list", "--demo", "--per-page", "50"]).unwrap();
         assert!(cli.global.demo);
-        let Some(Command::List(l)) = cli.command else {
+        let Some(Verb::List(l)) = cli.command else {
             panic!("not list")
         };
         assert_eq!(l.per_page, Some(50));
@@ -445,7 +445,7 @@ mod tests {
             "hours",
         ])
         .unwrap();
-        let Some(Command::Update(u)) = cli.command else {
+        let Some(Verb::Update(u)) = cli.command else {
             panic!("not update")
         };
         assert_eq!(u.segment, Some(SegmentRef::Saved(7)));
@@ -497,7 +497,7 @@ mod tests {
             "flowdash", "history", "12", "--since", "7d", "--every", "1h",
         ])
         .unwrap();
-        let Some(Command::History(h)) = cli.command else {
+        let Some(Verb::History(h)) = cli.command else {
             panic!("not history")
         };
         assert_eq!(h.id, Some(12));

@@ -14,7 +14,7 @@ use std::io::{IsTerminal as _, Write as _};
 use std::path::PathBuf;
 
 use crate::api::{ApiError, ApiKey, Client, ClientConfig};
-use crate::cli::{Cli, Command, ConfigCommand};
+use crate::cli::{Cli, ConfigCommand, Verb};
 use crate::config::{self, ConfigError, Settings};
 use crate::dashboard::{self, DashboardSettings};
 use crate::sim::Sim;
@@ -90,11 +90,11 @@ struct Connection {
 pub async fn run(cli: Cli, log_path: Option<PathBuf>) -> Result<(), Failure> {
     let Cli { global, command } = cli;
     match &command {
-        Some(Command::Config(ConfigCommand::Path)) => {
+        Some(Verb::Config(ConfigCommand::Path)) => {
             say(&config::config_path(&global)?.display().to_string());
             return Ok(());
         }
-        Some(Command::ServeDemo(args)) => return demo::serve(&global, args).await,
+        Some(Verb::ServeDemo(args)) => return demo::serve(&global, args).await,
         _ => {}
     }
     if command.is_none() && !(std::io::stdout().is_terminal() && std::io::stdin().is_terminal()) {
@@ -107,7 +107,7 @@ pub async fn run(cli: Cli, log_path: Option<PathBuf>) -> Result<(), Failure> {
         warn(&format!("warning: {w}"));
     }
     // History is read from the file alone: no key, no connection.
-    if let Some(Command::History(args)) = &command {
+    if let Some(Verb::History(args)) = &command {
         return history::run(&global, &settings, args);
     }
     let conn = connect(&settings, global.demo, command.is_none()).await?;

@@ -12,28 +12,28 @@ use super::table::{self, Align, Table};
 use super::{Failure, say, warn};
 use crate::api::{ApiError, Client, Page, ServerKind, WriteOutcome};
 use crate::budget::Priority;
-use crate::cli::{Command, CreateArgs, ListArgs, UpdateArgs};
+use crate::cli::{CreateArgs, ListArgs, UpdateArgs, Verb};
 use crate::config::Settings;
 use crate::domain::validate::{self, Field, Problem};
 use crate::domain::{Device, Flow, FlowDraft, FlowId, FlowPatch, Segment, SegmentRef, sms};
 
 const OP: Priority = Priority::Operator;
 
-pub async fn run(client: &Client, settings: &Settings, cmd: Command) -> Result<(), Failure> {
+pub async fn run(client: &Client, settings: &Settings, cmd: Verb) -> Result<(), Failure> {
     match cmd {
-        Command::List(args) => list(client, settings, &args).await,
-        Command::Show { id, json } => show(client, FlowId(id), json).await,
-        Command::Enable { ids } => switch(client, &ids, true).await,
-        Command::Disable { ids } => switch(client, &ids, false).await,
-        Command::Create(args) => create(client, &args).await,
-        Command::Update(args) => update(client, &args).await,
-        Command::Delete { ids, yes, confirm } => {
+        Verb::List(args) => list(client, settings, &args).await,
+        Verb::Show { id, json } => show(client, FlowId(id), json).await,
+        Verb::Enable { ids } => switch(client, &ids, true).await,
+        Verb::Disable { ids } => switch(client, &ids, false).await,
+        Verb::Create(args) => create(client, &args).await,
+        Verb::Update(args) => update(client, &args).await,
+        Verb::Delete { ids, yes, confirm } => {
             delete(client, settings, &ids, yes, confirm.as_deref()).await
         }
-        Command::Devices { json } => devices(client, json).await,
-        Command::Segments { json } => segments(client, json).await,
+        Verb::Devices { json } => devices(client, json).await,
+        Verb::Segments { json } => segments(client, json).await,
         // Handled before connecting.
-        Command::ServeDemo(_) | Command::Config(_) | Command::History(_) => Ok(()),
+        Verb::ServeDemo(_) | Verb::Config(_) | Verb::History(_) => Ok(()),
     }
 }
 
