@@ -4,7 +4,9 @@
 //!
 //! - [`domain`]: flows, drafts and patches, text cleaning, validation, SMS length. No I/O.
 //! - [`api`]: the HTTP client. Every request goes through one function, where the [`budget`]
-//!   scheduler sits; the safety rules that keep writes on the chosen flow live in `api::safety`.
+//!   scheduler sits (lanes and reserve in process, and the count every flowdash process on one
+//!   key shares through a small SQLite file); the safety rules that keep writes on the chosen
+//!   flow live in `api::safety`, the checks of what the server stored in `api::verify`.
 //! - [`app`]: the dashboard's state and the pure `update`, which hands each message to its own
 //!   function. Below it, with no file calling back up: `app::keys` (what keys and the mouse do),
 //!   the state's own operations (`impl State` in `app/state.rs`), `app::geometry` (where the
