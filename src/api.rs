@@ -3,11 +3,18 @@
 //! Every request goes through `Client::send`, where the rate scheduler sits, the key is put in
 //! the header, the answer is capped and read, and its status is classified. Reads are retried on
 //! network errors and 5xx; writes never are. The rules that keep writes on the flow the operator
-//! chose live in `safety`. Every read is built and paged once, in `raw`, and decoded either to
-//! typed values or to those and the JSON that `--json` prints.
+//! chose live in `safety`, the checks of what the server stored in `verify`, and how each write
+//! ended in `outcome`. Every read is built and paged once, in `raw` (the typed reads the
+//! dashboard polls with and the `--json` ones alike), and decoded either to typed values or to
+//! those and the JSON that `--json` prints.
+//!
+//! The files here depend only downward (tests/layers.rs checks it): `safety` and `raw` use
+//! `journal`, which uses `verify`, which uses `outcome` and `wire`; this file's `Client` uses
+//! none of them.
 
 pub mod error;
 mod journal;
+mod outcome;
 mod paging;
 mod raw;
 mod safety;
@@ -26,14 +33,12 @@ use reqwest::{Method, StatusCode, Url};
 use tokio::sync::mpsc::UnboundedSender;
 
 pub use error::{ApiError, Refusal};
-pub use raw::WithJson;
-pub use safety::{Conflict, FieldChange, ServerKind, WriteOutcome};
-pub use wire::Page;
+pub use outcome::{Conflict, DeleteOutcome, FieldChange, ToggleOutcome, UpdateOutcome};
+pub use wire::{Page, WithJson};
 
 use crate::budget::shared::{self, Claim, SharedBudget, SharedError};
 use crate::budget::{self, BudgetConfig, Priority, Scheduler};
-use crate::domain::{Device, Flow, FlowDraft, FlowId, Segment};
-use raw::Decoding;
+use crate::domain::Flow;
 
 /// Answers larger than this are refused while they stream in.
 pub const BODY_LIMIT: usize = 16 * 1024 * 1024;
@@ -94,6 +99,28 @@ impl ClientConfig {
             shared_budget: None,
             budget_wait: None,
         }
+    }
+}
+
+/// What the client has learned about the server's build.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ServerKind {
+    /// Not yet known: nothing was listed, or the check could not be made.
+    #[default]
+    Unknown,
+    /// Lists carry every field and ids are flow ids.
+    Documented,
+    /// Lists leave out content and device, but single reads have them: ids are flow ids and the
+    /// detail pane reads the flow for the missing fields.
+    SparseList,
+    /// The shipped build: ids are device ids. Everything is shown, no existing flow is changed.
+    Shipped,
+}
+
+impl ServerKind {
+    /// Existing flows may be changed.
+    pub fn ids_reliable(self) -> bool {
+        matches!(self, ServerKind::Documented | ServerKind::SparseList)
     }
 }
 
@@ -545,60 +572,6 @@ impl Client {
             sent += 1;
         }
         result.map_err(|e| (e, sent))
-    }
-
-    /// One page of flows. `per_page` is always sent, as an allowed size: the server's own
-    /// default depends on the account.
-    pub async fn list_flows(
-        &self,
-        page: u32,
-        per_page: u32,
-        priority: Priority,
-    ) -> Result<Page<Flow>, ApiError> {
-        let (page, per_page) = page_asked(page, per_page);
-        self.fetch_page(&raw::FLOWS, page, per_page, priority, Decoding::Typed)
-            .await
-            .map(|w| w.value)
-    }
-
-    /// One flow by id.
-    pub async fn get_flow(&self, id: FlowId, priority: Priority) -> Result<Flow, ApiError> {
-        self.fetch_flow(id, priority, Decoding::Typed)
-            .await
-            .map(|w| w.value)
-    }
-
-    /// Every flow, 1000 a page; `progress(pages done, pages in all)` after each page. A list
-    /// that changed while it was read is read once more; see [`AllFlows::steady`].
-    pub async fn all_flows(
-        &self,
-        priority: Priority,
-        progress: impl FnMut(u32, Option<u32>),
-    ) -> Result<AllFlows, ApiError> {
-        self.read_all(priority, Decoding::Typed, progress)
-            .await
-            .map(|w| w.value)
-    }
-
-    /// Every device, 100 a page.
-    pub async fn devices(&self) -> Result<Vec<Device>, ApiError> {
-        self.read_small_list(&raw::DEVICES, Decoding::Typed)
-            .await
-            .map(|w| w.value)
-    }
-
-    /// Every segment, 100 a page.
-    pub async fn segments(&self) -> Result<Vec<Segment>, ApiError> {
-        self.read_small_list(&raw::SEGMENTS, Decoding::Typed)
-            .await
-            .map(|w| w.value)
-    }
-
-    /// Creates a flow. Never retried: after a time-out or a 5xx the flow may exist, so the list
-    /// is searched for it instead and the answer says whether it landed. The device, SIM and
-    /// segment are checked first, and the answer is compared with what was sent.
-    pub async fn create_flow(&self, draft: &FlowDraft) -> Result<Created, ApiError> {
-        self.create(draft, Decoding::Typed).await.map(|w| w.value)
     }
 }
 

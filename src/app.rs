@@ -28,7 +28,9 @@ pub use geometry::{
 pub use keymap::Action;
 pub use update::{IDLE_AFTER, IDLE_POLL, poll_wait, start, update};
 
-use crate::api::{ApiError, ClientEvent, Conflict, Page, ServerKind, WriteOutcome};
+use crate::api::{
+    ApiError, ClientEvent, Conflict, DeleteOutcome, Page, ServerKind, ToggleOutcome, UpdateOutcome,
+};
 use crate::budget::{BudgetSnapshot, Priority};
 use crate::domain::{Device, Flow, FlowDraft, FlowId, FlowPatch, RowKey, Segment};
 use view::{Filter, Sort};
@@ -328,7 +330,7 @@ pub enum Msg {
     Toggled {
         id: FlowId,
         target: bool,
-        result: Result<WriteOutcome, ApiError>,
+        result: Result<ToggleOutcome, ApiError>,
     },
     Saved {
         req: ReqId,
@@ -336,7 +338,7 @@ pub enum Msg {
     },
     Deleted {
         id: FlowId,
-        result: Result<WriteOutcome, ApiError>,
+        result: Result<DeleteOutcome, ApiError>,
     },
     Client(ClientEvent),
 }
@@ -344,7 +346,7 @@ pub enum Msg {
 /// What a save of the form ended with.
 #[derive(Debug)]
 pub enum SaveResult {
-    Updated(WriteOutcome),
+    Updated(UpdateOutcome),
     Created(crate::api::Created),
 }
 

@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use flowdash::api::{
-    ApiError, ApiKey, Client, ClientConfig, ClientEvent, Created, Refusal, ServerKind,
-    WriteOutcome, check_base_url,
+    ApiError, ApiKey, Client, ClientConfig, ClientEvent, Created, DeleteOutcome, Refusal,
+    ServerKind, ToggleOutcome, UpdateOutcome, check_base_url,
 };
 use flowdash::budget::{BudgetConfig, Priority};
 use flowdash::domain::clean::is_clean;
@@ -391,7 +391,7 @@ async fn update_sends_only_the_changed_fields() {
     after.wait_time = 45;
     let patch = FlowPatch::between(&before, &after);
     let out = client.update_flow(FlowId(3), &seen, &patch).await.unwrap();
-    let WriteOutcome::Written(flow) = out else {
+    let UpdateOutcome::Written(flow) = out else {
         panic!("not written: {out:?}");
     };
     assert_eq!(flow.id, FlowId(3));
@@ -424,7 +424,7 @@ async fn update_sends_only_the_changed_fields() {
         .update_flow(FlowId(3), &seen, &FlowPatch::default())
         .await
         .unwrap();
-    assert!(matches!(out, WriteOutcome::Unchanged(_)), "{out:?}");
+    assert!(matches!(out, UpdateOutcome::Unchanged(_)), "{out:?}");
     assert_eq!(writes(&sim).len(), 1);
 }
 
@@ -442,13 +442,13 @@ async fn toggle_sends_only_is_enabled_and_settles_when_already_there() {
         .await
         .unwrap();
     assert!(
-        matches!(&out, WriteOutcome::Written(f) if !f.enabled),
+        matches!(&out, ToggleOutcome::Written(f) if !f.enabled),
         "{out:?}"
     );
     assert!(!sim.flow(1).unwrap().is_enabled);
     let out = client.set_enabled(FlowId(1), None, true).await.unwrap();
     assert!(
-        matches!(&out, WriteOutcome::Written(f) if f.enabled),
+        matches!(&out, ToggleOutcome::Written(f) if f.enabled),
         "{out:?}"
     );
     assert!(sim.flow(1).unwrap().is_enabled);
@@ -471,7 +471,7 @@ async fn toggle_sends_only_is_enabled_and_settles_when_already_there() {
         .await
         .unwrap();
     assert!(
-        matches!(&out, WriteOutcome::Unchanged(f) if f.id == FlowId(2) && !f.enabled),
+        matches!(&out, ToggleOutcome::Unchanged(f) if f.id == FlowId(2) && !f.enabled),
         "{out:?}"
     );
     assert_eq!(calls(&sim)[n..], ["GET /api/flows/2"]);
@@ -484,7 +484,7 @@ async fn delete_then_delete_again() {
     let client = client(&sim);
     let seen = client.get_flow(FlowId(9), OP).await.unwrap();
     let out = client.delete_flow(FlowId(9), Some(&seen)).await.unwrap();
-    assert_eq!(out, WriteOutcome::Deleted);
+    assert_eq!(out, DeleteOutcome::Deleted);
     assert!(sim.flow(9).is_none());
     let deletes: Vec<LoggedRequest> = api_requests(&sim)
         .into_iter()
@@ -1056,7 +1056,7 @@ async fn a_flow_changed_behind_the_clients_back_is_a_conflict() {
         ..FlowPatch::default()
     };
     let out = client.update_flow(FlowId(4), &seen, &patch).await.unwrap();
-    let WriteOutcome::Conflict(conflict) = out else {
+    let UpdateOutcome::Conflict(conflict) = out else {
         panic!("no conflict: {out:?}");
     };
     let name = conflict.changes.iter().find(|c| c.field == "name").unwrap();
@@ -1072,7 +1072,7 @@ async fn a_flow_changed_behind_the_clients_back_is_a_conflict() {
 
     // A delete of what the operator confirmed under the old name is a conflict too.
     let out = client.delete_flow(FlowId(4), Some(&seen)).await.unwrap();
-    assert!(matches!(out, WriteOutcome::Conflict(_)), "{out:?}");
+    assert!(matches!(out, DeleteOutcome::Conflict(_)), "{out:?}");
 
     // A change the operator did not see in another field.
     let seen = client.get_flow(FlowId(6), OP).await.unwrap();
@@ -1087,7 +1087,7 @@ async fn a_flow_changed_behind_the_clients_back_is_a_conflict() {
         .update_flow(FlowId(6), &seen, &FlowPatch::toggle(false))
         .await
         .unwrap();
-    let WriteOutcome::Conflict(conflict) = out else {
+    let UpdateOutcome::Conflict(conflict) = out else {
         panic!("no conflict: {out:?}");
     };
     assert!(
@@ -1518,7 +1518,7 @@ async fn a_delete_answered_late_is_read_again_and_reported_as_landed() {
     let out = client.delete_flow(FlowId(8), Some(&seen)).await.unwrap();
     assert_eq!(
         out,
-        WriteOutcome::DeletedLate {
+        DeleteOutcome::DeletedLate {
             answer: "the answer was late".to_owned()
         }
     );

@@ -16,7 +16,9 @@ use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::Color;
 
-use flowdash::api::{ApiError, Conflict, FieldChange, Page, ServerKind, WriteOutcome};
+use flowdash::api::{
+    ApiError, Conflict, FieldChange, Page, ServerKind, ToggleOutcome, UpdateOutcome,
+};
 use flowdash::app::{Command, Context, Mode, Msg, ReqId, SaveResult, State, start, update};
 use flowdash::domain::{Device, Flow, FlowId, SegmentRef, WaitUnit};
 
@@ -594,7 +596,7 @@ fn conflict_dialog() {
         ];
         s.send(Msg::Saved {
             req,
-            result: Ok(SaveResult::Updated(WriteOutcome::Conflict(Conflict {
+            result: Ok(SaveResult::Updated(UpdateOutcome::Conflict(Conflict {
                 theirs,
                 changes,
             }))),
@@ -1103,7 +1105,7 @@ fn answers(cmds: Vec<Command>) -> Vec<Msg> {
                 Command::Toggle { id, seen, target } => Msg::Toggled {
                     id,
                     target,
-                    result: Ok(WriteOutcome::Unchanged(*seen)),
+                    result: Ok(ToggleOutcome::Unchanged(*seen)),
                 },
                 Command::Create { req, .. } | Command::Update { req, .. } => Msg::Saved {
                     req,
