@@ -10,6 +10,7 @@ pub mod form;
 pub mod geometry;
 pub mod keymap;
 mod keys;
+mod req;
 mod state;
 mod update;
 pub mod view;
@@ -26,6 +27,7 @@ pub use geometry::{
     table_rows, table_width,
 };
 pub use keymap::Action;
+pub use req::ReqId;
 pub use update::{IDLE_AFTER, IDLE_POLL, poll_wait, start, update};
 
 use crate::api::{
@@ -51,10 +53,6 @@ pub const HISTORY: usize = 17;
 /// A dialog that opened by itself takes keys this long after it was first drawn: keys typed
 /// for the screen before it may still be on their way (in the terminal, the event reader).
 pub const SETTLE: Duration = Duration::from_millis(300);
-
-/// Identifies one request, so that a result that is no longer current is dropped.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct ReqId(pub u64);
 
 /// Where the dashboard is connected and how; fixed for the session.
 #[derive(Clone, Debug)]

@@ -31,11 +31,12 @@ use std::time::Duration;
 
 use axum::Router;
 use jiff::Timestamp;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 pub use fault::Fault;
+pub use store::{FlowEdit, StoredFlow};
 
 use conn::{ConnTag, CutListener};
 use fault::FaultQueue;
@@ -111,43 +112,6 @@ pub struct LoggedRequest {
     pub status: u16,
     /// Form fields received (urlencoded or multipart), the last value of a repeated name.
     pub form: BTreeMap<String, String>,
-}
-
-/// A flow row as the server stores it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct StoredFlow {
-    pub id: u64,
-    pub device_id: Option<u64>,
-    /// Stored raw: the shipped build keeps whatever string was sent.
-    pub sim_subscription_id: Option<String>,
-    pub user_id: u64,
-    pub name: String,
-    pub content: String,
-    pub segment: String,
-    pub wait_time: u32,
-    pub wait_time_type: String,
-    pub is_enabled: bool,
-    pub total_sent_sms: i64,
-    pub total_pending_sms: i64,
-    pub total_failed_sms: i64,
-    pub last_sent_datetime: Option<String>,
-    pub last_datetime: Option<String>,
-    pub datetime: String,
-}
-
-/// A change made behind the client's back (as from the web dashboard), stored as given.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-pub struct FlowEdit {
-    pub name: Option<String>,
-    pub content: Option<String>,
-    pub is_enabled: Option<bool>,
-    pub wait_time: Option<u32>,
-    pub wait_time_type: Option<String>,
-    pub segment: Option<String>,
-    /// Counters as the server's drift can leave them (CONTRACT §12 item 23), negative included.
-    pub total_sent_sms: Option<i64>,
-    pub total_pending_sms: Option<i64>,
-    pub total_failed_sms: Option<i64>,
 }
 
 /// The mutable part of the server.

@@ -52,5 +52,5 @@ pub enum DeleteOutcome {
     /// The answer was lost (late, or a 5xx), and a re-read shows the flow is gone.
     DeletedLate { answer: String },
     /// Nothing sent: the flow was renamed since the operator confirmed it.
-    Conflict(Conflict),
+    Conflict(Box<Conflict>),
 }

@@ -249,7 +249,10 @@ impl Client {
         if let Some(seen) = seen {
             let changes = changes(seen, &theirs);
             if changes.iter().any(|c| c.field == "name") {
-                return Ok(DeleteOutcome::Conflict(Conflict { theirs, changes }));
+                return Ok(DeleteOutcome::Conflict(Box::new(Conflict {
+                    theirs,
+                    changes,
+                })));
             }
         }
         let what = format!("flow {id}");
