@@ -247,11 +247,11 @@ fn drafts_in(state_dir: &Path) -> Vec<std::path::PathBuf> {
         .collect()
 }
 
-/// Answers the draft offer as a person does: after seeing it. Input already waiting when the
-/// offer is first drawn is thrown away (it was typed for the screen before), and a key sent the
-/// instant the offer shows could still be taken for such input on a busy machine.
+/// Answers the draft offer as a person does: after seeing it. The offer opens by itself, so it
+/// drops keys until it has been on screen for its settle time (`app::SETTLE`, 300 ms after it
+/// was drawn): they were typed for the screen before.
 fn answer_offer(tui: &mut Tui, key: &str) {
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    std::thread::sleep(flowdash::app::SETTLE * 2);
     tui.send(key);
 }
 

@@ -235,10 +235,7 @@ fn on_page_loaded(
                 return;
             }
         }
-        Err(e) => {
-            state.link = Link::after(&e);
-            push_load_error(state, Load::Flows, e);
-        }
+        Err(e) => failed_load(state, Load::Flows, e),
     }
     out.push(Command::SchedulePoll);
 }
@@ -279,10 +276,7 @@ fn on_all_loaded(
                 state.toast(format!("loaded all {n} flows"), out);
             }
         }
-        Err(e) => {
-            state.link = Link::after(&e);
-            push_load_error(state, Load::EveryPage, e);
-        }
+        Err(e) => failed_load(state, Load::EveryPage, e),
     }
     if state.all_loaded {
         out.push(Command::SchedulePoll);
@@ -384,6 +378,13 @@ fn landed_otherwise(e: &crate::api::ApiError) -> bool {
             | ApiError::AnsweredOther { .. }
             | ApiError::LandingUnknown { .. }
     )
+}
+
+/// A read of the flows failed: the header's link says how, the error is shown (joining a load
+/// that failed alike), and the rows on screen stay as they were.
+fn failed_load(state: &mut State, load: Load, e: crate::api::ApiError) {
+    state.link = Link::after(&e);
+    push_load_error(state, load, e);
 }
 
 /// Reads the rows again after a write whose result is not what was asked, so that they show
@@ -500,10 +501,7 @@ fn on_chunk(
             state.chunk_at.insert(page, state.now);
             state.rebuild_view();
         }
-        Err(e) => {
-            state.link = Link::after(&e);
-            push_load_error(state, Load::Flows, e);
-        }
+        Err(e) => failed_load(state, Load::Flows, e),
     }
     out.push(Command::SchedulePoll);
 }
