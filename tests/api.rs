@@ -1525,3 +1525,68 @@ async fn a_delete_answered_late_is_read_again_and_reported_as_landed() {
     assert!(sim.flow(8).is_none());
     assert_eq!(writes(&sim), ["DELETE /api/flows/8"]);
 }
+
+/// The demo server served in process answers as it does over HTTP, on tokio's paused clock:
+/// the same page, the form sent as a form, the key checked from the header, a cut connection
+/// and a slow answer told apart, the time-out kept (the clock moves by the time waited).
+#[tokio::test(start_paused = true)]
+async fn a_server_in_process_answers_as_over_http() {
+    let sim = Sim::start_in_memory(sim_config(false)).unwrap();
+    let in_process = |key: &str| {
+        let mut cfg = ClientConfig::new(sim.base_url(), ApiKey::new(key));
+        cfg.timeout = Duration::from_secs(5);
+        cfg.in_process = Some(sim.in_process());
+        Client::new(cfg).unwrap()
+    };
+    let client = in_process(KEY);
+    let page = client.list_flows(1, 25, OP).await.unwrap();
+    assert_eq!((page.items.len(), page.total), (25, Some(40)));
+    let out = client
+        .set_enabled(FlowId(1), Some(&page.items[0]), false)
+        .await
+        .unwrap();
+    assert!(
+        matches!(&out, ToggleOutcome::Written(f) if !f.enabled),
+        "{out:?}"
+    );
+    let post = api_requests(&sim).pop().unwrap();
+    assert_eq!(
+        (post.method.as_str(), post.path.as_str(), post.status),
+        ("POST", "/api/flows/1", 200)
+    );
+    assert_eq!(post.form, form(&[("is_enabled", "0")]));
+
+    let e = no_key(
+        in_process("another-key")
+            .list_flows(1, 25, OP)
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(e, ApiError::KeyRejected);
+
+    sim.push_fault(Fault::Reset, 0);
+    let e = no_key(client.get_flow(FlowId(2), OP).await.unwrap_err());
+    assert!(e.to_string().contains("broke off"), "{e}");
+    sim.clear_faults();
+
+    // Every attempt of the read waits 30 s for an answer that the 5 s time-out gives up on.
+    sim.push_fault(Fault::Latency(Duration::from_secs(30)), 0);
+    let before = tokio::time::Instant::now();
+    let e = no_key(client.get_flow(FlowId(2), OP).await.unwrap_err());
+    assert!(
+        matches!(
+            e,
+            ApiError::Timeouts {
+                secs: 5,
+                attempts: 4,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    let waited = before.elapsed();
+    assert!(
+        waited >= Duration::from_secs(20) && waited < Duration::from_secs(30),
+        "{waited:?}"
+    );
+}
