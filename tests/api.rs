@@ -4,9 +4,12 @@
 // The helpers below are test code too: a panic is the failure report.
 #![expect(clippy::unwrap_used, reason = "test helpers")]
 
+pub mod fixtures;
+
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use fixtures::form;
 use flowdash::api::{
     ApiError, ApiKey, Client, ClientConfig, ClientEvent, Created, DeleteOutcome, Refusal,
     ServerKind, ToggleOutcome, UpdateOutcome, check_base_url,
@@ -81,13 +84,6 @@ fn writes(sim: &Sim) -> Vec<String> {
     calls(sim)
         .into_iter()
         .filter(|c| !c.starts_with("GET "))
-        .collect()
-}
-
-fn form(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-    pairs
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
         .collect()
 }
 
@@ -1255,23 +1251,8 @@ async fn read_only_refuses_every_write_with_nothing_sent() {
     assert!(client.is_read_only());
     let seen = sim.flow(1).unwrap();
     let seen = Flow {
-        id: FlowId(seen.id),
-        user_id: None,
-        name: seen.name,
-        content: None,
-        device_id: None,
-        sim_subscription_id: None,
-        segment: None,
-        wait_time: None,
-        wait_unit: None,
         enabled: seen.is_enabled,
-        sent: None,
-        pending: None,
-        failed: None,
-        last_sent: None,
-        last_changed: None,
-        created: None,
-        blocked: None,
+        ..Flow::bare(seen.id, &seen.name)
     };
     let ro = ApiError::Refusal(Refusal::ReadOnly);
     assert_eq!(client.create_flow(&draft("No")).await.unwrap_err(), ro);

@@ -6,7 +6,7 @@
 pub mod fixtures;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
-use fixtures::{NOW, ago, ch, ctrl, press, segments, sim};
+use fixtures::{NOW, ago, ch, ctrl, load_page, press, segments, sim};
 use jiff::SignedDuration;
 
 use flowdash::api::{
@@ -58,19 +58,6 @@ fn devices() -> Vec<Device> {
         model: None,
         brand: None,
     }]
-}
-
-/// The `LoadPage` among `cmds`: its request id, page and page size.
-fn load_page(cmds: &[Command]) -> Option<(ReqId, u32, u32)> {
-    cmds.iter().find_map(|c| match c {
-        Command::LoadPage {
-            req,
-            page,
-            per_page,
-            ..
-        } => Some((*req, *page, *per_page)),
-        _ => None,
-    })
 }
 
 /// The dashboard as the loop drives it, minus the terminal and the tasks.

@@ -130,6 +130,15 @@ impl Dash {
     }
 }
 
+/// [`Dash::writes`] of one POST to flow `id` that sent `field` alone.
+fn one_post(id: u64, field: &str) -> Vec<(String, String, Vec<String>)> {
+    vec![(
+        "POST".to_owned(),
+        format!("/api/flows/{id}"),
+        vec![field.to_owned()],
+    )]
+}
+
 #[tokio::test(start_paused = true)]
 async fn space_switches_the_selected_flow_and_only_it() {
     let mut d = Dash::start();
@@ -144,14 +153,7 @@ async fn space_switches_the_selected_flow_and_only_it() {
         d.sim.flow(second.id).unwrap().is_enabled,
         !second.is_enabled
     );
-    assert_eq!(
-        d.writes(),
-        vec![(
-            "POST".to_owned(),
-            format!("/api/flows/{}", second.id),
-            vec!["is_enabled".to_owned()]
-        )]
-    );
+    assert_eq!(d.writes(), one_post(second.id, "is_enabled"));
 }
 
 #[tokio::test(start_paused = true)]
@@ -168,14 +170,7 @@ async fn an_edit_sends_the_changed_name_only() {
     let after = d.sim.flow(first.id).unwrap();
     assert_eq!(after.name, format!("{} v2", first.name));
     assert_eq!(after.content, first.content);
-    assert_eq!(
-        d.writes(),
-        vec![(
-            "POST".to_owned(),
-            format!("/api/flows/{}", first.id),
-            vec!["name".to_owned()]
-        )]
-    );
+    assert_eq!(d.writes(), one_post(first.id, "name"));
 }
 
 #[tokio::test(start_paused = true)]
@@ -249,11 +244,7 @@ async fn a_conflict_keeps_their_content_and_writes_my_change() {
     assert_eq!(after.content, "Changed elsewhere", "their content stays");
     assert_eq!(
         d.writes(),
-        vec![(
-            "POST".to_owned(),
-            format!("/api/flows/{}", first.id),
-            vec!["name".to_owned()]
-        )],
+        one_post(first.id, "name"),
         "one write, of my change only"
     );
 }

@@ -433,23 +433,13 @@ mod tests {
 
     fn flow() -> Flow {
         Flow {
-            id: FlowId(6),
-            user_id: None,
-            name: "Tom's shop".to_owned(),
             content: Some("Don't miss it...\nsee you".to_owned()),
             device_id: Some(3),
             sim_subscription_id: Some(1),
             segment: Some(SegmentRef::All),
             wait_time: Some(90),
             wait_unit: Some(WaitUnit::Days),
-            enabled: true,
-            sent: None,
-            pending: None,
-            failed: None,
-            last_sent: None,
-            last_changed: None,
-            created: None,
-            blocked: None,
+            ..Flow::bare(6, "Tom's shop")
         }
     }
 

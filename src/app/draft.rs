@@ -139,23 +139,11 @@ mod tests {
 
     fn kept_edit() -> Draft {
         let seen = Flow {
-            id: FlowId(12),
-            user_id: None,
-            name: "Welcome".to_owned(),
             content: Some("Hello".to_owned()),
             device_id: Some(1),
             sim_subscription_id: Some(11),
-            segment: None,
             wait_time: Some(1),
-            wait_unit: None,
-            enabled: true,
-            sent: None,
-            pending: None,
-            failed: None,
-            last_sent: None,
-            last_changed: None,
-            created: None,
-            blocked: None,
+            ..Flow::bare(12, "Welcome")
         };
         let initial = seen.to_draft();
         Draft {
