@@ -21,27 +21,29 @@ pub(super) struct Stored {
     pub lost_answer: Option<String>,
 }
 
+impl Stored {
+    /// `written` of the flow when the answer came, `late` of it and how the answer was lost.
+    fn outcome<T>(self, written: fn(Flow) -> T, late: fn(Flow, String) -> T) -> T {
+        match self.lost_answer {
+            None => written(self.flow),
+            Some(answer) => late(self.flow, answer),
+        }
+    }
+}
+
 impl From<Stored> for ToggleOutcome {
     fn from(s: Stored) -> Self {
-        match s.lost_answer {
-            None => ToggleOutcome::Written(s.flow),
-            Some(answer) => ToggleOutcome::WrittenLate {
-                flow: s.flow,
-                answer,
-            },
-        }
+        s.outcome(ToggleOutcome::Written, |flow, answer| {
+            ToggleOutcome::WrittenLate { flow, answer }
+        })
     }
 }
 
 impl From<Stored> for UpdateOutcome {
     fn from(s: Stored) -> Self {
-        match s.lost_answer {
-            None => UpdateOutcome::Written(s.flow),
-            Some(answer) => UpdateOutcome::WrittenLate {
-                flow: s.flow,
-                answer,
-            },
-        }
+        s.outcome(UpdateOutcome::Written, |flow, answer| {
+            UpdateOutcome::WrittenLate { flow, answer }
+        })
     }
 }
 
