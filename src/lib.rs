@@ -25,7 +25,9 @@
 //! The dashboard's loop: one task owns the state, in a `dashboard::Runner` generic over the
 //! ratatui backend. The terminal's owner pushes input and signals in; the runner waits for task
 //! results and timers (`next_msg`), runs each command (`apply`) and draws one frame a round. On a
-//! `TestBackend`, the tests drive the same runner in process (tests/inprocess.rs).
+//! `TestBackend`, the tests drive the same runner in process (tests/inprocess.rs), against the
+//! demo server's router served in memory behind the client (`api::InProcess`,
+//! `Sim::in_process`), on tokio's paused clock.
 //!
 //! ```text
 //!  terminal events ─┐  (owner)
