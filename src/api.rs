@@ -3,11 +3,19 @@
 //! Every request goes through `Client::send`, where the rate scheduler sits, the key is put in
 //! the header, the answer is capped and read, and its status is classified. Reads are retried on
 //! network errors and 5xx; writes never are. The rules that keep writes on the flow the operator
-//! chose live in `safety`. Every read is built and paged once, in `raw`, and decoded either to
-//! typed values or to those and the JSON that `--json` prints.
+//! chose live in `safety`, the checks of what the server stored in `verify`, and how each write
+//! ended in `outcome`. Every read is built and paged once, in `raw` (the typed reads the
+//! dashboard polls with and the `--json` ones alike), and decoded either to typed values or to
+//! those and the JSON that `--json` prints.
+//!
+//! The files here depend only downward (tests/layers.rs checks it): `safety` and `raw` use
+//! `journal`, which uses `verify`, which uses `outcome` and `wire`; this file's `Client` uses
+//! none of them.
 
 pub mod error;
+mod in_process;
 mod journal;
+mod outcome;
 mod paging;
 mod raw;
 mod safety;
@@ -22,18 +30,18 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use rand::Rng;
+use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode, Url};
 use tokio::sync::mpsc::UnboundedSender;
 
 pub use error::{ApiError, Refusal};
-pub use raw::WithJson;
-pub use safety::{Conflict, FieldChange, ServerKind, WriteOutcome};
-pub use wire::Page;
+pub use in_process::{InProcess, InRequest, InResponse, Serve};
+pub use outcome::{Conflict, DeleteOutcome, FieldChange, ToggleOutcome, UpdateOutcome};
+pub use wire::{Page, WithJson};
 
 use crate::budget::shared::{self, Claim, SharedBudget, SharedError};
 use crate::budget::{self, BudgetConfig, Priority, Scheduler};
-use crate::domain::{Device, Flow, FlowDraft, FlowId, Segment};
-use raw::Decoding;
+use crate::domain::Flow;
 
 /// Answers larger than this are refused while they stream in.
 pub const BODY_LIMIT: usize = 16 * 1024 * 1024;
@@ -80,6 +88,9 @@ pub struct ClientConfig {
     /// countdown), saying so on stderr. None (the dashboard): operators are refused during a
     /// countdown and otherwise wait, as in-process.
     pub budget_wait: Option<Duration>,
+    /// Send every request to this server in process instead of the base URL's host (the demo
+    /// server's router, for tests on tokio's paused clock). The base URL still names the paths.
+    pub in_process: Option<InProcess>,
 }
 
 impl ClientConfig {
@@ -93,7 +104,30 @@ impl ClientConfig {
             budget: BudgetConfig::default(),
             shared_budget: None,
             budget_wait: None,
+            in_process: None,
         }
+    }
+}
+
+/// What the client has learned about the server's build.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ServerKind {
+    /// Not yet known: nothing was listed, or the check could not be made.
+    #[default]
+    Unknown,
+    /// Lists carry every field and ids are flow ids.
+    Documented,
+    /// Lists leave out content and device, but single reads have them: ids are flow ids and the
+    /// detail pane reads the flow for the missing fields.
+    SparseList,
+    /// The shipped build: ids are device ids. Everything is shown, no existing flow is changed.
+    Shipped,
+}
+
+impl ServerKind {
+    /// Existing flows may be changed.
+    pub fn ids_reliable(self) -> bool {
+        matches!(self, ServerKind::Documented | ServerKind::SparseList)
     }
 }
 
@@ -123,6 +157,7 @@ struct Inner {
     trust_ids: bool,
     scheduler: Scheduler,
     budget_wait: Option<Duration>,
+    in_process: Option<InProcess>,
     /// Why the shared budget file is not used, said once.
     shared_warning: Option<String>,
     /// The shared file failed after it was opened; warned once, then in-process only.
@@ -232,8 +267,32 @@ fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
 const MISSING_BEARER: &str = "The request is missing the Bearer Authentication header.";
 const NO_ACCESS: &str = "You do not have access to the API.";
 
-fn header_num<T: std::str::FromStr>(resp: &reqwest::Response, name: &str) -> Option<T> {
-    resp.headers().get(name)?.to_str().ok()?.trim().parse().ok()
+fn header_num<T: std::str::FromStr>(headers: &HeaderMap, name: &str) -> Option<T> {
+    headers.get(name)?.to_str().ok()?.trim().parse().ok()
+}
+
+const USER_AGENT_VALUE: &str = concat!("flowdash/", env!("CARGO_PKG_VERSION"));
+
+/// An answer whose status and headers are in, and whose body may still be on its way.
+enum Reply {
+    Http(reqwest::Response),
+    InProcess(InResponse),
+}
+
+impl Reply {
+    fn status(&self) -> StatusCode {
+        match self {
+            Reply::Http(r) => r.status(),
+            Reply::InProcess(r) => r.status,
+        }
+    }
+
+    fn headers(&self) -> &HeaderMap {
+        match self {
+            Reply::Http(r) => r.headers(),
+            Reply::InProcess(r) => &r.headers,
+        }
+    }
 }
 
 impl Client {
@@ -246,7 +305,7 @@ impl Client {
             // A redirect from this API means it is disabled or the URL is wrong; following it
             // would send the key elsewhere.
             .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("flowdash/", env!("CARGO_PKG_VERSION")))
+            .user_agent(USER_AGENT_VALUE)
             .build()
             .map_err(|e| ApiError::Network {
                 detail: root_cause(&e),
@@ -278,6 +337,7 @@ impl Client {
                 trust_ids: cfg.trust_ids,
                 scheduler: Scheduler::with_shared(cfg.budget, shared),
                 budget_wait: cfg.budget_wait,
+                in_process: cfg.in_process,
                 shared_warning,
                 shared_failed: AtomicBool::new(false),
                 kind: Mutex::new(ServerKind::Unknown),
@@ -406,20 +466,14 @@ impl Client {
         if !req.query.is_empty() {
             url.query_pairs_mut().extend_pairs(req.query.iter());
         }
-        let mut builder = self
-            .inner
-            .http
-            .request(req.method.clone(), url)
-            .bearer_auth(&*self.inner.key.0);
-        if let Some(form) = &req.form {
-            // Form-encoded: the server reads only $_POST and ignores JSON bodies.
-            builder = builder.form(form);
-        }
         tracing::debug!(method = %req.method, path = %req.path, "request");
-        let resp = builder.send().await.map_err(|e| self.transport_error(&e))?;
-        let status = resp.status();
-        let remaining: Option<i64> = header_num(&resp, "x-ratelimit-remaining");
-        let reset: Option<u64> = header_num(&resp, "x-ratelimit-reset");
+        let reply = match &self.inner.in_process {
+            None => Reply::Http(self.send_http(req, url).await?),
+            Some(server) => Reply::InProcess(self.send_in_process(server, req, url).await?),
+        };
+        let status = reply.status();
+        let remaining: Option<i64> = header_num(reply.headers(), "x-ratelimit-remaining");
+        let reset: Option<u64> = header_num(reply.headers(), "x-ratelimit-reset");
         self.inner
             .scheduler
             .observe(status.as_u16(), remaining, reset);
@@ -429,12 +483,12 @@ impl Client {
                 tracing::warn!(?e, "could not tell other processes of the 429");
             }
         }
-        let location = resp
+        let location = reply
             .headers()
             .get(reqwest::header::LOCATION)
             .and_then(|l| l.to_str().ok())
             .map(crate::domain::clean::one_line);
-        let body = self.read_body(resp).await?;
+        let body = self.read_body(reply).await?;
         tracing::debug!(
             status = status.as_u16(),
             bytes = body.len(),
@@ -444,9 +498,73 @@ impl Client {
         classify(status, body, location, reset, req.what)
     }
 
-    async fn read_body(&self, mut resp: reqwest::Response) -> Result<Vec<u8>, ApiError> {
+    async fn send_http(&self, req: &Request<'_>, url: Url) -> Result<reqwest::Response, ApiError> {
+        let mut builder = self
+            .inner
+            .http
+            .request(req.method.clone(), url)
+            .bearer_auth(&*self.inner.key.0);
+        if let Some(form) = &req.form {
+            // Form-encoded: the server reads only $_POST and ignores JSON bodies.
+            builder = builder.form(form);
+        }
+        builder.send().await.map_err(|e| self.transport_error(&e))
+    }
+
+    /// The same request, answered in process, within the same time-out.
+    async fn send_in_process(
+        &self,
+        server: &InProcess,
+        req: &Request<'_>,
+        url: Url,
+    ) -> Result<InResponse, ApiError> {
+        use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue, USER_AGENT};
+        let host = self.inner.base.host_str().unwrap_or_default().to_owned();
+        let mut headers = reqwest::header::HeaderMap::new();
+        let bearer =
+            HeaderValue::from_str(&format!("Bearer {}", &*self.inner.key.0)).map_err(|_| {
+                ApiError::Network {
+                    detail: format!("{host}: the key cannot be sent in a header"),
+                }
+            })?;
+        headers.insert(AUTHORIZATION, bearer);
+        headers.insert(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE));
+        let body = match &req.form {
+            Some(form) => {
+                headers.insert(
+                    CONTENT_TYPE,
+                    HeaderValue::from_static("application/x-www-form-urlencoded"),
+                );
+                url::form_urlencoded::Serializer::new(String::new())
+                    .extend_pairs(form)
+                    .finish()
+                    .into_bytes()
+            }
+            None => Vec::new(),
+        };
+        let request = InRequest {
+            method: req.method.clone(),
+            url,
+            headers,
+            body,
+        };
+        match tokio::time::timeout(self.inner.timeout, server.serve(request)).await {
+            Ok(Ok(response)) => Ok(response),
+            Ok(Err(cause)) => Err(ApiError::Network {
+                detail: format!("the answer from {host} broke off: {cause}"),
+            }),
+            Err(_) => Err(self.timed_out()),
+        }
+    }
+
+    async fn read_body(&self, reply: Reply) -> Result<Vec<u8>, ApiError> {
         let too_large = ApiError::TooLarge {
             limit_mb: (BODY_LIMIT / (1024 * 1024)) as u64,
+        };
+        let mut resp = match reply {
+            Reply::InProcess(r) if r.body.len() > BODY_LIMIT => return Err(too_large),
+            Reply::InProcess(r) => return Ok(r.body),
+            Reply::Http(resp) => resp,
         };
         if resp.content_length().is_some_and(|n| n > BODY_LIMIT as u64) {
             return Err(too_large);
@@ -461,13 +579,18 @@ impl Client {
         Ok(body)
     }
 
+    /// No answer within the time-out, rounded up: a time-out under a second must not read
+    /// "within 0 s".
+    fn timed_out(&self) -> ApiError {
+        let t = self.inner.timeout;
+        ApiError::Timeout {
+            secs: t.as_secs() + u64::from(t.subsec_nanos() > 0),
+        }
+    }
+
     fn transport_error(&self, e: &reqwest::Error) -> ApiError {
         if e.is_timeout() {
-            // Rounded up: a time-out under a second must not read "within 0 s".
-            let t = self.inner.timeout;
-            return ApiError::Timeout {
-                secs: t.as_secs() + u64::from(t.subsec_nanos() > 0),
-            };
+            return self.timed_out();
         }
         let cause = root_cause(e);
         let host = self.inner.base.host_str().unwrap_or_default();
@@ -545,60 +668,6 @@ impl Client {
             sent += 1;
         }
         result.map_err(|e| (e, sent))
-    }
-
-    /// One page of flows. `per_page` is always sent, as an allowed size: the server's own
-    /// default depends on the account.
-    pub async fn list_flows(
-        &self,
-        page: u32,
-        per_page: u32,
-        priority: Priority,
-    ) -> Result<Page<Flow>, ApiError> {
-        let (page, per_page) = page_asked(page, per_page);
-        self.fetch_page(&raw::FLOWS, page, per_page, priority, Decoding::Typed)
-            .await
-            .map(|w| w.value)
-    }
-
-    /// One flow by id.
-    pub async fn get_flow(&self, id: FlowId, priority: Priority) -> Result<Flow, ApiError> {
-        self.fetch_flow(id, priority, Decoding::Typed)
-            .await
-            .map(|w| w.value)
-    }
-
-    /// Every flow, 1000 a page; `progress(pages done, pages in all)` after each page. A list
-    /// that changed while it was read is read once more; see [`AllFlows::steady`].
-    pub async fn all_flows(
-        &self,
-        priority: Priority,
-        progress: impl FnMut(u32, Option<u32>),
-    ) -> Result<AllFlows, ApiError> {
-        self.read_all(priority, Decoding::Typed, progress)
-            .await
-            .map(|w| w.value)
-    }
-
-    /// Every device, 100 a page.
-    pub async fn devices(&self) -> Result<Vec<Device>, ApiError> {
-        self.read_small_list(&raw::DEVICES, Decoding::Typed)
-            .await
-            .map(|w| w.value)
-    }
-
-    /// Every segment, 100 a page.
-    pub async fn segments(&self) -> Result<Vec<Segment>, ApiError> {
-        self.read_small_list(&raw::SEGMENTS, Decoding::Typed)
-            .await
-            .map(|w| w.value)
-    }
-
-    /// Creates a flow. Never retried: after a time-out or a 5xx the flow may exist, so the list
-    /// is searched for it instead and the answer says whether it landed. The device, SIM and
-    /// segment are checked first, and the answer is compared with what was sent.
-    pub async fn create_flow(&self, draft: &FlowDraft) -> Result<Created, ApiError> {
-        self.create(draft, Decoding::Typed).await.map(|w| w.value)
     }
 }
 

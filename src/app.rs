@@ -10,6 +10,7 @@ pub mod form;
 pub mod geometry;
 pub mod keymap;
 mod keys;
+mod req;
 mod state;
 mod update;
 pub mod view;
@@ -26,9 +27,12 @@ pub use geometry::{
     table_rows, table_width,
 };
 pub use keymap::Action;
+pub use req::ReqId;
 pub use update::{IDLE_AFTER, IDLE_POLL, poll_wait, start, update};
 
-use crate::api::{ApiError, ClientEvent, Conflict, Page, ServerKind, WriteOutcome};
+use crate::api::{
+    ApiError, ClientEvent, Conflict, DeleteOutcome, Page, ServerKind, ToggleOutcome, UpdateOutcome,
+};
 use crate::budget::{BudgetSnapshot, Priority};
 use crate::domain::{Device, Flow, FlowDraft, FlowId, FlowPatch, RowKey, Segment};
 use view::{Filter, Sort};
@@ -49,10 +53,6 @@ pub const HISTORY: usize = 17;
 /// A dialog that opened by itself takes keys this long after it was first drawn: keys typed
 /// for the screen before it may still be on their way (in the terminal, the event reader).
 pub const SETTLE: Duration = Duration::from_millis(300);
-
-/// Identifies one request, so that a result that is no longer current is dropped.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct ReqId(pub u64);
 
 /// Where the dashboard is connected and how; fixed for the session.
 #[derive(Clone, Debug)]
@@ -328,7 +328,7 @@ pub enum Msg {
     Toggled {
         id: FlowId,
         target: bool,
-        result: Result<WriteOutcome, ApiError>,
+        result: Result<ToggleOutcome, ApiError>,
     },
     Saved {
         req: ReqId,
@@ -336,7 +336,7 @@ pub enum Msg {
     },
     Deleted {
         id: FlowId,
-        result: Result<WriteOutcome, ApiError>,
+        result: Result<DeleteOutcome, ApiError>,
     },
     Client(ClientEvent),
 }
@@ -344,7 +344,7 @@ pub enum Msg {
 /// What a save of the form ended with.
 #[derive(Debug)]
 pub enum SaveResult {
-    Updated(WriteOutcome),
+    Updated(UpdateOutcome),
     Created(crate::api::Created),
 }
 

@@ -28,11 +28,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio::sync::Notify;
 
+pub use shared::WINDOW;
 use shared::{Claim, SharedBudget, SharedError};
 use tokio::time::{Instant, sleep_until};
-
-/// The length of both the server's fixed window and our sliding one.
-pub const WINDOW: Duration = Duration::from_secs(60);
 
 /// Live updates never go faster than this, however large the polling share.
 pub const MIN_POLL_INTERVAL: Duration = Duration::from_secs(2);

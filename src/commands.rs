@@ -166,6 +166,7 @@ async fn connect(settings: &Settings, demo: bool, dashboard: bool) -> Result<Con
         shared_budget: config::budget_file_path(),
         // A command waits for the shared budget as long as it would wait for an answer.
         budget_wait: (!dashboard).then_some(settings.timeout),
+        in_process: None,
     })?;
     if !dashboard && let Some(w) = client.shared_budget_warning() {
         warn(&format!("warning: {w}"));

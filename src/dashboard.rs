@@ -196,8 +196,6 @@ pub trait Host<B: Backend> {
     /// Gives the terminal back and stops the process; returns once it is resumed, with the
     /// terminal taken again.
     fn suspend(&mut self, terminal: &mut Terminal<B>, mouse: bool) -> std::io::Result<()>;
-    /// Drops the input already typed when a dialog that opened by itself is first drawn.
-    fn drop_typeahead(&mut self, pending: &mut Vec<Msg>);
 }
 
 /// No terminal of its own: the runner on a `TestBackend`, whose input is what the test pushes.
@@ -211,8 +209,6 @@ impl<B: Backend> Host<B> for NoHost {
     fn suspend(&mut self, _terminal: &mut Terminal<B>, _mouse: bool) -> std::io::Result<()> {
         Ok(())
     }
-
-    fn drop_typeahead(&mut self, _pending: &mut Vec<Msg>) {}
 }
 
 /// The process's own terminal.
@@ -229,10 +225,6 @@ impl Host<CrosstermBackend<Stdout>> for Tty {
 
     fn suspend(&mut self, terminal: &mut Term, mouse: bool) -> std::io::Result<()> {
         stop_and_resume(terminal, mouse)
-    }
-
-    fn drop_typeahead(&mut self, pending: &mut Vec<Msg>) {
-        drop_typeahead(pending);
     }
 }
 
@@ -422,11 +414,6 @@ impl<B: Backend, H: Host<B>> Runner<B, H> {
                     return Ok(false);
                 }
             };
-            // A screen too small shows only a note, not the offer: it is armed once really shown.
-            if app::draft::unarmed(&self.state) && crate::ui::fits(drawn) {
-                self.host.drop_typeahead(&mut self.pending);
-                app::draft::arm(&mut self.state);
-            }
             if self.state.awaits_draw() {
                 // A dialog that opened by itself is on screen from this frame: its settle time
                 // starts now, not at the next event. Only the first frame that shows it asks for
@@ -543,20 +530,6 @@ impl<B: Backend, H: Host<B>> Runner<B, H> {
     /// The terminal, once the loop is over.
     pub fn into_terminal(self) -> Terminal<B> {
         self.terminal
-    }
-}
-
-/// Throws away the input already waiting when a dialog that opened by itself is first drawn:
-/// it was typed for what was on screen before. Size changes still count.
-fn drop_typeahead(pending: &mut Vec<Msg>) {
-    // `poll` with no wait reads only what is there; the `EventStream` is not polled here, as a
-    // poll from outside the select would leave its wake-up with nobody to wake.
-    while matches!(crossterm::event::poll(Duration::ZERO), Ok(true)) {
-        match crossterm::event::read() {
-            Ok(Event::Resize(w, h)) => pending.push(Msg::Resize(w, h)),
-            Ok(_) => {}
-            Err(_) => break,
-        }
     }
 }
 

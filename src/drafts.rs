@@ -442,23 +442,14 @@ mod tests {
 
     fn edit_draft(account: &str, id: u64, name: &str) -> Draft {
         let seen = Flow {
-            id: FlowId(id),
-            user_id: None,
-            name: "Welcome".to_owned(),
             content: Some("Hello".to_owned()),
             device_id: Some(1),
             sim_subscription_id: Some(11),
             segment: Some(SegmentRef::Saved(3)),
             wait_time: Some(2),
             wait_unit: Some(WaitUnit::Hours),
-            enabled: true,
-            sent: None,
-            pending: None,
-            failed: None,
-            last_sent: None,
             last_changed: Some("2026-11-30T10:42:00Z".parse().unwrap()),
-            created: None,
-            blocked: None,
+            ..Flow::bare(id, "Welcome")
         };
         let initial = seen.to_draft();
         let current = FlowDraft {

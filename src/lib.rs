@@ -6,21 +6,28 @@
 //! - [`api`]: the HTTP client. Every request goes through one function, where the [`budget`]
 //!   scheduler sits (lanes and reserve in process, and the count every flowdash process on one
 //!   key shares through a small SQLite file); the safety rules that keep writes on the chosen
-//!   flow live in `api::safety`, the checks of what the server stored in `api::verify`.
+//!   flow live in `api::safety`, the checks of what the server stored in `api::verify`, and how
+//!   each write ended (one result type a write operation) in `api::outcome`.
 //! - [`app`]: the dashboard's state and the pure `update`, which hands each message to its own
 //!   function. Below it, with no file calling back up: `app::keys` (what keys and the mouse do),
 //!   the state's own operations (`impl State` in `app/state.rs`), `app::geometry` (where the
-//!   table and the panes sit), the form, the draft offer and the error funnel.
+//!   table and the panes sit), the form, the draft offer, the error funnel and, lowest, `ReqId`
+//!   (`app/req.rs`), which every one of them may hold.
 //! - [`ui`] draws the state; [`tasks`] runs the commands `update` returns; [`dashboard`] is the
 //!   loop around them; [`drafts`] keeps the text of an open form on disk as it is typed.
 //! - [`cli`], [`config`], [`commands`], [`logging`]: the command line and its configuration.
 //! - [`store`]: the history in SQLite (readings, snapshot, alert events, audit) and its writer.
 //! - [`sim`]: the demo server, an axum server on loopback with the documented and shipped quirks.
 //!
+//! Files depend only downward: no file `use`s a file that uses it back (tests/layers.rs states
+//! the rule and checks it).
+//!
 //! The dashboard's loop: one task owns the state, in a `dashboard::Runner` generic over the
 //! ratatui backend. The terminal's owner pushes input and signals in; the runner waits for task
 //! results and timers (`next_msg`), runs each command (`apply`) and draws one frame a round. On a
-//! `TestBackend`, the tests drive the same runner in process (tests/inprocess.rs).
+//! `TestBackend`, the tests drive the same runner in process (tests/inprocess.rs), against the
+//! demo server's router served in memory behind the client (`api::InProcess`,
+//! `Sim::in_process`), on tokio's paused clock.
 //!
 //! ```text
 //!  terminal events ─┐  (owner)

@@ -1,9 +1,12 @@
 //! The embedded demo server (DESIGN §9): a real HTTP server on loopback that serves the flows,
 //! devices and segments of a demo account, as documented or as the shipped build really behaves
-//! (CONTRACT §12), with moving counters, injectable faults and a request log.
+//! (CONTRACT §12), with moving counters, injectable faults and a request log. The tests can also
+//! serve it in process ([`Sim::start_in_memory`], [`Sim::in_process`]): the same handlers, no
+//! socket, so that a client on tokio's paused clock reaches it.
 //!
 //! ```text
 //! client ──HTTP──▶ server::handle ─┬─ /api/…    faults → auth → rate window → store → render
+//!   (or in process: memory::Memory)│
 //!                                  ├─ /_demo/…  control: faults, edits behind the client's back, steps
 //!                                  └─ request log (memory, and JSON lines with `log_path`)
 //! traffic task ── every second ──▶ Traffic::step (pending → sent / failed)
@@ -15,6 +18,7 @@ mod answer;
 mod conn;
 mod control;
 mod fault;
+mod memory;
 mod php;
 mod render;
 mod server;
@@ -31,14 +35,17 @@ use std::time::Duration;
 
 use axum::Router;
 use jiff::Timestamp;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 pub use fault::Fault;
+pub use store::{FlowEdit, StoredFlow};
 
+use crate::api::InProcess;
 use conn::{ConnTag, CutListener};
 use fault::FaultQueue;
+use memory::Memory;
 use store::Store;
 use traffic::Traffic;
 
@@ -103,6 +110,10 @@ impl Default for SimConfig {
 pub struct LoggedRequest {
     /// UTC `YYYY-MM-DD HH:MM:SS.mmm`, when the request arrived.
     pub time: String,
+    /// When the request arrived, since the server started, on tokio's clock: the paused one in
+    /// tests, where the wall-clock `time` does not move.
+    #[serde(skip)]
+    pub at: Duration,
     pub method: String,
     /// Without the query.
     pub path: String,
@@ -111,43 +122,6 @@ pub struct LoggedRequest {
     pub status: u16,
     /// Form fields received (urlencoded or multipart), the last value of a repeated name.
     pub form: BTreeMap<String, String>,
-}
-
-/// A flow row as the server stores it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct StoredFlow {
-    pub id: u64,
-    pub device_id: Option<u64>,
-    /// Stored raw: the shipped build keeps whatever string was sent.
-    pub sim_subscription_id: Option<String>,
-    pub user_id: u64,
-    pub name: String,
-    pub content: String,
-    pub segment: String,
-    pub wait_time: u32,
-    pub wait_time_type: String,
-    pub is_enabled: bool,
-    pub total_sent_sms: i64,
-    pub total_pending_sms: i64,
-    pub total_failed_sms: i64,
-    pub last_sent_datetime: Option<String>,
-    pub last_datetime: Option<String>,
-    pub datetime: String,
-}
-
-/// A change made behind the client's back (as from the web dashboard), stored as given.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-pub struct FlowEdit {
-    pub name: Option<String>,
-    pub content: Option<String>,
-    pub is_enabled: Option<bool>,
-    pub wait_time: Option<u32>,
-    pub wait_time_type: Option<String>,
-    pub segment: Option<String>,
-    /// Counters as the server's drift can leave them (CONTRACT §12 item 23), negative included.
-    pub total_sent_sms: Option<i64>,
-    pub total_pending_sms: Option<i64>,
-    pub total_failed_sms: Option<i64>,
 }
 
 /// The mutable part of the server.
@@ -171,6 +145,8 @@ struct RequestLog {
 struct Inner {
     cfg: SimConfig,
     addr: SocketAddr,
+    /// On tokio's clock, for the request log's `at`.
+    started: tokio::time::Instant,
     state: Mutex<State>,
     log: Mutex<RequestLog>,
     stop: watch::Sender<bool>,
@@ -191,12 +167,49 @@ impl std::fmt::Debug for Sim {
     }
 }
 
+/// The one handler behind every path, on `inner`.
+fn router(inner: &Arc<Inner>) -> Router {
+    Router::new()
+        .fallback(server::handle)
+        .with_state(Arc::clone(inner))
+}
+
 /// A poisoned lock only means a panic elsewhere; the data is still consistent enough for a demo.
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl Inner {
+    /// The server's state, seeded, with its request log opened.
+    fn new(cfg: SimConfig, addr: SocketAddr) -> io::Result<Arc<Inner>> {
+        let now = Timestamp::now();
+        let store = Store::seed(cfg.flows, cfg.quirks, cfg.seed, now)
+            .map_err(|err| io::Error::new(io::ErrorKind::InvalidData, err))?;
+        let traffic = Traffic::new(cfg.seed, &store.flows);
+        let file = match &cfg.log_path {
+            Some(path) => Some(OpenOptions::new().create(true).append(true).open(path)?),
+            None => None,
+        };
+        let (stop, _) = watch::channel(false);
+        Ok(Arc::new(Inner {
+            cfg,
+            addr,
+            started: tokio::time::Instant::now(),
+            state: Mutex::new(State {
+                store,
+                traffic,
+                faults: FaultQueue::default(),
+                windows: HashMap::new(),
+            }),
+            log: Mutex::new(RequestLog {
+                entries: VecDeque::new(),
+                dropped: 0,
+                file,
+            }),
+            stop,
+        }))
+    }
+
     fn state(&self) -> MutexGuard<'_, State> {
         lock(&self.state)
     }
@@ -255,41 +268,12 @@ impl Inner {
 impl Sim {
     /// Binds `addr` and serves on the current tokio runtime.
     pub async fn start(cfg: SimConfig, addr: SocketAddr) -> io::Result<Sim> {
-        let now = Timestamp::now();
-        let store = Store::seed(cfg.flows, cfg.quirks, cfg.seed, now)
-            .map_err(|err| io::Error::new(io::ErrorKind::InvalidData, err))?;
-        let traffic = Traffic::new(cfg.seed, &store.flows);
-        let file = match &cfg.log_path {
-            Some(path) => Some(OpenOptions::new().create(true).append(true).open(path)?),
-            None => None,
-        };
         let listener = TcpListener::bind(addr).await?;
-        let addr = listener.local_addr()?;
-        let (stop, _) = watch::channel(false);
-        let inner = Arc::new(Inner {
-            cfg,
-            addr,
-            state: Mutex::new(State {
-                store,
-                traffic,
-                faults: FaultQueue::default(),
-                windows: HashMap::new(),
-            }),
-            log: Mutex::new(RequestLog {
-                entries: VecDeque::new(),
-                dropped: 0,
-                file,
-            }),
-            stop,
-        });
-
-        let app = Router::new()
-            .fallback(server::handle)
-            .with_state(Arc::clone(&inner));
+        let inner = Inner::new(cfg, listener.local_addr()?)?;
         let mut stopped = inner.stop.subscribe();
         let serve = axum::serve(
             CutListener { inner: listener },
-            app.into_make_service_with_connect_info::<ConnTag>(),
+            router(&inner).into_make_service_with_connect_info::<ConnTag>(),
         )
         .with_graceful_shutdown(async move {
             let _ = stopped.wait_for(|&stop| stop).await;
@@ -299,7 +283,26 @@ impl Sim {
                 tracing::warn!("demo server stopped: {err}");
             }
         });
+        Ok(Sim::run(inner))
+    }
 
+    /// A server that listens nowhere: reach it with [`Sim::in_process`]. Its traffic engine (when
+    /// on) runs on the current tokio runtime's clock, paused or not. Its base URL,
+    /// `http://127.0.0.1:0/api`, only names the paths.
+    pub fn start_in_memory(cfg: SimConfig) -> io::Result<Sim> {
+        let inner = Inner::new(cfg, SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))?;
+        Ok(Sim::run(inner))
+    }
+
+    /// This server's handlers, for a client to send to in process (`ClientConfig::in_process`).
+    pub fn in_process(&self) -> InProcess {
+        InProcess::new(Memory {
+            router: router(&self.inner),
+        })
+    }
+
+    /// Starts the traffic engine when the configuration asks for it.
+    fn run(inner: Arc<Inner>) -> Sim {
         if inner.cfg.traffic {
             let engine = Arc::clone(&inner);
             let mut stopped = inner.stop.subscribe();
@@ -314,7 +317,7 @@ impl Sim {
                 }
             });
         }
-        Ok(Sim { inner })
+        Sim { inner }
     }
 
     pub fn addr(&self) -> SocketAddr {

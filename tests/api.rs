@@ -4,12 +4,15 @@
 // The helpers below are test code too: a panic is the failure report.
 #![expect(clippy::unwrap_used, reason = "test helpers")]
 
+pub mod fixtures;
+
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use fixtures::form;
 use flowdash::api::{
-    ApiError, ApiKey, Client, ClientConfig, ClientEvent, Created, Refusal, ServerKind,
-    WriteOutcome, check_base_url,
+    ApiError, ApiKey, Client, ClientConfig, ClientEvent, Created, DeleteOutcome, Refusal,
+    ServerKind, ToggleOutcome, UpdateOutcome, check_base_url,
 };
 use flowdash::budget::{BudgetConfig, Priority};
 use flowdash::domain::clean::is_clean;
@@ -81,13 +84,6 @@ fn writes(sim: &Sim) -> Vec<String> {
     calls(sim)
         .into_iter()
         .filter(|c| !c.starts_with("GET "))
-        .collect()
-}
-
-fn form(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-    pairs
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
         .collect()
 }
 
@@ -391,7 +387,7 @@ async fn update_sends_only_the_changed_fields() {
     after.wait_time = 45;
     let patch = FlowPatch::between(&before, &after);
     let out = client.update_flow(FlowId(3), &seen, &patch).await.unwrap();
-    let WriteOutcome::Written(flow) = out else {
+    let UpdateOutcome::Written(flow) = out else {
         panic!("not written: {out:?}");
     };
     assert_eq!(flow.id, FlowId(3));
@@ -424,7 +420,7 @@ async fn update_sends_only_the_changed_fields() {
         .update_flow(FlowId(3), &seen, &FlowPatch::default())
         .await
         .unwrap();
-    assert!(matches!(out, WriteOutcome::Unchanged(_)), "{out:?}");
+    assert!(matches!(out, UpdateOutcome::Unchanged(_)), "{out:?}");
     assert_eq!(writes(&sim).len(), 1);
 }
 
@@ -442,13 +438,13 @@ async fn toggle_sends_only_is_enabled_and_settles_when_already_there() {
         .await
         .unwrap();
     assert!(
-        matches!(&out, WriteOutcome::Written(f) if !f.enabled),
+        matches!(&out, ToggleOutcome::Written(f) if !f.enabled),
         "{out:?}"
     );
     assert!(!sim.flow(1).unwrap().is_enabled);
     let out = client.set_enabled(FlowId(1), None, true).await.unwrap();
     assert!(
-        matches!(&out, WriteOutcome::Written(f) if f.enabled),
+        matches!(&out, ToggleOutcome::Written(f) if f.enabled),
         "{out:?}"
     );
     assert!(sim.flow(1).unwrap().is_enabled);
@@ -471,7 +467,7 @@ async fn toggle_sends_only_is_enabled_and_settles_when_already_there() {
         .await
         .unwrap();
     assert!(
-        matches!(&out, WriteOutcome::Unchanged(f) if f.id == FlowId(2) && !f.enabled),
+        matches!(&out, ToggleOutcome::Unchanged(f) if f.id == FlowId(2) && !f.enabled),
         "{out:?}"
     );
     assert_eq!(calls(&sim)[n..], ["GET /api/flows/2"]);
@@ -484,7 +480,7 @@ async fn delete_then_delete_again() {
     let client = client(&sim);
     let seen = client.get_flow(FlowId(9), OP).await.unwrap();
     let out = client.delete_flow(FlowId(9), Some(&seen)).await.unwrap();
-    assert_eq!(out, WriteOutcome::Deleted);
+    assert_eq!(out, DeleteOutcome::Deleted);
     assert!(sim.flow(9).is_none());
     let deletes: Vec<LoggedRequest> = api_requests(&sim)
         .into_iter()
@@ -1056,7 +1052,7 @@ async fn a_flow_changed_behind_the_clients_back_is_a_conflict() {
         ..FlowPatch::default()
     };
     let out = client.update_flow(FlowId(4), &seen, &patch).await.unwrap();
-    let WriteOutcome::Conflict(conflict) = out else {
+    let UpdateOutcome::Conflict(conflict) = out else {
         panic!("no conflict: {out:?}");
     };
     let name = conflict.changes.iter().find(|c| c.field == "name").unwrap();
@@ -1072,7 +1068,7 @@ async fn a_flow_changed_behind_the_clients_back_is_a_conflict() {
 
     // A delete of what the operator confirmed under the old name is a conflict too.
     let out = client.delete_flow(FlowId(4), Some(&seen)).await.unwrap();
-    assert!(matches!(out, WriteOutcome::Conflict(_)), "{out:?}");
+    assert!(matches!(out, DeleteOutcome::Conflict(_)), "{out:?}");
 
     // A change the operator did not see in another field.
     let seen = client.get_flow(FlowId(6), OP).await.unwrap();
@@ -1087,7 +1083,7 @@ async fn a_flow_changed_behind_the_clients_back_is_a_conflict() {
         .update_flow(FlowId(6), &seen, &FlowPatch::toggle(false))
         .await
         .unwrap();
-    let WriteOutcome::Conflict(conflict) = out else {
+    let UpdateOutcome::Conflict(conflict) = out else {
         panic!("no conflict: {out:?}");
     };
     assert!(
@@ -1255,23 +1251,8 @@ async fn read_only_refuses_every_write_with_nothing_sent() {
     assert!(client.is_read_only());
     let seen = sim.flow(1).unwrap();
     let seen = Flow {
-        id: FlowId(seen.id),
-        user_id: None,
-        name: seen.name,
-        content: None,
-        device_id: None,
-        sim_subscription_id: None,
-        segment: None,
-        wait_time: None,
-        wait_unit: None,
         enabled: seen.is_enabled,
-        sent: None,
-        pending: None,
-        failed: None,
-        last_sent: None,
-        last_changed: None,
-        created: None,
-        blocked: None,
+        ..Flow::bare(seen.id, &seen.name)
     };
     let ro = ApiError::Refusal(Refusal::ReadOnly);
     assert_eq!(client.create_flow(&draft("No")).await.unwrap_err(), ro);
@@ -1518,10 +1499,75 @@ async fn a_delete_answered_late_is_read_again_and_reported_as_landed() {
     let out = client.delete_flow(FlowId(8), Some(&seen)).await.unwrap();
     assert_eq!(
         out,
-        WriteOutcome::DeletedLate {
+        DeleteOutcome::DeletedLate {
             answer: "the answer was late".to_owned()
         }
     );
     assert!(sim.flow(8).is_none());
     assert_eq!(writes(&sim), ["DELETE /api/flows/8"]);
+}
+
+/// The demo server served in process answers as it does over HTTP, on tokio's paused clock:
+/// the same page, the form sent as a form, the key checked from the header, a cut connection
+/// and a slow answer told apart, the time-out kept (the clock moves by the time waited).
+#[tokio::test(start_paused = true)]
+async fn a_server_in_process_answers_as_over_http() {
+    let sim = Sim::start_in_memory(sim_config(false)).unwrap();
+    let in_process = |key: &str| {
+        let mut cfg = ClientConfig::new(sim.base_url(), ApiKey::new(key));
+        cfg.timeout = Duration::from_secs(5);
+        cfg.in_process = Some(sim.in_process());
+        Client::new(cfg).unwrap()
+    };
+    let client = in_process(KEY);
+    let page = client.list_flows(1, 25, OP).await.unwrap();
+    assert_eq!((page.items.len(), page.total), (25, Some(40)));
+    let out = client
+        .set_enabled(FlowId(1), Some(&page.items[0]), false)
+        .await
+        .unwrap();
+    assert!(
+        matches!(&out, ToggleOutcome::Written(f) if !f.enabled),
+        "{out:?}"
+    );
+    let post = api_requests(&sim).pop().unwrap();
+    assert_eq!(
+        (post.method.as_str(), post.path.as_str(), post.status),
+        ("POST", "/api/flows/1", 200)
+    );
+    assert_eq!(post.form, form(&[("is_enabled", "0")]));
+
+    let e = no_key(
+        in_process("another-key")
+            .list_flows(1, 25, OP)
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(e, ApiError::KeyRejected);
+
+    sim.push_fault(Fault::Reset, 0);
+    let e = no_key(client.get_flow(FlowId(2), OP).await.unwrap_err());
+    assert!(e.to_string().contains("broke off"), "{e}");
+    sim.clear_faults();
+
+    // Every attempt of the read waits 30 s for an answer that the 5 s time-out gives up on.
+    sim.push_fault(Fault::Latency(Duration::from_secs(30)), 0);
+    let before = tokio::time::Instant::now();
+    let e = no_key(client.get_flow(FlowId(2), OP).await.unwrap_err());
+    assert!(
+        matches!(
+            e,
+            ApiError::Timeouts {
+                secs: 5,
+                attempts: 4,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    let waited = before.elapsed();
+    assert!(
+        waited >= Duration::from_secs(20) && waited < Duration::from_secs(30),
+        "{waited:?}"
+    );
 }

@@ -6,10 +6,12 @@
 pub mod fixtures;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
-use fixtures::{NOW, ago, ch, ctrl, press, segments, sim};
+use fixtures::{NOW, ago, ch, ctrl, load_page, press, segments, sim};
 use jiff::SignedDuration;
 
-use flowdash::api::{ApiError, Conflict, FieldChange, Page, ServerKind, WriteOutcome};
+use flowdash::api::{
+    ApiError, Conflict, DeleteOutcome, FieldChange, Page, ServerKind, ToggleOutcome, UpdateOutcome,
+};
 use flowdash::app::form::FormKind;
 use flowdash::app::view::SortKey;
 use flowdash::app::{Command, Context, Gate, Mode, Msg, ReqId, SaveResult, State, start, update};
@@ -56,19 +58,6 @@ fn devices() -> Vec<Device> {
         model: None,
         brand: None,
     }]
-}
-
-/// The `LoadPage` among `cmds`: its request id, page and page size.
-fn load_page(cmds: &[Command]) -> Option<(ReqId, u32, u32)> {
-    cmds.iter().find_map(|c| match c {
-        Command::LoadPage {
-            req,
-            page,
-            per_page,
-            ..
-        } => Some((*req, *page, *per_page)),
-        _ => None,
-    })
 }
 
 /// The dashboard as the loop drives it, minus the terminal and the tasks.
@@ -393,7 +382,7 @@ fn space_asks_for_the_target_state_and_shows_the_change_in_flight() {
     app.send(Msg::Toggled {
         id: FlowId(1),
         target: false,
-        result: Ok(WriteOutcome::Written(off)),
+        result: Ok(ToggleOutcome::Written(off)),
     });
     assert!(app.state.toggling.is_empty());
     assert!(!app.row(1).enabled);
@@ -433,7 +422,7 @@ fn a_toggle_the_server_already_had_settles_without_a_change() {
     app.send(Msg::Toggled {
         id: FlowId(1),
         target: false,
-        result: Ok(WriteOutcome::Unchanged(theirs)),
+        result: Ok(ToggleOutcome::Unchanged(theirs)),
     });
     assert!(!app.row(1).enabled);
     assert_eq!(app.toast(), "flow 1 was already off");
@@ -789,7 +778,7 @@ fn conflict_opens(app: &mut App) -> Flow {
     theirs.last_changed = Some(ago(60));
     app.send(Msg::Saved {
         req,
-        result: Ok(SaveResult::Updated(WriteOutcome::Conflict(Conflict {
+        result: Ok(SaveResult::Updated(UpdateOutcome::Conflict(Conflict {
             theirs: theirs.clone(),
             changes: vec![FieldChange {
                 field: "content",
@@ -919,7 +908,7 @@ fn delete_asks_and_y_deletes_the_flow_seen() {
     );
     let cmds = app.send(Msg::Deleted {
         id: FlowId(2),
-        result: Ok(WriteOutcome::Deleted),
+        result: Ok(DeleteOutcome::Deleted),
     });
     assert_eq!(app.ids(), vec![1]);
     assert_eq!(app.toast(), "deleted flow 2");
@@ -1281,7 +1270,7 @@ fn a_save_answered_after_the_form_closed_leaves_the_open_dialog_alone() {
     theirs.last_changed = Some(ago(5));
     app.send(Msg::Saved {
         req,
-        result: Ok(SaveResult::Updated(WriteOutcome::Conflict(Conflict {
+        result: Ok(SaveResult::Updated(UpdateOutcome::Conflict(Conflict {
             theirs,
             changes: Vec::new(),
         }))),

@@ -7,8 +7,8 @@
 
 #[path = "cli/config.rs"]
 mod config;
+pub mod fixtures;
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::Stdio;
 
@@ -16,13 +16,8 @@ use flowdash::sim::{Fault, LoggedRequest, Sim, SimConfig};
 use tokio::io::{AsyncBufReadExt as _, BufReader};
 use tokio::process::Command;
 
-/// The result of one run of the binary.
-#[derive(Debug)]
-pub struct Run {
-    pub out: String,
-    pub err: String,
-    pub ok: bool,
-}
+pub use fixtures::Run;
+use fixtures::form;
 
 /// A home directory of its own, with config, state and log under it.
 pub struct Home {
@@ -62,41 +57,11 @@ impl Home {
 
     /// The binary with a clean environment: nothing of the caller's flowdash settings.
     pub fn command(&self) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_flowdash"));
-        for var in [
-            "FLOWDASH_BASE_URL",
-            "FLOWDASH_API_KEY",
-            "FLOWDASH_PROFILE",
-            "FLOWDASH_CONFIG",
-            "FLOWDASH_BUDGET",
-            // The shared rate budget file would otherwise be the caller's.
-            "XDG_RUNTIME_DIR",
-            "COLUMNS",
-            "RUST_LOG",
-        ] {
-            c.env_remove(var);
-        }
-        c.env("HOME", self.dir.path())
-            .env("XDG_CONFIG_HOME", self.config_dir())
-            .env("XDG_STATE_HOME", self.dir.path().join("state"))
-            .env("TZ", "UTC")
-            .stdin(Stdio::null())
-            .kill_on_drop(true);
-        c
+        fixtures::flowdash(self.dir.path())
     }
 
     pub async fn run_with(&self, envs: &[(&str, &str)], args: &[&str]) -> Run {
-        let mut c = self.command();
-        c.args(args);
-        for (k, v) in envs {
-            c.env(k, v);
-        }
-        let out = c.output().await.unwrap();
-        Run {
-            out: String::from_utf8(out.stdout).unwrap(),
-            err: String::from_utf8(out.stderr).unwrap(),
-            ok: out.status.success(),
-        }
+        fixtures::run(self.dir.path(), envs, args).await
     }
 
     pub async fn run(&self, args: &[&str]) -> Run {
@@ -133,13 +98,6 @@ pub fn writes(sim: &Sim) -> Vec<LoggedRequest> {
     sim.requests()
         .into_iter()
         .filter(|r| r.method != "GET")
-        .collect()
-}
-
-fn form(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-    pairs
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
         .collect()
 }
 

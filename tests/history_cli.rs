@@ -7,11 +7,12 @@
     reason = "tests: a failed setup must stop the test at once"
 )]
 
+pub mod fixtures;
 pub mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 
+use fixtures::Run;
 use flowdash::api::{ApiKey, Client, ClientConfig};
 use flowdash::budget::Priority;
 use flowdash::domain::Flow;
@@ -20,42 +21,9 @@ use flowdash::store::{self, Account, Every, Recorder};
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 
-struct Run {
-    out: String,
-    err: String,
-    ok: bool,
-}
-
 /// The binary with a home of its own and nothing of the caller's flowdash settings.
 async fn flowdash(home: &Path, envs: &[(&str, &str)], args: &[&str]) -> Run {
-    let mut c = tokio::process::Command::new(env!("CARGO_BIN_EXE_flowdash"));
-    for var in [
-        "FLOWDASH_BASE_URL",
-        "FLOWDASH_API_KEY",
-        "FLOWDASH_PROFILE",
-        "FLOWDASH_CONFIG",
-        "COLUMNS",
-        "RUST_LOG",
-    ] {
-        c.env_remove(var);
-    }
-    c.env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_STATE_HOME", home.join("state"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("TZ", "UTC")
-        .stdin(Stdio::null())
-        .kill_on_drop(true)
-        .args(args);
-    for (k, v) in envs {
-        c.env(k, v);
-    }
-    let out = c.output().await.unwrap();
-    Run {
-        out: String::from_utf8(out.stdout).unwrap(),
-        err: String::from_utf8(out.stderr).unwrap(),
-        ok: out.status.success(),
-    }
+    fixtures::run(home, envs, args).await
 }
 
 /// Three readings of every flow of a demo server, an hour apart (the traffic engine moved on

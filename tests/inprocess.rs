@@ -1,7 +1,9 @@
-//! The whole dashboard in process: the runner on a `TestBackend`, a demo server on loopback, keys
-//! pushed in, the screen and the server's request log read out. Real time with short waits (the
-//! client's own time-outs must not fire on a paused clock). Signals, raw bytes and the terminal
-//! itself stay with the PTY tests (`e2e.rs`, `signals.rs`).
+//! The whole dashboard in process: the runner on a `TestBackend`, the demo server's router
+//! served in memory behind the client (no socket), keys pushed in, the screen and the server's
+//! request log read out. Everything runs on tokio's paused clock, which moves only when every
+//! task waits for a timer: the runner's ticks and polls, the demo server's traffic, the budget.
+//! Minutes of live updates take a moment. Signals, raw bytes and the terminal itself stay with
+//! the PTY tests (`e2e.rs`, `signals.rs`).
 
 #![expect(
     clippy::unwrap_used,
@@ -13,6 +15,7 @@ use std::time::Duration;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use flowdash::api::{ApiKey, Client, ClientConfig};
 use flowdash::app::{Context, Msg, State};
+use flowdash::budget::BudgetConfig;
 use flowdash::dashboard::{NoHost, Runner};
 use flowdash::drafts::Autosave;
 use flowdash::sim::{FlowEdit, LoggedRequest, Sim, SimConfig};
@@ -20,7 +23,8 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 const KEY: &str = "inprocess-key";
-/// How long a step may take before the test gives up (a limit, not a measurement).
+/// How long a step may take on the paused clock before the test gives up (a limit, not a
+/// measurement).
 const PATIENCE: Duration = Duration::from_secs(15);
 
 struct Dash {
@@ -29,17 +33,22 @@ struct Dash {
 }
 
 impl Dash {
-    async fn start() -> Dash {
+    /// The dashboard against a demo server whose traffic stands still.
+    fn start() -> Dash {
         let cfg = SimConfig {
             api_key: KEY.to_owned(),
             traffic: false,
             ..SimConfig::default()
         };
-        let sim = Sim::start(cfg, "127.0.0.1:0".parse().unwrap())
-            .await
-            .unwrap();
+        Dash::with(cfg, BudgetConfig::default())
+    }
+
+    fn with(cfg: SimConfig, budget: BudgetConfig) -> Dash {
+        let sim = Sim::start_in_memory(cfg).unwrap();
         let mut client_config = ClientConfig::new(sim.base_url(), ApiKey::new(KEY));
         client_config.timeout = Duration::from_secs(5);
+        client_config.budget = budget;
+        client_config.in_process = Some(sim.in_process());
         let client = Client::new(client_config).unwrap();
         let state = State::new(Context::default(), 20);
         let terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
@@ -121,9 +130,18 @@ impl Dash {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+/// [`Dash::writes`] of one POST to flow `id` that sent `field` alone.
+fn one_post(id: u64, field: &str) -> Vec<(String, String, Vec<String>)> {
+    vec![(
+        "POST".to_owned(),
+        format!("/api/flows/{id}"),
+        vec![field.to_owned()],
+    )]
+}
+
+#[tokio::test(start_paused = true)]
 async fn space_switches_the_selected_flow_and_only_it() {
-    let mut d = Dash::start().await;
+    let mut d = Dash::start();
     let second = d.sim.flows()[1].clone();
     d.wait_text("page 1/2 (40 flows)").await;
     d.key(KeyCode::Char('j'));
@@ -135,19 +153,12 @@ async fn space_switches_the_selected_flow_and_only_it() {
         d.sim.flow(second.id).unwrap().is_enabled,
         !second.is_enabled
     );
-    assert_eq!(
-        d.writes(),
-        vec![(
-            "POST".to_owned(),
-            format!("/api/flows/{}", second.id),
-            vec!["is_enabled".to_owned()]
-        )]
-    );
+    assert_eq!(d.writes(), one_post(second.id, "is_enabled"));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(start_paused = true)]
 async fn an_edit_sends_the_changed_name_only() {
-    let mut d = Dash::start().await;
+    let mut d = Dash::start();
     let first = d.sim.flows()[0].clone();
     d.wait_text("page 1/2 (40 flows)").await;
     d.key(KeyCode::Char('e'));
@@ -159,19 +170,12 @@ async fn an_edit_sends_the_changed_name_only() {
     let after = d.sim.flow(first.id).unwrap();
     assert_eq!(after.name, format!("{} v2", first.name));
     assert_eq!(after.content, first.content);
-    assert_eq!(
-        d.writes(),
-        vec![(
-            "POST".to_owned(),
-            format!("/api/flows/{}", first.id),
-            vec!["name".to_owned()]
-        )]
-    );
+    assert_eq!(d.writes(), one_post(first.id, "name"));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(start_paused = true)]
 async fn a_new_flow_is_created_and_shown() {
-    let mut d = Dash::start().await;
+    let mut d = Dash::start();
     d.wait_text("page 1/2 (40 flows)").await;
     // The form picks the first device: it opens once the devices are read.
     while d.runner.state.devices.is_empty() {
@@ -205,9 +209,9 @@ async fn a_new_flow_is_created_and_shown() {
     assert_eq!(posts[0].1, "/api/flows");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(start_paused = true)]
 async fn a_conflict_keeps_their_content_and_writes_my_change() {
-    let mut d = Dash::start().await;
+    let mut d = Dash::start();
     let first = d.sim.flows()[0].clone();
     d.wait_text("page 1/2 (40 flows)").await;
     d.key(KeyCode::Char('e'));
@@ -240,18 +244,14 @@ async fn a_conflict_keeps_their_content_and_writes_my_change() {
     assert_eq!(after.content, "Changed elsewhere", "their content stays");
     assert_eq!(
         d.writes(),
-        vec![(
-            "POST".to_owned(),
-            format!("/api/flows/{}", first.id),
-            vec!["name".to_owned()]
-        )],
+        one_post(first.id, "name"),
         "one write, of my change only"
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(start_paused = true)]
 async fn paging_reads_the_next_page_and_selects_its_first_row() {
-    let mut d = Dash::start().await;
+    let mut d = Dash::start();
     d.wait_text("page 1/2 (40 flows)").await;
     d.key(KeyCode::Char('j'));
     d.runner.round().unwrap();
@@ -282,4 +282,85 @@ async fn paging_reads_the_next_page_and_selects_its_first_row() {
         "page 2 asked for: {pages:?}"
     );
     assert!(d.writes().is_empty());
+}
+
+/// The sent counters of the rows on screen.
+fn sent_column(screen: &str) -> Vec<String> {
+    screen
+        .lines()
+        .filter(|l| l.starts_with("│●") || l.starts_with("│○"))
+        .map(|l| l.split('│').nth(1).unwrap_or_default().to_owned())
+        .collect()
+}
+
+/// Sixteen minutes of live updates on the paused clock, with `--budget 10 --reserve 3` and the
+/// demo server's traffic at 20 times its pace: no sliding minute of the server's log holds more
+/// than the budget, nothing is answered 429, the counters on screen move, and the polls keep
+/// their pace until ten minutes without a key slow them to one a minute.
+#[tokio::test(start_paused = true)]
+async fn sixteen_minutes_of_live_updates_stay_within_the_budget_and_counters_move() {
+    const BUDGET: usize = 10;
+    const MINUTE: Duration = Duration::from_secs(60);
+    let cfg = SimConfig {
+        api_key: KEY.to_owned(),
+        pace: 20.0,
+        ..SimConfig::default()
+    };
+    let budget = BudgetConfig {
+        budget: BUDGET as u32,
+        reserve: 3,
+    };
+    let mut d = Dash::with(cfg, budget);
+    let first = sent_column(&d.wait_text("page 1/2").await);
+    let started = tokio::time::Instant::now();
+    let mut moved = false;
+    while started.elapsed() < 16 * MINUTE {
+        d.step().await;
+        moved |= sent_column(&d.screen()) != first;
+    }
+    let screen = d.screen();
+    assert!(moved, "the counters on screen never changed:\n{screen}");
+    assert!(screen.contains("idle: slowed"), "{screen}");
+
+    let api: Vec<LoggedRequest> = d
+        .sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.starts_with("/api"))
+        .collect();
+    let answered_429: Vec<&LoggedRequest> = api.iter().filter(|r| r.status == 429).collect();
+    assert!(
+        answered_429.is_empty(),
+        "flowdash caused a 429: {answered_429:?}"
+    );
+    let times: Vec<Duration> = api.iter().map(|r| r.at).collect();
+    for (i, &t) in times.iter().enumerate() {
+        let in_minute = times[i..].iter().take_while(|&&u| u < t + MINUTE).count();
+        assert!(
+            in_minute <= BUDGET,
+            "{in_minute} requests in the minute from {t:?}: {times:?}"
+        );
+    }
+    // The live pace (60 s over the 7 polls a minute the budget leaves) until the idle time,
+    // then the idle pace. Counted in whole minutes from the first request.
+    let in_minute = |m: u32| {
+        times
+            .iter()
+            .filter(|&&t| t >= MINUTE * m && t < MINUTE * (m + 1))
+            .count()
+    };
+    for m in 0..9 {
+        assert!(
+            in_minute(m) >= 5,
+            "minute {m}: {} requests: {times:?}",
+            in_minute(m)
+        );
+    }
+    for m in 11..15 {
+        assert!(
+            in_minute(m) <= 2,
+            "minute {m}: {} requests: {times:?}",
+            in_minute(m)
+        );
+    }
 }

@@ -9,14 +9,16 @@ pub mod fixtures;
 use std::path::PathBuf;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use fixtures::{NOW, ago, ch, press, segments, sim};
+use fixtures::{NOW, ago, ch, load_page, press, segments, sim};
 use jiff::{SignedDuration, Timestamp};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::Color;
 
-use flowdash::api::{ApiError, Conflict, FieldChange, Page, ServerKind, WriteOutcome};
+use flowdash::api::{
+    ApiError, Conflict, FieldChange, Page, ServerKind, ToggleOutcome, UpdateOutcome,
+};
 use flowdash::app::{Command, Context, Mode, Msg, ReqId, SaveResult, State, start, update};
 use flowdash::domain::{Device, Flow, FlowId, SegmentRef, WaitUnit};
 
@@ -201,18 +203,7 @@ impl Scene {
     }
 
     fn answer(&mut self, cmds: &[Command], result: Result<(Vec<Flow>, ServerKind), ApiError>) {
-        let (req, page, per_page) = cmds
-            .iter()
-            .find_map(|c| match c {
-                Command::LoadPage {
-                    req,
-                    page,
-                    per_page,
-                    ..
-                } => Some((*req, *page, *per_page)),
-                _ => None,
-            })
-            .unwrap();
+        let (req, page, per_page) = load_page(cmds).unwrap();
         let result = result.map(|(items, kind)| {
             // An empty answer is an account without flows; otherwise page 1 of 7.
             let (total, total_pages) = if items.is_empty() { (0, 0) } else { (163, 7) };
@@ -289,6 +280,16 @@ fn snap(name: &str, scene: &Scene) -> Terminal<TestBackend> {
     let (w, h) = scene.size;
     insta::assert_snapshot!(format!("{name}_{w}x{h}"), t.backend());
     t
+}
+
+/// [`snap`], and `text` is on one of its rows.
+fn snap_showing(name: &str, scene: &Scene, text: &str) {
+    let t = snap(name, scene);
+    assert!(
+        row_of(t.backend().buffer(), text).is_some(),
+        "{text:?} is not on screen:\n{}",
+        rows(t.backend().buffer()).join("\n")
+    );
 }
 
 // ---- the list -------------------------------------------------------------------------------
@@ -381,12 +382,7 @@ fn nothing_on_the_selected_row_is_drawn_in_its_own_background_colour() {
 fn empty() {
     for size in SIZES {
         let s = Scene::loaded(ctx(), size, Vec::new(), ServerKind::Documented);
-        let t = snap("empty", &s);
-        assert!(
-            rows(t.backend().buffer())
-                .iter()
-                .any(|r| r.contains("no flows yet: n creates one"))
-        );
+        snap_showing("empty", &s, "no flows yet: n creates one");
     }
 }
 
@@ -394,12 +390,7 @@ fn empty() {
 fn loading() {
     for size in SIZES {
         let s = Scene::starting(ctx(), size);
-        let t = snap("loading", &s);
-        assert!(
-            rows(t.backend().buffer())
-                .iter()
-                .any(|r| r.contains("loading flows…"))
-        );
+        snap_showing("loading", &s, "loading flows…");
     }
 }
 
@@ -473,8 +464,7 @@ fn form_after_a_failed_save() {
                 title: "You must fill all the required fields.".to_owned(),
             }),
         });
-        let t = snap("form_failed_save", &s);
-        assert!(row_of(t.backend().buffer(), "Welcome series (new)").is_some());
+        snap_showing("form_failed_save", &s, "Welcome series (new)");
     }
 }
 
@@ -483,29 +473,23 @@ fn delete_dialog() {
     for size in SIZES {
         let mut s = list(size);
         s.send(ch('d'));
-        let t = snap("delete", &s);
-        assert!(
-            row_of(
-                t.backend().buffer(),
-                "Delete flow 12 \"Welcome series\"? y/N"
-            )
-            .is_some()
-        );
+        snap_showing("delete", &s, "Delete flow 12 \"Welcome series\"? y/N");
     }
+}
+
+/// The first page on a production profile, where a delete asks for the flow's name.
+fn production_list(size: (u16, u16)) -> Scene {
+    let ctx = Context {
+        production: true,
+        ..ctx()
+    };
+    Scene::loaded(ctx, size, page_one(), ServerKind::Documented)
 }
 
 #[test]
 fn delete_dialog_on_production() {
     for size in SIZES {
-        let mut s = Scene::loaded(
-            Context {
-                production: true,
-                ..ctx()
-            },
-            size,
-            page_one(),
-            ServerKind::Documented,
-        );
+        let mut s = production_list(size);
         s.send(ch('d'));
         s.keys("Welc");
         let t = snap("delete_production", &s);
@@ -520,15 +504,7 @@ fn delete_dialog_on_production() {
 #[test]
 fn a_refused_delete_answer_keeps_the_dialog_and_says_why() {
     for size in SIZES {
-        let mut s = Scene::loaded(
-            Context {
-                production: true,
-                ..ctx()
-            },
-            size,
-            page_one(),
-            ServerKind::Documented,
-        );
+        let mut s = production_list(size);
         s.send(ch('d'));
         s.keys("Welcome");
         s.send(press(KeyCode::Enter));
@@ -594,19 +570,12 @@ fn conflict_dialog() {
         ];
         s.send(Msg::Saved {
             req,
-            result: Ok(SaveResult::Updated(WriteOutcome::Conflict(Conflict {
+            result: Ok(SaveResult::Updated(UpdateOutcome::Conflict(Conflict {
                 theirs,
                 changes,
             }))),
         });
-        let t = snap("conflict", &s);
-        assert!(
-            row_of(
-                t.backend().buffer(),
-                "Conflict: this flow changed on the server"
-            )
-            .is_some()
-        );
+        snap_showing("conflict", &s, "Conflict: this flow changed on the server");
     }
 }
 
@@ -1103,7 +1072,7 @@ fn answers(cmds: Vec<Command>) -> Vec<Msg> {
                 Command::Toggle { id, seen, target } => Msg::Toggled {
                     id,
                     target,
-                    result: Ok(WriteOutcome::Unchanged(*seen)),
+                    result: Ok(ToggleOutcome::Unchanged(*seen)),
                 },
                 Command::Create { req, .. } | Command::Update { req, .. } => Msg::Saved {
                     req,

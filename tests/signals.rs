@@ -176,7 +176,7 @@ async fn ctrl_z_shows_the_cursor_at_the_shell_prompt() {
 /// It ends on its own, without a panic.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_closed_terminal_ends_the_dashboard_without_a_panic() {
-    use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+    use portable_pty::{PtySize, native_pty_system};
 
     let sim = demo_server().await;
     let home = tempfile::tempdir().unwrap();
@@ -188,13 +188,7 @@ async fn a_closed_terminal_ends_the_dashboard_without_a_panic() {
             pixel_height: 0,
         })
         .unwrap();
-    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_flowdash"));
-    cmd.env_clear();
-    cmd.env("PATH", std::env::var("PATH").unwrap_or_default());
-    cmd.env("TERM", "xterm-256color");
-    cmd.env("HOME", home.path());
-    cmd.env("XDG_CONFIG_HOME", home.path().join("config"));
-    cmd.env("XDG_STATE_HOME", home.path().join("state"));
+    let mut cmd = support::pty_command(home.path());
     cmd.env("FLOWDASH_BASE_URL", sim.base_url());
     cmd.env("FLOWDASH_API_KEY", KEY);
     // A panic report goes to the log as well, where it can still be read.
@@ -247,11 +241,11 @@ fn drafts_in(state_dir: &Path) -> Vec<std::path::PathBuf> {
         .collect()
 }
 
-/// Answers the draft offer as a person does: after seeing it. Input already waiting when the
-/// offer is first drawn is thrown away (it was typed for the screen before), and a key sent the
-/// instant the offer shows could still be taken for such input on a busy machine.
+/// Answers the draft offer as a person does: after seeing it. The offer opens by itself, so it
+/// drops keys until it has been on screen for its settle time (`app::SETTLE`, 300 ms after it
+/// was drawn): they were typed for the screen before.
 fn answer_offer(tui: &mut Tui, key: &str) {
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    std::thread::sleep(flowdash::app::SETTLE * 2);
     tui.send(key);
 }
 

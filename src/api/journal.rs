@@ -4,8 +4,10 @@
 //! the result. The dashboard and the CLI both write through the client, so this is the one
 //! place. The key is never a field of a write; the log writer redacts it all the same.
 
-use super::verify::excerpt;
-use super::{ApiError, WithJson, WriteOutcome};
+use super::outcome::DeleteOutcome;
+use super::verify::{Stored, excerpt};
+use super::{ApiError, WithJson};
+use crate::domain::FlowId;
 use crate::domain::clean::{multi_line, one_line};
 
 /// How much of a content goes into the log: enough to recognise it, not the whole message.
@@ -35,46 +37,64 @@ pub(super) fn log(flow: &str, form: &[(&'static str, String)], result: &str) {
     tracing::info!("write to {flow}: sent {}; {result}", fields(form));
 }
 
-/// The result of a write to an existing flow, in words, when it is one to log; failures that
-/// changed nothing are the error's own business.
-pub(super) fn outcome(result: Result<&WriteOutcome, &ApiError>) -> Option<String> {
-    match result {
-        Ok(WriteOutcome::Written(_)) => Some("written".to_owned()),
-        Ok(WriteOutcome::Unchanged(_)) => {
-            Some("unchanged: the server already had it, nothing sent".to_owned())
-        }
-        Ok(WriteOutcome::WrittenLate { answer, .. }) => {
-            Some(format!("landed late ({answer}; a re-read shows it stored)"))
-        }
-        Ok(WriteOutcome::Deleted) => Some("deleted".to_owned()),
-        Ok(WriteOutcome::DeletedLate { answer }) => {
-            Some(format!("deleted late ({answer}; a re-read shows it gone)"))
-        }
-        Err(ApiError::StoredOtherwise { what, .. }) => Some(format!("stored otherwise: {what}")),
-        Ok(WriteOutcome::Conflict(_)) | Err(_) => None,
+/// A write to flow `id` that needed no sending: the server already had `form`.
+pub(super) fn unchanged(id: FlowId, form: &[(&'static str, String)]) {
+    log(
+        &format!("flow {id}"),
+        form,
+        "unchanged: the server already had it, nothing sent",
+    );
+}
+
+/// A write's end, in the words of the log.
+pub(super) trait Logged {
+    /// `None`: nothing to log (a conflict, which sent nothing).
+    fn words(&self) -> Option<String>;
+}
+
+impl Logged for Stored {
+    fn words(&self) -> Option<String> {
+        Some(match &self.lost_answer {
+            None => "written".to_owned(),
+            Some(answer) => format!("landed late ({answer}; a re-read shows it stored)"),
+        })
     }
 }
 
-/// Logs a write to flow `id` when its result is one to log, and hands the result on.
-pub(super) fn logged<T>(
-    id: crate::domain::FlowId,
+impl Logged for DeleteOutcome {
+    fn words(&self) -> Option<String> {
+        match self {
+            DeleteOutcome::Deleted => Some("deleted".to_owned()),
+            DeleteOutcome::DeletedLate { answer } => {
+                Some(format!("deleted late ({answer}; a re-read shows it gone)"))
+            }
+            DeleteOutcome::Conflict(_) => None,
+        }
+    }
+}
+
+impl<T: Logged> Logged for WithJson<T> {
+    fn words(&self) -> Option<String> {
+        self.value.words()
+    }
+}
+
+/// Logs a write to flow `id` when its result is one to log, and hands the result on. Failures
+/// that changed nothing are the error's own business; a value stored otherwise is logged.
+pub(super) fn logged<T: Logged>(
+    id: FlowId,
     form: &[(&'static str, String)],
     result: Result<T, ApiError>,
-    outcome_of: impl Fn(&T) -> &WriteOutcome,
 ) -> Result<T, ApiError> {
-    if let Some(words) = outcome(result.as_ref().map(outcome_of)) {
+    let words = match &result {
+        Ok(end) => end.words(),
+        Err(ApiError::StoredOtherwise { what, .. }) => Some(format!("stored otherwise: {what}")),
+        Err(_) => None,
+    };
+    if let Some(words) = words {
         log(&format!("flow {id}"), form, &words);
     }
     result
-}
-
-/// [`logged`] for a result that carries the server's JSON.
-pub(super) fn logged_json(
-    id: crate::domain::FlowId,
-    form: &[(&'static str, String)],
-    result: Result<WithJson<WriteOutcome>, ApiError>,
-) -> Result<WithJson<WriteOutcome>, ApiError> {
-    logged(id, form, result, |w| &w.value)
 }
 
 #[cfg(test)]

@@ -5,22 +5,19 @@
 //! values the dashboard polls with, so no poll pays for JSON it never prints;
 //! [`Decoding::Json`] keeps them together with the server's `data`, cleaned: the API's own field
 //! names, counters as received.
+//!
+//! A create is here too, with the search for its flow when the answer was lost: that search
+//! reads pages the same way.
 
 use reqwest::Method;
 use serde_json::Value;
 
 use super::paging::Pager;
-use super::{AllFlows, ApiError, Client, Created, Page, Request, journal, verify, wire};
+use super::wire::{self, WithJson};
+use super::{AllFlows, ApiError, Client, Created, Page, Request, journal, verify};
 use crate::budget::Priority;
+use crate::domain::validate::{CONTENT_MAX, NAME_MAX, stored_as};
 use crate::domain::{Device, Flow, FlowDraft, FlowId, Segment};
-
-/// A decoded answer and the cleaned JSON it was decoded from.
-#[derive(Clone, Debug, PartialEq)]
-pub struct WithJson<T> {
-    pub value: T,
-    /// The answer's `data` (an object or a list), text cleaned; `Null` when there was none.
-    pub json: Value,
-}
 
 /// The cleaned `data` of a body that already decoded, so it parses.
 fn data_json(body: &[u8]) -> Value {
@@ -221,6 +218,60 @@ impl Client {
         })
     }
 
+    /// One page of flows. `per_page` is always sent, as an allowed size: the server's own
+    /// default depends on the account.
+    pub async fn list_flows(
+        &self,
+        page: u32,
+        per_page: u32,
+        priority: Priority,
+    ) -> Result<Page<Flow>, ApiError> {
+        let (page, per_page) = super::page_asked(page, per_page);
+        self.fetch_page(&FLOWS, page, per_page, priority, Decoding::Typed)
+            .await
+            .map(|w| w.value)
+    }
+
+    /// One flow by id.
+    pub async fn get_flow(&self, id: FlowId, priority: Priority) -> Result<Flow, ApiError> {
+        self.fetch_flow(id, priority, Decoding::Typed)
+            .await
+            .map(|w| w.value)
+    }
+
+    /// Every flow, 1000 a page; `progress(pages done, pages in all)` after each page. A list
+    /// that changed while it was read is read once more; see [`AllFlows::steady`].
+    pub async fn all_flows(
+        &self,
+        priority: Priority,
+        progress: impl FnMut(u32, Option<u32>),
+    ) -> Result<AllFlows, ApiError> {
+        self.read_all(priority, Decoding::Typed, progress)
+            .await
+            .map(|w| w.value)
+    }
+
+    /// Every device, 100 a page.
+    pub async fn devices(&self) -> Result<Vec<Device>, ApiError> {
+        self.read_small_list(&DEVICES, Decoding::Typed)
+            .await
+            .map(|w| w.value)
+    }
+
+    /// Every segment, 100 a page.
+    pub async fn segments(&self) -> Result<Vec<Segment>, ApiError> {
+        self.read_small_list(&SEGMENTS, Decoding::Typed)
+            .await
+            .map(|w| w.value)
+    }
+
+    /// Creates a flow. Never retried: after a time-out or a 5xx the flow may exist, so the list
+    /// is searched for it instead and the answer says whether it landed. The device, SIM and
+    /// segment are checked first, and the answer is compared with what was sent.
+    pub async fn create_flow(&self, draft: &FlowDraft) -> Result<Created, ApiError> {
+        self.create(draft, Decoding::Typed).await.map(|w| w.value)
+    }
+
     /// [`Client::list_flows`] with the listed objects.
     pub async fn list_flows_json(
         &self,
@@ -369,6 +420,44 @@ impl Client {
                 .map_or(Value::Null, |w| w.json),
         };
         Ok(WithJson { value: flow, json })
+    }
+
+    /// After a create whose answer was lost: is a flow like `draft` (its name, and its content
+    /// when listed) there, created since just before the request? Looks among the newest flows:
+    /// the first page (accounts that list newest first), then the last three pages backwards,
+    /// where the server's default order puts a new flow. The pages are read and ended as every
+    /// list is: a short first page is the whole list, and the last page is the one the server's
+    /// counts agree on.
+    async fn find_created(
+        &self,
+        draft: &FlowDraft,
+        started: jiff::Timestamp,
+    ) -> Result<Option<Flow>, ApiError> {
+        const PER_PAGE: u32 = 100;
+        let since = started - jiff::SignedDuration::from_secs(120);
+        let matches = |f: &Flow| {
+            stored_as(&draft.name, &f.name, NAME_MAX)
+                && f.content
+                    .as_deref()
+                    .is_none_or(|c| stored_as(&draft.content, c, CONTENT_MAX))
+                && f.created.is_none_or(|c| c >= since)
+        };
+        let page = |n| self.fetch_page(&FLOWS, n, PER_PAGE, Priority::Operator, Decoding::Typed);
+        let first = page(1).await?.value;
+        if let Some(f) = first.items.iter().find(|f| matches(f)) {
+            return Ok(Some(f.clone()));
+        }
+        let mut pager = Pager::default();
+        if !pager.more(1, &first) {
+            return Ok(None);
+        }
+        let last = pager.expected().unwrap_or(1);
+        for n in (2..=last).rev().take(3) {
+            if let Some(f) = page(n).await?.value.items.into_iter().find(|f| matches(f)) {
+                return Ok(Some(f));
+            }
+        }
+        Ok(None)
     }
 
     /// Sends an update of the fields in `form`; the flow the server answered with, and its JSON.

@@ -7,67 +7,11 @@
 
 use reqwest::Method;
 
-use super::verify::{check_answer, fate_unknown};
-use super::{ApiError, Client, Refusal, Request, WithJson, journal};
+use super::outcome::{Conflict, DeleteOutcome, FieldChange, ToggleOutcome, UpdateOutcome};
+use super::verify::{Stored, check_answer, fate_unknown};
+use super::{ApiError, Client, Refusal, Request, ServerKind, WithJson, journal};
 use crate::budget::Priority;
-use crate::domain::validate::{CONTENT_MAX, NAME_MAX, stored_len};
 use crate::domain::{Flow, FlowId, FlowPatch};
-
-/// What the client has learned about the server's build.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum ServerKind {
-    /// Not yet known: nothing was listed, or the check could not be made.
-    #[default]
-    Unknown,
-    /// Lists carry every field and ids are flow ids.
-    Documented,
-    /// Lists leave out content and device, but single reads have them: ids are flow ids and the
-    /// detail pane reads the flow for the missing fields.
-    SparseList,
-    /// The shipped build: ids are device ids. Everything is shown, no existing flow is changed.
-    Shipped,
-}
-
-impl ServerKind {
-    /// Existing flows may be changed.
-    pub fn ids_reliable(self) -> bool {
-        matches!(self, ServerKind::Documented | ServerKind::SparseList)
-    }
-}
-
-/// One field that differs between what the operator saw and what the server has now.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FieldChange {
-    pub field: &'static str,
-    pub seen: String,
-    pub theirs: String,
-}
-
-/// The flow changed on the server since the operator looked at it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Conflict {
-    pub theirs: Flow,
-    pub changes: Vec<FieldChange>,
-}
-
-/// How a write ended when it did not fail.
-#[derive(Clone, Debug, PartialEq)]
-pub enum WriteOutcome {
-    /// Sent; the server's answer.
-    Written(Flow),
-    /// Nothing needed sending: the server already had it (a toggle to the current state, an
-    /// empty patch). The flow as the server has it.
-    Unchanged(Flow),
-    /// Not sent: the flow changed since the operator saw it.
-    Conflict(Conflict),
-    /// The flow was deleted.
-    Deleted,
-    /// The answer was lost (late, or a 5xx), and a re-read shows the write landed: the flow as
-    /// re-read, and how the answer was lost (`the answer was late`).
-    WrittenLate { flow: Flow, answer: String },
-    /// The delete's answer was lost, and a re-read shows the flow is gone.
-    DeletedLate { answer: String },
-}
 
 fn show<T: std::fmt::Debug>(v: Option<&T>) -> String {
     v.map_or_else(|| "—".to_owned(), |v| format!("{v:?}"))
@@ -118,34 +62,6 @@ pub fn changes(seen: &Flow, theirs: &Flow) -> Vec<FieldChange> {
         );
     }
     out
-}
-
-/// What of a text survives the server's cleaning: its letters and digits outside `<…>`, in order.
-/// The server deletes tags, turns quotes into entities, and on create rewrites curly quotes,
-/// dashes, ellipses, spaces and line ends (CONTRACT §6.5), so the text sent is rarely the text
-/// stored.
-fn skeleton(text: &str) -> String {
-    let mut out = String::new();
-    let mut in_tag = false;
-    for c in text.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' if in_tag => in_tag = false,
-            c if !in_tag && c.is_alphanumeric() => out.push(c),
-            _ => {}
-        }
-    }
-    out
-}
-
-/// True when `stored` (as decoded) can be what the server made of `sent`: the same skeleton, or
-/// its start when the server cut the text at `max` stored characters.
-pub(super) fn stored_as(sent: &str, stored: &str, max: usize) -> bool {
-    let (a, b) = (skeleton(sent), skeleton(stored));
-    if a.is_empty() || b.is_empty() {
-        return sent.trim() == stored.trim();
-    }
-    a == b || (stored_len(stored) + 5 > max && a.starts_with(&b))
 }
 
 impl Client {
@@ -247,7 +163,7 @@ impl Client {
         id: FlowId,
         seen: &Flow,
         patch: &FlowPatch,
-    ) -> Result<WriteOutcome, ApiError> {
+    ) -> Result<UpdateOutcome, ApiError> {
         self.update_flow_json(id, seen, patch)
             .await
             .map(|w| w.value)
@@ -260,7 +176,7 @@ impl Client {
         id: FlowId,
         seen: &Flow,
         patch: &FlowPatch,
-    ) -> Result<WithJson<WriteOutcome>, ApiError> {
+    ) -> Result<WithJson<UpdateOutcome>, ApiError> {
         let theirs = self.reread_for_write(id, Some(seen)).await?;
         let changes = changes(seen, &theirs);
         let unsent = |value| WithJson {
@@ -268,33 +184,40 @@ impl Client {
             json: serde_json::Value::Null,
         };
         if !changes.is_empty() {
-            return Ok(unsent(WriteOutcome::Conflict(Conflict { theirs, changes })));
+            return Ok(unsent(UpdateOutcome::Conflict(Conflict {
+                theirs,
+                changes,
+            })));
         }
         if patch.is_empty() {
-            return journal::logged_json(id, &[], Ok(unsent(WriteOutcome::Unchanged(theirs))));
+            journal::unchanged(id, &[]);
+            return Ok(unsent(UpdateOutcome::Unchanged(theirs)));
         }
         self.check_choices(patch, (theirs.device_id, theirs.sim_subscription_id))
             .await?;
-        self.write(id, patch).await
+        let w = self.write(id, patch).await?;
+        Ok(WithJson {
+            value: w.value.into(),
+            json: w.json,
+        })
     }
 
     /// Sends `patch` to flow `id` and checks the answer: the same flow, holding what was sent.
     /// When the answer is lost, a re-read says whether the write landed.
-    async fn write(
-        &self,
-        id: FlowId,
-        patch: &FlowPatch,
-    ) -> Result<WithJson<WriteOutcome>, ApiError> {
+    async fn write(&self, id: FlowId, patch: &FlowPatch) -> Result<WithJson<Stored>, ApiError> {
         let form = patch.to_form();
         let result = match self.post_update_json(id, form.clone()).await {
             Ok(w) => check_answer(Some(id), patch, &w.value, false).map(|()| WithJson {
-                value: WriteOutcome::Written(w.value),
+                value: Stored {
+                    flow: w.value,
+                    lost_answer: None,
+                },
                 json: w.json,
             }),
             Err(e) if fate_unknown(&e) => self.landed_update(id, patch, e).await,
             Err(e) => Err(e),
         };
-        journal::logged_json(id, &form, result)
+        journal::logged(id, &form, result)
     }
 
     /// Switches flow `id` on or off. A flow already in the target state settles without a write;
@@ -304,15 +227,15 @@ impl Client {
         id: FlowId,
         seen: Option<&Flow>,
         enabled: bool,
-    ) -> Result<WriteOutcome, ApiError> {
+    ) -> Result<ToggleOutcome, ApiError> {
         let theirs = self.reread_for_write(id, seen).await?;
         if theirs.enabled == enabled {
-            let form = FlowPatch::toggle(enabled).to_form();
-            return journal::logged(id, &form, Ok(WriteOutcome::Unchanged(theirs)), |o| o);
+            journal::unchanged(id, &FlowPatch::toggle(enabled).to_form());
+            return Ok(ToggleOutcome::Unchanged(theirs));
         }
         self.write(id, &FlowPatch::toggle(enabled))
             .await
-            .map(|w| w.value)
+            .map(|w| w.value.into())
     }
 
     /// Deletes flow `id`. With `seen`, refuses as a conflict when its name changed on the server
@@ -321,12 +244,15 @@ impl Client {
         &self,
         id: FlowId,
         seen: Option<&Flow>,
-    ) -> Result<WriteOutcome, ApiError> {
+    ) -> Result<DeleteOutcome, ApiError> {
         let theirs = self.reread_for_write(id, seen).await?;
         if let Some(seen) = seen {
             let changes = changes(seen, &theirs);
             if changes.iter().any(|c| c.field == "name") {
-                return Ok(WriteOutcome::Conflict(Conflict { theirs, changes }));
+                return Ok(DeleteOutcome::Conflict(Box::new(Conflict {
+                    theirs,
+                    changes,
+                })));
             }
         }
         let what = format!("flow {id}");
@@ -339,70 +265,16 @@ impl Client {
         };
         // The body is empty with a JSON content type: it is not parsed.
         let result = match self.send(&req, Priority::Operator).await {
-            Ok(_) => Ok(WriteOutcome::Deleted),
+            Ok(_) => Ok(DeleteOutcome::Deleted),
             Err(e) if fate_unknown(&e) => self.landed_delete(id, e).await,
             Err(e) => Err(e),
         };
-        journal::logged(id, &[], result, |o| o)
+        journal::logged(id, &[], result)
     }
 
     /// The flow as the server has it now, checked as before a write (for a delete confirmation
     /// that must show the name).
     pub async fn read_for_write(&self, id: FlowId) -> Result<Flow, ApiError> {
         self.reread_for_write(id, None).await
-    }
-
-    /// After a create timed out: is a flow with this name (and content, when listed) there,
-    /// created since just before the request? Searches the last pages first, where a new flow is
-    /// in the server's default order, then the first (newest-first accounts).
-    pub(super) async fn find_created(
-        &self,
-        draft: &crate::domain::FlowDraft,
-        started: jiff::Timestamp,
-    ) -> Result<Option<Flow>, ApiError> {
-        let since = started - jiff::SignedDuration::from_secs(120);
-        let matches = |f: &Flow| {
-            stored_as(&draft.name, &f.name, NAME_MAX)
-                && f.content
-                    .as_deref()
-                    .is_none_or(|c| stored_as(&draft.content, c, CONTENT_MAX))
-                && f.created.is_none_or(|c| c >= since)
-        };
-        let first = self.list_flows(1, 100, Priority::Operator).await?;
-        if let Some(f) = first.items.iter().find(|f| matches(f)) {
-            return Ok(Some(f.clone()));
-        }
-        let pages = first.pages().unwrap_or(1);
-        for page in (2..=pages).rev().take(3) {
-            let p = self.list_flows(page, 100, Priority::Operator).await?;
-            if let Some(f) = p.items.iter().find(|f| matches(f)) {
-                return Ok(Some(f.clone()));
-            }
-        }
-        Ok(None)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn recognises_text_the_server_rewrote() {
-        // Create: tags deleted, curly quote and ellipsis normalised, spaces collapsed.
-        assert!(stored_as(
-            "Don’t  miss <b>it</b>…\r\nsee you",
-            "Don't miss it...\nsee you",
-            CONTENT_MAX
-        ));
-        assert!(stored_as("Tom's \"deal\"", "Tom's \"deal\"", NAME_MAX));
-        assert!(!stored_as("Spring sale", "Spring sale 2", NAME_MAX));
-        assert!(!stored_as("Spring sale 2", "Spring sale", NAME_MAX));
-        // Cut at the limit: the start is enough.
-        let long = "x".repeat(300);
-        assert!(stored_as(&long, &long[..256], NAME_MAX));
-        // Nothing but symbols: compared as they are.
-        assert!(stored_as("🎉", "🎉", NAME_MAX));
-        assert!(!stored_as("🎉", "🎂", NAME_MAX));
     }
 }

@@ -6,11 +6,46 @@
 //!   documented cleaning of text (CONTRACT §6.5);
 //! - when its answer is lost (late, or a 5xx): a re-read says whether it landed.
 
-use super::safety::stored_as;
-use super::{ApiError, Client, Refusal, WithJson, WriteOutcome};
+use super::outcome::{DeleteOutcome, ToggleOutcome, UpdateOutcome};
+use super::{ApiError, Client, Refusal, WithJson};
 use crate::budget::Priority;
-use crate::domain::validate::{CONTENT_MAX, NAME_MAX};
+use crate::domain::validate::{CONTENT_MAX, NAME_MAX, stored_as};
 use crate::domain::{Device, Flow, FlowDraft, FlowId, FlowPatch, Segment, SegmentRef};
+
+/// A switch or an update that the server stored as sent: the flow it has now, and how the
+/// answer was lost (`the answer was late`) when only a re-read showed that it landed. The
+/// switch and the update each make their own outcome of it.
+#[derive(Debug)]
+pub(super) struct Stored {
+    pub flow: Flow,
+    pub lost_answer: Option<String>,
+}
+
+impl Stored {
+    /// `written` of the flow when the answer came, `late` of it and how the answer was lost.
+    fn outcome<T>(self, written: fn(Flow) -> T, late: fn(Flow, String) -> T) -> T {
+        match self.lost_answer {
+            None => written(self.flow),
+            Some(answer) => late(self.flow, answer),
+        }
+    }
+}
+
+impl From<Stored> for ToggleOutcome {
+    fn from(s: Stored) -> Self {
+        s.outcome(ToggleOutcome::Written, |flow, answer| {
+            ToggleOutcome::WrittenLate { flow, answer }
+        })
+    }
+}
+
+impl From<Stored> for UpdateOutcome {
+    fn from(s: Stored) -> Self {
+        s.outcome(UpdateOutcome::Written, |flow, answer| {
+            UpdateOutcome::WrittenLate { flow, answer }
+        })
+    }
+}
 
 /// One sent field the server has otherwise, both values in words (`device 3`).
 #[derive(Debug, PartialEq, Eq)]
@@ -314,7 +349,7 @@ impl Client {
         id: FlowId,
         sent: &FlowPatch,
         cause: ApiError,
-    ) -> Result<WithJson<WriteOutcome>, ApiError> {
+    ) -> Result<WithJson<Stored>, ApiError> {
         tracing::warn!(%id, error = %cause, "a write's answer was lost; reading the flow again");
         let w = match self.get_flow_json(id, Priority::Operator).await {
             Ok(w) if w.value.id == id => w,
@@ -340,9 +375,9 @@ impl Client {
         let c = compare(sent, &w.value);
         if c.differ.is_empty() {
             return Ok(WithJson {
-                value: WriteOutcome::WrittenLate {
+                value: Stored {
                     flow: w.value,
-                    answer: lost_answer(&cause),
+                    lost_answer: Some(lost_answer(&cause)),
                 },
                 json: w.json,
             });
@@ -365,10 +400,10 @@ impl Client {
         &self,
         id: FlowId,
         cause: ApiError,
-    ) -> Result<WriteOutcome, ApiError> {
+    ) -> Result<DeleteOutcome, ApiError> {
         tracing::warn!(%id, error = %cause, "a delete's answer was lost; reading the flow again");
         match self.get_flow(id, Priority::Operator).await {
-            Err(ApiError::NotFound { .. }) => Ok(WriteOutcome::DeletedLate {
+            Err(ApiError::NotFound { .. }) => Ok(DeleteOutcome::DeletedLate {
                 answer: lost_answer(&cause),
             }),
             Ok(f) if f.id == id => Err(ApiError::NotLanded {
@@ -400,23 +435,13 @@ mod tests {
 
     fn flow() -> Flow {
         Flow {
-            id: FlowId(6),
-            user_id: None,
-            name: "Tom's shop".to_owned(),
             content: Some("Don't miss it...\nsee you".to_owned()),
             device_id: Some(3),
             sim_subscription_id: Some(1),
             segment: Some(SegmentRef::All),
             wait_time: Some(90),
             wait_unit: Some(WaitUnit::Days),
-            enabled: true,
-            sent: None,
-            pending: None,
-            failed: None,
-            last_sent: None,
-            last_changed: None,
-            created: None,
-            blocked: None,
+            ..Flow::bare(6, "Tom's shop")
         }
     }
 

@@ -15,6 +15,14 @@ use super::error::ApiError;
 use crate::domain::clean;
 use crate::domain::{Device, Flow, FlowId, RowBlock, Segment, SegmentRef, SimCard, WaitUnit};
 
+/// A decoded answer and the cleaned JSON it was decoded from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WithJson<T> {
+    pub value: T,
+    /// The answer's `data` (an object or a list), text cleaned; `Null` when there was none.
+    pub json: Value,
+}
+
 /// One page of a list, as asked and as answered.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Page<T> {

@@ -2,8 +2,10 @@
 //! Enter restores, x drops".
 //!
 //! The offer opens by itself, so a key the operator typed for the table before it was drawn must
-//! not answer it. It starts unarmed and ignores every key until the runner has drawn it (and
-//! thrown away the input that was already waiting then), see [`arm`].
+//! not answer it: like every dialog that opens by itself, it takes keys only once the [`Gate`]
+//! has opened (drawn, then settled).
+//!
+//! [`Gate`]: super::Gate
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
@@ -16,8 +18,6 @@ use crate::drafts::Draft;
 #[derive(Debug)]
 pub struct DraftOffer {
     pub draft: Draft,
-    /// Drawn, and the keys typed before that thrown away: keys now answer the offer.
-    pub armed: bool,
 }
 
 impl DraftOffer {
@@ -54,27 +54,9 @@ pub fn offer_next(state: &mut State) {
     {
         return;
     }
-    // The newest first.
-    // It opens by itself: besides its own arming (after the input already waiting is thrown
-    // away), the gate of every such dialog holds keys until it has been seen.
+    // The newest first. It opens by itself: the gate holds keys until it has been seen.
     if let Some(draft) = state.draft_offers.pop() {
-        state.open_by_itself(Mode::DraftOffer(Box::new(DraftOffer {
-            draft,
-            armed: false,
-        })));
-    }
-}
-
-/// An offer is on screen that has not been armed yet.
-pub fn unarmed(state: &State) -> bool {
-    matches!(&state.mode, Mode::DraftOffer(o) if !o.armed)
-}
-
-/// Called by the runner after a frame was drawn, once the input that was already waiting has
-/// been thrown away: from now on keys answer the offer.
-pub fn arm(state: &mut State) {
-    if let Mode::DraftOffer(offer) = &mut state.mode {
-        offer.armed = true;
+        state.open_by_itself(Mode::DraftOffer(Box::new(DraftOffer { draft })));
     }
 }
 
@@ -93,8 +75,6 @@ pub(super) fn on_key(
     match key.code {
         // Quitting keeps the draft for the next start.
         KeyCode::Char('c') if ctrl => state.quit = true,
-        // Typed before the offer was on screen: meant for something else.
-        _ if !offer.armed => state.mode = Mode::DraftOffer(offer),
         KeyCode::Enter => restore(state, offer.draft),
         KeyCode::Char('x' | 'X') => {
             state.toast(format!("dropped the draft of {}", offer.draft.what()), out);
@@ -159,23 +139,11 @@ mod tests {
 
     fn kept_edit() -> Draft {
         let seen = Flow {
-            id: FlowId(12),
-            user_id: None,
-            name: "Welcome".to_owned(),
             content: Some("Hello".to_owned()),
             device_id: Some(1),
             sim_subscription_id: Some(11),
-            segment: None,
             wait_time: Some(1),
-            wait_unit: None,
-            enabled: true,
-            sent: None,
-            pending: None,
-            failed: None,
-            last_sent: None,
-            last_changed: None,
-            created: None,
-            blocked: None,
+            ..Flow::bare(12, "Welcome")
         };
         let initial = seen.to_draft();
         Draft {
@@ -191,21 +159,28 @@ mod tests {
         }
     }
 
-    /// The runner's part once the offer is on screen: the frame that shows it, the settle time.
-    fn seen(state: &mut State) {
+    /// The runner's part once the offer is on screen: the frame that shows it; returns the
+    /// settle time's number (`Command::Settle`).
+    fn drawn(state: &mut State) -> u64 {
         let out = update(
             state,
-            crate::app::Msg::Drawn {
+            Msg::Drawn {
                 width: 80,
                 height: 24,
             },
         );
-        for c in out {
-            if let Command::Settle(n) = c {
-                update(state, crate::app::Msg::Settled(n));
-            }
-        }
-        arm(state);
+        out.iter()
+            .find_map(|c| match c {
+                Command::Settle(n) => Some(*n),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("no settle time asked for: {out:?}"))
+    }
+
+    /// Drawn, and the settle time over: keys now answer the offer.
+    fn seen(state: &mut State) {
+        let n = drawn(state);
+        update(state, Msg::Settled(n));
     }
 
     fn loaded_state() -> State {
@@ -227,7 +202,7 @@ mod tests {
     }
 
     #[test]
-    fn keys_before_the_offer_was_drawn_do_not_answer_it() {
+    fn keys_typed_ahead_of_the_offer_do_not_answer_it() {
         let mut state = loaded_state();
         offer_next(&mut state);
         // Typed for the table (`x` dismisses an error there), read before the offer was drawn.
@@ -235,8 +210,14 @@ mod tests {
         assert!(out.is_empty(), "{out:?}");
         let out = update(&mut state, key(KeyCode::Enter));
         assert!(out.is_empty(), "{out:?}");
-        assert!(unarmed(&state), "still offered, still waiting to be drawn");
-        seen(&mut state);
+        assert!(matches!(state.mode, Mode::DraftOffer(_)), "still offered");
+        // Drawn, but keys already on their way (read within the settle time) are dropped too.
+        let n = drawn(&mut state);
+        let out = update(&mut state, key(KeyCode::Char('x')));
+        assert!(out.is_empty(), "{out:?}");
+        update(&mut state, key(KeyCode::Enter));
+        assert!(matches!(state.mode, Mode::DraftOffer(_)), "still offered");
+        update(&mut state, Msg::Settled(n));
         let out = update(&mut state, key(KeyCode::Char('x')));
         assert!(
             out.contains(&Command::DropDraft(Some(FlowId(12)))),

@@ -10,7 +10,7 @@ use super::errors::{Load, push_error, push_load_error};
 use super::form::FormKind;
 use super::geometry::table_rows;
 use super::{Command, Delta, HISTORY, Link, Mode, Msg, SaveResult, State};
-use crate::api::WriteOutcome;
+use crate::api::{DeleteOutcome, ToggleOutcome, UpdateOutcome};
 use crate::budget::Priority;
 use crate::domain::{Flow, RowKey};
 
@@ -235,10 +235,7 @@ fn on_page_loaded(
                 return;
             }
         }
-        Err(e) => {
-            state.link = Link::after(&e);
-            push_load_error(state, Load::Flows, e);
-        }
+        Err(e) => failed_load(state, Load::Flows, e),
     }
     out.push(Command::SchedulePoll);
 }
@@ -279,10 +276,7 @@ fn on_all_loaded(
                 state.toast(format!("loaded all {n} flows"), out);
             }
         }
-        Err(e) => {
-            state.link = Link::after(&e);
-            push_load_error(state, Load::EveryPage, e);
-        }
+        Err(e) => failed_load(state, Load::EveryPage, e),
     }
     if state.all_loaded {
         out.push(Command::SchedulePoll);
@@ -311,14 +305,14 @@ fn on_toggled(
     state: &mut State,
     id: crate::domain::FlowId,
     target: bool,
-    result: Result<WriteOutcome, crate::api::ApiError>,
+    result: Result<ToggleOutcome, crate::api::ApiError>,
     out: &mut Vec<Command>,
 ) {
     state.busy = state.busy.saturating_sub(1);
     state.toggling.remove(&id);
     let word = if target { "on" } else { "off" };
     match result {
-        Ok(WriteOutcome::Written(f)) => {
+        Ok(ToggleOutcome::Written(f)) => {
             state.replace_flow(id, &f);
             let note = if target {
                 String::new()
@@ -327,18 +321,15 @@ fn on_toggled(
             };
             state.toast(format!("flow {id} switched {word}{note}"), out);
         }
-        Ok(WriteOutcome::WrittenLate { flow, answer }) => {
+        Ok(ToggleOutcome::WrittenLate { flow, answer }) => {
             state.replace_flow(id, &flow);
             let text = format!("flow {id} switched {word} ({answer}; it landed)");
             state.toast(text, out);
         }
-        Ok(WriteOutcome::Unchanged(f)) => {
+        Ok(ToggleOutcome::Unchanged(f)) => {
             state.replace_flow(id, &f);
             state.toast(format!("flow {id} was already {word}"), out);
         }
-        Ok(
-            WriteOutcome::Conflict(_) | WriteOutcome::Deleted | WriteOutcome::DeletedLate { .. },
-        ) => {}
         Err(e) if landed_otherwise(&e) => {
             push_error(state, e.to_string());
             reload(state, out);
@@ -350,35 +341,30 @@ fn on_toggled(
 fn on_deleted(
     state: &mut State,
     id: crate::domain::FlowId,
-    result: Result<WriteOutcome, crate::api::ApiError>,
+    result: Result<DeleteOutcome, crate::api::ApiError>,
     out: &mut Vec<Command>,
 ) {
     state.busy = state.busy.saturating_sub(1);
-    match result {
-        Ok(outcome @ (WriteOutcome::Deleted | WriteOutcome::DeletedLate { .. })) => {
-            state.flows.retain(|f| f.id != id);
-            state.total = state.total.map(|t| t.saturating_sub(1));
-            state.rebuild_view();
-            let text = match outcome {
-                WriteOutcome::DeletedLate { answer } => {
-                    format!("deleted flow {id} ({answer}; it landed)")
-                }
-                _ => format!("deleted flow {id}"),
-            };
-            state.toast(text, out);
-            if !state.all_loaded {
-                state.load_page(Priority::Operator, out);
-            }
+    let text = match result {
+        Ok(DeleteOutcome::Deleted) => format!("deleted flow {id}"),
+        Ok(DeleteOutcome::DeletedLate { answer }) => {
+            format!("deleted flow {id} ({answer}; it landed)")
         }
-        Ok(WriteOutcome::Conflict(c)) => push_error(
-            state,
-            format!(
+        Ok(DeleteOutcome::Conflict(c)) => {
+            let text = format!(
                 "flow {id} not deleted: it changed on the server (now \"{}\")",
                 c.theirs.name
-            ),
-        ),
-        Ok(_) => {}
-        Err(e) => push_error(state, format!("flow {id} not deleted: {e}")),
+            );
+            return push_error(state, text);
+        }
+        Err(e) => return push_error(state, format!("flow {id} not deleted: {e}")),
+    };
+    state.flows.retain(|f| f.id != id);
+    state.total = state.total.map(|t| t.saturating_sub(1));
+    state.rebuild_view();
+    state.toast(text, out);
+    if !state.all_loaded {
+        state.load_page(Priority::Operator, out);
     }
 }
 
@@ -392,6 +378,13 @@ fn landed_otherwise(e: &crate::api::ApiError) -> bool {
             | ApiError::AnsweredOther { .. }
             | ApiError::LandingUnknown { .. }
     )
+}
+
+/// A read of the flows failed: the header's link says how, the error is shown (joining a load
+/// that failed alike), and the rows on screen stay as they were.
+fn failed_load(state: &mut State, load: Load, e: crate::api::ApiError) {
+    state.link = Link::after(&e);
+    push_load_error(state, load, e);
 }
 
 /// Reads the rows again after a write whose result is not what was asked, so that they show
@@ -508,10 +501,7 @@ fn on_chunk(
             state.chunk_at.insert(page, state.now);
             state.rebuild_view();
         }
-        Err(e) => {
-            state.link = Link::after(&e);
-            push_load_error(state, Load::Flows, e);
-        }
+        Err(e) => failed_load(state, Load::Flows, e),
     }
     out.push(Command::SchedulePoll);
 }
@@ -535,30 +525,29 @@ fn on_saved(
     };
     form.saving = None;
     match result {
-        Ok(SaveResult::Updated(WriteOutcome::Written(f))) => {
+        Ok(SaveResult::Updated(UpdateOutcome::Written(f))) => {
             let id = f.id;
             if let FormKind::Edit { id, .. } = form.kind {
                 state.replace_flow(id, &f);
             }
             state.toast(format!("saved flow {id}"), out);
         }
-        Ok(SaveResult::Updated(WriteOutcome::WrittenLate { flow, answer })) => {
+        Ok(SaveResult::Updated(UpdateOutcome::WrittenLate { flow, answer })) => {
             let id = flow.id;
             if let FormKind::Edit { id, .. } = form.kind {
                 state.replace_flow(id, &flow);
             }
             state.toast(format!("saved flow {id} ({answer}; it landed)"), out);
         }
-        Ok(SaveResult::Updated(WriteOutcome::Unchanged(_))) => {
+        Ok(SaveResult::Updated(UpdateOutcome::Unchanged(_))) => {
             state.toast("nothing changed; nothing sent".to_owned(), out);
         }
-        Ok(SaveResult::Updated(WriteOutcome::Conflict(c))) => {
+        Ok(SaveResult::Updated(UpdateOutcome::Conflict(c))) => {
             state.open_by_itself(Mode::Conflict {
                 form,
                 conflict: Box::new(c),
             });
         }
-        Ok(SaveResult::Updated(WriteOutcome::Deleted | WriteOutcome::DeletedLate { .. })) => {}
         Ok(SaveResult::Created(c)) => created(state, &c, out),
         Err(e @ crate::api::ApiError::StoredOtherwise { .. }) => {
             // The write landed: a new flow exists (saving again would create a second one), an
@@ -587,16 +576,15 @@ fn saved_without_form(
 ) {
     match result {
         Ok(SaveResult::Updated(
-            WriteOutcome::Written(f) | WriteOutcome::WrittenLate { flow: f, .. },
+            UpdateOutcome::Written(f) | UpdateOutcome::WrittenLate { flow: f, .. },
         )) => {
             let id = f.id;
             state.replace_flow(id, &f);
             state.toast(format!("saved flow {id}"), out);
         }
-        Ok(SaveResult::Updated(
-            WriteOutcome::Unchanged(_) | WriteOutcome::Deleted | WriteOutcome::DeletedLate { .. },
-        )) => {}
-        Ok(SaveResult::Updated(WriteOutcome::Conflict(c))) => push_error(
+        // Nothing was sent and nothing changed; with the form gone there is nothing to show.
+        Ok(SaveResult::Updated(UpdateOutcome::Unchanged(_))) => {}
+        Ok(SaveResult::Updated(UpdateOutcome::Conflict(c))) => push_error(
             state,
             format!(
                 "flow {} not saved: it changed on the server (now \"{}\")",

@@ -27,7 +27,11 @@ pub const LOCK_WAIT: Duration = Duration::from_secs(1);
 /// be worth anything as a hash of the key.
 const FINGERPRINT_BYTES: usize = 12;
 
-/// The shared sliding window: 60 s, like the server's. Debug builds read
+/// The length of both the server's fixed window and the sliding ones counted here and in each
+/// process's scheduler.
+pub const WINDOW: Duration = Duration::from_secs(60);
+
+/// The shared sliding window: [`WINDOW`], like the server's. Debug builds read
 /// `FLOWDASH_BUDGET_WINDOW_MS` so that tests of several processes run in seconds; release
 /// builds never shorten it.
 pub fn window() -> Duration {
@@ -39,7 +43,7 @@ pub fn window() -> Duration {
     {
         return Duration::from_millis(ms);
     }
-    super::WINDOW
+    WINDOW
 }
 
 /// `$XDG_RUNTIME_DIR/flowdash/budget.sqlite3`, or `budget.sqlite3` in the state directory when
@@ -334,7 +338,7 @@ mod tests {
         }
         assert!(matches!(
             b.claim_shared(Priority::Poll).await,
-            Ok(Claim::Full { retry_in }) if retry_in <= super::super::WINDOW
+            Ok(Claim::Full { retry_in }) if retry_in <= WINDOW
         ));
         // Operators may use the reserve, and no more, whichever process asks.
         assert_eq!(b.claim_shared(Priority::Operator).await, Ok(Claim::Granted));

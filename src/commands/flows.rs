@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::table::{self, Align, Table};
 use super::{Failure, say, warn};
-use crate::api::{ApiError, Client, Page, ServerKind, WriteOutcome};
+use crate::api::{ApiError, Client, DeleteOutcome, Page, ServerKind, ToggleOutcome, UpdateOutcome};
 use crate::budget::Priority;
 use crate::cli::{CreateArgs, ListArgs, UpdateArgs, Verb};
 use crate::config::Settings;
@@ -274,24 +274,14 @@ async fn switch(client: &Client, ids: &[u64], on: bool) -> Result<(), Failure> {
     for (i, &raw) in ids.iter().enumerate() {
         let id = FlowId(raw);
         match client.set_enabled(id, None, on).await {
-            Ok(WriteOutcome::Written(_)) => say(&format!("flow {id} {word}{}", off_note(on))),
-            Ok(WriteOutcome::WrittenLate { answer, .. }) => {
+            Ok(ToggleOutcome::Written(_)) => say(&format!("flow {id} {word}{}", off_note(on))),
+            Ok(ToggleOutcome::WrittenLate { answer, .. }) => {
                 say(&format!(
                     "flow {id} {word} ({answer}; it landed){}",
                     off_note(on)
                 ));
             }
-            Ok(WriteOutcome::Unchanged(_)) => say(&format!("flow {id} already {word}")),
-            Ok(
-                WriteOutcome::Conflict(_)
-                | WriteOutcome::Deleted
-                | WriteOutcome::DeletedLate { .. },
-            ) => {
-                warn(&format!(
-                    "error: flow {id}: the server answered unexpectedly; check it with `flowdash show {id}`"
-                ));
-                failed = true;
-            }
+            Ok(ToggleOutcome::Unchanged(_)) => say(&format!("flow {id} already {word}")),
             Err(e) => {
                 warn(&format!("error: {}", about(id, &e)));
                 failed = true;
@@ -453,26 +443,23 @@ async fn update(client: &Client, args: &UpdateArgs) -> Result<(), Failure> {
         .await
         .map_err(|e| Failure::msg(about(id, &e)))?;
     match w.value {
-        WriteOutcome::Written(_) | WriteOutcome::WrittenLate { .. } if args.json => {
+        UpdateOutcome::Written(_) | UpdateOutcome::WrittenLate { .. } if args.json => {
             print_json(&w.json);
         }
-        WriteOutcome::Written(_) => say(&format!("flow {id} updated")),
-        WriteOutcome::WrittenLate { answer, .. } => {
+        UpdateOutcome::Written(_) => say(&format!("flow {id} updated")),
+        UpdateOutcome::WrittenLate { answer, .. } => {
             say(&format!("flow {id} updated ({answer}; it landed)"));
         }
-        WriteOutcome::Unchanged(_) if args.json => {
+        UpdateOutcome::Unchanged(_) if args.json => {
             print_json(&client.get_flow_json(id, OP).await?.json);
         }
-        WriteOutcome::Unchanged(_) => say(&format!("flow {id} unchanged")),
-        WriteOutcome::Conflict(c) => {
+        UpdateOutcome::Unchanged(_) => say(&format!("flow {id} unchanged")),
+        UpdateOutcome::Conflict(c) => {
             let fields: Vec<&str> = c.changes.iter().map(|c| c.field).collect();
             return Err(Failure::msg(format!(
                 "flow {id} changed on the server while it was being updated ({}); nothing was sent",
                 fields.join(", ")
             )));
-        }
-        WriteOutcome::Deleted | WriteOutcome::DeletedLate { .. } => {
-            return Err(Failure::msg(format!("flow {id}: unexpected answer")));
         }
     }
     Ok(())
@@ -524,18 +511,14 @@ async fn delete(
             None => client.delete_flow(id, None).await,
         };
         match outcome {
-            Ok(WriteOutcome::Deleted) => say(&format!("flow {id} deleted")),
-            Ok(WriteOutcome::DeletedLate { answer }) => {
+            Ok(DeleteOutcome::Deleted) => say(&format!("flow {id} deleted")),
+            Ok(DeleteOutcome::DeletedLate { answer }) => {
                 say(&format!("flow {id} deleted ({answer}; it landed)"));
             }
-            Ok(WriteOutcome::Conflict(_)) => {
+            Ok(DeleteOutcome::Conflict(_)) => {
                 warn(&format!(
                     "error: flow {id} was renamed on the server just now: nothing was deleted"
                 ));
-                failed = true;
-            }
-            Ok(_) => {
-                warn(&format!("error: flow {id}: unexpected answer"));
                 failed = true;
             }
             Err(e) => {

@@ -168,6 +168,31 @@ pub struct Flow {
 }
 
 impl Flow {
+    /// A flow with only its id and name, switched on, every field a server may leave out
+    /// unknown (`None`). Tests and benchmarks start their flows from it:
+    /// `Flow { sent: Some(98), ..Flow::bare(1, "Welcome") }`.
+    pub fn bare(id: u64, name: &str) -> Flow {
+        Flow {
+            id: FlowId(id),
+            user_id: None,
+            name: name.to_owned(),
+            content: None,
+            device_id: None,
+            sim_subscription_id: None,
+            segment: None,
+            wait_time: None,
+            wait_unit: None,
+            enabled: true,
+            sent: None,
+            pending: None,
+            failed: None,
+            last_sent: None,
+            last_changed: None,
+            created: None,
+            blocked: None,
+        }
+    }
+
     pub fn row_key(&self) -> RowKey {
         RowKey {
             id: self.id,
@@ -408,23 +433,9 @@ mod tests {
     #[test]
     fn failure_share_clamps_negatives() {
         let mut f = Flow {
-            id: FlowId(1),
-            user_id: None,
-            name: String::new(),
-            content: None,
-            device_id: None,
-            sim_subscription_id: None,
-            segment: None,
-            wait_time: None,
-            wait_unit: None,
-            enabled: true,
             sent: Some(98),
-            pending: None,
             failed: Some(2),
-            last_sent: None,
-            last_changed: None,
-            created: None,
-            blocked: None,
+            ..Flow::bare(1, "")
         };
         assert_eq!(f.failure_share(), Some(0.02));
         f.sent = Some(-5);

@@ -20,7 +20,7 @@ pub(crate) struct ConnTag {
 }
 
 impl ConnTag {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         ConnTag {
             cut: Arc::new(AtomicBool::new(false)),
         }
@@ -29,6 +29,11 @@ impl ConnTag {
     /// Every later read or write on the connection fails, so no answer goes out.
     pub(crate) fn cut(&self) {
         self.cut.store(true, Ordering::SeqCst);
+    }
+
+    /// A handler cut the connection: its answer must not reach the client.
+    pub(crate) fn is_cut(&self) -> bool {
+        self.cut.load(Ordering::SeqCst)
     }
 }
 

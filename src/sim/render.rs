@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use super::StoredFlow;
 use super::php;
+use super::store::StoredFlow;
 use super::store::{Device, Segment};
 
 pub(crate) const TITLE_NOT_FOUND: &str = "The resource you are looking for does not exist.";

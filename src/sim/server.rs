@@ -157,6 +157,7 @@ pub(crate) async fn handle(
     };
     let index = inner.log_begin(LoggedRequest {
         time: log_time(Timestamp::now()),
+        at: inner.started.elapsed(),
         method: parts.method.to_string(),
         path: path.clone(),
         query: logged_query,

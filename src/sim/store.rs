@@ -6,16 +6,52 @@ use std::collections::BTreeMap;
 use jiff::Timestamp;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::php;
-use super::{FlowEdit, StoredFlow};
 
 const DEMO: &str = include_str!("../../assets/demo.json");
 
 /// Name and content limits of `input_clean` on flows (CONTRACT §6.3).
 const NAME_MAX: usize = 256;
 const CONTENT_MAX: usize = 1000;
+
+/// A flow row as the server stores it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredFlow {
+    pub id: u64,
+    pub device_id: Option<u64>,
+    /// Stored raw: the shipped build keeps whatever string was sent.
+    pub sim_subscription_id: Option<String>,
+    pub user_id: u64,
+    pub name: String,
+    pub content: String,
+    pub segment: String,
+    pub wait_time: u32,
+    pub wait_time_type: String,
+    pub is_enabled: bool,
+    pub total_sent_sms: i64,
+    pub total_pending_sms: i64,
+    pub total_failed_sms: i64,
+    pub last_sent_datetime: Option<String>,
+    pub last_datetime: Option<String>,
+    pub datetime: String,
+}
+
+/// A change made behind the client's back (as from the web dashboard), stored as given.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct FlowEdit {
+    pub name: Option<String>,
+    pub content: Option<String>,
+    pub is_enabled: Option<bool>,
+    pub wait_time: Option<u32>,
+    pub wait_time_type: Option<String>,
+    pub segment: Option<String>,
+    /// Counters as the server's drift can leave them (CONTRACT §12 item 23), negative included.
+    pub total_sent_sms: Option<i64>,
+    pub total_pending_sms: Option<i64>,
+    pub total_failed_sms: Option<i64>,
+}
 
 #[derive(Debug, Clone, Deserialize)]
 pub(crate) struct SimCard {

@@ -8,8 +8,7 @@ use jiff::Timestamp;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use super::StoredFlow;
-use super::store::datetime;
+use super::store::{StoredFlow, datetime};
 
 /// Due times kept per flow; beyond it (a flow no phone drains) only the counter grows.
 const QUEUE_MAX: usize = 10_000;

@@ -26,6 +26,20 @@ pub struct Tui {
     pub home: tempfile::TempDir,
 }
 
+/// The built binary for a pseudo-terminal: an environment of its own (a terminal type, `home`
+/// as its home, config and state folder, UTC times) and nothing else of the caller's.
+pub fn pty_command(home: &std::path::Path) -> CommandBuilder {
+    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_flowdash"));
+    cmd.env_clear();
+    cmd.env("PATH", std::env::var("PATH").unwrap_or_default());
+    cmd.env("TERM", "xterm-256color");
+    cmd.env("HOME", home);
+    cmd.env("XDG_CONFIG_HOME", home.join("config"));
+    cmd.env("XDG_STATE_HOME", home.join("state"));
+    cmd.env("TZ", "UTC");
+    cmd
+}
+
 impl Tui {
     /// Starts `flowdash ARGS` at `cols`×`rows` with a clean home, config and state folder.
     pub fn start(args: &[&str], env: &[(&str, &str)], cols: u16, rows: u16) -> Tui {
@@ -39,15 +53,8 @@ impl Tui {
             })
             .unwrap();
         let home = tempfile::tempdir().unwrap();
-        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_flowdash"));
+        let mut cmd = pty_command(home.path());
         cmd.args(args);
-        cmd.env_clear();
-        cmd.env("PATH", std::env::var("PATH").unwrap_or_default());
-        cmd.env("TERM", "xterm-256color");
-        cmd.env("HOME", home.path());
-        cmd.env("XDG_CONFIG_HOME", home.path().join("config"));
-        cmd.env("XDG_STATE_HOME", home.path().join("state"));
-        cmd.env("TZ", "UTC");
         for (k, v) in env {
             cmd.env(k, v);
         }
