@@ -326,11 +326,6 @@ impl HistoryView {
         let n = self.chart.as_ref()?.as_ref().ok()?.slots.len();
         (n > 0).then(|| self.cursor.min(n - 1))
     }
-
-    /// The flow is told apart by creation time and name (the shipped build).
-    pub fn by_created(&self) -> bool {
-        matches!(self.flow, FlowKey::Created { .. })
-    }
 }
 
 /// `H`: the selected flow's history, full screen, on the last 24 hours.

@@ -26,9 +26,8 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let selected = state.selected_flow();
     if below && !state.stored.on && selected.is_some() {
         // No chart to make room for: the fields keep the width, the border says why.
-        block = block.title_bottom(
-            Line::styled(format!(" {} ", HistoryError::Off), dim()).right_aligned(),
-        );
+        block = block
+            .title_bottom(Line::styled(format!(" {} ", HistoryError::Off), dim()).right_aligned());
     }
     let inner = block.inner(area);
     frame.render_widget(block, area);

@@ -6,12 +6,13 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::chart::{self, grouped};
 use super::{bold, dim, fit};
 use crate::app::State;
 use crate::app::history::{Chart, HistoryRange, HistoryView, Slot, every_words};
+use crate::store::FlowKey;
 
 /// Lines of the body that are not bars: the summary, three panel titles, the cursor's mark,
 /// the time axis, the cursor's reading and the note on how flows are told apart.
@@ -28,51 +29,61 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State, view: &HistoryView
     frame.render_widget(Clear, r);
     let block = Block::default()
         .borders(Borders::ALL)
-        .title(title(state, view, usize::from(r.width) / 2))
+        .title(title(view, usize::from(r.width).saturating_sub(30)))
         .title_top(ranges(view.range).right_aligned());
     let inner = block.inner(r);
     frame.render_widget(block, r);
     let width = usize::from(inner.width);
-    let mut lines = match &view.chart {
-        None => vec![Line::styled(
-            format!("reading the last {}…", view.range.label()),
-            dim(),
-        )],
-        Some(Err(e)) => vec![Line::raw(fit(&e.to_string(), width))],
-        Some(Ok(c)) if c.is_empty() => vec![Line::raw(fit(&nothing_yet(state, view, c), width))],
-        Some(Ok(c)) => body(state, view, c, width, usize::from(inner.height)),
-    };
-    if view.by_created() {
-        let note = "this server gives no usable flow ids: the history follows this flow by its \
-                    creation time and name";
-        while lines.len() + 1 < usize::from(inner.height) {
-            lines.push(Line::raw(""));
+    let note = by_created_note(state, view);
+    let text = match &view.chart {
+        Some(Ok(c)) if !c.is_empty() => {
+            let mut lines = body(state, view, c, width, usize::from(inner.height));
+            lines.extend(note.map(|n| Line::styled(fit(&n, width), dim())));
+            frame.render_widget(Paragraph::new(lines), inner);
+            return;
         }
-        lines.push(Line::styled(fit(note, width), dim()));
-    }
-    frame.render_widget(Paragraph::new(lines), inner);
+        None => format!("reading the last {}…", view.range.label()),
+        Some(Err(e)) => e.to_string(),
+        Some(Ok(c)) => nothing_yet(state, view, c),
+    };
+    // No chart: what there is instead, and the note, wrapped.
+    let mut lines = vec![Line::raw(text), Line::raw("")];
+    lines.extend(note.map(|n| Line::styled(n, dim())));
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
 
 /// ` History · flow 12 · Welcome series `; on the shipped build, whose ids are not flow ids,
-/// the creation time instead of the id.
-fn title(state: &State, view: &HistoryView, room: usize) -> Line<'static> {
-    let which = match &view.flow {
-        crate::store::FlowKey::Id(id) => format!("flow {id}"),
-        crate::store::FlowKey::Created {
-            created: Some(t), ..
-        } => format!(
-            "created {}",
-            t.to_zoned(state.ctx.tz.clone()).strftime("%Y-%m-%d %H:%M")
-        ),
-        crate::store::FlowKey::Created { created: None, .. } => "created ?".to_owned(),
+/// ` History · Welcome series ` (the note under the chart gives its creation time).
+fn title(view: &HistoryView, room: usize) -> Line<'static> {
+    let head = match &view.flow {
+        FlowKey::Id(id) => format!(" History · flow {id} · "),
+        FlowKey::Created { .. } => " History · ".to_owned(),
     };
-    let head = format!(" History · {which} · ");
     let name = fit(&view.name, room.saturating_sub(head.chars().count() + 1));
     Line::from(vec![
         Span::raw(head),
         Span::styled(name, bold()),
         Span::raw(" "),
     ])
+}
+
+/// On the shipped build: how the history tells this flow apart.
+fn by_created_note(state: &State, view: &HistoryView) -> Option<String> {
+    let FlowKey::Created { created, .. } = &view.flow else {
+        return None;
+    };
+    let when = created.map_or_else(
+        || "unknown".to_owned(),
+        |t| {
+            t.to_zoned(state.ctx.tz.clone())
+                .strftime("%Y-%m-%d %H:%M")
+                .to_string()
+        },
+    );
+    Some(format!(
+        "this server gives no usable flow ids: the history follows this flow by its name and \
+         creation time ({when})"
+    ))
 }
 
 /// ` 1 h · [24 h] · 7 d · 30 d `, the range shown in brackets and reversed.
