@@ -8,6 +8,8 @@
     reason = "tests: a failure must stop the test at once"
 )]
 
+pub mod fixtures;
+
 use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -16,12 +18,24 @@ use flowdash::app::{Context, Msg, State};
 use flowdash::dashboard::{NoHost, Runner};
 use flowdash::drafts::Autosave;
 use flowdash::sim::{FlowEdit, LoggedRequest, Sim, SimConfig};
+use flowdash::store::{Account, Recorder};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 const KEY: &str = "inprocess-key";
 /// How long a step may take before the test gives up (a limit, not a measurement).
 const PATIENCE: Duration = Duration::from_secs(15);
+
+async fn demo_sim() -> Sim {
+    let cfg = SimConfig {
+        api_key: KEY.to_owned(),
+        traffic: false,
+        ..SimConfig::default()
+    };
+    Sim::start(cfg, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap()
+}
 
 struct Dash {
     runner: Runner<TestBackend, NoHost>,
@@ -30,20 +44,20 @@ struct Dash {
 
 impl Dash {
     async fn start() -> Dash {
-        let cfg = SimConfig {
-            api_key: KEY.to_owned(),
-            traffic: false,
-            ..SimConfig::default()
-        };
-        let sim = Sim::start(cfg, "127.0.0.1:0".parse().unwrap())
-            .await
-            .unwrap();
+        Dash::on(demo_sim().await, None)
+    }
+
+    /// The dashboard on `sim`, keeping history in `history` when given.
+    fn on(sim: Sim, history: Option<Recorder>) -> Dash {
         let mut client_config = ClientConfig::new(sim.base_url(), ApiKey::new(KEY));
         client_config.timeout = Duration::from_secs(5);
         let client = Client::new(client_config).unwrap();
         let state = State::new(Context::default(), 20);
         let terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
-        let runner = Runner::new(terminal, NoHost, client, state, Autosave::new(None)).unwrap();
+        let mut runner = Runner::new(terminal, NoHost, client, state, Autosave::new(None)).unwrap();
+        if let Some(recorder) = history {
+            runner = runner.with_history(recorder);
+        }
         Dash { runner, sim }
     }
 
@@ -281,5 +295,59 @@ async fn paging_reads_the_next_page_and_selects_its_first_row() {
         pages.iter().any(|q| q.contains("page=2")),
         "page 2 asked for: {pages:?}"
     );
+    assert!(d.writes().is_empty());
+}
+
+/// The number after `sent ` on the line that holds `line`.
+fn sent_on(screen: &str, line: &str) -> i64 {
+    let row = screen.lines().find(|r| r.contains(line)).unwrap();
+    let after = &row[row.find("sent ").unwrap() + 5..];
+    let digits: String = after
+        .split(" ·")
+        .next()
+        .unwrap()
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    digits.parse().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn h_shows_the_recorded_history_and_4_switches_to_30_days() {
+    let sim = demo_sim().await;
+    let first = sim.flows()[0].clone();
+    // 31 days of the first flow, recorded as the dashboard records them, up to now.
+    let (recorder, _events) = Recorder::in_memory();
+    let account = Account::new(
+        &url::Url::parse(&sim.base_url()).unwrap(),
+        Some(first.user_id),
+    );
+    let readings = fixtures::readings(first.id, &first.name, jiff::Timestamp::now(), 31);
+    for chunk in readings.chunks(32) {
+        for (at, reading) in chunk {
+            recorder.record(&account, *at, vec![reading.clone()]);
+        }
+        recorder.flush().await;
+    }
+    let mut d = Dash::on(sim, Some(recorder));
+    d.wait_text("page 1/2 (40 flows)").await;
+    // The detail pane charts the selected flow's last 24 hours.
+    d.wait_text("Last 24 hours · sent").await;
+    d.key(KeyCode::Char('H'));
+    let screen = d.wait_text("last 24 h to").await;
+    assert!(
+        screen.contains(&format!("History · flow {} · {}", first.id, first.name)),
+        "{screen}"
+    );
+    let day = sent_on(&screen, "last 24 h to");
+    assert!(day > 0, "{screen}");
+    d.key(KeyCode::Char('4'));
+    let screen = d.wait_text("last 30 d to").await;
+    assert!(screen.contains("[30 d]"), "{screen}");
+    let month = sent_on(&screen, "last 30 d to");
+    assert!(month > 10 * day, "30 d: {month}, 24 h: {day}\n{screen}");
+    d.key(KeyCode::Esc);
+    d.wait_for("the list", |s| s.contains("page 1/2 (40 flows)"))
+        .await;
     assert!(d.writes().is_empty());
 }
