@@ -508,3 +508,70 @@ pub(super) fn follow(state: &mut State, out: &mut Vec<Command>) {
         ask: Box::new(ask),
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slots_follow_the_local_clock_through_a_change_of_time() {
+        // Paris: on 2025-10-26 at 03:00 summer time the clock goes back to 02:00.
+        let tz = TimeZone::posix("CET-1CEST,M3.5.0,M10.5.0/3").unwrap();
+        let to: Timestamp = "2025-10-26T12:00:00Z".parse().unwrap();
+        let bounds = slot_bounds(Every::Hours(3), 8, to, &tz);
+        assert_eq!(bounds.len(), 8);
+        let local: Vec<String> = bounds
+            .iter()
+            .map(|(s, _)| s.to_zoned(tz.clone()).strftime("%d %H:%M %Z").to_string())
+            .collect();
+        assert_eq!(
+            local,
+            [
+                "25 15:00 CEST",
+                "25 18:00 CEST",
+                "25 21:00 CEST",
+                "26 00:00 CEST",
+                "26 03:00 CET",
+                "26 06:00 CET",
+                "26 09:00 CET",
+                "26 12:00 CET",
+            ]
+        );
+        // The slot of the change is an hour longer; each ends where the next starts.
+        assert_eq!(bounds[3].1.duration_since(bounds[3].0).as_hours(), 4);
+        assert!(bounds.windows(2).all(|w| w[0].1 == w[1].0));
+    }
+
+    #[test]
+    fn an_interval_lands_in_the_slot_that_holds_it_and_never_below_zero() {
+        let tz = TimeZone::UTC;
+        let to: Timestamp = "2025-10-20T22:40:00Z".parse().unwrap();
+        let at = |s: &str| s.parse::<Timestamp>().unwrap();
+        let interval = |start: &str, sent| Interval {
+            start: at(start),
+            sent,
+            failed: -1,
+            pending: Some(2),
+            readings: 1,
+        };
+        let data = HistoryData {
+            intervals: vec![
+                // Before the first slot: left out.
+                interval("2025-10-20T19:00:00Z", 5),
+                interval("2025-10-20T20:00:00Z", 7),
+                interval("2025-10-20T22:00:00Z", -3),
+            ],
+            comparison: None,
+            recording_since: None,
+        };
+        let chart = chart_of(data, Every::Hours(1), 3, to, &tz);
+        let sent: Vec<Option<i64>> = chart
+            .slots
+            .iter()
+            .map(|s| s.interval.as_ref().map(|i| i.sent))
+            .collect();
+        assert_eq!(sent, [Some(7), None, Some(0)]);
+        assert_eq!(chart.totals(), (7, 0));
+        assert_eq!(chart.slots[2].end, at("2025-10-20T23:00:00Z"));
+    }
+}

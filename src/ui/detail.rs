@@ -174,9 +174,13 @@ fn full_chart(state: &State, c: &Chart, width: usize) -> Vec<Line<'static>> {
     out.extend(bar_lines(&sent, 4, 4, widths));
     out.push(Line::styled("failed per hour", dim()));
     out.extend(bar_lines(&failed, 2, 4, widths));
-    let axis = chart::axis(&c.slots, &state.ctx.tz, widths, width - 5, |z| {
-        (z.hour() % 6 == 0).then(|| z.strftime("%H:%M").to_string())
-    });
+    let axis = chart::axis(
+        &c.slots,
+        &state.ctx.tz,
+        widths,
+        width.saturating_sub(5),
+        |z| (z.hour() % 6 == 0).then(|| z.strftime("%H:%M").to_string()),
+    );
     out.push(Line::styled(format!("     {axis}"), dim()));
     out
 }
