@@ -119,25 +119,57 @@ pub fn bars(values: &[Option<i64>], rows: usize) -> Vec<Vec<char>> {
         .collect()
 }
 
-/// Columns a bar takes and the gap after it, for `n` bars in `width` columns (at most `max`
-/// columns a bar).
-pub fn bar_width(n: usize, width: usize, max: usize) -> (usize, usize) {
-    let each = (width / n.max(1)).clamp(1, max.max(1));
-    if each >= 3 { (each - 1, 1) } else { (each, 0) }
+/// Where the bars of a chart sit: `n` slots share the width, up to `max_each` columns a slot.
+/// Where each can have two columns or more, all have the same; below that, each takes its
+/// share rounded to whole columns (one or two), so that a narrow screen is filled rather than
+/// half used. Slots of three columns or more keep the last one blank, so that bars stand apart.
+#[derive(Clone, Copy, Debug)]
+pub struct Columns {
+    n: usize,
+    total: usize,
+    gap: usize,
 }
 
-/// One row of bars as text: each cell `bar` times, then `gap` spaces.
-pub fn row_text(cells: &[char], bar: usize, gap: usize) -> String {
-    let mut s = String::with_capacity(cells.len() * (bar + gap) * 3);
-    for &c in cells {
-        for _ in 0..bar {
-            s.push(c);
+impl Columns {
+    pub fn new(n: usize, width: usize, max_each: usize) -> Columns {
+        let n = n.max(1);
+        let mut total = width.min(n * max_each.max(1)).max(n);
+        if total / n >= 2 {
+            total -= total % n;
         }
-        for _ in 0..gap {
-            s.push(' ');
-        }
+        let gap = usize::from(total / n >= 3);
+        Columns { n, total, gap }
     }
-    s
+
+    /// The columns of slot `i`: where its bar starts and where the next slot starts.
+    pub fn span(&self, i: usize) -> (usize, usize) {
+        (i * self.total / self.n, (i + 1) * self.total / self.n)
+    }
+
+    /// The blank columns after each bar.
+    pub fn gap(&self) -> usize {
+        self.gap
+    }
+
+    /// The column under the middle of slot `i`'s bar.
+    pub fn middle(&self, i: usize) -> usize {
+        let (a, b) = self.span(i);
+        a + (b - a - self.gap).saturating_sub(1) / 2
+    }
+
+    /// The cells of the slots in `slots` (one a slot, from [`bars`]) as text, each filling its
+    /// bar's columns.
+    pub fn text(&self, cells: &[char], slots: std::ops::Range<usize>) -> String {
+        let mut s = String::new();
+        for i in slots {
+            let Some(&c) = cells.get(i) else { break };
+            let (a, b) = self.span(i);
+            let bar = (b - a).saturating_sub(self.gap);
+            s.extend(std::iter::repeat_n(c, bar));
+            s.extend(std::iter::repeat_n(' ', b - a - bar));
+        }
+        s
+    }
 }
 
 /// The time axis under the bars: `label` of the slots it names, each starting under its bar,
@@ -145,7 +177,7 @@ pub fn row_text(cells: &[char], bar: usize, gap: usize) -> String {
 pub fn axis(
     slots: &[Slot],
     tz: &TimeZone,
-    (bar, gap): (usize, usize),
+    columns: Columns,
     width: usize,
     label: impl Fn(&jiff::Zoned) -> Option<String>,
 ) -> String {
@@ -154,7 +186,7 @@ pub fn axis(
         let Some(text) = label(&s.start.to_zoned(tz.clone())) else {
             continue;
         };
-        let x = i * (bar + gap);
+        let x = columns.span(i).0;
         let used = out.chars().count();
         let n = text.chars().count();
         if (used > 0 && x <= used) || x + n > width {
@@ -189,6 +221,21 @@ mod tests {
         let rows = bars(&[Some(1), Some(2)], 2);
         assert_eq!(rows, vec![vec![' ', '█'], vec!['█', '█']]);
         assert_eq!(bars(&[Some(i64::MAX), Some(1)], 3)[2], vec!['█', '▁']);
+    }
+
+    #[test]
+    fn slots_share_the_width_and_wide_ones_stand_apart() {
+        let c = Columns::new(4, 6, 4);
+        let spans: Vec<_> = (0..4).map(|i| c.span(i)).collect();
+        assert_eq!(spans, [(0, 1), (1, 3), (3, 4), (4, 6)]);
+        assert_eq!(c.text(&['a', 'b', 'c', 'd'], 0..4), "abbcdd");
+        let c = Columns::new(3, 100, 4);
+        assert_eq!(c.text(&['a', 'b', 'c'], 0..3), "aaa bbb ccc ");
+        assert_eq!(c.middle(1), 5);
+        // Two columns or more: the same for every slot.
+        assert_eq!(Columns::new(3, 8, 4).text(&['a', 'b', 'c'], 0..3), "aabbcc");
+        // Narrower than the slots: one column each all the same.
+        assert_eq!(Columns::new(5, 3, 4).text(&['x'; 5], 0..5), "xxxxx");
     }
 
     #[test]

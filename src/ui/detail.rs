@@ -8,7 +8,7 @@ use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
-use super::chart::{self, bars, grouped};
+use super::chart::{self, Columns, bars, grouped};
 use super::{ago, bold, dim, fit};
 use crate::app::history::{Chart, HistoryError, key_of};
 use crate::app::{DETAIL_BELOW, State};
@@ -121,7 +121,7 @@ fn bar_lines(
     values: &[Option<i64>],
     rows: usize,
     label: usize,
-    (bar, gap): (usize, usize),
+    columns: Columns,
 ) -> Vec<Line<'static>> {
     let max = values.iter().flatten().copied().max().unwrap_or(0);
     bars(values, rows)
@@ -135,7 +135,7 @@ fn bar_lines(
             };
             Line::from(vec![
                 Span::styled(format!("{y:>label$}▕"), dim()),
-                Span::raw(chart::row_text(&cells, bar, gap)),
+                Span::raw(columns.text(&cells, 0..cells.len())),
             ])
         })
         .collect()
@@ -145,9 +145,10 @@ fn bar_lines(
 fn compact_chart(c: &Chart) -> Vec<Line<'static>> {
     let (sent, failed) = series(c);
     let mut out = vec![Line::styled("sent / hour, last 24 h", dim())];
-    out.extend(bar_lines(&sent, 2, 4, (1, 0)));
+    let columns = Columns::new(c.slots.len(), c.slots.len(), 1);
+    out.extend(bar_lines(&sent, 2, 4, columns));
     out.push(Line::styled("failed / hour", dim()));
-    out.extend(bar_lines(&failed, 1, 4, (1, 0)));
+    out.extend(bar_lines(&failed, 1, 4, columns));
     if let Some(cmp) = &c.comparison {
         out.extend(chart::comparison_lines(cmp).map(Line::raw));
     }
@@ -157,7 +158,7 @@ fn compact_chart(c: &Chart) -> Vec<Line<'static>> {
 /// Twelve lines under the fields: today against yesterday, sent and failed with a time axis.
 fn full_chart(state: &State, c: &Chart, width: usize) -> Vec<Line<'static>> {
     let (sent, failed) = series(c);
-    let widths = chart::bar_width(c.slots.len(), width.saturating_sub(5), 3);
+    let columns = Columns::new(c.slots.len(), width.saturating_sub(5), 3);
     let (s, f) = c.totals();
     let mut out = vec![
         Line::styled(
@@ -171,13 +172,13 @@ fn full_chart(state: &State, c: &Chart, width: usize) -> Vec<Line<'static>> {
         Line::raw(comparison(c)),
         Line::styled("sent per hour", dim()),
     ];
-    out.extend(bar_lines(&sent, 4, 4, widths));
+    out.extend(bar_lines(&sent, 4, 4, columns));
     out.push(Line::styled("failed per hour", dim()));
-    out.extend(bar_lines(&failed, 2, 4, widths));
+    out.extend(bar_lines(&failed, 2, 4, columns));
     let axis = chart::axis(
         &c.slots,
         &state.ctx.tz,
-        widths,
+        columns,
         width.saturating_sub(5),
         |z| (z.hour() % 6 == 0).then(|| z.strftime("%H:%M").to_string()),
     );

@@ -8,7 +8,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
-use super::chart::{self, grouped};
+use super::chart::{self, Columns, grouped};
 use super::{bold, dim, fit};
 use crate::app::State;
 use crate::app::history::{Chart, HistoryRange, HistoryView, Slot, every_words};
@@ -147,7 +147,7 @@ fn body(
     let avail = height.saturating_sub(FIXED_LINES).max(3);
     let small = (avail * 3 / 10).max(1);
     let rows = [avail - 2 * small, small, small];
-    let widths = chart::bar_width(c.slots.len(), width, 4);
+    let columns = Columns::new(c.slots.len(), width, 4);
     let cursor = view.cursor_slot().unwrap_or(0);
     let panels: [(String, Vec<Option<i64>>); 3] = [
         (format!("sent per {per}"), pick(c, |i| Some(i.sent))),
@@ -164,13 +164,13 @@ fn body(
             dim(),
         ));
         for cells in chart::bars(&values, rows) {
-            out.push(bar_line(&cells, widths, cursor));
+            out.push(bar_line(&cells, columns, cursor));
         }
     }
-    let x = cursor * (widths.0 + widths.1) + (widths.0 - 1) / 2;
+    let x = columns.middle(cursor);
     out.push(Line::raw(format!("{}▲", " ".repeat(x))));
     let range = view.range;
-    let axis = chart::axis(&c.slots, tz, widths, width, |z| label(range, z));
+    let axis = chart::axis(&c.slots, tz, columns, width, |z| label(range, z));
     out.push(Line::styled(axis, dim()));
     if let Some(slot) = c.slots.get(cursor) {
         let newest = cursor + 1 == c.slots.len();
@@ -187,20 +187,19 @@ fn pick(c: &Chart, f: impl Fn(&crate::store::Interval) -> Option<i64>) -> Vec<Op
         .collect()
 }
 
-/// A row of bars, the cursor's slot reversed.
-fn bar_line(cells: &[char], (bar, gap): (usize, usize), cursor: usize) -> Line<'static> {
+/// A row of bars, the cursor's bar reversed.
+fn bar_line(cells: &[char], columns: Columns, cursor: usize) -> Line<'static> {
     let cursor = cursor.min(cells.len().saturating_sub(1));
-    let before = chart::row_text(&cells[..cursor], bar, gap);
-    let at = chart::row_text(&cells[cursor..(cursor + 1).min(cells.len())], bar, 0);
-    let after = format!(
-        "{}{}",
-        " ".repeat(gap),
-        chart::row_text(cells.get(cursor + 1..).unwrap_or_default(), bar, gap)
-    );
+    let at: Vec<char> = columns.text(cells, cursor..cursor + 1).chars().collect();
+    let bar = at.len().saturating_sub(columns.gap());
     Line::from(vec![
-        Span::raw(before),
-        Span::styled(at, Style::new().add_modifier(Modifier::REVERSED)),
-        Span::raw(after),
+        Span::raw(columns.text(cells, 0..cursor)),
+        Span::styled(
+            at[..bar].iter().collect::<String>(),
+            Style::new().add_modifier(Modifier::REVERSED),
+        ),
+        Span::raw(at[bar..].iter().collect::<String>()),
+        Span::raw(columns.text(cells, cursor + 1..cells.len())),
     ])
 }
 
