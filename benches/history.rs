@@ -1,5 +1,6 @@
 //! The history file (DESIGN §11, §13): storing one reading of 1000 flows, the 30-day history of
-//! one flow, and the size of 1000 flows watched for 30 days.
+//! one flow (queried, and drawn as the `H` view and the detail pane draw it, query included),
+//! and the size of 1000 flows watched for 30 days.
 //! `cargo bench --bench history`; the numbers are in BENCHMARKS.md.
 //!
 //! First a store is filled as 30 days of watching 1000 flows leave it: the worst case, where
@@ -17,9 +18,15 @@ use std::path::Path;
 use std::time::Instant;
 
 use criterion::{BatchSize, Criterion};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use flowdash::api::{Page, ServerKind};
+use flowdash::app::{Command, Context, Msg, State, update};
+use flowdash::domain::{Flow, FlowId, SegmentRef, WaitUnit};
 use flowdash::store::{Account, Every, FULL_RESOLUTION_HOURS, FlowKey, Reading, Store};
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
 
 const FLOWS: u64 = 1000;
 const DAYS: i64 = 30;
@@ -90,6 +97,142 @@ fn fill(path: &Path, now: Timestamp) -> Store {
     store
 }
 
+/// Flow 500 as the list shows it.
+fn flow_500() -> Flow {
+    Flow {
+        id: FlowId(500),
+        user_id: Some(1),
+        name: "Flow number 500 with a fairly long name".to_owned(),
+        content: Some("Hello {{NAME}}".to_owned()),
+        device_id: Some(1),
+        sim_subscription_id: Some(1),
+        segment: Some(SegmentRef::All),
+        wait_time: Some(2),
+        wait_unit: Some(WaitUnit::Days),
+        enabled: true,
+        sent: Some(1),
+        pending: Some(1),
+        failed: Some(1),
+        last_sent: None,
+        last_changed: None,
+        created: None,
+        blocked: None,
+    }
+}
+
+fn key(c: char) -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+}
+
+/// Answers every history question among `cmds` from the store, as the runner does.
+fn answer(state: &mut State, store: &Store, cmds: Vec<Command>) {
+    for cmd in cmds {
+        if let Command::LoadHistory { req, ask } = cmd {
+            let data = flowdash::tasks::read_history(store, &account(), &ask).unwrap();
+            let more = update(
+                state,
+                Msg::HistoryLoaded {
+                    req,
+                    result: Ok(data),
+                },
+            );
+            answer(state, store, more);
+        }
+    }
+}
+
+/// The dashboard at `now` with flow 500 selected and history kept, after `keys`, every
+/// question of its charts answered.
+fn dashboard(store: &Store, now: Timestamp, (w, h): (u16, u16), keys: &str) -> State {
+    let mut state = State::new(Context::default(), 25);
+    update(&mut state, Msg::Resize(w, h));
+    update(
+        &mut state,
+        Msg::Tick {
+            now,
+            budget: None,
+            poll_every: None,
+        },
+    );
+    let Some(Command::LoadPage { req, .. }) = flowdash::app::start(&mut state).first().cloned()
+    else {
+        panic!("no first page asked for");
+    };
+    let page = Page {
+        items: vec![flow_500()],
+        page: 1,
+        per_page: 25,
+        total: Some(1),
+        total_pages: Some(1),
+    };
+    state.stored.on = true;
+    let cmds = update(
+        &mut state,
+        Msg::PageLoaded {
+            req,
+            result: Ok((page, ServerKind::Documented)),
+        },
+    );
+    answer(&mut state, store, cmds);
+    for c in keys.chars() {
+        let cmds = update(&mut state, key(c));
+        answer(&mut state, store, cmds);
+    }
+    state
+}
+
+/// Asks (with `ask`, a key or a tick), answers from the store as the runner does, draws.
+fn ask_answer_draw(
+    state: &mut State,
+    terminal: &mut Terminal<TestBackend>,
+    store: &Store,
+    ask: Msg,
+) {
+    let cmds = update(state, ask);
+    let Some(Command::LoadHistory { req, ask }) = cmds.into_iter().next() else {
+        panic!("no history asked for");
+    };
+    let data = flowdash::tasks::read_history(store, &account(), &ask).unwrap();
+    update(
+        state,
+        Msg::HistoryLoaded {
+            req,
+            result: Ok(data),
+        },
+    );
+    terminal.draw(|f| flowdash::ui::draw(f, state)).unwrap();
+}
+
+fn drawing(c: &mut Criterion, store: &Store, until: Timestamp) {
+    for size in [(80, 24), (160, 48)] {
+        // `H`, then `4`: the 30 days; each round reads them again (`r`) and draws the view.
+        let mut state = dashboard(store, until, size, "H4");
+        let mut terminal = Terminal::new(TestBackend::new(size.0, size.1)).unwrap();
+        c.bench_function(
+            &format!(
+                "30-day history of one flow, queried and drawn at {}x{}",
+                size.0, size.1
+            ),
+            |b| b.iter(|| ask_answer_draw(&mut state, &mut terminal, store, key('r'))),
+        );
+    }
+    // The detail pane: 24 hours by the hour and today against yesterday; each round forgets
+    // its answer, so the next tick reads them again, and draws.
+    let mut state = dashboard(store, until, (160, 48), "");
+    let mut terminal = Terminal::new(TestBackend::new(160, 48)).unwrap();
+    c.bench_function("detail pane's 24 hours, queried and drawn at 160x48", |b| {
+        b.iter(|| {
+            state.stored.detail = None;
+            let tick = Msg::Tick {
+                now: until,
+                budget: None,
+                poll_every: None,
+            };
+            ask_answer_draw(&mut state, &mut terminal, store, tick);
+        });
+    });
+}
+
 fn main() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("history.sqlite3");
@@ -135,6 +278,7 @@ fn main() {
             });
         });
     }
+    drawing(&mut c, &store, until);
     c.bench_function("rank 1000 flows over 24 h", |b| {
         b.iter(|| {
             black_box(

@@ -8,6 +8,7 @@ pub mod draft;
 mod errors;
 pub mod form;
 pub mod geometry;
+pub mod history;
 pub mod keymap;
 mod keys;
 mod req;
@@ -111,6 +112,8 @@ pub enum Mode {
     },
     /// A draft kept from an earlier run: Enter restores it, x drops it.
     DraftOffer(Box<draft::DraftOffer>),
+    /// `H`: the history of one flow, full screen.
+    History(Box<history::HistoryView>),
 }
 
 /// Whether the latest refresh reached the server, for the header's live state.
@@ -222,6 +225,8 @@ pub struct State {
     pub deltas: HashMap<RowKey, Delta>,
     /// Successive sent readings, for the sparkline.
     pub history: HashMap<RowKey, VecDeque<(Timestamp, i64)>>,
+    /// What the history file holds for the detail pane, and whether there is one.
+    pub stored: history::StoredHistory,
 
     pub mode: Mode,
     /// Whether keys reach `mode` yet (see [`Gate`]).
@@ -339,6 +344,11 @@ pub enum Msg {
         result: Result<DeleteOutcome, ApiError>,
     },
     Client(ClientEvent),
+    /// The store answered a `Command::LoadHistory`.
+    HistoryLoaded {
+        req: ReqId,
+        result: Result<history::HistoryData, history::HistoryError>,
+    },
 }
 
 /// What a save of the form ended with.
@@ -403,4 +413,9 @@ pub enum Command {
     Suspend,
     /// Delete the kept draft of this flow (`None`: of a new flow); the operator dropped it.
     DropDraft(Option<FlowId>),
+    /// Read a flow's history from the store, off the UI task; answered by `Msg::HistoryLoaded`.
+    LoadHistory {
+        req: ReqId,
+        ask: Box<history::HistoryAsk>,
+    },
 }

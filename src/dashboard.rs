@@ -30,6 +30,7 @@ use crate::api::{Client, ClientEvent};
 use crate::app::{self, Command, Context, Msg, State};
 use crate::domain::FlowId;
 use crate::drafts::{Autosave, DraftStore};
+use crate::store::Recorder;
 
 /// What the dashboard shows around the data: where it is connected and how.
 #[derive(Clone, Debug, Default)]
@@ -46,6 +47,9 @@ pub struct DashboardSettings {
     pub page_size: u32,
     /// Where the log goes, for the help screen.
     pub log_path: Option<std::path::PathBuf>,
+    /// The history file; `None` with `--no-history`. The embedded demo keeps its history in
+    /// memory instead.
+    pub history: Option<std::path::PathBuf>,
 }
 
 /// Leaves the screen the way the shell had it: mouse and paste reports off, the main screen,
@@ -257,6 +261,17 @@ pub async fn run(client: Client, settings: DashboardSettings) -> color_eyre::Res
     enter_terminal(false)?;
     let terminal = Terminal::new(CrosstermBackend::new(stdout()))?;
     let mut runner = Runner::new(terminal, Tty, client, state, autosave)?;
+    let recorder = if settings.demo {
+        Some(Recorder::in_memory())
+    } else {
+        settings
+            .history
+            .map(|path| Recorder::start(path, crate::store::DEFAULT_RETENTION_DAYS))
+    };
+    // The store's faults come back as events; a failed query also says so where it is shown.
+    if let Some((recorder, _events)) = recorder {
+        runner = runner.with_history(recorder);
+    }
     let result = run_loop(&mut runner, &mut signals).await;
     // Whatever ended the loop, the typed text goes to disk now rather than in up to a second.
     if let Some(e) = runner.autosave.write(app::draft::open_form(&runner.state)) {
@@ -347,6 +362,9 @@ pub struct Runner<B: Backend, H: Host<B>> {
     last_key: Instant,
     pending: Vec<Msg>,
     commands: Vec<Command>,
+    /// The history file's writer, which also answers the charts' queries; `None` with
+    /// `--no-history`.
+    history: Option<Recorder>,
 }
 
 impl<B: Backend, H: Host<B>> Runner<B, H> {
@@ -377,7 +395,21 @@ impl<B: Backend, H: Host<B>> Runner<B, H> {
             last_key: Instant::now(),
             pending,
             commands,
+            history: None,
         })
+    }
+
+    /// Keeps history in `recorder`: the charts read from it.
+    #[must_use]
+    pub fn with_history(mut self, recorder: Recorder) -> Self {
+        self.state.stored.on = true;
+        self.history = Some(recorder);
+        self
+    }
+
+    /// The history's writer, if history is kept.
+    pub fn history(&self) -> Option<&Recorder> {
+        self.history.as_ref()
     }
 
     /// A message for the next round. A key restarts the idle clock.
@@ -522,6 +554,13 @@ impl<B: Backend, H: Host<B>> Runner<B, H> {
                 self.host.suspend(&mut self.terminal, mouse)?;
             }
             Command::DropDraft(flow) => self.autosave.drop_draft(flow),
+            Command::LoadHistory { req, ask } => crate::tasks::load_history(
+                req,
+                *ask,
+                self.history.as_ref(),
+                self.client.base_url(),
+                &self.tx,
+            ),
             io => crate::tasks::spawn(io, &self.client, &self.tx),
         }
         Ok(())

@@ -11,10 +11,12 @@
 //! - [`app`]: the dashboard's state and the pure `update`, which hands each message to its own
 //!   function. Below it, with no file calling back up: `app::keys` (what keys and the mouse do),
 //!   the state's own operations (`impl State` in `app/state.rs`), `app::geometry` (where the
-//!   table and the panes sit), the form, the draft offer, the error funnel and, lowest, `ReqId`
-//!   (`app/req.rs`), which every one of them may hold.
-//! - [`ui`] draws the state; [`tasks`] runs the commands `update` returns; [`dashboard`] is the
-//!   loop around them; [`drafts`] keeps the text of an open form on disk as it is typed.
+//!   table and the panes sit), the form, the draft offer, the error funnel, `app::history`
+//!   (the `H` view and the detail pane's chart: what they ask of the store, cut into slots) and,
+//!   lowest, `ReqId` (`app/req.rs`), which every one of them may hold.
+//! - [`ui`] draws the state; [`tasks`] runs the commands `update` returns (requests through the
+//!   client, history queries on the store's writer thread); [`dashboard`] is the loop around
+//!   them; [`drafts`] keeps the text of an open form on disk as it is typed.
 //! - [`cli`], [`config`], [`commands`], [`logging`]: the command line and its configuration.
 //! - [`store`]: the history in SQLite (readings, snapshot, alert events, audit) and its writer.
 //! - [`sim`]: the demo server, an axum server on loopback with the documented and shipped quirks.

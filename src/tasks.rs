@@ -1,10 +1,13 @@
-//! Runs the commands `update` returns as tokio tasks and sends their results back as messages.
+//! Runs the commands `update` returns as tokio tasks and sends their results back as messages:
+//! requests through the API client, history queries through the store's writer.
 
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::api::Client;
-use crate::app::{Command, Msg, SaveResult};
+use crate::app::history::{HistoryAsk, HistoryData, HistoryError};
+use crate::app::{Command, Msg, ReqId, SaveResult};
 use crate::budget::Priority;
+use crate::store::{Account, Recorder, Store, StoreError};
 
 /// Starts the task for an I/O command. Commands for the terminal or the timers are the
 /// runner's and are ignored here.
@@ -93,17 +96,68 @@ pub fn spawn(cmd: Command, client: &Client, tx: &UnboundedSender<Msg>) {
         | Command::Settle(_)
         | Command::SetMouse(_)
         | Command::Suspend
-        | Command::DropDraft(_) => {}
+        | Command::DropDraft(_)
+        | Command::LoadHistory { .. } => {}
     }
 }
 
-/// Every page, with progress as it goes; whether the list held still goes with the result.
-async fn load_all(
-    client: &Client,
-    req: crate::app::ReqId,
-    priority: Priority,
-    send: impl Fn(Msg) + Clone,
+/// Reads a flow's history for `Command::LoadHistory`. The query runs on the store's own
+/// thread, after the writes handed over before it, and the answer comes back as a message:
+/// nothing waits for the disk on the UI task.
+pub fn load_history(
+    req: ReqId,
+    ask: HistoryAsk,
+    recorder: Option<&Recorder>,
+    base_url: &url::Url,
+    tx: &UnboundedSender<Msg>,
 ) {
+    let tx = tx.clone();
+    let Some(recorder) = recorder.cloned() else {
+        let _ = tx.send(Msg::HistoryLoaded {
+            req,
+            result: Err(HistoryError::Off),
+        });
+        return;
+    };
+    let account = Account::new(base_url, ask.user_id);
+    tokio::spawn(async move {
+        let result = match recorder
+            .query(move |store| read_history(store, &account, &ask))
+            .await
+        {
+            Some(Ok(data)) => Ok(data),
+            // The store's words may hold a path; nothing from outside, but cleaned all the same.
+            Some(Err(e)) => Err(HistoryError::Failed(crate::domain::clean::one_line(
+                &crate::api::error::redact(&e.to_string()),
+            ))),
+            None => Err(HistoryError::Unavailable),
+        };
+        let _ = tx.send(Msg::HistoryLoaded { req, result });
+    });
+}
+
+/// What a chart needs of the store: the flow's intervals over the range, today against
+/// yesterday when asked, and since when flowdash has been recording at this address.
+pub fn read_history(
+    store: &Store,
+    account: &Account,
+    ask: &HistoryAsk,
+) -> Result<HistoryData, StoreError> {
+    let intervals = store.series(account, &ask.flow, ask.from, ask.to, ask.every, &ask.tz)?;
+    let comparison = if ask.compare {
+        Some(store.today_vs_yesterday(account, &ask.flow, ask.to, &ask.tz)?)
+    } else {
+        None
+    };
+    Ok(HistoryData {
+        intervals,
+        comparison,
+        recording_since: store.recording_since(Some(account))?,
+    })
+}
+
+/// Every page, with progress as it goes; whether the list held still goes with the result.
+async fn load_all(client: &Client, req: ReqId, priority: Priority, send: impl Fn(Msg) + Clone) {
     let progress_tx = send.clone();
     let mut steady = true;
     let result = match client

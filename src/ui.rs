@@ -1,11 +1,13 @@
 //! Drawing. Every function here reads `&State` and changes nothing; one file per part of the
 //! screen.
 
+mod chart;
 mod detail;
 mod dialog;
 mod errors;
 mod form;
 mod header;
+mod history;
 mod status;
 mod table;
 
@@ -79,6 +81,7 @@ pub fn draw(frame: &mut Frame<'_>, state: &State) {
         Mode::Help { scroll } => dialog::help(frame, area, state, *scroll),
         Mode::Errors { scroll } => errors::draw(frame, area, state, *scroll),
         Mode::DraftOffer(offer) => dialog::draft_offer(frame, area, state, offer),
+        Mode::History(view) => history::draw(frame, area, state, view),
         Mode::Browse | Mode::Filter => {}
     }
 }

@@ -13,6 +13,9 @@ use flowdash::api::{
     ApiError, Conflict, DeleteOutcome, FieldChange, Page, ServerKind, ToggleOutcome, UpdateOutcome,
 };
 use flowdash::app::form::FormKind;
+use flowdash::app::history::{
+    HistoryAsk, HistoryData, HistoryError, HistoryRange, HistoryView, slot_bounds,
+};
 use flowdash::app::view::SortKey;
 use flowdash::app::{Command, Context, Gate, Mode, Msg, ReqId, SaveResult, State, start, update};
 use flowdash::budget::Priority;
@@ -20,6 +23,7 @@ use flowdash::domain::validate::Field;
 use flowdash::domain::{
     Device, Flow, FlowDraft, FlowId, FlowPatch, RowBlock, SegmentRef, WaitUnit,
 };
+use flowdash::store::{Account, Every, FlowKey, Interval};
 
 /// A flow with every documented field, as the documented server lists it.
 fn flow(id: u64, name: &str) -> Flow {
@@ -1622,4 +1626,364 @@ fn a_created_flow_in_no_known_order_is_looked_for_on_the_first_and_last_pages() 
     let cmds = app.answer(&cmds, flows(&[10, 61, 4]), 61, ServerKind::Documented);
     assert!(load_page(&cmds).is_none());
     assert_eq!((app.state.page, app.selected()), (3, Some(61)));
+}
+
+// ---- history (H) and the detail pane's chart -------------------------------------------------
+
+fn at(s: &str) -> jiff::Timestamp {
+    s.parse().expect("a time")
+}
+
+/// The `LoadHistory` questions among `cmds`.
+fn history_asks(cmds: &[Command]) -> Vec<(ReqId, HistoryAsk)> {
+    cmds.iter()
+        .filter_map(|c| match c {
+            Command::LoadHistory { req, ask } => Some((*req, (**ask).clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+fn view(app: &App) -> &HistoryView {
+    match &app.state.mode {
+        Mode::History(v) => v,
+        other => panic!("expected the history view, got {other:?}"),
+    }
+}
+
+/// Three flows loaded, history kept.
+fn with_history() -> App {
+    let mut app = App::loaded(flows(&[1, 2, 3]), 3);
+    app.state.stored.on = true;
+    app
+}
+
+/// An answer with one interval in each of the last `n` slots of the 24-hour range.
+fn answer_day(app: &mut App, req: ReqId, n: usize) {
+    let tz = jiff::tz::TimeZone::UTC;
+    let bounds = slot_bounds(Every::Minutes(30), 48, NOW, &tz);
+    let intervals = bounds[48 - n..]
+        .iter()
+        .enumerate()
+        .map(|(i, (start, _))| Interval {
+            start: *start,
+            sent: 10 + i as i64,
+            failed: 1,
+            pending: Some(3),
+            readings: 3,
+        })
+        .collect();
+    app.send(Msg::HistoryLoaded {
+        req,
+        result: Ok(HistoryData {
+            intervals,
+            comparison: None,
+            recording_since: Some(ago(86_400 * 5)),
+        }),
+    });
+}
+
+#[test]
+fn h_opens_the_flows_history_on_24_hours_and_1_to_4_choose_the_range() {
+    let mut app = with_history();
+    app.send(ch('j'));
+    let asks = history_asks(&app.send(ch('H')));
+    assert_eq!(asks.len(), 1, "{asks:?}");
+    let (_, ask) = &asks[0];
+    assert_eq!(ask.flow, FlowKey::Id(2), "the selected flow, by id");
+    assert_eq!(ask.user_id, Some(1));
+    assert_eq!(
+        (ask.every, ask.to, ask.compare),
+        (Every::Minutes(30), NOW, false)
+    );
+    // 48 half hours up to now (22:40): from 23:00 the day before.
+    assert_eq!(ask.from, at("2025-10-19T23:00:00Z"));
+    assert_eq!(view(&app).range, HistoryRange::Day);
+    for (key, range, every, from) in [
+        (
+            '1',
+            HistoryRange::Hour,
+            Every::Minutes(1),
+            "2025-10-20T21:41:00Z",
+        ),
+        (
+            '3',
+            HistoryRange::Week,
+            Every::Hours(3),
+            "2025-10-14T00:00:00Z",
+        ),
+        (
+            '4',
+            HistoryRange::Month,
+            Every::Hours(12),
+            "2025-09-21T00:00:00Z",
+        ),
+        (
+            '2',
+            HistoryRange::Day,
+            Every::Minutes(30),
+            "2025-10-19T23:00:00Z",
+        ),
+    ] {
+        let asks = history_asks(&app.send(ch(key)));
+        assert_eq!(asks.len(), 1, "{key}: {asks:?}");
+        assert_eq!(
+            (asks[0].1.every, asks[0].1.from),
+            (every, at(from)),
+            "{key}"
+        );
+        assert_eq!(asks[0].1.flow, FlowKey::Id(2));
+        assert_eq!(view(&app).range, range);
+    }
+    // The range shown already: nothing to read.
+    assert!(app.send(ch('2')).is_empty());
+}
+
+#[test]
+fn an_answer_for_a_range_no_longer_shown_is_dropped() {
+    let mut app = with_history();
+    let (day, _) = history_asks(&app.send(ch('H')))[0].clone();
+    let asks = history_asks(&app.send(ch('4')));
+    assert_ne!(asks[0].0, day);
+    // The 24 h answer, late: the view waits for the month's.
+    answer_day(&mut app, day, 5);
+    assert!(view(&app).chart.is_none());
+    assert_eq!(view(&app).range, HistoryRange::Month);
+}
+
+#[test]
+fn the_cursor_moves_over_the_slots_and_reads_the_one_under_it() {
+    let mut app = with_history();
+    let (req, _) = history_asks(&app.send(ch('H')))[0].clone();
+    answer_day(&mut app, req, 4);
+    // It starts on the newest slot, which holds the latest interval.
+    assert_eq!(view(&app).cursor_slot(), Some(47));
+    app.send(ch('h'));
+    app.send(press(KeyCode::Left));
+    assert_eq!(view(&app).cursor_slot(), Some(45));
+    let slot = |app: &App| {
+        let v = view(app);
+        let chart = v
+            .chart
+            .as_ref()
+            .expect("answered")
+            .as_ref()
+            .expect("a chart");
+        chart.slots[v.cursor_slot().expect("slots")].clone()
+    };
+    assert_eq!(slot(&app).start, at("2025-10-20T21:30:00Z"));
+    assert_eq!(slot(&app).interval.map(|i| i.sent), Some(11));
+    for _ in 0..100 {
+        app.send(ch('h'));
+    }
+    assert_eq!(view(&app).cursor_slot(), Some(0), "it stops at the oldest");
+    assert_eq!(slot(&app).interval, None, "no reading that far back");
+    app.send(ch('l'));
+    assert_eq!(view(&app).cursor_slot(), Some(1));
+    app.send(press(KeyCode::End));
+    assert_eq!(view(&app).cursor_slot(), Some(47));
+    app.send(press(KeyCode::Right));
+    assert_eq!(view(&app).cursor_slot(), Some(47), "it stops at the newest");
+}
+
+#[test]
+fn an_open_view_is_read_again_each_minute_and_the_cursor_keeps_its_time() {
+    let mut app = with_history();
+    let (req, _) = history_asks(&app.send(ch('H')))[0].clone();
+    answer_day(&mut app, req, 4);
+    app.send(ch('h'));
+    let tick = |now| Msg::Tick {
+        now,
+        budget: None,
+        poll_every: None,
+    };
+    assert!(history_asks(&app.send(tick(NOW + SignedDuration::from_secs(59)))).is_empty());
+    // 22:41 → 23:01: the half hours move on by one.
+    let later = NOW + SignedDuration::from_mins(21);
+    let asks = history_asks(&app.send(tick(later)));
+    assert_eq!(asks.len(), 1, "{asks:?}");
+    assert_eq!(asks[0].1.to, later);
+    app.send(Msg::HistoryLoaded {
+        req: asks[0].0,
+        result: Ok(HistoryData {
+            intervals: Vec::new(),
+            comparison: None,
+            recording_since: None,
+        }),
+    });
+    let v = view(&app);
+    let chart = v
+        .chart
+        .as_ref()
+        .expect("answered")
+        .as_ref()
+        .expect("a chart");
+    assert_eq!(
+        chart.slots[v.cursor_slot().expect("slots")].start,
+        at("2025-10-20T22:00:00Z"),
+        "still on the slot the operator chose"
+    );
+}
+
+#[test]
+fn keys_typed_while_the_view_loads_go_to_the_view_never_the_table() {
+    let mut app = with_history();
+    app.send(ch('H'));
+    for c in ['j', ' ', 'd', 'e', 'n', 'x', 'r', 'p', 'G', 'A', '/'] {
+        let out = app.send(ch(c));
+        assert!(
+            out.iter().all(|c| !matches!(
+                c,
+                Command::Toggle { .. }
+                    | Command::Delete { .. }
+                    | Command::LoadPage { .. }
+                    | Command::LoadAll { .. }
+            )),
+            "{c}: {out:?}"
+        );
+        assert!(matches!(app.state.mode, Mode::History(_)), "{c}");
+    }
+    assert_eq!(app.selected(), Some(1));
+    assert!(app.state.toggling.is_empty());
+    assert!(!app.state.paused);
+}
+
+#[test]
+fn esc_closes_the_view_and_only_the_view() {
+    let mut app = with_history();
+    app.send(ch('/'));
+    app.keys("Flow 2");
+    app.send(press(KeyCode::Enter));
+    assert_eq!(app.ids(), vec![2]);
+    app.send(ch('H'));
+    app.send(press(KeyCode::Esc));
+    assert!(matches!(app.state.mode, Mode::Browse));
+    assert_eq!(app.ids(), vec![2], "the filter is the next layer");
+    app.send(press(KeyCode::Esc));
+    assert_eq!(app.ids(), vec![1, 2, 3]);
+    // q closes the view, not flowdash; Ctrl-C still quits from it.
+    app.send(ch('H'));
+    app.send(ch('q'));
+    assert!(matches!(app.state.mode, Mode::Browse));
+    assert!(!app.state.quit);
+    app.send(ch('H'));
+    app.send(ctrl('c'));
+    assert!(app.state.quit);
+}
+
+#[test]
+fn with_history_off_the_view_says_so_and_nothing_is_read() {
+    let mut app = App::loaded(flows(&[1, 2]), 2);
+    let out = app.send(ch('H'));
+    assert!(history_asks(&out).is_empty(), "{out:?}");
+    assert_eq!(
+        view(&app).chart.as_ref().map(|c| c.as_ref().err().cloned()),
+        Some(Some(HistoryError::Off))
+    );
+    assert!(history_asks(&app.send(ch('4'))).is_empty());
+    assert_eq!(
+        HistoryError::Off.to_string(),
+        "history is off (--no-history)"
+    );
+}
+
+#[test]
+fn the_detail_pane_asks_one_question_at_a_time_and_again_after_a_minute() {
+    let mut app = with_history();
+    let tick = |secs| Msg::Tick {
+        now: NOW + SignedDuration::from_secs(secs),
+        budget: None,
+        poll_every: None,
+    };
+    let asks = history_asks(&app.send(tick(0)));
+    assert_eq!(asks.len(), 1, "{asks:?}");
+    let (first, ask) = asks[0].clone();
+    assert_eq!(ask.flow, FlowKey::Id(1));
+    assert_eq!((ask.every, ask.compare), (Every::Hours(1), true));
+    assert_eq!(
+        ask.from,
+        at("2025-10-19T23:00:00Z"),
+        "24 hours, this one last"
+    );
+    // The selection runs on while the store answers: no question a row.
+    let moved: Vec<_> = "jj".chars().flat_map(|c| app.send(ch(c))).collect();
+    assert!(history_asks(&moved).is_empty(), "{moved:?}");
+    let asks = history_asks(&app.send(Msg::HistoryLoaded {
+        req: first,
+        result: Err(HistoryError::Unavailable),
+    }));
+    assert_eq!(asks.len(), 1, "then one for the flow selected now");
+    assert_eq!(asks[0].1.flow, FlowKey::Id(3));
+    app.send(Msg::HistoryLoaded {
+        req: asks[0].0,
+        result: Ok(HistoryData {
+            intervals: Vec::new(),
+            comparison: None,
+            recording_since: None,
+        }),
+    });
+    assert!(history_asks(&app.send(tick(59))).is_empty());
+    let asks = history_asks(&app.send(tick(60)));
+    assert_eq!(asks.len(), 1, "a minute on, read again");
+    assert_eq!(asks[0].1.flow, FlowKey::Id(3));
+}
+
+#[test]
+fn on_the_shipped_build_history_tells_flows_apart_by_creation_time_and_name() {
+    let mut app = App::starting(Context::default());
+    let cmds = app.pending.clone();
+    app.answer(&cmds, flows(&[7, 7]), 2, ServerKind::Shipped);
+    app.state.stored.on = true;
+    let asks = history_asks(&app.send(ch('H')));
+    assert_eq!(
+        asks[0].1.flow,
+        FlowKey::Created {
+            created: Some(ago(10 * 86_400)),
+            name: "Flow 7".to_owned()
+        }
+    );
+}
+
+#[test]
+fn counters_that_fall_start_a_new_base_and_no_bar_goes_below_zero() {
+    let account = Account::parse("https://sms.example.com/api", Some(1)).expect("a URL");
+    let store = fixtures::store_with(&account, 1, "Flow 1", NOW, 8);
+    let mut app = with_history();
+    app.send(ch('H'));
+    let cmds = app.send(ch('3'));
+    let answer = fixtures::answer_history(&store, &account, &cmds).expect("a question");
+    app.send(answer);
+    let v = view(&app);
+    let chart = v
+        .chart
+        .as_ref()
+        .expect("answered")
+        .as_ref()
+        .expect("a chart");
+    // What the chart shows is every rise of the counters, a fall counting as none and the
+    // counting going on from the lower value.
+    let readings = fixtures::readings(1, "Flow 1", NOW, 8);
+    let from = chart.slots[0].start;
+    let rises = |f: fn(&flowdash::store::Reading) -> Option<i64>| -> i64 {
+        readings
+            .windows(2)
+            .filter(|w| w[1].0 > from)
+            .map(|w| (f(&w[1].1).unwrap_or(0) - f(&w[0].1).unwrap_or(0)).max(0))
+            .sum()
+    };
+    assert_eq!(chart.totals(), (rises(|r| r.sent), rises(|r| r.failed)));
+    let fell = chart
+        .slots
+        .iter()
+        .find(|s| s.start <= ago(72 * 3600) && ago(72 * 3600) < s.end)
+        .and_then(|s| s.interval.clone())
+        .expect("the slot where the counters fell");
+    assert!(fell.sent >= 0 && fell.failed >= 0, "{fell:?}");
+    assert!(
+        chart
+            .slots
+            .iter()
+            .filter_map(|s| s.interval.as_ref())
+            .all(|i| i.sent >= 0 && i.failed >= 0)
+    );
 }

@@ -10,6 +10,8 @@
     reason = "tests: a failure must stop the test at once"
 )]
 
+pub mod fixtures;
+
 use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -19,6 +21,7 @@ use flowdash::budget::BudgetConfig;
 use flowdash::dashboard::{NoHost, Runner};
 use flowdash::drafts::Autosave;
 use flowdash::sim::{FlowEdit, LoggedRequest, Sim, SimConfig};
+use flowdash::store::{Account, Recorder};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
@@ -26,6 +29,15 @@ const KEY: &str = "inprocess-key";
 /// How long a step may take on the paused clock before the test gives up (a limit, not a
 /// measurement).
 const PATIENCE: Duration = Duration::from_secs(15);
+
+/// A demo server whose traffic stands still.
+fn still() -> SimConfig {
+    SimConfig {
+        api_key: KEY.to_owned(),
+        traffic: false,
+        ..SimConfig::default()
+    }
+}
 
 struct Dash {
     runner: Runner<TestBackend, NoHost>,
@@ -35,16 +47,15 @@ struct Dash {
 impl Dash {
     /// The dashboard against a demo server whose traffic stands still.
     fn start() -> Dash {
-        let cfg = SimConfig {
-            api_key: KEY.to_owned(),
-            traffic: false,
-            ..SimConfig::default()
-        };
-        Dash::with(cfg, BudgetConfig::default())
+        Dash::with(still(), BudgetConfig::default())
     }
 
     fn with(cfg: SimConfig, budget: BudgetConfig) -> Dash {
-        let sim = Sim::start_in_memory(cfg).unwrap();
+        Dash::on(Sim::start_in_memory(cfg).unwrap(), budget, None)
+    }
+
+    /// The dashboard on `sim`, keeping history in `history` when given.
+    fn on(sim: Sim, budget: BudgetConfig, history: Option<Recorder>) -> Dash {
         let mut client_config = ClientConfig::new(sim.base_url(), ApiKey::new(KEY));
         client_config.timeout = Duration::from_secs(5);
         client_config.budget = budget;
@@ -52,7 +63,10 @@ impl Dash {
         let client = Client::new(client_config).unwrap();
         let state = State::new(Context::default(), 20);
         let terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
-        let runner = Runner::new(terminal, NoHost, client, state, Autosave::new(None)).unwrap();
+        let mut runner = Runner::new(terminal, NoHost, client, state, Autosave::new(None)).unwrap();
+        if let Some(recorder) = history {
+            runner = runner.with_history(recorder);
+        }
         Dash { runner, sim }
     }
 
@@ -363,4 +377,58 @@ async fn sixteen_minutes_of_live_updates_stay_within_the_budget_and_counters_mov
             in_minute(m)
         );
     }
+}
+
+/// The number after `sent ` on the line that holds `line`.
+fn sent_on(screen: &str, line: &str) -> i64 {
+    let row = screen.lines().find(|r| r.contains(line)).unwrap();
+    let after = &row[row.find("sent ").unwrap() + 5..];
+    let digits: String = after
+        .split(" ·")
+        .next()
+        .unwrap()
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    digits.parse().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn h_shows_the_recorded_history_and_4_switches_to_30_days() {
+    let sim = Sim::start_in_memory(still()).unwrap();
+    let first = sim.flows()[0].clone();
+    // 31 days of the first flow, recorded as the dashboard records them, up to now.
+    let (recorder, _events) = Recorder::in_memory();
+    let account = Account::new(
+        &url::Url::parse(&sim.base_url()).unwrap(),
+        Some(first.user_id),
+    );
+    let readings = fixtures::readings(first.id, &first.name, jiff::Timestamp::now(), 31);
+    for chunk in readings.chunks(32) {
+        for (at, reading) in chunk {
+            recorder.record(&account, *at, vec![reading.clone()]);
+        }
+        recorder.flush().await;
+    }
+    let mut d = Dash::on(sim, BudgetConfig::default(), Some(recorder));
+    d.wait_text("page 1/2 (40 flows)").await;
+    // The detail pane charts the selected flow's last 24 hours.
+    d.wait_text("Last 24 hours · sent").await;
+    d.key(KeyCode::Char('H'));
+    let screen = d.wait_text("last 24 h to").await;
+    assert!(
+        screen.contains(&format!("History · flow {} · {}", first.id, first.name)),
+        "{screen}"
+    );
+    let day = sent_on(&screen, "last 24 h to");
+    assert!(day > 0, "{screen}");
+    d.key(KeyCode::Char('4'));
+    let screen = d.wait_text("last 30 d to").await;
+    assert!(screen.contains("[30 d]"), "{screen}");
+    let month = sent_on(&screen, "last 30 d to");
+    assert!(month > 10 * day, "30 d: {month}, 24 h: {day}\n{screen}");
+    d.key(KeyCode::Esc);
+    d.wait_for("the list", |s| s.contains("page 1/2 (40 flows)"))
+        .await;
+    assert!(d.writes().is_empty());
 }

@@ -9,18 +9,21 @@ pub mod fixtures;
 use std::path::PathBuf;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use fixtures::{NOW, ago, ch, load_page, press, segments, sim};
+use fixtures::{
+    NOW, ago, answer_history, ch, load_page, press, readings, segments, sim, store_with,
+};
 use jiff::{SignedDuration, Timestamp};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
-use ratatui::style::Color;
+use ratatui::style::{Color, Modifier};
 
 use flowdash::api::{
     ApiError, Conflict, FieldChange, Page, ServerKind, ToggleOutcome, UpdateOutcome,
 };
 use flowdash::app::{Command, Context, Mode, Msg, ReqId, SaveResult, State, start, update};
 use flowdash::domain::{Device, Flow, FlowId, SegmentRef, WaitUnit};
+use flowdash::store::{Account, FlowKey, Store};
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
 
@@ -600,14 +603,14 @@ fn help_lists_the_form_and_dialog_keys_and_scrolls_to_them() {
     s.send(ch('?'));
     let t = s.draw();
     let buf = t.backend().buffer();
-    assert!(row_of(buf, "lines 1–15 of 28: ↓ ↑ PgDn PgUp scroll").is_some());
+    assert!(row_of(buf, "lines 1–15 of 32: ↓ ↑ PgDn PgUp scroll").is_some());
     for text in ["Shift-Tab", "Ctrl-S", "Conflict"] {
         assert!(row_of(buf, text).is_some(), "{text}");
     }
     let hidden = [
-        "keep mine",
-        "take theirs",
         "restore the draft",
+        "1 2 3 4",
+        "read again",
         "scroll a page",
     ];
     for text in hidden {
@@ -621,13 +624,13 @@ fn help_lists_the_form_and_dialog_keys_and_scrolls_to_them() {
     for text in hidden {
         assert!(row_of(buf, text).is_some(), "{text} scrolled into view");
     }
-    assert!(row_of(buf, "lines 14–28 of 28").is_some());
+    assert!(row_of(buf, "lines 18–32 of 32").is_some());
     // Scrolling back up, past the top, stops there; q closes.
     for _ in 0..30 {
         s.send(ch('k'));
     }
     let t = s.draw();
-    assert!(row_of(t.backend().buffer(), "lines 1–15 of 28").is_some());
+    assert!(row_of(t.backend().buffer(), "lines 1–15 of 32").is_some());
     s.send(ch('q'));
     assert!(matches!(s.state.mode, Mode::Browse));
 }
@@ -1155,4 +1158,123 @@ fn the_spinner_stops_once_every_request_has_answered() {
     for c in ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧'] {
         assert!(!screen.contains(c), "a spinner is drawn:\n{screen}");
     }
+}
+
+// ---- history --------------------------------------------------------------------------------
+
+/// The account the list's flows belong to (they carry user 1).
+fn account() -> Account {
+    Account::parse("https://sms.sociostacks.com/api", Some(1)).unwrap()
+}
+
+/// The list with history kept: Win-back (13) selected, its 31 days recorded, and the detail
+/// pane's chart answered from that store.
+fn with_history(size: (u16, u16)) -> (Scene, Store) {
+    let store = store_with(&account(), 13, "Win-back", NOW, 31);
+    let mut s = list(size);
+    s.state.stored.on = true;
+    let cmds = s.send(ch('j'));
+    let answer = answer_history(&store, &account(), &cmds).unwrap();
+    s.send(answer);
+    (s, store)
+}
+
+#[test]
+fn the_detail_pane_charts_the_last_24_hours() {
+    for size in SIZES {
+        let (s, _store) = with_history(size);
+        let t = snap("detail_history", &s);
+        let screen = rows(t.backend().buffer()).join("\n");
+        // Today (from midnight UTC to 22:40) against yesterday to 22:40.
+        assert!(screen.contains("today 598 sent"), "{screen}");
+        assert!(screen.contains("yesterday by now 526"), "{screen}");
+        assert!(screen.contains("failed / hour") || screen.contains("failed per hour"));
+    }
+}
+
+#[test]
+fn the_detail_pane_says_since_when_history_is_recorded() {
+    let mut s = list((160, 48));
+    s.state.stored.on = true;
+    let cmds = s.send(ch('j'));
+    // Another flow was recorded, from an hour ago: none of this one.
+    let mut store = Store::open_in_memory().unwrap();
+    for (at, r) in readings(12, "Welcome series", NOW, 1)
+        .into_iter()
+        .filter(|(at, _)| *at >= ago(3600))
+    {
+        store.write_readings(&account(), at, &[r]).unwrap();
+    }
+    s.send(answer_history(&store, &account(), &cmds).unwrap());
+    let screen = rows(s.draw().backend().buffer()).join("\n");
+    assert!(
+        screen.contains("no history of this flow yet · recording since 21:40"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn h_shows_the_flows_history_full_screen() {
+    for size in SIZES {
+        let (mut s, store) = with_history(size);
+        let cmds = s.send(ch('H'));
+        s.send(answer_history(&store, &account(), &cmds).unwrap());
+        // The cursor, three bars back from now.
+        s.keys("hhh");
+        let t = snap("history_24h", &s);
+        let screen = rows(t.backend().buffer()).join("\n");
+        assert!(screen.contains("History · flow 13 · Win-back"), "{screen}");
+        assert!(
+            screen.contains("Mon 20 Oct 21:00–21:30 · sent 1 · failed 0 · pending 26"),
+            "{screen}"
+        );
+        let cmds = s.send(ch('4'));
+        s.send(answer_history(&store, &account(), &cmds).unwrap());
+        let t = snap("history_30d", &s);
+        let buf = t.backend().buffer();
+        let screen = rows(buf).join("\n");
+        assert!(
+            screen.contains("last 30 d to 22:40 · a bar is 12 h"),
+            "{screen}"
+        );
+        // The range shown is in brackets and reversed, so it reads without colour.
+        let y = row_of(buf, "[30 d]").unwrap();
+        let x = find(buf, y, "[30 d]").unwrap();
+        assert!(buf[(x, y)].modifier.contains(Modifier::REVERSED));
+    }
+}
+
+#[test]
+fn on_the_shipped_build_the_history_view_says_how_it_tells_flows_apart() {
+    let mut s = Scene::loaded(ctx(), (80, 24), shipped_page(), ServerKind::Shipped);
+    s.state.stored.on = true;
+    let cmds = s.send(ch('H'));
+    let ask = cmds
+        .iter()
+        .find_map(|c| match c {
+            Command::LoadHistory { ask, .. } => Some(ask.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert!(
+        matches!(&ask.flow, FlowKey::Created { name, .. } if name == "Welcome series"),
+        "{:?}",
+        ask.flow
+    );
+    let store = Store::open_in_memory().unwrap();
+    s.send(answer_history(&store, &account(), &cmds).unwrap());
+    let screen = rows(s.draw().backend().buffer()).join("\n");
+    assert!(screen.contains("History · Welcome series"), "{screen}");
+    assert!(
+        screen.contains("this server gives no usable flow ids: the history follows this flow"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("creation time (2025-09-30 22:40)"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("no readings of this flow in the last 24 h"),
+        "{screen}"
+    );
 }

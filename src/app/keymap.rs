@@ -53,6 +53,8 @@ pub enum Action {
     Dismiss,
     /// Every error since start, in full.
     Errors,
+    /// The selected flow's history, full screen.
+    History,
     /// Mouse capture on or off.
     Mouse,
     /// Show this help.
@@ -100,6 +102,7 @@ pub const KEYMAP: &[(&str, Action, &str)] = &[
         "reset the \"since launch\" baseline",
     ),
     ("x", Action::Dismiss, "dismiss the error shown"),
+    ("H", Action::History, "history of the flow, full screen"),
     ("E", Action::Errors, "every error in full"),
     ("M", Action::Mouse, "mouse capture on / off"),
     ("?", Action::Help, "this help"),
@@ -140,6 +143,15 @@ pub const OTHER_KEYS: &[(&str, &[(&str, &str)])] = &[
     (
         "Kept draft",
         &[("Enter", "restore the draft"), ("x", "drop it")],
+    ),
+    (
+        "History (H)",
+        &[
+            ("1 2 3 4", "last 1 h, 24 h, 7 d, 30 d"),
+            ("← → h l", "move the cursor that reads the values"),
+            ("r", "read again"),
+            ("q Esc", "close"),
+        ],
     ),
     (
         "Errors (E), this help",
@@ -193,6 +205,7 @@ pub fn action(key: &KeyEvent) -> Option<Action> {
         KeyCode::Char('b') => Action::ResetBaseline,
         KeyCode::Char('x') => Action::Dismiss,
         KeyCode::Char('E') => Action::Errors,
+        KeyCode::Char('H') => Action::History,
         KeyCode::Char('M') => Action::Mouse,
         KeyCode::Char('?') => Action::Help,
         KeyCode::Char('q') => Action::Quit,

@@ -62,6 +62,7 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent, out: &mut Vec<Command>) {
             refusal,
         } => on_delete_key(state, key, flow, typed, refusal, out),
         Mode::DraftOffer(offer) => super::draft::on_key(state, offer, key, out),
+        Mode::History(view) => super::history::on_key(state, view, key, out),
         Mode::Conflict { mut form, conflict } => match key.code {
             KeyCode::Char('m' | 'M') => {
                 // Keep mine: the operator has now seen theirs; write the form's changes over it.
@@ -307,6 +308,7 @@ fn on_action(state: &mut State, action: Action, out: &mut Vec<Command>) {
         }
         Action::Help => state.mode = Mode::Help { scroll: 0 },
         Action::Errors => state.mode = Mode::Errors { scroll: 0 },
+        Action::History => super::history::open(state, out),
         Action::Quit => state.quit = true,
         Action::Suspend => out.push(Command::Suspend),
     }

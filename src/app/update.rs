@@ -30,6 +30,9 @@ pub fn poll_wait(state: &State, pace: Duration, free_in: Option<Duration>) -> Du
 /// Hands each message to its own function.
 pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
     let mut out = Vec::new();
+    // The history charts follow the selection and the clock. Not after the draw reports: the
+    // runner goes round again for what those ask, and they change neither.
+    let follows = !matches!(msg, Msg::Drawn { .. } | Msg::Settled(_));
     match msg {
         Msg::Key(key) => on_key_msg(state, key, &mut out),
         Msg::Mouse(m) => super::keys::on_mouse(state, m, &mut out),
@@ -105,6 +108,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
             ),
             &mut out,
         ),
+        Msg::HistoryLoaded { req, result } => super::history::on_loaded(state, req, result),
+    }
+    if follows {
+        super::history::follow(state, &mut out);
     }
     out
 }

@@ -1,29 +1,189 @@
 //! The detail pane: every field of the selected flow, by name, with counters since launch and
-//! a send-rate sparkline from successive readings.
+//! a send-rate sparkline from successive readings; then, from the history file, sent and failed
+//! per hour over the last 24 hours and today so far against yesterday by the same time.
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
+use super::chart::{self, Columns, bars, grouped};
 use super::{ago, bold, dim, fit};
-use crate::app::State;
+use crate::app::history::{Chart, HistoryError, key_of};
+use crate::app::{DETAIL_BELOW, State};
 use crate::domain::{Flow, SegmentRef, sms};
 
 const MISSING: &str = "not provided by this server";
+/// Columns of the chart beside the fields, when the pane sits under the table.
+const SIDE_CHART: u16 = 29;
+/// The fields keep at least this many columns beside it.
+const SIDE_FIELDS: u16 = 44;
 
 pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
-    let block = Block::default().borders(Borders::ALL).title(" Detail ");
+    let mut block = Block::default().borders(Borders::ALL).title(" Detail ");
+    let below = area.height <= DETAIL_BELOW;
+    let selected = state.selected_flow();
+    if below && !state.stored.on && selected.is_some() {
+        // No chart to make room for: the fields keep the width, the border says why.
+        block = block
+            .title_bottom(Line::styled(format!(" {} ", HistoryError::Off), dim()).right_aligned());
+    }
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let Some(flow) = state.selected_flow() else {
+    let Some(flow) = selected else {
         return;
     };
     let flow = state.detailed(flow);
+    let history = shown(state, &flow);
+    if below && state.stored.on && inner.width > SIDE_CHART + SIDE_FIELDS {
+        // Under the table the pane is a few lines high: the chart goes beside the fields.
+        let [text, _, side] = Layout::horizontal([
+            Constraint::Min(0),
+            Constraint::Length(1),
+            Constraint::Length(SIDE_CHART),
+        ])
+        .areas(inner);
+        let lines = lines(state, &flow, usize::from(text.width));
+        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), text);
+        let side_lines = match history {
+            Shown::Chart(c) => compact_chart(c),
+            Shown::Note(note) => vec![Line::styled(note, dim())],
+        };
+        frame.render_widget(Paragraph::new(side_lines).wrap(Wrap { trim: false }), side);
+        return;
+    }
     let w = usize::from(inner.width);
-    let lines = lines(state, &flow, w);
+    let mut lines = lines(state, &flow, w);
+    if below && !state.stored.on {
+        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+        return;
+    }
+    // The fields' height once wrapped, near enough to size the chart to the room left.
+    let used: usize = lines.iter().map(|l| l.width().div_ceil(w).max(1)).sum();
+    let room = usize::from(inner.height).saturating_sub(used);
+    lines.push(Line::raw(""));
+    match history {
+        Shown::Note(note) => lines.push(Line::styled(note, dim())),
+        Shown::Chart(c) if room >= 12 => lines.extend(full_chart(state, c, w)),
+        Shown::Chart(c) if room >= 8 => lines.extend(compact_chart(c)),
+        Shown::Chart(c) => lines.push(Line::raw(comparison(c))),
+    }
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
+
+/// What the pane shows of the flow's history: a chart, or why there is none.
+enum Shown<'a> {
+    Chart(&'a Chart),
+    Note(String),
+}
+
+fn shown<'a>(state: &'a State, flow: &Flow) -> Shown<'a> {
+    if !state.stored.on {
+        return Shown::Note(HistoryError::Off.to_string());
+    }
+    let key = key_of(state, flow);
+    let Some(d) = state.stored.detail.as_ref().filter(|d| d.flow == key) else {
+        return Shown::Note("reading the history…".to_owned());
+    };
+    match &d.chart {
+        Err(e) => Shown::Note(e.to_string()),
+        Ok(c) if c.is_empty() => Shown::Note(match c.recording_since {
+            Some(t) => format!(
+                "no history of this flow yet · recording since {}",
+                chart::when(t, state.now, &state.ctx.tz)
+            ),
+            None => "no history of this flow yet: nothing recorded here so far".to_owned(),
+        }),
+        Ok(c) => Shown::Chart(c),
+    }
+}
+
+fn comparison(c: &Chart) -> String {
+    c.comparison
+        .as_ref()
+        .map_or_else(String::new, chart::comparison_line)
+}
+
+/// Sent and failed of each slot, `None` where no reading fell.
+fn series(c: &Chart) -> (Vec<Option<i64>>, Vec<Option<i64>>) {
+    c.slots
+        .iter()
+        .map(|s| {
+            let i = s.interval.as_ref();
+            (i.map(|i| i.sent), i.map(|i| i.failed))
+        })
+        .unzip()
+}
+
+/// Rows of bars with the largest value on the first: `  130▕▂▃▅▇`.
+fn bar_lines(
+    values: &[Option<i64>],
+    rows: usize,
+    label: usize,
+    columns: Columns,
+) -> Vec<Line<'static>> {
+    let max = values.iter().flatten().copied().max().unwrap_or(0);
+    bars(values, rows)
+        .into_iter()
+        .enumerate()
+        .map(|(r, cells)| {
+            let y = if r == 0 {
+                chart::short(max)
+            } else {
+                String::new()
+            };
+            Line::from(vec![
+                Span::styled(format!("{y:>label$}▕"), dim()),
+                Span::raw(columns.text(&cells, 0..cells.len())),
+            ])
+        })
+        .collect()
+}
+
+/// Seven lines, 29 columns: the chart beside the fields under the table.
+fn compact_chart(c: &Chart) -> Vec<Line<'static>> {
+    let (sent, failed) = series(c);
+    let mut out = vec![Line::styled("sent / hour, last 24 h", dim())];
+    let columns = Columns::new(c.slots.len(), c.slots.len(), 1);
+    out.extend(bar_lines(&sent, 2, 4, columns));
+    out.push(Line::styled("failed / hour", dim()));
+    out.extend(bar_lines(&failed, 1, 4, columns));
+    if let Some(cmp) = &c.comparison {
+        out.extend(chart::comparison_lines(cmp).map(Line::raw));
+    }
+    out
+}
+
+/// Twelve lines under the fields: today against yesterday, sent and failed with a time axis.
+fn full_chart(state: &State, c: &Chart, width: usize) -> Vec<Line<'static>> {
+    let (sent, failed) = series(c);
+    let columns = Columns::new(c.slots.len(), width.saturating_sub(5), 3);
+    let (s, f) = c.totals();
+    let mut out = vec![
+        Line::styled(
+            format!(
+                "Last 24 hours · sent {} · failed {}",
+                grouped(s),
+                grouped(f)
+            ),
+            bold(),
+        ),
+        Line::raw(comparison(c)),
+        Line::styled("sent per hour", dim()),
+    ];
+    out.extend(bar_lines(&sent, 4, 4, columns));
+    out.push(Line::styled("failed per hour", dim()));
+    out.extend(bar_lines(&failed, 2, 4, columns));
+    let axis = chart::axis(
+        &c.slots,
+        &state.ctx.tz,
+        columns,
+        width.saturating_sub(5),
+        |z| (z.hour() % 6 == 0).then(|| z.strftime("%H:%M").to_string()),
+    );
+    out.push(Line::styled(format!("     {axis}"), dim()));
+    out
 }
 
 fn missing() -> Span<'static> {

@@ -25,6 +25,7 @@ pub fn keys(frame: &mut Frame<'_>, area: Rect, state: &State) {
         Mode::Help { .. } => "↑/↓ PgUp/PgDn scroll · q or Esc closes the help",
         Mode::Errors { .. } => "↑/↓ PgUp/PgDn scroll · q or Esc closes",
         Mode::DraftOffer(_) => "Enter restores the draft · x drops it",
+        Mode::History(_) => "1–4 range · ←/→ h/l cursor · r read again · q or Esc closes",
         Mode::Browse => &browse_keys(state, width),
     };
     frame.render_widget(Paragraph::new(Span::styled(fit(text, width), dim())), area);
@@ -44,8 +45,9 @@ fn browse_keys(state: &State, width: usize) -> String {
         ("d delete", write, 6),
         ("/ filter", true, 2),
         ("s sort", true, 7),
-        ("r refresh", true, 8),
-        ("p pause", true, 9),
+        ("H history", true, 8),
+        ("r refresh", true, 9),
+        ("p pause", true, 10),
         ("? help", true, 0),
         ("q quit", true, 1),
     ];
