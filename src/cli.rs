@@ -284,6 +284,9 @@ pub struct ServeDemoArgs {
     /// Append one JSON line per request to FILE (never the key)
     #[arg(long, value_name = "FILE")]
     pub log: Option<PathBuf>,
+    /// List SMS oldest first, as some accounts do (default: newest first)
+    #[arg(long)]
+    pub sms_oldest_first: bool,
 }
 
 #[derive(Debug, Clone, Copy, Subcommand)]
