@@ -8,7 +8,8 @@
 //!   scheduler sits (lanes and reserve in process, and the count every flowdash process on one
 //!   key shares through a small SQLite file); the safety rules that keep writes on the chosen
 //!   flow live in `api::safety`, the checks of what the server stored in `api::verify`, and how
-//!   each write ended (one result type a write operation) in `api::outcome`.
+//!   each write ended (one result type a write operation) in `api::outcome`; the messages of a
+//!   flow (the newest pages of `/api/sms`, in either list order) in `api::messages`.
 //! - [`app`]: the dashboard's state and the pure `update`, which hands each message to its own
 //!   function. Below it, with no file calling back up: `app::keys` (what keys and the mouse do),
 //!   the state's own operations (`impl State` in `app/state.rs`), `app::geometry` (where the
