@@ -10,6 +10,7 @@ pub mod form;
 pub mod geometry;
 pub mod keymap;
 mod keys;
+pub mod messages;
 mod req;
 mod state;
 mod update;
@@ -111,6 +112,8 @@ pub enum Mode {
     },
     /// A draft kept from an earlier run: Enter restores it, x drops it.
     DraftOffer(Box<draft::DraftOffer>),
+    /// `m`: the messages of one flow.
+    Messages(Box<messages::MessagesView>),
 }
 
 /// Whether the latest refresh reached the server, for the header's live state.
@@ -319,6 +322,10 @@ pub enum Msg {
         result: Result<Page<Flow>, ApiError>,
     },
     DevicesLoaded(Result<Vec<Device>, ApiError>),
+    MessagesLoaded {
+        req: ReqId,
+        result: Result<crate::api::FlowMessages, ApiError>,
+    },
     SegmentsLoaded(Result<Vec<Segment>, ApiError>),
     DetailLoaded {
         req: ReqId,
@@ -401,6 +408,11 @@ pub enum Command {
     Settle(u64),
     SetMouse(bool),
     Suspend,
+    /// Read the messages of flow `id` (an operator read).
+    LoadMessages {
+        req: ReqId,
+        id: FlowId,
+    },
     /// Delete the kept draft of this flow (`None`: of a new flow); the operator dropped it.
     DropDraft(Option<FlowId>),
 }

@@ -6,6 +6,7 @@ mod dialog;
 mod errors;
 mod form;
 mod header;
+mod messages;
 mod status;
 mod table;
 
@@ -79,6 +80,7 @@ pub fn draw(frame: &mut Frame<'_>, state: &State) {
         Mode::Help { scroll } => dialog::help(frame, area, state, *scroll),
         Mode::Errors { scroll } => errors::draw(frame, area, state, *scroll),
         Mode::DraftOffer(offer) => dialog::draft_offer(frame, area, state, offer),
+        Mode::Messages(view) => messages::draw(frame, area, state, view),
         Mode::Browse | Mode::Filter => {}
     }
 }

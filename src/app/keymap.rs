@@ -53,6 +53,8 @@ pub enum Action {
     Dismiss,
     /// Every error since start, in full.
     Errors,
+    /// The messages of the selected flow.
+    Messages,
     /// Mouse capture on or off.
     Mouse,
     /// Show this help.
@@ -101,6 +103,11 @@ pub const KEYMAP: &[(&str, Action, &str)] = &[
     ),
     ("x", Action::Dismiss, "dismiss the error shown"),
     ("E", Action::Errors, "every error in full"),
+    (
+        "m",
+        Action::Messages,
+        "messages of the flow, failures by error",
+    ),
     ("M", Action::Mouse, "mouse capture on / off"),
     ("?", Action::Help, "this help"),
     ("q Ctrl-C", Action::Quit, "quit"),
@@ -193,6 +200,7 @@ pub fn action(key: &KeyEvent) -> Option<Action> {
         KeyCode::Char('b') => Action::ResetBaseline,
         KeyCode::Char('x') => Action::Dismiss,
         KeyCode::Char('E') => Action::Errors,
+        KeyCode::Char('m') => Action::Messages,
         KeyCode::Char('M') => Action::Mouse,
         KeyCode::Char('?') => Action::Help,
         KeyCode::Char('q') => Action::Quit,
