@@ -600,8 +600,8 @@ fn help_lists_the_form_and_dialog_keys_and_scrolls_to_them() {
     s.send(ch('?'));
     let t = s.draw();
     let buf = t.backend().buffer();
-    assert!(row_of(buf, "lines 1–15 of 28: ↓ ↑ PgDn PgUp scroll").is_some());
-    for text in ["Shift-Tab", "Ctrl-S", "Conflict"] {
+    assert!(row_of(buf, "lines 1–15 of 29: ↓ ↑ PgDn PgUp scroll").is_some());
+    for text in ["Shift-Tab", "Ctrl-S", "production: type its name"] {
         assert!(row_of(buf, text).is_some(), "{text}");
     }
     let hidden = [
@@ -621,7 +621,7 @@ fn help_lists_the_form_and_dialog_keys_and_scrolls_to_them() {
     for text in hidden {
         assert!(row_of(buf, text).is_some(), "{text} scrolled into view");
     }
-    assert!(row_of(buf, "lines 14–28 of 28").is_some());
+    assert!(row_of(buf, "lines 15–29 of 29").is_some());
     // Scrolling back up, past the top, stops there; q closes.
     for _ in 0..30 {
         s.send(ch('k'));
