@@ -627,7 +627,7 @@ fn help_lists_the_form_and_dialog_keys_and_scrolls_to_them() {
         s.send(ch('k'));
     }
     let t = s.draw();
-    assert!(row_of(t.backend().buffer(), "lines 1–15 of 28").is_some());
+    assert!(row_of(t.backend().buffer(), "lines 1–15 of 29").is_some());
     s.send(ch('q'));
     assert!(matches!(s.state.mode, Mode::Browse));
 }
