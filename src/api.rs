@@ -15,6 +15,7 @@
 pub mod error;
 mod in_process;
 mod journal;
+mod messages;
 mod outcome;
 mod paging;
 mod raw;
@@ -36,6 +37,7 @@ use tokio::sync::mpsc::UnboundedSender;
 
 pub use error::{ApiError, Refusal};
 pub use in_process::{InProcess, InRequest, InResponse, Serve};
+pub use messages::{FlowMessages, MESSAGE_PAGE, MESSAGE_PAGES};
 pub use outcome::{Conflict, DeleteOutcome, FieldChange, ToggleOutcome, UpdateOutcome};
 pub use wire::{Page, WithJson};
 

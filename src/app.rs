@@ -11,6 +11,7 @@ pub mod geometry;
 pub mod history;
 pub mod keymap;
 mod keys;
+pub mod messages;
 mod req;
 mod state;
 mod update;
@@ -114,6 +115,8 @@ pub enum Mode {
     DraftOffer(Box<draft::DraftOffer>),
     /// `H`: the history of one flow, full screen.
     History(Box<history::HistoryView>),
+    /// `m`: the messages of one flow.
+    Messages(Box<messages::MessagesView>),
 }
 
 /// Whether the latest refresh reached the server, for the header's live state.
@@ -324,6 +327,10 @@ pub enum Msg {
         result: Result<Page<Flow>, ApiError>,
     },
     DevicesLoaded(Result<Vec<Device>, ApiError>),
+    MessagesLoaded {
+        req: ReqId,
+        result: Result<crate::api::FlowMessages, ApiError>,
+    },
     SegmentsLoaded(Result<Vec<Segment>, ApiError>),
     DetailLoaded {
         req: ReqId,
@@ -411,6 +418,11 @@ pub enum Command {
     Settle(u64),
     SetMouse(bool),
     Suspend,
+    /// Read the messages of flow `id` (an operator read).
+    LoadMessages {
+        req: ReqId,
+        id: FlowId,
+    },
     /// Delete the kept draft of this flow (`None`: of a new flow); the operator dropped it.
     DropDraft(Option<FlowId>),
     /// Read a flow's history from the store, off the UI task; answered by `Msg::HistoryLoaded`.

@@ -148,6 +148,9 @@ pub enum Verb {
     /// Sent, failed and pending per interval of one flow, from the history alone (no request);
     /// without ID, every flow ranked by sent
     History(HistoryArgs),
+    /// The messages (SMS) of a flow among the newest 1000 of the account, failures grouped by
+    /// error; without ID, every flow's
+    Messages(MessagesArgs),
     /// Run the demo server until interrupted (the global --api-key sets its key; default demo)
     ServeDemo(ServeDemoArgs),
     /// Configuration
@@ -258,6 +261,29 @@ pub struct HistoryArgs {
     pub json: bool,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StatusFilter {
+    Sent,
+    Pending,
+    Failed,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct MessagesArgs {
+    /// The flow's id (none: every flow)
+    #[arg(value_parser = flow_id)]
+    pub id: Option<u64>,
+    /// Only messages with this status
+    #[arg(long, value_enum)]
+    pub status: Option<StatusFilter>,
+    /// Messages shown at most, newest first
+    #[arg(long, value_name = "N", default_value_t = 50)]
+    pub limit: usize,
+    /// Print the API's JSON objects, text cleaned
+    #[arg(long)]
+    pub json: bool,
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct ServeDemoArgs {
     /// Port on 127.0.0.1 (0: any free port)
@@ -284,6 +310,9 @@ pub struct ServeDemoArgs {
     /// Append one JSON line per request to FILE (never the key)
     #[arg(long, value_name = "FILE")]
     pub log: Option<PathBuf>,
+    /// List SMS oldest first, as some accounts do (default: newest first)
+    #[arg(long)]
+    pub sms_oldest_first: bool,
 }
 
 #[derive(Debug, Clone, Copy, Subcommand)]

@@ -7,6 +7,7 @@
 mod demo;
 mod flows;
 mod history;
+mod messages;
 mod table;
 
 use std::fmt;
@@ -132,6 +133,7 @@ pub async fn run(cli: Cli, log_path: Option<PathBuf>) -> Result<(), Failure> {
                 .await
                 .map_err(Failure::from)
         }
+        Some(Verb::Messages(args)) => messages::run(&conn.client, &args).await,
         Some(cmd) => flows::run(&conn.client, &settings, cmd).await,
     };
     if let Some(sim) = conn.sim {

@@ -3,6 +3,8 @@
 
 pub mod clean;
 pub mod flow;
+pub mod message;
+pub mod phone_error;
 pub mod sms;
 pub mod validate;
 pub mod width;

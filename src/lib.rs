@@ -2,12 +2,14 @@
 //!
 //! The modules, by responsibility:
 //!
-//! - [`domain`]: flows, drafts and patches, text cleaning, validation, SMS length. No I/O.
+//! - [`domain`]: flows, drafts and patches, text cleaning, validation, SMS length, the phone
+//!   error codes in words (`domain::phone_error`). No I/O.
 //! - [`api`]: the HTTP client. Every request goes through one function, where the [`budget`]
 //!   scheduler sits (lanes and reserve in process, and the count every flowdash process on one
 //!   key shares through a small SQLite file); the safety rules that keep writes on the chosen
 //!   flow live in `api::safety`, the checks of what the server stored in `api::verify`, and how
-//!   each write ended (one result type a write operation) in `api::outcome`.
+//!   each write ended (one result type a write operation) in `api::outcome`; the messages of a
+//!   flow (the newest pages of `/api/sms`, in either list order) in `api::messages`.
 //! - [`app`]: the dashboard's state and the pure `update`, which hands each message to its own
 //!   function. Below it, with no file calling back up: `app::keys` (what keys and the mouse do),
 //!   the state's own operations (`impl State` in `app/state.rs`), `app::geometry` (where the
@@ -19,7 +21,8 @@
 //!   them; [`drafts`] keeps the text of an open form on disk as it is typed.
 //! - [`cli`], [`config`], [`commands`], [`logging`]: the command line and its configuration.
 //! - [`store`]: the history in SQLite (readings, snapshot, alert events, audit) and its writer.
-//! - [`sim`]: the demo server, an axum server on loopback with the documented and shipped quirks.
+//! - [`sim`]: the demo server, an axum server on loopback with the documented and shipped quirks;
+//!   its SMS table (`sim::messages`) gets a row for every count its traffic moves.
 //!
 //! Files depend only downward: no file `use`s a file that uses it back (tests/layers.rs states
 //! the rule and checks it).

@@ -1,5 +1,5 @@
 //! The embedded demo server (DESIGN §9): a real HTTP server on loopback that serves the flows,
-//! devices and segments of a demo account, as documented or as the shipped build really behaves
+//! devices, segments and SMS of a demo account, as documented or as the shipped build really behaves
 //! (CONTRACT §12), with moving counters, injectable faults and a request log. The tests can also
 //! serve it in process ([`Sim::start_in_memory`], [`Sim::in_process`]): the same handlers, no
 //! socket, so that a client on tokio's paused clock reaches it.
@@ -9,7 +9,7 @@
 //!   (or in process: memory::Memory)│
 //!                                  ├─ /_demo/…  control: faults, edits behind the client's back, steps
 //!                                  └─ request log (memory, and JSON lines with `log_path`)
-//! traffic task ── every second ──▶ Traffic::step (pending → sent / failed)
+//! traffic task ── every second ──▶ Traffic::step (pending → sent / failed, an SMS row each)
 //! ```
 //!
 //! Everything lives behind one mutex that is never held across an await.
@@ -19,6 +19,7 @@ mod conn;
 mod control;
 mod fault;
 mod memory;
+mod messages;
 mod php;
 mod render;
 mod server;
@@ -40,12 +41,14 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 pub use fault::Fault;
+pub use messages::StoredSms;
 pub use store::{FlowEdit, StoredFlow};
 
 use crate::api::InProcess;
 use conn::{ConnTag, CutListener};
 use fault::FaultQueue;
 use memory::Memory;
+use messages::Messages;
 use store::Store;
 use traffic::Traffic;
 
@@ -71,6 +74,8 @@ pub struct SimConfig {
     pub traffic: bool,
     /// Where to append one JSON line per request.
     pub log_path: Option<PathBuf>,
+    /// `/api/sms` lists oldest first, as an account set up that way does; newest first otherwise.
+    pub sms_oldest_first: bool,
 }
 
 impl std::fmt::Debug for SimConfig {
@@ -85,6 +90,7 @@ impl std::fmt::Debug for SimConfig {
             .field("pace", &self.pace)
             .field("traffic", &self.traffic)
             .field("log_path", &self.log_path)
+            .field("sms_oldest_first", &self.sms_oldest_first)
             .finish()
     }
 }
@@ -101,6 +107,7 @@ impl Default for SimConfig {
             pace: 1.0,
             traffic: true,
             log_path: None,
+            sms_oldest_first: false,
         }
     }
 }
@@ -127,6 +134,7 @@ pub struct LoggedRequest {
 /// The mutable part of the server.
 struct State {
     store: Store,
+    sms: Messages,
     traffic: Traffic,
     faults: FaultQueue,
     windows: HashMap<String, server::Window>,
@@ -197,6 +205,7 @@ impl Inner {
             started: tokio::time::Instant::now(),
             state: Mutex::new(State {
                 store,
+                sms: Messages::default(),
                 traffic,
                 faults: FaultQueue::default(),
                 windows: HashMap::new(),
@@ -216,8 +225,29 @@ impl Inner {
 
     fn step(&self, seconds: f64) {
         let mut state = self.state();
-        let State { store, traffic, .. } = &mut *state;
-        traffic.step(&mut store.flows, seconds * self.cfg.pace, Timestamp::now());
+        let State {
+            store,
+            sms,
+            traffic,
+            ..
+        } = &mut *state;
+        traffic.step(
+            &mut store.flows,
+            sms,
+            seconds * self.cfg.pace,
+            Timestamp::now(),
+        );
+    }
+
+    fn fail_messages(&self, id: u64, count: u32, error: &str) -> bool {
+        let mut state = self.state();
+        let State { store, sms, .. } = &mut *state;
+        let Some(flow) = store.flows.get_mut(&id) else {
+            return false;
+        };
+        flow.total_failed_sms += i64::from(count);
+        sms.fail(flow, count, error, &store::datetime(Timestamp::now()));
+        true
     }
 
     fn base_url(&self) -> String {
@@ -362,6 +392,17 @@ impl Sim {
     /// Every flow, in id order.
     pub fn flows(&self) -> Vec<StoredFlow> {
         self.inner.state().store.flows.values().cloned().collect()
+    }
+
+    /// The SMS rows kept (the newest 20 000), oldest first.
+    pub fn messages(&self) -> Vec<StoredSms> {
+        self.inner.state().sms.iter().cloned().collect()
+    }
+
+    /// `count` failed SMS on flow `id` with the phone error `error`, its failed counter raised to
+    /// match; false if the flow is unknown.
+    pub fn fail_messages(&self, id: u64, count: u32, error: &str) -> bool {
+        self.inner.fail_messages(id, count, error)
     }
 
     /// Changes a flow behind the client's back and bumps its `last_datetime`; false if unknown.

@@ -58,6 +58,12 @@ pub fn spawn(cmd: Command, client: &Client, tx: &UnboundedSender<Msg>) {
                 send(Msg::DetailLoaded { req, id, result });
             });
         }
+        Command::LoadMessages { req, id } => {
+            tokio::spawn(async move {
+                let result = client.flow_messages(Some(id), Priority::Operator).await;
+                send(Msg::MessagesLoaded { req, result });
+            });
+        }
         Command::Toggle { id, seen, target } => {
             tokio::spawn(async move {
                 let result = client.set_enabled(id, Some(&seen), target).await;

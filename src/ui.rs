@@ -8,6 +8,7 @@ mod errors;
 mod form;
 mod header;
 mod history;
+mod messages;
 mod status;
 mod table;
 
@@ -82,8 +83,22 @@ pub fn draw(frame: &mut Frame<'_>, state: &State) {
         Mode::Errors { scroll } => errors::draw(frame, area, state, *scroll),
         Mode::DraftOffer(offer) => dialog::draft_offer(frame, area, state, offer),
         Mode::History(view) => history::draw(frame, area, state, view),
+        Mode::Messages(view) => messages::draw(frame, area, state, view),
         Mode::Browse | Mode::Filter => {}
     }
+}
+
+/// The whole screen but the header, the key line and the status line, cleared: where a full
+/// screen view (`H`, `m`) draws, leaving its key hints in view.
+fn full_view(frame: &mut Frame<'_>, area: Rect) -> Rect {
+    let r = Rect::new(
+        area.x,
+        area.y + 1,
+        area.width,
+        area.height.saturating_sub(3),
+    );
+    frame.render_widget(Clear, r);
+    r
 }
 
 /// A centered rectangle of at most `w`×`h`, cleared.

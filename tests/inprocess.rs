@@ -432,3 +432,73 @@ async fn h_shows_the_recorded_history_and_4_switches_to_30_days() {
         .await;
     assert!(d.writes().is_empty());
 }
+
+/// The screen with every clock time (`12:34` or `12:34:56`) as `hh:mm`, for a snapshot.
+fn without_times(screen: &str) -> String {
+    let chars: Vec<char> = screen.chars().collect();
+    let mut out = chars.clone();
+    let digit = |i: usize| chars.get(i).is_some_and(char::is_ascii_digit);
+    for (i, &c) in chars.iter().enumerate() {
+        if c == ':' && i >= 2 && digit(i - 1) && digit(i - 2) && digit(i + 1) && digit(i + 2) {
+            for (at, c) in [(i - 2, 'h'), (i - 1, 'h'), (i + 1, 'm'), (i + 2, 'm')] {
+                out[at] = c;
+            }
+        }
+    }
+    out.into_iter().collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn m_shows_the_flows_messages_with_failures_grouped_and_one_whole() {
+    let mut d = Dash::start();
+    let flow = d.sim.flows()[0].clone();
+    assert!(d.sim.fail_messages(flow.id, 12, "RESULT_ERROR_NO_SERVICE"));
+    assert!(d.sim.fail_messages(flow.id, 3, "RESULT_ERROR_RADIO_OFF"));
+    // A phone's error is text from outside like any other.
+    assert!(
+        d.sim
+            .fail_messages(flow.id, 1, "\u{1b}]52;c;aGk=\u{7}\u{1b}[2JBAD")
+    );
+    d.wait_text("page 1/2 (40 flows)").await;
+    d.key(KeyCode::Char('m'));
+    let screen = d.wait_text("RESULT_ERROR_NO_SERVICE × 12").await;
+    assert!(screen.contains("RESULT_ERROR_RADIO_OFF × 3"), "{screen}");
+    assert!(screen.contains("16 of the newest 16 messages"), "{screen}");
+    assert!(screen.contains("· 1 request"), "{screen}");
+    assert!(
+        screen.contains("no mobile network when it tried to send"),
+        "{screen}"
+    );
+    assert!(!screen.contains('\u{1b}'), "{screen}");
+    let sms_reads: Vec<String> = d
+        .sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == "/api/sms")
+        .map(|r| r.query)
+        .collect();
+    assert_eq!(sms_reads, vec!["page=1&results_per_page=250".to_owned()]);
+    insta::assert_snapshot!("messages_view_120x40", without_times(&screen));
+
+    // The newest, the hostile one, whole; then one down, a failure explained.
+    d.key(KeyCode::Enter);
+    let whole = d.wait_text("SMS 16 · flow 1").await;
+    assert!(!whole.contains('\u{1b}'), "{whole}");
+    assert!(whole.contains(&flow.content[..20]), "{whole}");
+    d.key(KeyCode::Esc);
+    d.key(KeyCode::Down);
+    d.key(KeyCode::Enter);
+    let whole = d.wait_text("SMS 15 · flow 1").await;
+    assert!(
+        whole.contains("error: RESULT_ERROR_RADIO_OFF: the phone's radio was off"),
+        "{whole}"
+    );
+    d.key(KeyCode::Char('q'));
+    d.wait_for("the list of messages again", |s| {
+        s.contains("failures by error:") && !s.contains("SMS 15 · flow 1")
+    })
+    .await;
+    d.key(KeyCode::Char('q'));
+    d.wait_for("the list again", |s| !s.contains("Messages of flow"))
+        .await;
+}

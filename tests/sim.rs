@@ -1158,3 +1158,151 @@ async fn faults_for_writes_let_reads_by_and_store_before_failing() {
     assert_eq!(json_of(response).await["data"]["id"], 1);
     assert_eq!(sim.flow(3).unwrap().wait_time, 5);
 }
+
+/// (sent, pending, failed) rows of flow `id` in the server's SMS table.
+fn sms_rows(sim: &Sim, id: u64) -> (i64, i64, i64) {
+    let mut rows = (0, 0, 0);
+    for sms in sim.messages().iter().filter(|s| s.flow_id == id) {
+        match sms.status.as_str() {
+            "sent" => rows.0 += 1,
+            "pending" => rows.1 += 1,
+            "failed" => rows.2 += 1,
+            other => panic!("status {other}"),
+        }
+    }
+    rows
+}
+
+#[tokio::test]
+async fn traffic_writes_a_message_for_every_count_it_moves() {
+    let (sim, client) = start(documented()).await;
+    assert!(sim.messages().is_empty());
+    let before = totals(&sim);
+    sim.step(120.0);
+    let after = totals(&sim);
+    let mut failed = 0;
+    for (b, a) in before.iter().zip(&after) {
+        let (sent, pending, fail) = sms_rows(&sim, b.0);
+        assert_eq!(sent, a.3 - b.3, "sent rows of flow {}", b.0);
+        assert_eq!(fail, a.5 - b.5, "failed rows of flow {}", b.0);
+        assert!(pending <= a.4, "pending rows of flow {}", b.0);
+        if !b.2 {
+            // No phone: every new contact is a pending row, nothing else moves.
+            assert_eq!(pending, a.4 - b.4, "pending rows of flow {}", b.0);
+        }
+        failed += fail;
+    }
+    assert!(failed > 0, "some SMS failed");
+    let total = i64::try_from(sim.messages().len()).unwrap();
+    assert!(total > 100, "{total}");
+
+    // Newest first by default, paged like flows, every documented field.
+    let (status, body) = get_json(&sim, &client, "/sms?results_per_page=250").await;
+    assert_eq!(status, 200);
+    let data = body["data"].as_array().unwrap();
+    let ids: Vec<u64> = data.iter().map(|s| s["sms_id"].as_u64().unwrap()).collect();
+    assert!(ids.windows(2).all(|w| w[0] > w[1]), "newest first");
+    assert_eq!(
+        ids.first(),
+        sim.messages().last().map(|s| s.sms_id).as_ref()
+    );
+    assert_eq!(body["meta"]["total"], json!(total));
+    for key in [
+        "sms_id",
+        "device_id",
+        "sim_subscription_id",
+        "contact_id",
+        "campaign_id",
+        "flow_id",
+        "rss_automation_id",
+        "recurring_campaign_id",
+        "user_id",
+        "type",
+        "content",
+        "status",
+        "error",
+        "scheduled_datetime",
+        "datetime",
+    ] {
+        assert!(data[0].get(key).is_some(), "no {key}");
+    }
+    assert!(data[0].get("id").is_none(), "the id key is sms_id");
+    let failure = sim.messages().into_iter().find(|s| s.status == "failed");
+    let failure = failure.unwrap();
+    let (status, one) = get_json(&sim, &client, &format!("/sms/{}", failure.sms_id)).await;
+    assert_eq!(status, 200);
+    assert_eq!(one["data"]["flow_id"], json!(failure.flow_id));
+    assert!(
+        one["data"]["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("RESULT_ERROR_"),
+        "{one}"
+    );
+    // No server filter by flow.
+    let (_, filtered) = get_json(&sim, &client, "/sms?results_per_page=250&flow_id=1").await;
+    assert_eq!(filtered["data"], body["data"]);
+    let (status, _) = get_json(&sim, &client, "/sms/999999999").await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn an_account_can_list_messages_oldest_first() {
+    let (sim, client) = start(SimConfig {
+        sms_oldest_first: true,
+        ..documented()
+    })
+    .await;
+    sim.step(60.0);
+    let (_, body) = get_json(&sim, &client, "/sms?results_per_page=10&page=2").await;
+    let ids: Vec<u64> = body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["sms_id"].as_u64().unwrap())
+        .collect();
+    let oldest: Vec<u64> = sim
+        .messages()
+        .iter()
+        .skip(10)
+        .take(10)
+        .map(|s| s.sms_id)
+        .collect();
+    assert_eq!(ids, oldest);
+}
+
+#[tokio::test]
+async fn control_adds_failed_messages_to_one_flow() {
+    let (sim, client) = start(documented()).await;
+    let failed_before = sim.flow(3).unwrap().total_failed_sms;
+    let response = client
+        .post(demo_url(&sim, "/flows/3/fail"))
+        .json(&json!({"count": 12, "error": "RESULT_ERROR_NO_SERVICE"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(sim.flow(3).unwrap().total_failed_sms, failed_before + 12);
+    assert_eq!(sms_rows(&sim, 3), (0, 0, 12));
+    assert!(
+        sim.messages()
+            .iter()
+            .all(|s| s.flow_id == 3 && s.error.as_deref() == Some("RESULT_ERROR_NO_SERVICE"))
+    );
+    let (_, body) = get_json(&sim, &client, "/sms").await;
+    assert_eq!(body["data"][0]["status"], "failed");
+    assert_eq!(body["data"][0]["error"], "RESULT_ERROR_NO_SERVICE");
+    let unknown = client
+        .post(demo_url(&sim, "/flows/4040/fail"))
+        .json(&json!({"count": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 404);
+    // Hostile text reaches the client in content and error alike.
+    sim.push_fault(Fault::HostileNames, 1);
+    let (_, body) = get_json(&sim, &client, "/sms").await;
+    let first = &body["data"][0];
+    assert_ne!(first["error"], "RESULT_ERROR_NO_SERVICE");
+    assert!(first["content"].as_str().unwrap().contains('\u{1b}'));
+}

@@ -16,6 +16,7 @@ use super::paging::Pager;
 use super::wire::{self, WithJson};
 use super::{AllFlows, ApiError, Client, Created, Page, Request, journal, verify};
 use crate::budget::Priority;
+use crate::domain::message::Message;
 use crate::domain::validate::{CONTENT_MAX, NAME_MAX, stored_as};
 use crate::domain::{Device, Flow, FlowDraft, FlowId, Segment};
 
@@ -81,6 +82,12 @@ pub(super) const SEGMENTS: List<Segment> = List {
     path: "segments",
     what: "segment list",
     decode: wire::segment_page,
+};
+
+pub(super) const MESSAGES: List<Message> = List {
+    path: "sms",
+    what: "SMS list",
+    decode: wire::message_page,
 };
 
 /// The pages of a list as far as they were read: the items kept, their objects when the

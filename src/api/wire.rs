@@ -13,6 +13,7 @@ use serde_json::{Map, Value};
 
 use super::error::ApiError;
 use crate::domain::clean;
+use crate::domain::message::{Message, SmsStatus};
 use crate::domain::{Device, Flow, FlowId, RowBlock, Segment, SegmentRef, SimCard, WaitUnit};
 
 /// A decoded answer and the cleaned JSON it was decoded from.
@@ -505,6 +506,32 @@ pub fn device_page(body: &[u8], page: u32, per_page: u32) -> Result<Page<Device>
 
 pub fn segment_page(body: &[u8], page: u32, per_page: u32) -> Result<Page<Segment>, ApiError> {
     list_of(body, page, per_page, "segment", segment_from)
+}
+
+/// An SMS row: the id key is `sms_id` (CONTRACT §9); content and error are cleaned here.
+fn message_from(m: &Map<String, Value>) -> Result<Message, FieldError> {
+    let sms_id = match m.get("sms_id") {
+        Some(Value::Number(n)) => n.as_u64(),
+        _ => None,
+    }
+    .ok_or_else(|| FieldError("an SMS has no whole-number `sms_id`".into()))?;
+    let status = raw_text(m, "status")?.unwrap_or_default();
+    Ok(Message {
+        sms_id,
+        flow_id: uint(m, "flow_id").ok().flatten().unwrap_or(0),
+        contact_id: uint(m, "contact_id").ok().flatten().unwrap_or(0),
+        status: SmsStatus::parse(&clean::one_line(&status)),
+        error: raw_text(m, "error")?
+            .map(|e| clean::one_line(&e))
+            .filter(|e| !e.is_empty()),
+        content: clean::multi_line(&raw_text(m, "content")?.unwrap_or_default()),
+        scheduled: time(m, "scheduled_datetime"),
+        time: time(m, "datetime"),
+    })
+}
+
+pub fn message_page(body: &[u8], page: u32, per_page: u32) -> Result<Page<Message>, ApiError> {
+    list_of(body, page, per_page, "SMS", message_from)
 }
 
 /// The raw JSON object of a single answer, text cleaned, for `--json` output: the API's field

@@ -55,6 +55,8 @@ pub enum Action {
     Errors,
     /// The selected flow's history, full screen.
     History,
+    /// The messages of the selected flow.
+    Messages,
     /// Mouse capture on or off.
     Mouse,
     /// Show this help.
@@ -104,6 +106,11 @@ pub const KEYMAP: &[(&str, Action, &str)] = &[
     ("x", Action::Dismiss, "dismiss the error shown"),
     ("H", Action::History, "history of the flow, full screen"),
     ("E", Action::Errors, "every error in full"),
+    (
+        "m",
+        Action::Messages,
+        "messages of the flow, failures by error",
+    ),
     ("M", Action::Mouse, "mouse capture on / off"),
     ("?", Action::Help, "this help"),
     ("q Ctrl-C", Action::Quit, "quit"),
@@ -206,6 +213,7 @@ pub fn action(key: &KeyEvent) -> Option<Action> {
         KeyCode::Char('x') => Action::Dismiss,
         KeyCode::Char('E') => Action::Errors,
         KeyCode::Char('H') => Action::History,
+        KeyCode::Char('m') => Action::Messages,
         KeyCode::Char('M') => Action::Mouse,
         KeyCode::Char('?') => Action::Help,
         KeyCode::Char('q') => Action::Quit,

@@ -8,6 +8,7 @@ use super::errors::push_error;
 use super::form::{FormEvent, FormKind, FormState};
 use super::geometry::{self, TABLE_TOP};
 use super::keymap::{self, Action};
+use super::messages::{MessagesView, ViewKey};
 use super::{Command, Gate, Mode, PAGE_SIZES, State};
 use crate::budget::Priority;
 use crate::domain::{Flow, validate};
@@ -38,6 +39,11 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent, out: &mut Vec<Command>) {
         }
         Mode::Help { scroll } => on_help_key(state, key, scroll),
         Mode::Errors { scroll } => on_errors_key(state, key, scroll),
+        Mode::Messages(mut view) => {
+            if view.key(&key) == ViewKey::Stay {
+                state.mode = Mode::Messages(view);
+            }
+        }
         Mode::Filter => on_filter_key(state, key),
         Mode::Form(mut form) => {
             if form.saving.is_some() && key.code != KeyCode::Esc && !form.confirm_discard {
@@ -309,6 +315,14 @@ fn on_action(state: &mut State, action: Action, out: &mut Vec<Command>) {
         Action::Help => state.mode = Mode::Help { scroll: 0 },
         Action::Errors => state.mode = Mode::Errors { scroll: 0 },
         Action::History => super::history::open(state, out),
+        Action::Messages => {
+            if let Some(flow) = state.selected_flow() {
+                let (id, name) = (flow.id, flow.name.clone());
+                let req = state.next_req();
+                state.mode = Mode::Messages(Box::new(MessagesView::new(id, name, req)));
+                out.push(Command::LoadMessages { req, id });
+            }
+        }
         Action::Quit => state.quit = true,
         Action::Suspend => out.push(Command::Suspend),
     }

@@ -50,6 +50,7 @@ pub async fn serve(global: &Global, args: &ServeDemoArgs) -> Result<(), Failure>
         pace: args.pace,
         traffic: true,
         log_path: args.log.clone(),
+        sms_oldest_first: args.sms_oldest_first,
     };
     let sim = Sim::start(cfg, SocketAddr::from((Ipv4Addr::LOCALHOST, args.port)))
         .await

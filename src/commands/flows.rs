@@ -33,7 +33,7 @@ pub async fn run(client: &Client, settings: &Settings, cmd: Verb) -> Result<(), 
         Verb::Devices { json } => devices(client, json).await,
         Verb::Segments { json } => segments(client, json).await,
         // Handled before connecting.
-        Verb::ServeDemo(_) | Verb::Config(_) | Verb::History(_) => Ok(()),
+        Verb::ServeDemo(_) | Verb::Config(_) | Verb::History(_) | Verb::Messages(_) => Ok(()),
     }
 }
 

@@ -11,6 +11,18 @@ use super::Inner;
 use super::answer::{Answer, path_id};
 use super::fault::{Fault, FaultSpec};
 
+/// Failed SMS added to a flow, as a phone that lost its network reports them.
+#[derive(Deserialize)]
+struct FailOrder {
+    count: u32,
+    #[serde(default = "no_service")]
+    error: String,
+}
+
+fn no_service() -> String {
+    "RESULT_ERROR_NO_SERVICE".to_owned()
+}
+
 #[derive(Deserialize)]
 struct StepOrder {
     seconds: f64,
@@ -58,6 +70,16 @@ pub(super) fn control(inner: &Inner, method: &Method, rest: &str, body: &[u8]) -
             match state.store.flows.get(&id) {
                 Some(flow) => Answer::json(StatusCode::OK, &json!({ "data": flow })),
                 None => Answer::not_found(),
+            }
+        }
+        ["flows", id, "fail"] => {
+            let order: FailOrder = match serde_json::from_slice(body) {
+                Ok(order) => order,
+                Err(err) => return bad(err.to_string()),
+            };
+            match path_id(id) {
+                Some(id) if inner.fail_messages(id, order.count, &order.error) => ok(),
+                _ => Answer::not_found(),
             }
         }
         ["step"] => match serde_json::from_slice::<StepOrder>(body) {

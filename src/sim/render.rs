@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
+use super::messages::StoredSms;
 use super::php;
 use super::store::StoredFlow;
 use super::store::{Device, Segment};
@@ -44,6 +45,27 @@ pub(crate) fn flow_read(flow: &StoredFlow, quirks: bool) -> Value {
         map.insert("id".to_owned(), json!(flow.device_id.unwrap_or(0)));
     }
     out
+}
+
+/// An SMS row as `/api/sms` shows it (CONTRACT §9): every id an int, 0 when NULL.
+pub(crate) fn sms(row: &StoredSms, user_id: u64) -> Value {
+    json!({
+        "sms_id": row.sms_id,
+        "device_id": row.device_id.unwrap_or(0),
+        "sim_subscription_id": 0,
+        "contact_id": row.contact_id,
+        "campaign_id": 0,
+        "flow_id": row.flow_id,
+        "rss_automation_id": 0,
+        "recurring_campaign_id": 0,
+        "user_id": user_id,
+        "type": "sent",
+        "content": row.content,
+        "status": row.status,
+        "error": row.error,
+        "scheduled_datetime": row.scheduled_datetime,
+        "datetime": row.datetime,
+    })
 }
 
 /// A flow as create and update answer it: every field, with the real id.

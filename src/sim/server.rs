@@ -19,6 +19,7 @@ use super::answer::{Answer, HTML_TYPE, JSON_TYPE, path_id};
 use super::conn::ConnTag;
 use super::control;
 use super::fault::{self, Fault};
+use super::messages::{Messages, StoredSms};
 use super::render::{self, Paging};
 use super::store::{Store, WriteError};
 use super::{Inner, LoggedRequest, State as SimState, StoredFlow, php};
@@ -509,6 +510,14 @@ fn route(
     match parts.as_slice() {
         ["flows", rest @ ..] => flows(&mut state.store, &ctx, method, rest),
         ["devices" | "segments", ..] => catalogue(&state.store, &ctx, method, &parts),
+        ["sms", rest @ ..] => {
+            let order = if inner.cfg.sms_oldest_first {
+                Order::OldestFirst
+            } else {
+                Order::NewestFirst
+            };
+            messages(&state.sms, state.store.user_id, &ctx, method, rest, order)
+        }
         _ => Answer::not_found(),
     }
 }
@@ -566,6 +575,60 @@ fn flows(store: &mut Store, ctx: &Ctx<'_>, method: &Method, rest: &[&str]) -> An
                 Answer::not_found()
             }
         }
+        _ => Answer::not_found(),
+    }
+}
+
+/// The account's default direction of the SMS list, by `sms_id` (CONTRACT §9).
+#[derive(Clone, Copy)]
+enum Order {
+    NewestFirst,
+    OldestFirst,
+}
+
+/// An SMS as reads show it, its content and error replaced when the `HostileNames` fault is on.
+fn sms_read(row: &StoredSms, user: u64, ctx: &Ctx<'_>, index: usize) -> Value {
+    let mut value = render::sms(row, user);
+    if ctx.hostile
+        && let Some(map) = value.as_object_mut()
+    {
+        let (name, content) = fault::hostile(index);
+        map.insert("content".to_owned(), json!(content));
+        map.insert("error".to_owned(), json!(name));
+    }
+    value
+}
+
+/// `GET /api/sms` and `/api/sms/{id}`; `?flow_id=` is ignored like every filter (CONTRACT §9).
+fn messages(
+    sms: &Messages,
+    user: u64,
+    ctx: &Ctx<'_>,
+    method: &Method,
+    rest: &[&str],
+    order: Order,
+) -> Answer {
+    match (method.as_str(), rest) {
+        ("GET", []) => {
+            let paging = Paging::new(ctx.query, sms.len(), ctx.quirks);
+            let rows: Box<dyn Iterator<Item = &StoredSms>> = match order {
+                Order::NewestFirst => Box::new(sms.iter().rev()),
+                Order::OldestFirst => Box::new(sms.iter()),
+            };
+            let data: Vec<Value> = rows
+                .skip(paging.offset)
+                .take(paging.limit)
+                .enumerate()
+                .map(|(i, row)| sms_read(row, user, ctx, i))
+                .collect();
+            let body = paging.envelope(&data, &format!("{}/sms", ctx.base), ctx.quirks);
+            Answer::json(StatusCode::OK, &body)
+        }
+        ("GET", [id]) => path_id(id)
+            .and_then(|id| sms.get(id))
+            .map_or_else(Answer::not_found, |row| {
+                Answer::data(&sms_read(row, user, ctx, 0), StatusCode::OK)
+            }),
         _ => Answer::not_found(),
     }
 }

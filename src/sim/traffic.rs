@@ -8,7 +8,9 @@ use jiff::Timestamp;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
+use super::messages::Messages;
 use super::store::{StoredFlow, datetime};
+use crate::domain::phone_error::PHONE_ERRORS;
 
 /// Due times kept per flow; beyond it (a flow no phone drains) only the counter grows.
 const QUEUE_MAX: usize = 10_000;
@@ -19,7 +21,8 @@ struct Lane {
     rate: f64,
     /// Share of sends that fail.
     failure: f64,
-    due: Vec<f64>,
+    /// Due time and SMS row (none for the SMS already pending when the demo started).
+    due: Vec<(f64, Option<u64>)>,
 }
 
 pub(crate) struct Traffic {
@@ -68,15 +71,18 @@ impl Traffic {
             Lane {
                 rate: rng.random_range(0.02..0.4),
                 failure: rng.random_range(0.01..0.1),
-                due: (0..backlog).map(|_| rng.random_range(1.0..600.0)).collect(),
+                due: (0..backlog)
+                    .map(|_| (rng.random_range(1.0..600.0), None))
+                    .collect(),
             }
         })
     }
 
-    /// Advances the engine by `seconds` of engine time.
+    /// Advances the engine by `seconds` of engine time, writing an SMS row for every count moved.
     pub(crate) fn step(
         &mut self,
         flows: &mut BTreeMap<u64, StoredFlow>,
+        sms: &mut Messages,
         seconds: f64,
         now: Timestamp,
     ) {
@@ -99,8 +105,9 @@ impl Traffic {
                     let arrived = self.rng.random_range(start..clock);
                     // The wait time, compressed: due one to four seconds after the contact.
                     let due = arrived + self.rng.random_range(1.0..4.0);
+                    let id = sms.schedule(flow, &stamp);
                     if lane.due.len() < QUEUE_MAX {
-                        lane.due.push(due);
+                        lane.due.push((due, Some(id)));
                     }
                 }
                 flow.total_pending_sms += arrivals;
@@ -112,7 +119,8 @@ impl Traffic {
             let mut sent_any = false;
             let mut index = 0;
             while index < lane.due.len() {
-                if lane.due[index] > clock {
+                let (due, id) = lane.due[index];
+                if due > clock {
                     index += 1;
                     continue;
                 }
@@ -120,9 +128,16 @@ impl Traffic {
                 flow.total_pending_sms -= 1;
                 if self.rng.random_bool(lane.failure) {
                     flow.total_failed_sms += 1;
+                    // Mostly lost network (every pick past the table), sometimes another code.
+                    let pick = self.rng.random_range(0..PHONE_ERRORS.len() * 2);
+                    let error = PHONE_ERRORS
+                        .get(pick)
+                        .map_or("RESULT_ERROR_NO_SERVICE", |e| e.0);
+                    sms.report(id, flow, Some(error), &stamp);
                 } else {
                     flow.total_sent_sms += 1;
                     sent_any = true;
+                    sms.report(id, flow, None, &stamp);
                 }
             }
             if sent_any {

@@ -6,7 +6,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::chart::{self, Columns, grouped};
 use super::{bold, dim, fit};
@@ -19,14 +19,7 @@ use crate::store::FlowKey;
 const FIXED_LINES: usize = 8;
 
 pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State, view: &HistoryView) {
-    // The whole screen but the header, the key line and the status line.
-    let r = Rect::new(
-        area.x,
-        area.y + 1,
-        area.width,
-        area.height.saturating_sub(3),
-    );
-    frame.render_widget(Clear, r);
+    let r = super::full_view(frame, area);
     let block = Block::default()
         .borders(Borders::ALL)
         .title(title(view, usize::from(r.width).saturating_sub(30)))
