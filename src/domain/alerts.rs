@@ -261,7 +261,10 @@ impl Series {
             _ => 0,
         };
         let (sent, failed) = window.windows(2).fold((0, 0), |(s, f), w| {
-            (s + rise(w[0].sent, w[1].sent), f + rise(w[0].failed, w[1].failed))
+            (
+                s + rise(w[0].sent, w[1].sent),
+                f + rise(w[0].failed, w[1].failed),
+            )
         });
         Some(Rises {
             sent,
@@ -342,7 +345,13 @@ pub fn silent(series: &Series, now: Timestamp, wait: SignedDuration) -> Verdict 
     let minutes = now.duration_since(from).as_secs() as f64 / 60.0;
     // Watched since it was switched on: the start of the quiet time is known.
     let known = Some(on_since).filter(|&t| series.first_at.is_some_and(|f| t > f));
-    quiet(series, now, wait, known.or(series.first_at), minutes.floor())
+    quiet(
+        series,
+        now,
+        wait,
+        known.or(series.first_at),
+        minutes.floor(),
+    )
 }
 
 /// Firing when nothing was sent from `since` (or the last send, whichever is later) for

@@ -20,7 +20,10 @@ fn sample(mins: i64, sent: i64, pending: i64, failed: i64, enabled: bool) -> Sam
 fn series(rows: &[(i64, i64, i64, i64, bool)]) -> Series {
     let mut s = Series::default();
     for &(m, sent, pending, failed, on) in rows {
-        s.push(sample(m, sent, pending, failed, on), SignedDuration::from_hours(1));
+        s.push(
+            sample(m, sent, pending, failed, on),
+            SignedDuration::from_hours(1),
+        );
     }
     s
 }
@@ -80,7 +83,11 @@ fn a_counter_reset_is_no_send_and_no_failure() {
         Verdict::Clear(Some(0.0))
     );
     // A fall of `sent` is not a send: a stuck flow whose counter drifts down stays stuck.
-    let s = series(&[(0, 100, 5, 0, true), (30, 90, 5, 0, true), (61, 90, 5, 0, true)]);
+    let s = series(&[
+        (0, 100, 5, 0, true),
+        (30, 90, 5, 0, true),
+        (61, 90, 5, 0, true),
+    ]);
     assert_eq!(pending_stuck(&s, at(61), HOUR), Verdict::Firing(Some(5.0)));
 }
 
@@ -93,7 +100,10 @@ fn too_few_readings_do_not_tell() {
     assert_eq!(switched_off(&one, &[]), Verdict::Clear(None));
     // Readings of 5 minutes with few messages: the window is not covered, so no word yet...
     let young = series(&[(0, 100, 0, 0, true), (5, 103, 0, 1, true)]);
-    assert_eq!(failed_share(&young, at(5), MIN30, 0.10, 20), Verdict::Unknown);
+    assert_eq!(
+        failed_share(&young, at(5), MIN30, 0.10, 20),
+        Verdict::Unknown
+    );
     // ...but what they show already passes both bounds: firing.
     let young = series(&[(0, 100, 0, 0, true), (5, 110, 0, 30, true)]);
     assert_eq!(
@@ -168,7 +178,11 @@ fn silent_fires_for_an_enabled_flow_only() {
     let off = series(&[(0, 5, 0, 0, false), (61, 5, 0, 0, false)]);
     assert_eq!(silent(&off, at(61), HOUR), Verdict::Clear(None));
     // Switched on 10 minutes ago, while watched: too soon, and known to be.
-    let s = series(&[(0, 5, 0, 0, false), (51, 5, 0, 0, true), (61, 5, 0, 0, true)]);
+    let s = series(&[
+        (0, 5, 0, 0, false),
+        (51, 5, 0, 0, true),
+        (61, 5, 0, 0, true),
+    ]);
     assert_eq!(silent(&s, at(61), HOUR), Verdict::Clear(Some(10.0)));
 }
 
