@@ -584,7 +584,7 @@ async fn read_kept(from: Option<impl tokio::io::AsyncRead + Unpin>, keep: usize)
 
 /// Kills every process of the group `pgid` (the command and whatever it started), with the
 /// shell's `kill`: sending a signal to a group needs no `unsafe` that way.
-fn kill_group(pgid: Option<u32>) {
+pub(crate) fn kill_group(pgid: Option<u32>) {
     let Some(pgid) = pgid else {
         return;
     };

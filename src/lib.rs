@@ -16,6 +16,11 @@
 //! - [`cli`], [`config`], [`commands`], [`logging`]: the command line and its configuration.
 //! - [`store`]: the history in SQLite (readings, snapshot, alert events, audit) and its writer.
 //! - [`sim`]: the demo server, an axum server on loopback with the documented and shipped quirks.
+//! - [`watch`]: `flowdash watch`, headless: the poll loop, notifications and the Prometheus
+//!   metrics. The alert rules themselves are pure functions in `domain::alerts`; the glue
+//!   that feeds them the flows read (`watch::alerting`) is shared with the dashboard, and the
+//!   history decides what fires (`store::Store::settle_alerts`), so that no two processes
+//!   fire an alert twice.
 //!
 //! The dashboard's loop: one task owns the state, in a `dashboard::Runner` generic over the
 //! ratatui backend. The terminal's owner pushes input and signals in; the runner waits for task
@@ -50,6 +55,7 @@ pub mod sim;
 pub mod store;
 pub mod tasks;
 pub mod ui;
+pub mod watch;
 
 /// Installs the process-wide TLS crypto provider (ring). Safe to call more than once.
 pub fn install_tls_provider() {

@@ -132,7 +132,7 @@ impl<K: Ord + Clone> Alerting<K> {
                     flow: facts.clone(),
                     firing,
                     value,
-                    text: text(rule, facts, series, now, firing, value),
+                    text: text(rule, facts, series, firing, value),
                 });
             }
         }
@@ -168,7 +168,6 @@ fn text(
     rule: &Rule,
     facts: &FlowFacts,
     series: &Series,
-    now: Timestamp,
     firing: bool,
     value: Option<f64>,
 ) -> String {
@@ -202,11 +201,7 @@ fn text(
             _ => format!("{flow}: switched off"),
         },
         (RuleKind::SwitchedOff, true) => {
-            let since = series
-                .off_since
-                .map(|t| format!(" (seen off {} ago)", duration_words(now.duration_since(t))))
-                .unwrap_or_default();
-            format!("{flow}: switched off, not by flowdash on this machine{since}")
+            format!("{flow}: switched off, not by flowdash on this machine")
         }
         (RuleKind::SwitchedOff, false) => match series.latest() {
             Some(s) if !s.enabled => format!("{flow}: switched off by flowdash on this machine"),

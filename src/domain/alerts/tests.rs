@@ -236,7 +236,7 @@ fn the_engine_judges_in_scope_and_in_words() {
                 "off",
                 2,
                 true,
-                "flow 2 \"Win-back\": switched off, not by flowdash on this machine (seen off 0 s ago)"
+                "flow 2 \"Win-back\": switched off, not by flowdash on this machine"
             ),
         ]
     );
