@@ -265,8 +265,12 @@ pub struct WatchArgs {
     /// Seconds between two readings of every flow (the budget may make it slower)
     #[arg(long, value_name = "SECS", default_value = "60", value_parser = every_secs)]
     pub every: std::time::Duration,
-    /// Serve Prometheus metrics at http://ADDR/metrics (a port alone: on 127.0.0.1)
-    #[arg(long, value_name = "ADDR", value_parser = crate::watch::metrics::parse_addr)]
+    #[arg(
+        long,
+        value_name = "ADDR",
+        value_parser = crate::watch::metrics::parse_addr,
+        help = "Serve Prometheus metrics at http://ADDR/metrics (a port alone: on 127.0.0.1)"
+    )]
     pub metrics: Option<std::net::SocketAddr>,
     /// One JSON object per alert event and line
     #[arg(long)]

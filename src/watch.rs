@@ -88,7 +88,8 @@ struct JsonEvent<'a> {
     text: &'a str,
 }
 
-/// One event as a JSON object: time, name, rule, state, flow_id, flow, value, text.
+/// One event as a JSON object: `time`, `name`, `rule`, `state`, `flow_id`, `flow`, `value`,
+/// `text`.
 pub fn json_line(e: &AlertEvent, tz: &TimeZone) -> String {
     let event = JsonEvent {
         time: e
@@ -118,6 +119,15 @@ fn fatal(e: &ApiError) -> bool {
     )
 }
 
+/// Notes said once a run.
+#[derive(Default)]
+struct Said {
+    /// Desktop notifications were asked for with no terminal and no `notify-send`.
+    no_notify_send: bool,
+    /// The server is the shipped build.
+    shipped: bool,
+}
+
 /// The state of one `watch` run.
 struct Watch {
     client: Client,
@@ -129,10 +139,9 @@ struct Watch {
     /// The output is a terminal: the bell and OSC go there.
     terminal: bool,
     notify_send: Option<PathBuf>,
-    warned_notify_send: bool,
     /// The rules' memory was read from the history.
     seeded: bool,
-    warned_shipped: bool,
+    said: Said,
     /// The last poll's error, said once until it changes.
     last_error: Option<String>,
 }
@@ -158,9 +167,8 @@ pub async fn run(
         tz: TimeZone::system(),
         terminal: std::io::stdout().is_terminal(),
         notify_send: notify::find_notify_send(),
-        warned_notify_send: false,
         seeded: false,
-        warned_shipped: false,
+        said: Said::default(),
         last_error: None,
         opts,
     };
@@ -285,7 +293,12 @@ impl Watch {
         if let Some(m) = &self.metrics {
             m.update(&account, flows, by_id, all.steady);
             m.success(at);
-            let names: Vec<String> = self.watcher.rules().iter().map(|r| r.name.clone()).collect();
+            let names: Vec<String> = self
+                .watcher
+                .rules()
+                .iter()
+                .map(|r| r.name.clone())
+                .collect();
             let firing = self
                 .recorder
                 .query(move |s| s.firing_alerts(&account))
@@ -302,8 +315,8 @@ impl Watch {
     /// (said once).
     async fn by_id(&mut self, flows: &[crate::domain::Flow]) -> bool {
         let kind = self.client.identify(flows, Priority::Poll).await;
-        if kind == ServerKind::Shipped && !self.warned_shipped {
-            self.warned_shipped = true;
+        if kind == ServerKind::Shipped && !self.said.shipped {
+            self.said.shipped = true;
             warn(
                 "note: this server does not identify flows reliably (its ids are device ids): alerts and metrics tell flows apart by creation time and name",
             );
@@ -378,9 +391,9 @@ impl Watch {
             if !plan.terminal.is_empty() {
                 out(&plan.terminal);
             }
-            if plan.notify_send.is_some() && self.notify_send.is_none() && !self.warned_notify_send
+            if plan.notify_send.is_some() && self.notify_send.is_none() && !self.said.no_notify_send
             {
-                self.warned_notify_send = true;
+                self.said.no_notify_send = true;
                 warn(
                     "warning: desktop notifications need a terminal or notify-send, and neither is here",
                 );

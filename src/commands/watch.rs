@@ -19,7 +19,13 @@ pub async fn run(client: &Client, settings: &Settings, args: &WatchArgs) -> Resu
         metrics: args.metrics,
         json: args.json,
     };
-    watch::run(client.clone(), settings.alerts.clone(), recorder, events, opts)
-        .await
-        .map_err(Failure::msg)
+    watch::run(
+        client.clone(),
+        settings.alerts.clone(),
+        recorder,
+        events,
+        opts,
+    )
+    .await
+    .map_err(Failure::msg)
 }

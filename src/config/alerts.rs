@@ -37,11 +37,12 @@ struct At<'a> {
 }
 
 impl At<'_> {
-    fn error(&self, span: std::ops::Range<usize>, detail: String) -> ConfigError {
+    fn error(&self, span: std::ops::Range<usize>, mut detail: String) -> ConfigError {
+        detail.insert_str(0, "[[alerts]] ");
         ConfigError::Syntax {
             path: self.path.to_path_buf(),
             line: Some(line_of(self.text, span.start)),
-            detail: format!("[[alerts]] {detail}"),
+            detail,
         }
     }
 }
@@ -62,7 +63,7 @@ pub(super) fn rules(
     let mut own: Vec<Rule> = Vec::new();
     for table in raw {
         let span = table.span();
-        let rule = rule(&at, table.into_inner())?;
+        let rule = rule(&at, table.get_ref())?;
         if own.iter().any(|r| r.name == rule.name) {
             return Err(at.error(
                 span,
@@ -101,7 +102,7 @@ fn kind(at: &At<'_>, raw: &Spanned<String>) -> Result<RuleKind, ConfigError> {
 }
 
 /// One table; `above`, `for` and `min_messages` only where the rule reads them.
-fn rule(at: &At<'_>, raw: RawRule) -> Result<Rule, ConfigError> {
+fn rule(at: &At<'_>, raw: &RawRule) -> Result<Rule, ConfigError> {
     let kind = kind(at, &raw.rule)?;
     let name = match &raw.name {
         Some(n) if n.get_ref().trim().is_empty() => {
@@ -174,8 +175,8 @@ fn rule(at: &At<'_>, raw: RawRule) -> Result<Rule, ConfigError> {
                 )
             })?;
     }
-    rule.scope = scope(at, &raw)?;
-    (rule.notify, rule.command) = notify(at, &raw)?;
+    rule.scope = scope(at, raw)?;
+    (rule.notify, rule.command) = notify(at, raw)?;
     Ok(rule)
 }
 
@@ -319,7 +320,7 @@ mod tests {
             parse("[[alerts]]\nname = \"failed_share\"\nrule = \"failed_share\"\nabove = \"5%\"\n")
                 .unwrap();
         assert_eq!(r.len(), 3);
-        assert_eq!(r[2].above, 0.05);
+        assert!((r[2].above - 0.05).abs() < 1e-12);
     }
 
     #[test]

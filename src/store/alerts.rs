@@ -14,7 +14,9 @@ use std::collections::{BTreeSet, HashMap};
 use jiff::Timestamp;
 use rusqlite::params;
 
-use super::{Account, AlertEvent, FlowKey, Reading, Store, StoreError, minute_of, timestamp_of_minute};
+use super::{
+    Account, AlertEvent, FlowKey, Reading, Store, StoreError, minute_of, timestamp_of_minute,
+};
 
 pub const FIRING: &str = "firing";
 pub const RESOLVED: &str = "resolved";
@@ -201,9 +203,8 @@ impl Store {
                 ))
             })?
             .filter_map(|row| match row {
-                Ok((minute, key, reading)) => FlowKey::from_text(&key).map(|flow| {
-                    Ok((timestamp_of_minute(minute), Reading { flow, ..reading }))
-                }),
+                Ok((minute, key, reading)) => FlowKey::from_text(&key)
+                    .map(|flow| Ok((timestamp_of_minute(minute), Reading { flow, ..reading }))),
                 Err(e) => Some(Err(e)),
             })
             .collect::<Result<_, _>>()?;

@@ -43,7 +43,11 @@ impl Store {
 
     /// The account's row, made or refreshed. An account without a user id is the one last seen
     /// at its base URL, or a new one with user id 0 when there is none.
-    pub(super) fn account_row(&self, account: &Account, at: Timestamp) -> Result<AccountId, StoreError> {
+    pub(super) fn account_row(
+        &self,
+        account: &Account,
+        at: Timestamp,
+    ) -> Result<AccountId, StoreError> {
         let now = at.as_second();
         let user = match account.user_id {
             Some(u) => u as i64,

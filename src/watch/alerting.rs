@@ -75,8 +75,7 @@ impl Watcher {
             self.alerting.observe(r.flow.clone(), facts, sample(at, &r));
         }
         if whole {
-            let present: BTreeSet<FlowKey> =
-                flows.iter().map(|f| FlowKey::of(f, by_id)).collect();
+            let present: BTreeSet<FlowKey> = flows.iter().map(|f| FlowKey::of(f, by_id)).collect();
             self.alerting.retain(&present);
         }
     }

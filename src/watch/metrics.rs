@@ -26,7 +26,7 @@ use crate::store::{Account, FlowKey};
 pub fn flow_label(key: &FlowKey) -> String {
     match key {
         FlowKey::Id(id) => id.to_string(),
-        other => other.to_text(),
+        other @ FlowKey::Created { .. } => other.to_text(),
     }
 }
 
@@ -167,9 +167,11 @@ impl Metrics {
                 .with_label_values(&labels)
                 .set(i64::from(f.enabled));
             if entry.name != name {
-                let _ = self
-                    .info
-                    .remove_label_values(&[acct.as_str(), id.as_str(), entry.name.as_str()]);
+                let _ = self.info.remove_label_values(&[
+                    acct.as_str(),
+                    id.as_str(),
+                    entry.name.as_str(),
+                ]);
                 entry.name = name;
             }
             self.info
@@ -241,12 +243,7 @@ pub async fn serve(addr: SocketAddr, metrics: Arc<Metrics>) -> std::io::Result<S
         "/metrics",
         get(move || {
             let metrics = metrics.clone();
-            async move {
-                (
-                    [(CONTENT_TYPE, prometheus::TEXT_FORMAT)],
-                    metrics.encode(),
-                )
-            }
+            async move { ([(CONTENT_TYPE, prometheus::TEXT_FORMAT)], metrics.encode()) }
         }),
     );
     tokio::spawn(async move {

@@ -9,6 +9,7 @@
 //! - `command` runs with `sh -c`, at most 5 s, with the alert in `FLOWDASH_ALERT_*` variables
 //!   and without `FLOWDASH_API_KEY`: a hook has no business with the key.
 
+use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
@@ -62,8 +63,10 @@ fn plan_group(events: &[&AlertEvent], rules: &[Rule], terminal: bool) -> Plan {
         if wants(Notify::Desktop) {
             // Cleaned, so that nothing in a flow's name can end the sequence and start another.
             let text = clean::one_line(&summary).replace(';', ",");
-            plan.terminal
-                .push_str(&format!("\x1b]777;notify;flowdash;{text}\x07\x1b]9;{text}\x07"));
+            let _ = write!(
+                plan.terminal,
+                "\x1b]777;notify;flowdash;{text}\x07\x1b]9;{text}\x07"
+            );
         }
     } else if wants(Notify::Desktop) {
         plan.notify_send = Some(summary.clone());
@@ -98,10 +101,7 @@ pub fn summary(events: &[&AlertEvent]) -> String {
             "{} alerts {}: {}",
             many.len(),
             many.first().map_or("", |e| e.state.as_str()),
-            many.iter()
-                .map(|e| line(e))
-                .collect::<Vec<_>>()
-                .join("; ")
+            many.iter().map(|e| line(e)).collect::<Vec<_>>().join("; ")
         ),
     };
     let cut: String = text.chars().take(DESKTOP_CHARS).collect();
@@ -111,6 +111,9 @@ pub fn summary(events: &[&AlertEvent]) -> String {
         cut
     }
 }
+
+/// A variable's name (after `FLOWDASH_ALERT_`) and its value for one event.
+type Field<'a> = (&'static str, &'a dyn Fn(&AlertEvent) -> String);
 
 /// The `FLOWDASH_ALERT_*` variables: one line per event in each, in the same order, and
 /// `FLOWDASH_ALERT_COUNT`. With one event, each holds its value.
@@ -122,7 +125,7 @@ pub fn environment(events: &[&AlertEvent]) -> Vec<(String, String)> {
             .collect::<Vec<_>>()
             .join("\n")
     };
-    let fields: [(&str, &dyn Fn(&AlertEvent) -> String); 7] = [
+    let fields: [Field<'_>; 7] = [
         ("NAME", &|e| e.name.clone()),
         ("RULE", &|e| e.rule.clone()),
         ("STATE", &|e| e.state.clone()),
@@ -131,7 +134,9 @@ pub fn environment(events: &[&AlertEvent]) -> Vec<(String, String)> {
             _ => String::new(),
         }),
         ("FLOW", &|e| e.flow_name.clone().unwrap_or_default()),
-        ("VALUE", &|e| e.value.map(|v| v.to_string()).unwrap_or_default()),
+        ("VALUE", &|e| {
+            e.value.map(|v| v.to_string()).unwrap_or_default()
+        }),
         ("TEXT", &|e| e.text.clone()),
     ];
     let mut env: Vec<(String, String)> = fields
@@ -215,9 +220,10 @@ async fn wait(mut child: tokio::process::Child) -> Option<String> {
         Ok((Ok(status), err)) => {
             let err = String::from_utf8_lossy(&err);
             let err: String = err.trim().chars().take(200).collect();
-            let status = status
-                .code()
-                .map_or_else(|| "killed by a signal".to_owned(), |c| format!("exit status {c}"));
+            let status = status.code().map_or_else(
+                || "killed by a signal".to_owned(),
+                |c| format!("exit status {c}"),
+            );
             Some(if err.is_empty() {
                 format!("failed ({status})")
             } else {
@@ -269,7 +275,9 @@ mod tests {
         assert_eq!(plans.len(), 2, "one for the firing, one for the resolved");
         let first = &plans[0];
         assert_eq!(first.terminal.matches('\x07').count(), 3, "a bell, two OSC");
-        assert!(first.terminal.starts_with("\x07\x1b]777;notify;flowdash;2 alerts firing: failing: a, failing: b\x07"));
+        assert!(first.terminal.starts_with(
+            "\x07\x1b]777;notify;flowdash;2 alerts firing: failing: a, failing: b\x07"
+        ));
         assert_eq!(first.commands.len(), 1);
         let env = &first.commands[0].1;
         let var = |n: &str| env.iter().find(|(k, _)| k == n).unwrap().1.clone();
@@ -293,6 +301,10 @@ mod tests {
             true,
         );
         let t = &plans[0].terminal;
-        assert_eq!(t.matches('\x1b').count(), 2, "only the two OSC of our own: {t:?}");
+        assert_eq!(
+            t.matches('\x1b').count(),
+            2,
+            "only the two OSC of our own: {t:?}"
+        );
     }
 }
