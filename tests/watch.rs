@@ -662,3 +662,21 @@ fn the_service_unit_reads_the_key_from_a_file_or_a_credential_never_from_environ
             .any(|l| l.starts_with("ExecStart=") && l.contains(" watch"))
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rejected_key_stops_watch_with_status_1() {
+    let sim = sim().await;
+    let home = tempfile::tempdir().unwrap();
+    let out = command(home.path(), &sim, &["watch", "--every", "0.2"])
+        .env("FLOWDASH_API_KEY", "not-the-key")
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.lines().last().unwrap().starts_with("error: ") && err.contains("key"),
+        "{err}"
+    );
+    assert!(!err.contains("not-the-key"));
+}
