@@ -132,6 +132,8 @@ pub async fn run(cli: Cli, log_path: Option<PathBuf>) -> Result<(), Failure> {
                 production: settings.production,
                 page_size: settings.page_size,
                 log_path,
+                history: settings.history.clone(),
+                alerts: settings.alerts.clone(),
             };
             dashboard::run(conn.client.clone(), dash)
                 .await

@@ -46,6 +46,10 @@ pub struct DashboardSettings {
     pub page_size: u32,
     /// Where the log goes, for the help screen.
     pub log_path: Option<std::path::PathBuf>,
+    /// The history file, where the alerts' state lives (`None`: kept in memory for the run).
+    pub history: Option<std::path::PathBuf>,
+    /// The alert rules in force (DESIGN §14).
+    pub alerts: Vec<crate::domain::alerts::Rule>,
 }
 
 /// Leaves the screen the way the shell had it: mouse and paste reports off, the main screen,
@@ -265,6 +269,11 @@ pub async fn run(client: Client, settings: DashboardSettings) -> color_eyre::Res
     enter_terminal(false)?;
     let terminal = Terminal::new(CrosstermBackend::new(stdout()))?;
     let mut runner = Runner::new(terminal, Tty, client, state, autosave)?;
+    let recorder = match settings.history.filter(|_| !settings.demo) {
+        Some(path) => crate::store::Recorder::start(path, crate::store::DEFAULT_RETENTION_DAYS).0,
+        None => crate::store::Recorder::in_memory().0,
+    };
+    runner.start_alerts(recorder, settings.alerts, true);
     let result = run_loop(&mut runner, &mut signals).await;
     // Whatever ended the loop, the typed text goes to disk now rather than in up to a second.
     if let Some(e) = runner.autosave.write(app::draft::open_form(&runner.state)) {
@@ -355,6 +364,8 @@ pub struct Runner<B: Backend, H: Host<B>> {
     last_key: Instant,
     pending: Vec<Msg>,
     commands: Vec<Command>,
+    /// The alert rules' task, once started.
+    alerts: Option<crate::watch::alerting::Desk>,
 }
 
 impl<B: Backend, H: Host<B>> Runner<B, H> {
@@ -385,7 +396,41 @@ impl<B: Backend, H: Host<B>> Runner<B, H> {
             last_key: Instant::now(),
             pending,
             commands,
+            alerts: None,
         })
+    }
+
+    /// Runs the alert rules on the readings the dashboard takes, their state kept by
+    /// `recorder` (DESIGN §14). With `terminal`, the bell and desktop notifications the rules
+    /// ask for go to the terminal; their commands run either way.
+    pub fn start_alerts(
+        &mut self,
+        recorder: crate::store::Recorder,
+        rules: Vec<crate::domain::alerts::Rule>,
+        terminal: bool,
+    ) {
+        let tx = self.tx.clone();
+        let notify = rules.clone();
+        let tell = move |told: crate::watch::alerting::Told| {
+            for plan in crate::watch::notify::plan(&told.events, &notify, terminal) {
+                if !plan.terminal.is_empty() {
+                    use std::io::Write as _;
+                    // BEL and OSC strings move no cell of the drawn screen.
+                    let mut out = stdout().lock();
+                    let _ = out.write_all(plan.terminal.as_bytes());
+                    let _ = out.flush();
+                }
+                crate::watch::notify::run(&plan, None, |w| tracing::warn!("{w}"));
+            }
+            let _ = tx.send(Msg::Alerts {
+                firing: told.firing,
+                recent: told.recent,
+            });
+        };
+        let base = self.client.base_url().clone();
+        self.alerts = Some(crate::watch::alerting::Desk::start(
+            recorder, rules, base, tell,
+        ));
     }
 
     /// A message for the next round. A key restarts the idle clock.
@@ -535,6 +580,16 @@ impl<B: Backend, H: Host<B>> Runner<B, H> {
                 self.host.suspend(&mut self.terminal, mouse)?;
             }
             Command::DropDraft(flow) => self.autosave.drop_draft(flow),
+            Command::JudgeAlerts {
+                at,
+                flows,
+                by_id,
+                whole,
+            } => {
+                if let Some(desk) = &self.alerts {
+                    desk.judge(at, flows, by_id, whole);
+                }
+            }
             io => crate::tasks::spawn(io, &self.client, &self.tx),
         }
         Ok(())

@@ -93,7 +93,8 @@ pub fn spawn(cmd: Command, client: &Client, tx: &UnboundedSender<Msg>) {
         | Command::Settle(_)
         | Command::SetMouse(_)
         | Command::Suspend
-        | Command::DropDraft(_) => {}
+        | Command::DropDraft(_)
+        | Command::JudgeAlerts { .. } => {}
     }
 }
 

@@ -35,7 +35,7 @@ use crate::api::{ApiError, Client, Refusal, ServerKind};
 use crate::budget::Priority;
 use crate::domain::alerts::Rule;
 use crate::store::{self, Account, AlertEvent, FIRING, FlowKey, Recorder, StoreEvent};
-use alerting::{AUDIT_LOOKBACK, Watcher};
+use alerting::Watcher;
 use metrics::Metrics;
 
 /// The shortest pause between two polls, whatever `--every` says.
@@ -139,8 +139,6 @@ struct Watch {
     /// The output is a terminal: the bell and OSC go there.
     terminal: bool,
     notify_send: Option<PathBuf>,
-    /// The rules' memory was read from the history.
-    seeded: bool,
     said: Said,
     /// The last poll's error, said once until it changes.
     last_error: Option<String>,
@@ -167,7 +165,6 @@ pub async fn run(
         tz: TimeZone::system(),
         terminal: std::io::stdout().is_terminal(),
         notify_send: notify::find_notify_send(),
-        seeded: false,
         said: Said::default(),
         last_error: None,
         opts,
@@ -281,14 +278,17 @@ impl Watch {
         }
         let by_id = self.by_id(&all.flows).await;
         let account = Account::of_flows(self.client.base_url(), &all.flows);
-        if !self.seeded {
-            self.seed(&account, at).await;
-        }
         let flows = &all.flows;
         self.recorder
             .record(&account, at, store::readings_of(flows, by_id));
-        self.watcher.observe(at, flows, by_id, all.steady);
-        let events = self.settle(&account, at, flows, by_id, all.steady).await;
+        let events = self
+            .watcher
+            .reading(&self.recorder, &account, at, flows, by_id, all.steady)
+            .await
+            .unwrap_or_else(|w| {
+                warn(&format!("warning: {w}"));
+                Vec::new()
+            });
         self.tell(&events);
         if let Some(m) = &self.metrics {
             m.update(&account, flows, by_id, all.steady);
@@ -322,54 +322,6 @@ impl Watch {
             );
         }
         kind != ServerKind::Shipped
-    }
-
-    /// The rules' memory from the history: the readings of the longest window.
-    async fn seed(&mut self, account: &Account, at: Timestamp) {
-        self.seeded = true;
-        let since = at - self.watcher.lookback();
-        let acct = account.clone();
-        match self
-            .recorder
-            .query(move |s| s.readings_since(&acct, since))
-            .await
-        {
-            Some(Ok(rows)) => self.watcher.seed(rows),
-            Some(Err(e)) => tracing::warn!(error = %e, "history not read for the alert rules"),
-            None => {}
-        }
-    }
-
-    /// Judges, and lets the history say what changed.
-    async fn settle(
-        &mut self,
-        account: &Account,
-        at: Timestamp,
-        flows: &[crate::domain::Flow],
-        by_id: bool,
-        whole: bool,
-    ) -> Vec<AlertEvent> {
-        let acct = account.clone();
-        let since = at - AUDIT_LOOKBACK;
-        let offs = self
-            .recorder
-            .query(move |s| s.switch_offs_since(&acct, since))
-            .await
-            .and_then(Result::ok)
-            .unwrap_or_default();
-        let present = whole.then(|| flows.iter().map(|f| FlowKey::of(f, by_id)).collect());
-        let judged = self.watcher.judge(at, &offs, present);
-        match self.recorder.settle_alerts(account, judged).await {
-            Some(Ok(events)) => events,
-            Some(Err(e)) => {
-                warn(&format!("warning: alerts not settled: {e}"));
-                Vec::new()
-            }
-            None => {
-                warn("warning: alerts not settled: the history is off or behind");
-                Vec::new()
-            }
-        }
     }
 
     /// Prints each event and notifies as the rules ask.

@@ -19,6 +19,7 @@ use ratatui::style::Color;
 use flowdash::api::{ApiError, Conflict, FieldChange, Page, ServerKind, WriteOutcome};
 use flowdash::app::{Command, Context, Mode, Msg, ReqId, SaveResult, State, start, update};
 use flowdash::domain::{Device, Flow, FlowId, SegmentRef, WaitUnit};
+use flowdash::store::{AlertEvent, FlowKey};
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
 
@@ -631,16 +632,11 @@ fn help_lists_the_form_and_dialog_keys_and_scrolls_to_them() {
     s.send(ch('?'));
     let t = s.draw();
     let buf = t.backend().buffer();
-    assert!(row_of(buf, "lines 1–15 of 28: ↓ ↑ PgDn PgUp scroll").is_some());
+    assert!(row_of(buf, "lines 1–15 of 31: ↓ ↑ PgDn PgUp scroll").is_some());
     for text in ["Shift-Tab", "Ctrl-S", "Conflict"] {
         assert!(row_of(buf, text).is_some(), "{text}");
     }
-    let hidden = [
-        "keep mine",
-        "take theirs",
-        "restore the draft",
-        "scroll a page",
-    ];
+    let hidden = ["take theirs", "restore the draft", "scroll a page"];
     for text in hidden {
         assert!(row_of(buf, text).is_none(), "{text} below the fold");
     }
@@ -652,15 +648,73 @@ fn help_lists_the_form_and_dialog_keys_and_scrolls_to_them() {
     for text in hidden {
         assert!(row_of(buf, text).is_some(), "{text} scrolled into view");
     }
-    assert!(row_of(buf, "lines 14–28 of 28").is_some());
+    assert!(row_of(buf, "lines 17–31 of 31").is_some());
     // Scrolling back up, past the top, stops there; q closes.
     for _ in 0..30 {
         s.send(ch('k'));
     }
     let t = s.draw();
-    assert!(row_of(t.backend().buffer(), "lines 1–15 of 28").is_some());
+    assert!(row_of(t.backend().buffer(), "lines 1–15 of 31").is_some());
     s.send(ch('q'));
     assert!(matches!(s.state.mode, Mode::Browse));
+}
+
+// ---- alerts ---------------------------------------------------------------------------------
+
+/// An alert event of flow `id` at `secs` ago.
+fn alert(id: u64, flow: &str, rule: &str, state: &str, secs: i64, text: &str) -> AlertEvent {
+    AlertEvent {
+        at: ago(secs),
+        name: rule.to_owned(),
+        rule: rule.to_owned(),
+        state: state.to_owned(),
+        flow: Some(FlowKey::Id(id)),
+        flow_name: Some(flow.to_owned()),
+        value: None,
+        text: format!("flow {id} \"{flow}\": {text}"),
+    }
+}
+
+/// The list while flow 12 fails (its row carries `!`, the header counts it), then `!`: the
+/// alerts firing with when they started, and the events of the last day with their times.
+#[test]
+fn alerts() {
+    for size in SIZES {
+        let mut s = list(size);
+        let failing = alert(
+            12,
+            "Welcome series",
+            "failed_share",
+            "firing",
+            600,
+            "12.5 % of the messages of the last 30 min failed (above 10.0 %)",
+        );
+        let off = alert(
+            13,
+            "Win-back",
+            "switched_off",
+            "firing",
+            3000,
+            "switched off, not by flowdash on this machine",
+        );
+        let on = alert(13, "Win-back", "switched_off", "resolved", 1200, "on again");
+        s.send(Msg::Alerts {
+            firing: vec![failing.clone()],
+            recent: vec![failing, on, off],
+        });
+        let t = snap("alerts_list", &s);
+        let buf = t.backend().buffer();
+        let welcome = row_of(buf, " 12 Welcome series").unwrap();
+        assert!(rows(buf)[usize::from(welcome)].starts_with("│●!"));
+        let win_back = row_of(buf, " 13 Win-back").unwrap();
+        assert!(rows(buf)[usize::from(win_back)].starts_with("│○ "));
+        assert!(row_of(buf, "alerts 1 · live").is_some());
+        s.send(ch('!'));
+        let t = snap("alerts_view", &s);
+        assert!(row_of(t.backend().buffer(), "Alerts: 1 firing").is_some());
+        s.send(press(KeyCode::Esc));
+        assert!(matches!(s.state.mode, Mode::Browse));
+    }
 }
 
 // ---- read-only and too small ----------------------------------------------------------------

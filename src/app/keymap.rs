@@ -53,6 +53,8 @@ pub enum Action {
     Dismiss,
     /// Every error since start, in full.
     Errors,
+    /// The alerts firing and those of the last day.
+    Alerts,
     /// Mouse capture on or off.
     Mouse,
     /// Show this help.
@@ -101,6 +103,7 @@ pub const KEYMAP: &[(&str, Action, &str)] = &[
     ),
     ("x", Action::Dismiss, "dismiss the error shown"),
     ("E", Action::Errors, "every error in full"),
+    ("!", Action::Alerts, "alerts: firing and of the last day"),
     ("M", Action::Mouse, "mouse capture on / off"),
     ("?", Action::Help, "this help"),
     ("q Ctrl-C", Action::Quit, "quit"),
@@ -140,6 +143,10 @@ pub const OTHER_KEYS: &[(&str, &[(&str, &str)])] = &[
     (
         "Kept draft",
         &[("Enter", "restore the draft"), ("x", "drop it")],
+    ),
+    (
+        "Alerts (!)",
+        &[("↓ ↑ j k", "scroll a line"), ("q Esc !", "close")],
     ),
     (
         "Errors (E), this help",
@@ -193,6 +200,7 @@ pub fn action(key: &KeyEvent) -> Option<Action> {
         KeyCode::Char('b') => Action::ResetBaseline,
         KeyCode::Char('x') => Action::Dismiss,
         KeyCode::Char('E') => Action::Errors,
+        KeyCode::Char('!') => Action::Alerts,
         KeyCode::Char('M') => Action::Mouse,
         KeyCode::Char('?') => Action::Help,
         KeyCode::Char('q') => Action::Quit,

@@ -38,6 +38,7 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent, out: &mut Vec<Command>) {
         }
         Mode::Help { scroll } => on_help_key(state, key, scroll),
         Mode::Errors { scroll } => on_errors_key(state, key, scroll),
+        Mode::Alerts { scroll } => super::alerts::on_key(state, key, scroll),
         Mode::Filter => on_filter_key(state, key),
         Mode::Form(mut form) => {
             if form.saving.is_some() && key.code != KeyCode::Esc && !form.confirm_discard {
@@ -307,6 +308,7 @@ fn on_action(state: &mut State, action: Action, out: &mut Vec<Command>) {
         }
         Action::Help => state.mode = Mode::Help { scroll: 0 },
         Action::Errors => state.mode = Mode::Errors { scroll: 0 },
+        Action::Alerts => state.mode = Mode::Alerts { scroll: 0 },
         Action::Quit => state.quit = true,
         Action::Suspend => out.push(Command::Suspend),
     }

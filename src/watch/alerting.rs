@@ -6,10 +6,12 @@
 use std::collections::BTreeSet;
 
 use jiff::{SignedDuration, Timestamp};
+use tokio::sync::mpsc;
 
 use crate::domain::alerts::{Alerting, FlowFacts, Judgement, Rule, Sample};
 use crate::domain::{Flow, WaitUnit};
-use crate::store::{AlertEvent, FIRING, FlowKey, Judged, RESOLVED, Reading};
+use crate::store::Account;
+use crate::store::{AlertEvent, FIRING, FlowKey, Judged, RESOLVED, Reading, Recorder};
 
 /// How far back this machine's switch-offs are read for `switched_off`.
 pub const AUDIT_LOOKBACK: SignedDuration = SignedDuration::from_hours(48);
@@ -36,15 +38,64 @@ fn facts(key: &FlowKey, name: &str, wait: Option<SignedDuration>) -> FlowFacts {
     }
 }
 
+/// How far back the events of the dashboard's `!` go.
+pub const RECENT: SignedDuration = SignedDuration::from_hours(24);
+
 /// The alert rules and what the readings of each flow have shown.
 pub struct Watcher {
     alerting: Alerting<FlowKey>,
+    /// The rules' memory was read from the history.
+    seeded: bool,
 }
 
 impl Watcher {
     pub fn new(rules: Vec<Rule>) -> Watcher {
         Watcher {
             alerting: Alerting::new(rules),
+            seeded: false,
+        }
+    }
+
+    /// One reading of `flows` at `at`, through the rules and the history: the first time, the
+    /// rules' memory is read from the history; then the reading is observed, judged with this
+    /// machine's switch-offs, and settled. Returns the alert events this process wrote (the
+    /// ones to tell), or a warning in words.
+    pub async fn reading(
+        &mut self,
+        recorder: &Recorder,
+        account: &Account,
+        at: Timestamp,
+        flows: &[Flow],
+        by_id: bool,
+        whole: bool,
+    ) -> Result<Vec<AlertEvent>, String> {
+        if !self.seeded {
+            self.seeded = true;
+            let since = at - self.lookback();
+            let acct = account.clone();
+            match recorder
+                .query(move |s| s.readings_since(&acct, since))
+                .await
+            {
+                Some(Ok(rows)) => self.seed(rows),
+                Some(Err(e)) => tracing::warn!(error = %e, "history not read for the alert rules"),
+                None => {}
+            }
+        }
+        self.observe(at, flows, by_id, whole);
+        let acct = account.clone();
+        let since = at - AUDIT_LOOKBACK;
+        let offs = recorder
+            .query(move |s| s.switch_offs_since(&acct, since))
+            .await
+            .and_then(Result::ok)
+            .unwrap_or_default();
+        let present = whole.then(|| flows.iter().map(|f| FlowKey::of(f, by_id)).collect());
+        let judged = self.judge(at, &offs, present);
+        match recorder.settle_alerts(account, judged).await {
+            Some(Ok(events)) => Ok(events),
+            Some(Err(e)) => Err(format!("alerts not settled: {e}")),
+            None => Err("alerts not settled: the history is off or behind".to_owned()),
         }
     }
 
@@ -131,5 +182,84 @@ fn event(at: Timestamp, j: Judgement<FlowKey>) -> AlertEvent {
         flow_name: Some(j.flow.name),
         value: j.value,
         text: j.text,
+    }
+}
+
+/// What the dashboard's desk tells after each reading.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Told {
+    /// The alert events this process wrote.
+    pub events: Vec<AlertEvent>,
+    /// The account's alerts firing now, whoever fired them.
+    pub firing: Vec<AlertEvent>,
+    /// The account's events of the last day, newest first.
+    pub recent: Vec<AlertEvent>,
+}
+
+struct Job {
+    at: Timestamp,
+    flows: Vec<Flow>,
+    by_id: bool,
+    whole: bool,
+}
+
+/// The dashboard's alerts: a task of its own that takes the readings one after another,
+/// through the same [`Watcher`] as `watch`, and tells what the history says after each.
+pub struct Desk {
+    tx: mpsc::UnboundedSender<Job>,
+}
+
+impl Desk {
+    /// Starts the task. `tell` gets the history's word after each reading.
+    pub fn start(
+        recorder: Recorder,
+        rules: Vec<Rule>,
+        base_url: url::Url,
+        tell: impl Fn(Told) + Send + 'static,
+    ) -> Desk {
+        let (tx, mut rx) = mpsc::unbounded_channel::<Job>();
+        tokio::spawn(async move {
+            let mut watcher = Watcher::new(rules);
+            while let Some(job) = rx.recv().await {
+                let account = Account::of_flows(&base_url, &job.flows);
+                let events = watcher
+                    .reading(
+                        &recorder, &account, job.at, &job.flows, job.by_id, job.whole,
+                    )
+                    .await
+                    .unwrap_or_else(|w| {
+                        tracing::warn!("{w}");
+                        Vec::new()
+                    });
+                let acct = account.clone();
+                let since = job.at - RECENT;
+                let told = recorder
+                    .query(move |s| {
+                        let firing = s.firing_alerts(&acct)?;
+                        let mut recent = s.alert_events(&acct, since)?;
+                        recent.reverse();
+                        Ok((firing, recent))
+                    })
+                    .await
+                    .and_then(Result::ok);
+                let (firing, recent) = told.unwrap_or_default();
+                tell(Told {
+                    events,
+                    firing,
+                    recent,
+                });
+            }
+        });
+        Desk { tx }
+    }
+
+    /// Hands over one reading; a desk whose task ended takes nothing.
+    pub fn judge(&self, at: Timestamp, flows: Vec<Flow>, by_id: bool, whole: bool) {
+        let _ = self.tx.send(Job {
+            at,
+            flows,
+            by_id,
+            whole,
+        });
     }
 }
