@@ -31,7 +31,7 @@ use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::time::Instant;
 
 use crate::api::error::redact;
-use crate::api::{ApiError, Client, Refusal, ServerKind};
+use crate::api::{AllFlows, ApiError, Client, Refusal, ServerKind};
 use crate::budget::Priority;
 use crate::domain::alerts::Rule;
 use crate::store::{self, Account, AlertEvent, FIRING, FlowKey, Recorder, StoreEvent};
@@ -245,19 +245,24 @@ impl Watch {
                 () = tokio::time::sleep_until(next) => {}
             }
             let started = Instant::now();
-            tokio::select! {
+            // Only the reading is given up for a stop: what follows it is quick and local, and
+            // an alert written to the history must also be told.
+            let read = tokio::select! {
                 biased;
                 () = stop.recv() => return Ok(()),
-                result = self.poll() => result?,
+                read = self.read() => read?,
+            };
+            if let Some((all, by_id)) = read {
+                self.after_reading(&all, by_id).await;
             }
             let gap = MIN_GAP.min(self.opts.every);
             next = (started + self.opts.every).max(Instant::now() + gap);
         }
     }
 
-    /// One reading of every flow and all that follows from it.
-    async fn poll(&mut self) -> Result<(), String> {
-        let at = Timestamp::now();
+    /// Every flow, and whether they are told apart by id; `None` after a failure that a later
+    /// poll may mend (said once), `Err` for one it cannot.
+    async fn read(&mut self) -> Result<Option<(AllFlows, bool)>, String> {
         let result = self.client.all_flows(Priority::Poll, |_, _| {}).await;
         self.count_requests();
         let all = match result {
@@ -270,13 +275,19 @@ impl Watch {
                     warn(&format!("warning: reading the flows failed: {msg}"));
                 }
                 self.last_error = Some(msg);
-                return Ok(());
+                return Ok(None);
             }
         };
         if self.last_error.take().is_some() {
             warn("reading the flows works again");
         }
         let by_id = self.by_id(&all.flows).await;
+        Ok(Some((all, by_id)))
+    }
+
+    /// A reading of every flow, just taken: recorded, judged, told and served.
+    async fn after_reading(&mut self, all: &AllFlows, by_id: bool) {
+        let at = Timestamp::now();
         let account = Account::of_flows(self.client.base_url(), &all.flows);
         let flows = &all.flows;
         self.recorder
@@ -308,7 +319,6 @@ impl Watch {
             m.alerts_firing(firing);
         }
         self.count_requests();
-        Ok(())
     }
 
     /// Whether flows are told apart by id: not on the shipped build, whose ids are device ids
