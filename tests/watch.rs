@@ -421,6 +421,50 @@ async fn the_command_hook_gets_the_alert_and_never_the_key() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn alerts_that_start_in_one_poll_make_one_notification() {
+    let sim = sim().await;
+    let home = tempfile::tempdir().unwrap();
+    let runs = home.path().join("runs.txt");
+    let config = home.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[alerts]]\n\
+             name = \"switched_off\"\n\
+             rule = \"switched_off\"\n\
+             notify = [\"command\"]\n\
+             command = 'printf \"%s|%s\\n\" \"$FLOWDASH_ALERT_COUNT\" \"$FLOWDASH_ALERT_FLOW_ID\" | tr \"\\n\" \" \" >> {}; echo >> {}'\n",
+            runs.display(),
+            runs.display()
+        ),
+    )
+    .unwrap();
+    let w = Watching::start(
+        home.path(),
+        &sim,
+        &["--config", config.to_str().unwrap(), "--every", "1"],
+    );
+    more_polls(&sim, 0, 2).await;
+    // Right after a poll: the next one is a second away, and sees both switched off.
+    edit(&sim, 1, serde_json::json!({ "is_enabled": false })).await;
+    edit(&sim, 6, serde_json::json!({ "is_enabled": false })).await;
+    let text = eventually("the command's run", || {
+        std::fs::read_to_string(&runs)
+            .ok()
+            .filter(|t| t.ends_with('\n'))
+    });
+    let now = polls(&sim);
+    more_polls(&sim, now, 2).await;
+    let (_, out) = w.stop("TERM").await;
+    assert_eq!(out.len(), 2, "a line per alert: {out:?}");
+    assert_eq!(
+        std::fs::read_to_string(&runs).unwrap(),
+        "2|1 6 \n",
+        "one run for both: {text:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn polling_stays_inside_a_short_budget_and_never_bursts() {
     let sim = sim().await;
     let home = tempfile::tempdir().unwrap();
