@@ -724,3 +724,39 @@ async fn a_rejected_key_stops_watch_with_status_1() {
     );
     assert!(!err.contains("not-the-key"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn on_the_shipped_build_flows_are_told_apart_by_creation_time_and_name() {
+    let sim = start_sim(SimConfig {
+        api_key: KEY.to_owned(),
+        traffic: false,
+        flows: 6,
+        rate_limit: 10_000,
+        quirks: true,
+        ..SimConfig::default()
+    })
+    .await;
+    let home = tempfile::tempdir().unwrap();
+    let w = Watching::start(home.path(), &sim, &["--every", "0.2", "--json"]);
+    w.wait_err("does not identify flows reliably").await;
+    let name = sim.flow(1).unwrap().name;
+    edit(&sim, 1, serde_json::json!({ "is_enabled": false })).await;
+    let start = Instant::now();
+    let e = loop {
+        if let Some(e) = w.events().into_iter().find(|e| e["flow"] == name.as_str()) {
+            break e;
+        }
+        assert!(start.elapsed() < PATIENCE, "{:?} {:?}", w.out(), w.err());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(e["name"], "switched_off");
+    assert!(e["flow_id"].is_null(), "{e}");
+    assert!(
+        e["text"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("flow \"{name}\": "))
+    );
+    let (status, _) = w.stop("TERM").await;
+    assert!(status.success());
+}
