@@ -18,9 +18,10 @@
 //! - [`sim`]: the demo server, an axum server on loopback with the documented and shipped quirks.
 //! - [`watch`]: `flowdash watch`, headless: the poll loop, notifications and the Prometheus
 //!   metrics. The alert rules themselves are pure functions in `domain::alerts`; the glue
-//!   that feeds them the flows read (`watch::alerting`) is shared with the dashboard, and the
-//!   history decides what fires (`store::Store::settle_alerts`), so that no two processes
-//!   fire an alert twice.
+//!   that feeds them the flows read (`watch::alerting`) is shared with the dashboard, whose
+//!   runner hands each list it loads to a `watch::alerting::Desk` task and shows the answer
+//!   (`app::alerts`). The history decides what fires (`store::Store::settle_alerts`), so that
+//!   no two processes fire an alert twice.
 //!
 //! The dashboard's loop: one task owns the state, in a `dashboard::Runner` generic over the
 //! ratatui backend. The terminal's owner pushes input and signals in; the runner waits for task
