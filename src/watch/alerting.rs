@@ -190,7 +190,7 @@ fn event(at: Timestamp, j: Judgement<FlowKey>) -> AlertEvent {
 pub struct Told {
     /// The alert events this process wrote.
     pub events: Vec<AlertEvent>,
-    /// The account's alerts firing now, whoever fired them.
+    /// The account's alerts firing now, whoever fired them, of the rules in force.
     pub firing: Vec<AlertEvent>,
     /// The account's events of the last day, newest first.
     pub recent: Vec<AlertEvent>,
@@ -219,6 +219,7 @@ impl Desk {
     ) -> Desk {
         let (tx, mut rx) = mpsc::unbounded_channel::<Job>();
         tokio::spawn(async move {
+            let names: Vec<String> = rules.iter().map(|r| r.name.clone()).collect();
             let mut watcher = Watcher::new(rules);
             while let Some(job) = rx.recv().await {
                 let account = Account::of_flows(&base_url, &job.flows);
@@ -242,7 +243,9 @@ impl Desk {
                     })
                     .await
                     .and_then(Result::ok);
-                let (firing, recent) = told.unwrap_or_default();
+                let (mut firing, recent) = told.unwrap_or_default();
+                // Alerts of rules no longer in the config are nobody's to resolve: not shown.
+                firing.retain(|e| names.contains(&e.name));
                 tell(Told {
                     events,
                     firing,
