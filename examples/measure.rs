@@ -145,6 +145,30 @@ fn idle(seconds: u64) {
     drop(server);
 }
 
+/// Context switches of each live thread of a process, by thread id.
+fn thread_switches(pid: u32) -> std::collections::HashMap<String, u64> {
+    let mut out = std::collections::HashMap::new();
+    for task in std::fs::read_dir(format!("/proc/{pid}/task"))
+        .expect("the process's threads")
+        .flatten()
+    {
+        let tid = task.file_name().to_string_lossy().into_owned();
+        let Ok(text) = std::fs::read_to_string(task.path().join("status")) else {
+            continue;
+        };
+        let n: u64 = text
+            .lines()
+            .filter_map(|l| {
+                l.strip_prefix("voluntary_ctxt_switches:")
+                    .or_else(|| l.strip_prefix("nonvoluntary_ctxt_switches:"))
+            })
+            .filter_map(|v| v.trim().parse::<u64>().ok())
+            .sum();
+        out.insert(tid, n);
+    }
+    out
+}
+
 /// One `GET /metrics` over a fresh connection: the time to the whole answer, and the answer.
 fn scrape(addr: &str) -> (Duration, String) {
     use std::io::{Read as _, Write as _};
@@ -219,13 +243,17 @@ fn watch(seconds: u64) {
     std::thread::sleep(
         (first_poll + Duration::from_secs(5)).saturating_duration_since(Instant::now()),
     );
-    let (cpu0, cs0, t0) = (cpu_ticks(pid), context_switches(pid), Instant::now());
+    let (cpu0, cs0, t0) = (cpu_ticks(pid), thread_switches(pid), Instant::now());
     std::thread::sleep(
         (first_poll + Duration::from_secs(55)).saturating_duration_since(Instant::now()),
     );
     let elapsed = t0.elapsed().as_secs_f64();
     let cpu = (cpu_ticks(pid) - cpu0) as f64 / 100.0;
-    let cs = context_switches(pid) - cs0;
+    // Per thread: a thread of the blocking pool that ended in between takes its count along.
+    let cs: u64 = thread_switches(pid)
+        .into_iter()
+        .map(|(tid, n)| n.saturating_sub(cs0.get(&tid).copied().unwrap_or(0)))
+        .sum();
     println!(
         "watch between polls, {elapsed:.0} s: CPU {:.3} % of one core ({cpu:.2} s), {:.2} wake-ups a second",
         cpu / elapsed * 100.0,

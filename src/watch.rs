@@ -154,7 +154,7 @@ pub async fn run(
 ) -> Result<(), String> {
     let mut stop = Signals::new().map_err(|e| format!("cannot watch for signals: {e}"))?;
     let metrics = match opts.metrics {
-        Some(addr) => Some(start_metrics(addr).await?),
+        Some(addr) => Some(start_metrics(addr, client.clone()).await?),
         None => None,
     };
     let mut w = Watch {
@@ -185,8 +185,9 @@ pub async fn run(
     result
 }
 
-async fn start_metrics(addr: SocketAddr) -> Result<Arc<Metrics>, String> {
+async fn start_metrics(addr: SocketAddr, client: Client) -> Result<Arc<Metrics>, String> {
     let m = Arc::new(Metrics::new().map_err(|e| format!("metrics: {e}"))?);
+    m.budget_from(move || client.scheduler().snapshot().left);
     let bound = metrics::serve(addr, m.clone())
         .await
         .map_err(|e| format!("cannot serve metrics on {addr}: {e}"))?;

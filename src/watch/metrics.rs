@@ -49,8 +49,19 @@ struct Seen {
 }
 
 /// The families and what was last seen of each flow.
+///
+/// The flows' families change only with a reading, so they are encoded once a reading (at
+/// most once a poll) and a scrape only copies that text; the few families of the process
+/// itself are encoded at each scrape, the budget left read then.
 pub struct Metrics {
+    /// The flows' families.
     registry: Registry,
+    /// The process's own: requests, budget, last success, alerts.
+    process: Registry,
+    /// The flows' families as text, as of the last reading.
+    flows_text: Mutex<Arc<str>>,
+    /// Reads the budget left at each scrape.
+    budget_left: Mutex<Option<Box<dyn Fn() -> u32 + Send>>>,
     sent: IntCounterVec,
     failed: IntCounterVec,
     pending: IntGaugeVec,
@@ -79,6 +90,9 @@ impl Metrics {
         let flow = ["account", "flow_id"];
         let m = Metrics {
             registry: Registry::new(),
+            process: Registry::new(),
+            flows_text: Mutex::new(Arc::from("")),
+            budget_left: Mutex::new(None),
             sent: counter(
                 "flowdash_flow_sms_sent_total",
                 "SMS sent by the flow: the server's counter while it rises; a fall is held, then only rises are added.",
@@ -130,6 +144,7 @@ impl Metrics {
         r.register(Box::new(m.pending.clone()))?;
         r.register(Box::new(m.enabled.clone()))?;
         r.register(Box::new(m.info.clone()))?;
+        let r = &m.process;
         r.register(Box::new(m.requests.clone()))?;
         r.register(Box::new(m.budget.clone()))?;
         r.register(Box::new(m.last_success.clone()))?;
@@ -188,6 +203,20 @@ impl Metrics {
                 keep
             });
         }
+        drop(seen);
+        let text = encode(&self.registry);
+        *self
+            .flows_text
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Arc::from(text);
+    }
+
+    /// Where the budget left is read at each scrape.
+    pub fn budget_from(&self, read: impl Fn() -> u32 + Send + 'static) {
+        *self
+            .budget_left
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(Box::new(read));
     }
 
     fn drop_flow(&self, acct: &str, id: &str, name: &str) {
@@ -221,16 +250,38 @@ impl Metrics {
         self.alerts.set(n as i64);
     }
 
-    /// The exposition, in the text format 0.0.4.
+    /// The exposition, in the text format 0.0.4: the flows' families as of the last reading,
+    /// then the process's own as of now.
     pub fn encode(&self) -> String {
-        let mut out = Vec::new();
-        if let Err(e) = prometheus::TextEncoder::new().encode(&self.registry.gather(), &mut out) {
-            tracing::error!(error = %e, "metrics not encoded");
+        if let Some(read) = self
+            .budget_left
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+        {
+            self.budget.set(i64::from(read()));
         }
-        // Labels hold no key (they are built from cleaned names and a base URL without
-        // credentials); the redaction is the last net, as for every text that leaves.
-        redact(&String::from_utf8_lossy(&out)).into_owned()
+        let flows = self
+            .flows_text
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        let process = encode(&self.process);
+        let mut out = String::with_capacity(flows.len() + process.len());
+        out.push_str(&flows);
+        out.push_str(&process);
+        out
     }
+}
+
+/// One registry as text. Labels hold no key (they are built from cleaned names and a base URL
+/// without credentials); the redaction is the last net, as for every text that leaves.
+fn encode(registry: &Registry) -> String {
+    let mut out = Vec::new();
+    if let Err(e) = prometheus::TextEncoder::new().encode(&registry.gather(), &mut out) {
+        tracing::error!(error = %e, "metrics not encoded");
+    }
+    redact(&String::from_utf8_lossy(&out)).into_owned()
 }
 
 /// Serves `/metrics` on `addr` until the runtime ends; the address it listens on.
