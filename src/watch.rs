@@ -303,7 +303,13 @@ impl Watch {
             });
         self.tell(&events);
         if let Some(m) = &self.metrics {
-            m.update(&account, flows, by_id, all.steady);
+            // Encoding 1000 flows takes some milliseconds: off the thread that answers scrapes.
+            let (m2, acct, flows, whole) = (m.clone(), account.clone(), flows.clone(), all.steady);
+            let updated =
+                tokio::task::spawn_blocking(move || m2.update(&acct, &flows, by_id, whole)).await;
+            if let Err(e) = updated {
+                tracing::error!(error = %e, "metrics not updated");
+            }
             m.success(at);
             let names: Vec<String> = self
                 .watcher
