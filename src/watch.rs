@@ -152,7 +152,7 @@ pub async fn run(
     mut store_events: UnboundedReceiver<StoreEvent>,
     opts: Options,
 ) -> Result<(), String> {
-    let mut stop = Signals::new().map_err(|e| format!("cannot watch for signals: {e}"))?;
+    let mut stop = StopSignals::new().map_err(|e| format!("cannot watch for signals: {e}"))?;
     let metrics = match opts.metrics {
         Some(addr) => Some(start_metrics(addr, client.clone()).await?),
         None => None,
@@ -203,15 +203,15 @@ async fn start_metrics(addr: SocketAddr, client: Client) -> Result<Arc<Metrics>,
 }
 
 /// SIGINT, SIGTERM and SIGHUP, as one stream.
-struct Signals {
+struct StopSignals {
     int: tokio::signal::unix::Signal,
     term: tokio::signal::unix::Signal,
     hup: tokio::signal::unix::Signal,
 }
 
-impl Signals {
-    fn new() -> std::io::Result<Signals> {
-        Ok(Signals {
+impl StopSignals {
+    fn new() -> std::io::Result<StopSignals> {
+        Ok(StopSignals {
             int: signal(SignalKind::interrupt())?,
             term: signal(SignalKind::terminate())?,
             hup: signal(SignalKind::hangup())?,
@@ -230,7 +230,7 @@ impl Signals {
 impl Watch {
     async fn watch(
         &mut self,
-        stop: &mut Signals,
+        stop: &mut StopSignals,
         store_events: &mut UnboundedReceiver<StoreEvent>,
     ) -> Result<(), String> {
         let mut next = Instant::now();

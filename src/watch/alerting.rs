@@ -196,7 +196,7 @@ pub struct Told {
     pub recent: Vec<AlertEvent>,
 }
 
-struct Job {
+struct HandedReading {
     at: Timestamp,
     flows: Vec<Flow>,
     by_id: bool,
@@ -206,7 +206,7 @@ struct Job {
 /// The dashboard's alerts: a task of its own that takes the readings one after another,
 /// through the same [`Watcher`] as `watch`, and tells what the history says after each.
 pub struct Desk {
-    tx: mpsc::UnboundedSender<Job>,
+    tx: mpsc::UnboundedSender<HandedReading>,
 }
 
 impl Desk {
@@ -217,7 +217,7 @@ impl Desk {
         base_url: url::Url,
         tell: impl Fn(Told) + Send + 'static,
     ) -> Desk {
-        let (tx, mut rx) = mpsc::unbounded_channel::<Job>();
+        let (tx, mut rx) = mpsc::unbounded_channel::<HandedReading>();
         tokio::spawn(async move {
             let names: Vec<String> = rules.iter().map(|r| r.name.clone()).collect();
             let mut watcher = Watcher::new(rules);
@@ -258,7 +258,7 @@ impl Desk {
 
     /// Hands over one reading; a desk whose task ended takes nothing.
     pub fn judge(&self, at: Timestamp, flows: Vec<Flow>, by_id: bool, whole: bool) {
-        let _ = self.tx.send(Job {
+        let _ = self.tx.send(HandedReading {
             at,
             flows,
             by_id,
