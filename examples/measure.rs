@@ -7,6 +7,9 @@
 //! - `cargo run --release --example measure -- idle [SECONDS]`: start to the first drawn frame in
 //!   demo mode; CPU time and wake-ups (context switches of all threads) over 60 s (or SECONDS)
 //!   with live updates on; resident memory with a 1000-flow page loaded.
+//! - `cargo run --release --example measure -- watch [SECONDS]`: `flowdash watch --every 60
+//!   --metrics` on 1000 flows: the time `/metrics` takes to answer (200 requests), then its CPU
+//!   time and wake-ups between two polls (50 s), and over SECONDS (default 180) with the polls.
 //!
 //! The dashboard measured is `target/release/flowdash`, or the binary `FLOWDASH_BIN` names.
 
@@ -16,14 +19,17 @@ mod harness;
 
 use std::time::{Duration, Instant};
 
-use harness::{Dashboard, Server, context_switches, cpu_ticks, percentile, proc_status};
+use harness::{
+    Dashboard, Server, context_switches, cpu_ticks, flowdash_bin, percentile, proc_status,
+};
 
 fn main() {
     let mut args = std::env::args().skip(1);
     match args.next().as_deref() {
         Some("latency") => latency(),
         Some("idle") => idle(args.next().and_then(|s| s.parse().ok()).unwrap_or(60)),
-        _ => eprintln!("usage: measure latency | measure idle [SECONDS]"),
+        Some("watch") => watch(args.next().and_then(|s| s.parse().ok()).unwrap_or(180)),
+        _ => eprintln!("usage: measure latency | measure idle [SECONDS] | measure watch [SECONDS]"),
     }
 }
 
@@ -136,5 +142,134 @@ fn idle(seconds: u64) {
         proc_status(pid, "VmHWM") as f64 / 1024.0
     );
     drop(dash);
+    drop(server);
+}
+
+/// Context switches of each live thread of a process, by thread id.
+fn thread_switches(pid: u32) -> std::collections::HashMap<String, u64> {
+    let mut out = std::collections::HashMap::new();
+    for task in std::fs::read_dir(format!("/proc/{pid}/task"))
+        .expect("the process's threads")
+        .flatten()
+    {
+        let tid = task.file_name().to_string_lossy().into_owned();
+        let Ok(text) = std::fs::read_to_string(task.path().join("status")) else {
+            continue;
+        };
+        let n: u64 = text
+            .lines()
+            .filter_map(|l| {
+                l.strip_prefix("voluntary_ctxt_switches:")
+                    .or_else(|| l.strip_prefix("nonvoluntary_ctxt_switches:"))
+            })
+            .filter_map(|v| v.trim().parse::<u64>().ok())
+            .sum();
+        out.insert(tid, n);
+    }
+    out
+}
+
+/// One `GET /metrics` over a fresh connection: the time to the whole answer, and the answer.
+fn scrape(addr: &str) -> (Duration, String) {
+    use std::io::{Read as _, Write as _};
+    let started = Instant::now();
+    let mut conn = std::net::TcpStream::connect(addr).expect("the metrics address");
+    conn.write_all(b"GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .expect("a request");
+    let mut answer = String::new();
+    conn.read_to_string(&mut answer).expect("an answer");
+    (started.elapsed(), answer)
+}
+
+fn watch(seconds: u64) {
+    use std::io::BufRead as _;
+    let server = Server::start(&["--flows", "1000"]);
+    let home = tempfile::tempdir().expect("a home");
+    let h = home.path();
+    let mut child = std::process::Command::new(flowdash_bin())
+        .args(["watch", "--every", "60", "--metrics", "127.0.0.1:0"])
+        .env("FLOWDASH_BASE_URL", &server.url)
+        .env("FLOWDASH_API_KEY", "demo")
+        .env("HOME", h)
+        .env("XDG_CONFIG_HOME", h.join("config"))
+        .env("XDG_STATE_HOME", h.join("state"))
+        .env("XDG_DATA_HOME", h.join("data"))
+        .env("XDG_RUNTIME_DIR", h.join("run"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("flowdash watch");
+    let started = Instant::now();
+    let mut lines = std::io::BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let addr = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|l| {
+            l.strip_prefix("metrics at http://")
+                .map(|a| a.trim_end_matches("/metrics").to_owned())
+        })
+        .expect("the metrics address on stderr");
+    // The first poll: every flow read, recorded and judged.
+    loop {
+        let (_, body) = scrape(&addr);
+        if body.contains("flowdash_flow_sms_sent_total{") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    println!(
+        "first reading of 1000 flows served after {:.2} s",
+        started.elapsed().as_secs_f64()
+    );
+    let mut samples = Vec::new();
+    let mut body = String::new();
+    for _ in 0..200 {
+        let (t, b) = scrape(&addr);
+        samples.push(t);
+        body = b;
+    }
+    samples.sort();
+    println!(
+        "GET /metrics, 1000 flows ({} lines, {} bytes), 200 requests: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        body.lines().count(),
+        body.len(),
+        percentile(&samples, 0.5).as_secs_f64() * 1000.0,
+        percentile(&samples, 0.99).as_secs_f64() * 1000.0,
+        samples[samples.len() - 1].as_secs_f64() * 1000.0,
+    );
+    // Between two polls: from 5 s after the first to 55 s after it.
+    let pid = child.id();
+    let first_poll = started;
+    std::thread::sleep(
+        (first_poll + Duration::from_secs(5)).saturating_duration_since(Instant::now()),
+    );
+    let (cpu0, cs0, t0) = (cpu_ticks(pid), thread_switches(pid), Instant::now());
+    std::thread::sleep(
+        (first_poll + Duration::from_secs(55)).saturating_duration_since(Instant::now()),
+    );
+    let elapsed = t0.elapsed().as_secs_f64();
+    let cpu = (cpu_ticks(pid) - cpu0) as f64 / 100.0;
+    // Per thread: a thread of the blocking pool that ended in between takes its count along.
+    let cs: u64 = thread_switches(pid)
+        .into_iter()
+        .map(|(tid, n)| n.saturating_sub(cs0.get(&tid).copied().unwrap_or(0)))
+        .sum();
+    println!(
+        "watch between polls, {elapsed:.0} s: CPU {:.3} % of one core ({cpu:.2} s), {:.2} wake-ups a second",
+        cpu / elapsed * 100.0,
+        cs as f64 / elapsed
+    );
+    let (cpu0, t0) = (cpu_ticks(pid), Instant::now());
+    std::thread::sleep(Duration::from_secs(seconds));
+    let elapsed = t0.elapsed().as_secs_f64();
+    let cpu = (cpu_ticks(pid) - cpu0) as f64 / 100.0;
+    println!(
+        "watch over {elapsed:.0} s with a poll a minute: CPU {:.3} % of one core ({cpu:.2} s); resident {:.1} MB (VmHWM {:.1} MB)",
+        cpu / elapsed * 100.0,
+        proc_status(pid, "VmRSS") as f64 / 1024.0,
+        proc_status(pid, "VmHWM") as f64 / 1024.0,
+    );
+    let _ = child.kill();
+    let _ = child.wait();
     drop(server);
 }

@@ -167,6 +167,9 @@ struct Inner {
     kind: Mutex<ServerKind>,
     events: Mutex<Option<UnboundedSender<ClientEvent>>>,
     retry_delays: Vec<Duration>,
+    /// Requests sent, by the answer's status (`200`, `429`, ...) or `error` when none came:
+    /// `watch` serves them as `flowdash_api_requests_total`.
+    answers: Mutex<std::collections::BTreeMap<String, u64>>,
 }
 
 /// What a request asks for, before the key and the scheduler are added.
@@ -349,6 +352,7 @@ impl Client {
                     Duration::from_secs(1),
                     Duration::from_secs(2),
                 ],
+                answers: Mutex::new(std::collections::BTreeMap::new()),
             }),
         })
     }
@@ -379,6 +383,23 @@ impl Client {
 
     pub fn trusts_ids(&self) -> bool {
         self.inner.trust_ids
+    }
+
+    /// Requests sent so far, by the answer's status (`200`, `429`, ...) or `error` when no
+    /// answer came, in the order of the status.
+    pub fn answer_counts(&self) -> Vec<(String, u64)> {
+        self.inner
+            .answers
+            .lock()
+            .map(|a| a.iter().map(|(k, v)| (k.clone(), *v)).collect())
+            .unwrap_or_default()
+    }
+
+    fn count_answer(&self, status: Option<StatusCode>) {
+        if let Ok(mut a) = self.inner.answers.lock() {
+            let key = status.map_or_else(|| "error".to_owned(), |s| s.as_u16().to_string());
+            *a.entry(key).or_default() += 1;
+        }
     }
 
     fn emit(&self, ev: ClientEvent) {
@@ -470,10 +491,21 @@ impl Client {
         }
         tracing::debug!(method = %req.method, path = %req.path, "request");
         let reply = match &self.inner.in_process {
-            None => Reply::Http(self.send_http(req, url).await?),
-            Some(server) => Reply::InProcess(self.send_in_process(server, req, url).await?),
+            None => self.send_http(req, url).await.map(Reply::Http),
+            Some(server) => self
+                .send_in_process(server, req, url)
+                .await
+                .map(Reply::InProcess),
+        };
+        let reply = match reply {
+            Ok(reply) => reply,
+            Err(e) => {
+                self.count_answer(None);
+                return Err(e);
+            }
         };
         let status = reply.status();
+        self.count_answer(Some(status));
         let remaining: Option<i64> = header_num(reply.headers(), "x-ratelimit-remaining");
         let reset: Option<u64> = header_num(reply.headers(), "x-ratelimit-reset");
         self.inner

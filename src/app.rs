@@ -4,6 +4,7 @@
 //! state and returns [`Command`]s, the work for tasks. Nothing here does I/O, so every rule of the
 //! screen is tested without a terminal or a server.
 
+pub mod alerts;
 pub mod draft;
 mod errors;
 pub mod form;
@@ -109,6 +110,10 @@ pub enum Mode {
     },
     /// `E`: every error since start, in full, newest first; `scroll` lines down from the top.
     Errors {
+        scroll: u16,
+    },
+    /// `!`: the alerts firing and those of the last day (DESIGN §14).
+    Alerts {
         scroll: u16,
     },
     /// A draft kept from an earlier run: Enter restores it, x drops it.
@@ -273,6 +278,8 @@ pub struct State {
     pub visible_rows: usize,
     /// Drafts kept from earlier runs, still to be offered (oldest first).
     pub draft_offers: Vec<crate::drafts::Draft>,
+    /// The account's alerts, as the history last told them.
+    pub alerts: alerts::Alerts,
 }
 
 /// Something that happened.
@@ -356,6 +363,12 @@ pub enum Msg {
         req: ReqId,
         result: Result<history::HistoryData, history::HistoryError>,
     },
+    /// The history's word on the alerts after a judgement: firing now, and the events of the
+    /// last day.
+    Alerts {
+        firing: Vec<crate::store::AlertEvent>,
+        recent: Vec<crate::store::AlertEvent>,
+    },
 }
 
 /// What a save of the form ended with.
@@ -429,5 +442,12 @@ pub enum Command {
     LoadHistory {
         req: ReqId,
         ask: Box<history::HistoryAsk>,
+    },
+    /// Run the alert rules over a reading of these flows (DESIGN §14); `whole`: every flow.
+    JudgeAlerts {
+        at: Timestamp,
+        flows: Vec<Flow>,
+        by_id: bool,
+        whole: bool,
     },
 }

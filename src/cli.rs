@@ -151,6 +151,8 @@ pub enum Verb {
     /// The messages (SMS) of a flow among the newest 1000 of the account, failures grouped by
     /// error; without ID, every flow's
     Messages(MessagesArgs),
+    /// Watch every flow headless: record history, print alert events, serve metrics
+    Watch(WatchArgs),
     /// Run the demo server until interrupted (the global --api-key sets its key; default demo)
     ServeDemo(ServeDemoArgs),
     /// Configuration
@@ -285,6 +287,23 @@ pub struct MessagesArgs {
 }
 
 #[derive(Debug, Clone, Args)]
+pub struct WatchArgs {
+    /// Seconds between two readings of every flow (the budget may make it slower)
+    #[arg(long, value_name = "SECS", default_value = "60", value_parser = every_secs)]
+    pub every: std::time::Duration,
+    #[arg(
+        long,
+        value_name = "ADDR",
+        value_parser = crate::watch::metrics::parse_addr,
+        help = "Serve Prometheus metrics at http://ADDR/metrics (a port alone: on 127.0.0.1)"
+    )]
+    pub metrics: Option<std::net::SocketAddr>,
+    /// One JSON object per alert event and line
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Args)]
 pub struct ServeDemoArgs {
     /// Port on 127.0.0.1 (0: any free port)
     #[arg(long, value_name = "N", default_value_t = 8787)]
@@ -325,6 +344,17 @@ fn flow_id(s: &str) -> Result<u64, String> {
     match s.trim().parse::<u64>() {
         Ok(0) | Err(_) => Err(format!("`{s}` is not a flow id (a whole number from 1)")),
         Ok(n) => Ok(n),
+    }
+}
+
+/// Seconds, from 1 (debug builds take fractions down to 0.05, for tests that must be quick).
+fn every_secs(s: &str) -> Result<std::time::Duration, String> {
+    let least = if cfg!(debug_assertions) { 0.05 } else { 1.0 };
+    match s.trim().parse::<f64>() {
+        Ok(n) if n.is_finite() && n >= least && n <= 86_400.0 => {
+            Ok(std::time::Duration::from_secs_f64(n))
+        }
+        _ => Err(format!("`{s}` is not a number of seconds from 1 to 86400")),
     }
 }
 

@@ -9,6 +9,7 @@ mod flows;
 mod history;
 mod messages;
 mod table;
+mod watch;
 
 use std::fmt;
 use std::io::{IsTerminal as _, Write as _};
@@ -111,7 +112,12 @@ pub async fn run(cli: Cli, log_path: Option<PathBuf>) -> Result<(), Failure> {
     if let Some(Verb::History(args)) = &command {
         return history::run(&global, &settings, args);
     }
-    let conn = connect(&settings, global.demo, command.is_none()).await?;
+    let waits = if matches!(command, None | Some(Verb::Watch(_))) {
+        Waits::Polls
+    } else {
+        Waits::Command
+    };
+    let conn = connect(&settings, global.demo, command.is_none(), waits).await?;
     tracing::info!(
         host = conn.client.base_url().host_str().unwrap_or_default(),
         profile = settings.profile.as_deref().unwrap_or("-"),
@@ -128,12 +134,14 @@ pub async fn run(cli: Cli, log_path: Option<PathBuf>) -> Result<(), Failure> {
                 page_size: settings.page_size,
                 log_path,
                 history: settings.history.clone(),
+                alerts: settings.alerts.clone(),
             };
             dashboard::run(conn.client.clone(), dash)
                 .await
                 .map_err(Failure::from)
         }
         Some(Verb::Messages(args)) => messages::run(&conn.client, &args).await,
+        Some(Verb::Watch(args)) => watch::run(&conn.client, &settings, &args).await,
         Some(cmd) => flows::run(&conn.client, &settings, cmd).await,
     };
     if let Some(sim) = conn.sim {
@@ -142,9 +150,23 @@ pub async fn run(cli: Cli, log_path: Option<PathBuf>) -> Result<(), Failure> {
     result
 }
 
+/// How a process waits for the budget every flowdash process shares.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Waits {
+    /// The dashboard and `watch`: polls wait as long as it takes.
+    Polls,
+    /// A command waits as long as it would wait for an answer, and says so.
+    Command,
+}
+
 /// The configured API with its key, or the embedded demo server: with `--demo`, or for the
 /// dashboard when there is no key at all. A command without a key fails.
-async fn connect(settings: &Settings, demo: bool, dashboard: bool) -> Result<Connection, Failure> {
+async fn connect(
+    settings: &Settings,
+    demo: bool,
+    dashboard: bool,
+    waits: Waits,
+) -> Result<Connection, Failure> {
     // With --demo the key is not needed, so no api_key_command runs (it may ask for a PIN).
     let key = if demo {
         None
@@ -168,7 +190,7 @@ async fn connect(settings: &Settings, demo: bool, dashboard: bool) -> Result<Con
         budget: settings.budget,
         shared_budget: config::budget_file_path(),
         // A command waits for the shared budget as long as it would wait for an answer.
-        budget_wait: (!dashboard).then_some(settings.timeout),
+        budget_wait: (waits == Waits::Command).then_some(settings.timeout),
         in_process: None,
     })?;
     if !dashboard && let Some(w) = client.shared_budget_warning() {

@@ -7,6 +7,8 @@
 //! built-in defaults. Profiles are not layered on one another: a staging profile without a key
 //! must never borrow the production key and send it to the staging host.
 
+mod alerts;
+
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -35,6 +37,10 @@ struct FileConfig {
     default_profile: Option<String>,
     #[serde(default)]
     profiles: BTreeMap<String, Profile>,
+    /// The built-in alert rules (DESIGN §14); on unless `false`.
+    builtin_alerts: Option<bool>,
+    #[serde(default)]
+    alerts: Vec<toml::Spanned<alerts::RawRule>>,
 }
 
 /// One `[profiles.NAME]` table. No `Debug`: it may hold a key.
@@ -87,6 +93,9 @@ pub struct Settings {
     /// The history file (DESIGN §13): `--history`, the profile's `history`, or the default;
     /// `None` with `--no-history` or when no data directory can be found.
     pub history: Option<PathBuf>,
+    /// The alert rules in force: the built-in ones (unless `builtin_alerts = false`) and the
+    /// config's `[[alerts]]`.
+    pub alerts: Vec<crate::domain::alerts::Rule>,
     /// For stderr, printed by the caller (a loose file mode, ...).
     pub warnings: Vec<String>,
 }
@@ -404,13 +413,19 @@ pub fn load(global: &Global) -> Result<Settings, ConfigError> {
     let path = config_path(global)?;
     let file = read_file(&path, global.config.is_some())?;
     let mut warnings = Vec::new();
-    let (file, config_file) = match file {
-        Some((f, _)) => {
+    let (mut file, config_file, text) = match file {
+        Some((f, text)) => {
             warnings.extend(mode_warning(&path, &f));
-            (f, Some(path))
+            (f, Some(path.clone()), text)
         }
-        None => (FileConfig::default(), None),
+        None => (FileConfig::default(), None, String::new()),
     };
+    let alerts = alerts::rules(
+        &path,
+        &text,
+        file.builtin_alerts.unwrap_or(true),
+        std::mem::take(&mut file.alerts),
+    )?;
 
     let chosen = non_empty(global.profile.as_ref()).map(str::to_owned);
     let name = chosen.or_else(|| non_empty(file.default_profile.as_ref()).map(str::to_owned));
@@ -471,6 +486,7 @@ pub fn load(global: &Global) -> Result<Settings, ConfigError> {
                 .or(profile.history)
                 .or_else(crate::store::default_path)
         },
+        alerts,
         warnings,
     })
 }
@@ -568,7 +584,7 @@ async fn read_kept(from: Option<impl tokio::io::AsyncRead + Unpin>, keep: usize)
 
 /// Kills every process of the group `pgid` (the command and whatever it started), with the
 /// shell's `kill`: sending a signal to a group needs no `unsafe` that way.
-fn kill_group(pgid: Option<u32>) {
+pub(crate) fn kill_group(pgid: Option<u32>) {
     let Some(pgid) = pgid else {
         return;
     };

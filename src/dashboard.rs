@@ -48,8 +48,10 @@ pub struct DashboardSettings {
     /// Where the log goes, for the help screen.
     pub log_path: Option<std::path::PathBuf>,
     /// The history file; `None` with `--no-history`. The embedded demo keeps its history in
-    /// memory instead.
+    /// memory instead. The alerts' state lives there too (in memory for the run without one).
     pub history: Option<std::path::PathBuf>,
+    /// The alert rules in force (DESIGN §14).
+    pub alerts: Vec<crate::domain::alerts::Rule>,
 }
 
 /// Leaves the screen the way the shell had it: mouse and paste reports off, the main screen,
@@ -268,6 +270,11 @@ pub async fn run(client: Client, settings: DashboardSettings) -> color_eyre::Res
             .history
             .map(|path| Recorder::start(path, crate::store::DEFAULT_RETENTION_DAYS))
     };
+    let alert_store = match &recorder {
+        Some((recorder, _)) => recorder.clone(),
+        None => Recorder::in_memory().0,
+    };
+    runner.start_alerts(alert_store, settings.alerts, true);
     // The store's faults come back as events; a failed query also says so where it is shown.
     if let Some((recorder, _events)) = recorder {
         runner = runner.with_history(recorder);
@@ -365,6 +372,8 @@ pub struct Runner<B: Backend, H: Host<B>> {
     /// The history file's writer, which also answers the charts' queries; `None` with
     /// `--no-history`.
     history: Option<Recorder>,
+    /// The alert rules' task, once started.
+    alerts: Option<crate::watch::alerting::Desk>,
 }
 
 impl<B: Backend, H: Host<B>> Runner<B, H> {
@@ -396,6 +405,7 @@ impl<B: Backend, H: Host<B>> Runner<B, H> {
             pending,
             commands,
             history: None,
+            alerts: None,
         })
     }
 
@@ -410,6 +420,39 @@ impl<B: Backend, H: Host<B>> Runner<B, H> {
     /// The history's writer, if history is kept.
     pub fn history(&self) -> Option<&Recorder> {
         self.history.as_ref()
+    }
+
+    /// Runs the alert rules on the readings the dashboard takes, their state kept by
+    /// `recorder` (DESIGN §14). With `terminal`, the bell and desktop notifications the rules
+    /// ask for go to the terminal; their commands run either way.
+    pub fn start_alerts(
+        &mut self,
+        recorder: crate::store::Recorder,
+        rules: Vec<crate::domain::alerts::Rule>,
+        terminal: bool,
+    ) {
+        let tx = self.tx.clone();
+        let notify = rules.clone();
+        let tell = move |told: crate::watch::alerting::Told| {
+            for plan in crate::watch::notify::plan(&told.events, &notify, terminal) {
+                if !plan.terminal.is_empty() {
+                    use std::io::Write as _;
+                    // BEL and OSC strings move no cell of the drawn screen.
+                    let mut out = stdout().lock();
+                    let _ = out.write_all(plan.terminal.as_bytes());
+                    let _ = out.flush();
+                }
+                crate::watch::notify::run(&plan, None, |w| tracing::warn!("{w}"));
+            }
+            let _ = tx.send(Msg::Alerts {
+                firing: told.firing,
+                recent: told.recent,
+            });
+        };
+        let base = self.client.base_url().clone();
+        self.alerts = Some(crate::watch::alerting::Desk::start(
+            recorder, rules, base, tell,
+        ));
     }
 
     /// A message for the next round. A key restarts the idle clock.
@@ -561,6 +604,16 @@ impl<B: Backend, H: Host<B>> Runner<B, H> {
                 self.client.base_url(),
                 &self.tx,
             ),
+            Command::JudgeAlerts {
+                at,
+                flows,
+                by_id,
+                whole,
+            } => {
+                if let Some(desk) = &self.alerts {
+                    desk.judge(at, flows, by_id, whole);
+                }
+            }
             io => crate::tasks::spawn(io, &self.client, &self.tx),
         }
         Ok(())

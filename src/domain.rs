@@ -1,6 +1,7 @@
 //! The flow model and the rules that need no I/O: types, cleaning of server text, validation that
 //! mirrors the server, SMS length counting and the patch of changed fields.
 
+pub mod alerts;
 pub mod clean;
 pub mod flow;
 pub mod message;

@@ -23,6 +23,12 @@
 //! - [`store`]: the history in SQLite (readings, snapshot, alert events, audit) and its writer.
 //! - [`sim`]: the demo server, an axum server on loopback with the documented and shipped quirks;
 //!   its SMS table (`sim::messages`) gets a row for every count its traffic moves.
+//! - [`watch`]: `flowdash watch`, headless: the poll loop, notifications and the Prometheus
+//!   metrics. The alert rules themselves are pure functions in `domain::alerts`; the glue
+//!   that feeds them the flows read (`watch::alerting`) is shared with the dashboard, whose
+//!   runner hands each list it loads to a `watch::alerting::Desk` task and shows the answer
+//!   (`app::alerts`). The history decides what fires (`store::Store::settle_alerts`), so that
+//!   no two processes fire an alert twice.
 //!
 //! Files depend only downward: no file `use`s a file that uses it back (tests/layers.rs states
 //! the rule and checks it).
@@ -62,6 +68,7 @@ pub mod sim;
 pub mod store;
 pub mod tasks;
 pub mod ui;
+pub mod watch;
 
 /// Installs the process-wide TLS crypto provider (ring). Safe to call more than once.
 pub fn install_tls_provider() {

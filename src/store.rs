@@ -7,6 +7,9 @@
 //! - [`Recorder`] is the handle the dashboard and `watch` hold: `record`, `snapshot`, `alert`
 //!   and `audit` hand work to a writer thread and return at once; faults (a locked, corrupt,
 //!   full or read-only file) come back as [`StoreEvent`]s and never as errors of the caller.
+//!   `settle_alerts` hands over what the alert rules judged and answers with the changes of
+//!   state it wrote (`store::alerts`): the alerts firing now live in the file, so that two
+//!   processes, or one restarted, never fire an alert twice.
 //!
 //! Rows are keyed by an [`Account`]: the API base URL and the `user_id` the flows carry. No key
 //! and no hash of a key is ever stored here, so a regenerated key keeps its history.
@@ -15,6 +18,7 @@
 //! flows reliably, else (the shipped build, CONTRACT §12 item 9, whose ids are device ids) the
 //! creation time and the name.
 
+mod alerts;
 mod query;
 mod recorder;
 mod schema;
@@ -26,6 +30,7 @@ use std::path::{Path, PathBuf};
 use jiff::Timestamp;
 use rusqlite::Connection;
 
+pub use alerts::{FIRING, Judged, RESOLVED};
 pub use query::{Comparison, Every, Interval, Rank, Since, Totals};
 pub use recorder::{Recorder, StoreEvent};
 pub use schema::{LATEST_VERSION, MIGRATIONS, create_at_version};

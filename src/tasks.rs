@@ -103,7 +103,8 @@ pub fn spawn(cmd: Command, client: &Client, tx: &UnboundedSender<Msg>) {
         | Command::SetMouse(_)
         | Command::Suspend
         | Command::DropDraft(_)
-        | Command::LoadHistory { .. } => {}
+        | Command::LoadHistory { .. }
+        | Command::JudgeAlerts { .. } => {}
     }
 }
 

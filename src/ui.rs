@@ -1,6 +1,7 @@
 //! Drawing. Every function here reads `&State` and changes nothing; one file per part of the
 //! screen.
 
+mod alerts;
 mod chart;
 mod detail;
 mod dialog;
@@ -81,6 +82,7 @@ pub fn draw(frame: &mut Frame<'_>, state: &State) {
         Mode::Conflict { conflict, .. } => dialog::conflict(frame, area, state, conflict),
         Mode::Help { scroll } => dialog::help(frame, area, state, *scroll),
         Mode::Errors { scroll } => errors::draw(frame, area, state, *scroll),
+        Mode::Alerts { scroll } => alerts::draw(frame, area, state, *scroll),
         Mode::DraftOffer(offer) => dialog::draft_offer(frame, area, state, offer),
         Mode::History(view) => history::draw(frame, area, state, view),
         Mode::Messages(view) => messages::draw(frame, area, state, view),

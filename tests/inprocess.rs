@@ -502,3 +502,67 @@ async fn m_shows_the_flows_messages_with_failures_grouped_and_one_whole() {
     d.wait_for("the list again", |s| !s.contains("Messages of flow"))
         .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alerting_rows_carry_a_mark_the_header_counts_them_and_bang_lists_them() {
+    let mut d = Dash::start();
+    let (recorder, _) = flowdash::store::Recorder::in_memory();
+    d.runner
+        .start_alerts(recorder, flowdash::domain::alerts::builtin_rules(), false);
+    let screen = d.wait_text("page 1/2 (40 flows)").await;
+    assert!(!screen.contains("alerts"), "{screen}");
+    // Sixty failures of flow 3, and flow 1 switched off in the web dashboard.
+    let three = d.sim.flow(3).unwrap();
+    let one = d.sim.flow(1).unwrap();
+    assert!(one.is_enabled);
+    let edit = |failed, enabled| FlowEdit {
+        total_failed_sms: failed,
+        is_enabled: enabled,
+        ..FlowEdit::default()
+    };
+    assert!(
+        d.sim
+            .edit_flow(3, edit(Some(three.total_failed_sms + 60), None))
+    );
+    assert!(d.sim.edit_flow(1, edit(None, Some(false))));
+    d.key(KeyCode::Char('r'));
+    let screen = d.wait_text("alerts 2").await;
+    let row = |screen: &str, name: &str| {
+        screen
+            .lines()
+            .find(|l| l.contains(name))
+            .unwrap_or_else(|| panic!("no row of {name}:\n{screen}"))
+            .to_owned()
+    };
+    // The table's rows, by id and name (the detail pane names the selected flow too).
+    let table_row =
+        |screen: &str, f: &flowdash::sim::StoredFlow| row(screen, &format!(" {} {}", f.id, f.name));
+    assert!(table_row(&screen, &three).contains("│●!"), "{screen}");
+    assert!(table_row(&screen, &one).contains("│○!"), "{screen}");
+    let two = d.sim.flow(2).unwrap();
+    assert!(table_row(&screen, &two).starts_with("│○  "), "{screen}");
+
+    // On again: resolved, and `!` shows both kinds with their times.
+    assert!(d.sim.edit_flow(1, edit(None, Some(true))));
+    d.key(KeyCode::Char('r'));
+    d.wait_text("alerts 1").await;
+    d.key(KeyCode::Char('!'));
+    let view = d.wait_text("Alerts: 1 firing").await;
+    let firing = row(&view, "since ");
+    assert!(
+        firing.contains("firing") && firing.contains(&three.name),
+        "{view}"
+    );
+    let resolved = row(&view, "resolved");
+    assert!(
+        resolved.contains(&one.name) && resolved.contains("on again"),
+        "{view}"
+    );
+    assert!(view.contains("switched off, not by flowdash"), "{view}");
+    d.key(KeyCode::Char('q'));
+    let screen = d
+        .wait_for("the list again", |s| !s.contains("Alerts:"))
+        .await;
+    assert!(screen.contains("alerts 1"), "{screen}");
+    assert!(d.writes().is_empty());
+}

@@ -23,7 +23,7 @@ use flowdash::api::{
 };
 use flowdash::app::{Command, Context, Mode, Msg, ReqId, SaveResult, State, start, update};
 use flowdash::domain::{Device, Flow, FlowId, SegmentRef, WaitUnit};
-use flowdash::store::{Account, FlowKey, Store};
+use flowdash::store::{Account, AlertEvent, FlowKey, Store};
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
 
@@ -603,19 +603,15 @@ fn help_lists_the_form_and_dialog_keys_and_scrolls_to_them() {
     s.send(ch('?'));
     let t = s.draw();
     let buf = t.backend().buffer();
-    assert!(row_of(buf, "lines 1–15 of 33: ↓ ↑ PgDn PgUp scroll").is_some());
+    assert!(row_of(buf, "lines 1–15 of 36: ↓ ↑ PgDn PgUp scroll").is_some());
     for text in ["Shift-Tab", "Ctrl-S", "Conflict"] {
         assert!(row_of(buf, text).is_some(), "{text}");
     }
-    let hidden = [
-        "restore the draft",
-        "1 2 3 4",
-        "read again",
-        "scroll a page",
-    ];
+    let hidden = ["1 2 3 4", "read again", "q Esc !", "scroll a page"];
     for text in hidden {
         assert!(row_of(buf, text).is_none(), "{text} below the fold");
     }
+    s.send(press(KeyCode::PageDown));
     s.send(press(KeyCode::PageDown));
     s.send(press(KeyCode::PageDown));
     s.send(press(KeyCode::Down));
@@ -624,15 +620,73 @@ fn help_lists_the_form_and_dialog_keys_and_scrolls_to_them() {
     for text in hidden {
         assert!(row_of(buf, text).is_some(), "{text} scrolled into view");
     }
-    assert!(row_of(buf, "lines 18–32 of 33").is_some());
+    assert!(row_of(buf, "lines 22–36 of 36").is_some());
     // Scrolling back up, past the top, stops there; q closes.
     for _ in 0..30 {
         s.send(ch('k'));
     }
     let t = s.draw();
-    assert!(row_of(t.backend().buffer(), "lines 1–15 of 33").is_some());
+    assert!(row_of(t.backend().buffer(), "lines 1–15 of 36").is_some());
     s.send(ch('q'));
     assert!(matches!(s.state.mode, Mode::Browse));
+}
+
+// ---- alerts ---------------------------------------------------------------------------------
+
+/// An alert event of flow `id` at `secs` ago.
+fn alert(id: u64, flow: &str, rule: &str, state: &str, secs: i64, text: &str) -> AlertEvent {
+    AlertEvent {
+        at: ago(secs),
+        name: rule.to_owned(),
+        rule: rule.to_owned(),
+        state: state.to_owned(),
+        flow: Some(FlowKey::Id(id)),
+        flow_name: Some(flow.to_owned()),
+        value: None,
+        text: format!("flow {id} \"{flow}\": {text}"),
+    }
+}
+
+/// The list while flow 12 fails (its row carries `!`, the header counts it), then `!`: the
+/// alerts firing with when they started, and the events of the last day with their times.
+#[test]
+fn alerts() {
+    for size in SIZES {
+        let mut s = list(size);
+        let failing = alert(
+            12,
+            "Welcome series",
+            "failed_share",
+            "firing",
+            600,
+            "12.5 % of the messages of the last 30 min failed (above 10.0 %)",
+        );
+        let off = alert(
+            13,
+            "Win-back",
+            "switched_off",
+            "firing",
+            3000,
+            "switched off, not by flowdash on this machine",
+        );
+        let on = alert(13, "Win-back", "switched_off", "resolved", 1200, "on again");
+        s.send(Msg::Alerts {
+            firing: vec![failing.clone()],
+            recent: vec![failing, on, off],
+        });
+        let t = snap("alerts_list", &s);
+        let buf = t.backend().buffer();
+        let welcome = row_of(buf, " 12 Welcome series").unwrap();
+        assert!(rows(buf)[usize::from(welcome)].starts_with("│●!"));
+        let win_back = row_of(buf, " 13 Win-back").unwrap();
+        assert!(rows(buf)[usize::from(win_back)].starts_with("│○ "));
+        assert!(row_of(buf, "alerts 1 · live").is_some());
+        s.send(ch('!'));
+        let t = snap("alerts_view", &s);
+        assert!(row_of(t.backend().buffer(), "Alerts: 1 firing").is_some());
+        s.send(press(KeyCode::Esc));
+        assert!(matches!(s.state.mode, Mode::Browse));
+    }
 }
 
 // ---- read-only and too small ----------------------------------------------------------------

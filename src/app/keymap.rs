@@ -57,6 +57,8 @@ pub enum Action {
     History,
     /// The messages of the selected flow.
     Messages,
+    /// The alerts firing and those of the last day.
+    Alerts,
     /// Mouse capture on or off.
     Mouse,
     /// Show this help.
@@ -111,6 +113,7 @@ pub const KEYMAP: &[(&str, Action, &str)] = &[
         Action::Messages,
         "messages of the flow, failures by error",
     ),
+    ("!", Action::Alerts, "alerts: firing and of the last day"),
     ("M", Action::Mouse, "mouse capture on / off"),
     ("?", Action::Help, "this help"),
     ("q Ctrl-C", Action::Quit, "quit"),
@@ -159,6 +162,10 @@ pub const OTHER_KEYS: &[(&str, &[(&str, &str)])] = &[
             ("r", "read again"),
             ("q Esc", "close"),
         ],
+    ),
+    (
+        "Alerts (!)",
+        &[("↓ ↑ j k", "scroll a line"), ("q Esc !", "close")],
     ),
     (
         "Errors (E), this help",
@@ -214,6 +221,7 @@ pub fn action(key: &KeyEvent) -> Option<Action> {
         KeyCode::Char('E') => Action::Errors,
         KeyCode::Char('H') => Action::History,
         KeyCode::Char('m') => Action::Messages,
+        KeyCode::Char('!') => Action::Alerts,
         KeyCode::Char('M') => Action::Mouse,
         KeyCode::Char('?') => Action::Help,
         KeyCode::Char('q') => Action::Quit,

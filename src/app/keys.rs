@@ -44,6 +44,7 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent, out: &mut Vec<Command>) {
                 state.mode = Mode::Messages(view);
             }
         }
+        Mode::Alerts { scroll } => super::alerts::on_key(state, key, scroll),
         Mode::Filter => on_filter_key(state, key),
         Mode::Form(mut form) => {
             if form.saving.is_some() && key.code != KeyCode::Esc && !form.confirm_discard {
@@ -323,6 +324,7 @@ fn on_action(state: &mut State, action: Action, out: &mut Vec<Command>) {
                 out.push(Command::LoadMessages { req, id });
             }
         }
+        Action::Alerts => state.mode = Mode::Alerts { scroll: 0 },
         Action::Quit => state.quit = true,
         Action::Suspend => out.push(Command::Suspend),
     }

@@ -102,6 +102,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
             on_saved(state, req, result, &mut out);
         }
         Msg::Deleted { id, result } => on_deleted(state, id, result, &mut out),
+        Msg::Alerts { firing, recent } => super::alerts::on_alerts(state, firing, recent),
         Msg::Client(crate::api::ClientEvent::Retrying {
             attempt,
             delay,
@@ -233,6 +234,7 @@ fn on_page_loaded(
             }
             let before = state.selected.clone();
             let next = seek_on(state, &page.items, out);
+            super::alerts::judge(state, &page.items, false, out);
             apply_flows(state, page.items);
             arm_detail_if_moved(state, before.as_ref(), out);
             if let Some(page) = next {
@@ -273,6 +275,7 @@ fn on_all_loaded(
             state.page = 1;
             state.all_loaded = true;
             let n = flows.len();
+            super::alerts::judge(state, &flows, steady, out);
             apply_flows(state, flows);
             state.chunk_at = (1..=n.div_ceil(super::CHUNK).max(1))
                 .map(|p| (u32::try_from(p).unwrap_or(u32::MAX), state.now))
@@ -495,6 +498,7 @@ fn on_chunk(
     match result {
         Ok(p) => {
             state.link = Link::Up;
+            super::alerts::judge(state, &p.items, false, out);
             let at: HashMap<RowKey, usize> = state
                 .flows
                 .iter()

@@ -32,8 +32,12 @@ pub async fn run(client: &Client, settings: &Settings, cmd: Verb) -> Result<(), 
         }
         Verb::Devices { json } => devices(client, json).await,
         Verb::Segments { json } => segments(client, json).await,
-        // Handled before connecting.
-        Verb::ServeDemo(_) | Verb::Config(_) | Verb::History(_) | Verb::Messages(_) => Ok(()),
+        // Handled before connecting, or by their own module.
+        Verb::ServeDemo(_)
+        | Verb::Config(_)
+        | Verb::History(_)
+        | Verb::Messages(_)
+        | Verb::Watch(_) => Ok(()),
     }
 }
 

@@ -54,6 +54,7 @@ impl fmt::Display for StoreEvent {
 }
 
 type QueryFn = Box<dyn FnOnce(Option<&Store>) + Send>;
+type UpdateFn = Box<dyn FnOnce(Option<&mut Store>) + Send>;
 
 enum Job {
     Readings {
@@ -65,6 +66,7 @@ enum Job {
     Alert(Account, AlertEvent),
     Audit(Account, AuditEntry),
     Query(QueryFn),
+    Update(UpdateFn),
     Flush(oneshot::Sender<()>),
 }
 
@@ -75,7 +77,7 @@ impl Job {
             Job::Snapshot(..) => "the snapshot".to_owned(),
             Job::Alert(..) => "an alert event".to_owned(),
             Job::Audit(..) => "an audit entry".to_owned(),
-            Job::Query(_) | Job::Flush(_) => String::new(),
+            Job::Query(_) | Job::Update(_) | Job::Flush(_) => String::new(),
         }
     }
 }
@@ -181,6 +183,22 @@ impl Recorder {
         rx.await.ok().flatten()
     }
 
+    /// Writes what the alert rules judged and answers with the changes of state written (see
+    /// [`Store::settle_alerts`]). `None` when history is off or the writer is gone or behind.
+    pub async fn settle_alerts(
+        &self,
+        account: &Account,
+        judged: super::Judged,
+    ) -> Option<Result<Vec<AlertEvent>, StoreError>> {
+        let account = account.clone();
+        let (tx, rx) = oneshot::channel();
+        let job: UpdateFn = Box::new(move |store| {
+            let _ = tx.send(store.map(|s| s.settle_alerts(&account, &judged)));
+        });
+        self.tx.try_send(Job::Update(job)).ok()?;
+        rx.await.ok().flatten()
+    }
+
     /// Waits until everything handed over before has been written (or dropped).
     pub async fn flush(&self) {
         let (tx, rx) = oneshot::channel();
@@ -210,6 +228,10 @@ impl Writer {
             Job::Query(f) => {
                 let store = if self.off { None } else { self.open() };
                 f(store.map(|s| &*s));
+            }
+            Job::Update(f) => {
+                let store = if self.off { None } else { self.open() };
+                f(store);
             }
             job => self.write(&job),
         }
@@ -271,7 +293,7 @@ impl Writer {
             Job::Snapshot(a, s) => store.write_snapshot(a, s),
             Job::Alert(a, e) => store.write_alert(a, e),
             Job::Audit(a, e) => store.write_audit(a, e),
-            Job::Query(_) | Job::Flush(_) => Ok(()),
+            Job::Query(_) | Job::Update(_) | Job::Flush(_) => Ok(()),
         })
     }
 

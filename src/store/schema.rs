@@ -73,6 +73,20 @@ pub const MIGRATIONS: &[&str] = &[
         result TEXT NOT NULL
     );
     CREATE INDEX audit_at ON audit (account, at);",
+    // 3: the alerts firing now (DESIGN §14), one row per account, alert and flow: made when the
+    // alert fires, deleted when it resolves, so that no two processes fire one twice.
+    "CREATE TABLE alert_state (
+        account INTEGER NOT NULL REFERENCES accounts (id),
+        name TEXT NOT NULL,
+        -- The flow's key text, '' for an alert of no one flow.
+        flow TEXT NOT NULL,
+        rule TEXT NOT NULL,
+        flow_name TEXT,
+        since INTEGER NOT NULL,
+        value REAL,
+        text TEXT NOT NULL,
+        PRIMARY KEY (account, name, flow)
+    ) WITHOUT ROWID;",
 ];
 
 /// The version a file has once every step is applied.

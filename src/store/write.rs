@@ -24,7 +24,7 @@ pub(super) type Values = (Option<i64>, Option<i64>, Option<i64>, bool);
 impl Store {
     /// Runs `f` in one `IMMEDIATE` transaction: the write lock is taken at once, so a busy file
     /// is met (and waited for) here, before any work, and never half-way through a batch.
-    fn in_tx<T>(
+    pub(super) fn in_tx<T>(
         &mut self,
         f: impl FnOnce(&mut Store) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
@@ -43,7 +43,11 @@ impl Store {
 
     /// The account's row, made or refreshed. An account without a user id is the one last seen
     /// at its base URL, or a new one with user id 0 when there is none.
-    fn account_row(&self, account: &Account, at: Timestamp) -> Result<AccountId, StoreError> {
+    pub(super) fn account_row(
+        &self,
+        account: &Account,
+        at: Timestamp,
+    ) -> Result<AccountId, StoreError> {
         let now = at.as_second();
         let user = match account.user_id {
             Some(u) => u as i64,

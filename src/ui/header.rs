@@ -106,9 +106,9 @@ fn page_part(state: &State, wide: bool) -> String {
 }
 
 /// The header's texts that fit in `width`: where (host, profile) on the left after the name,
-/// and `budget 23/30 · live 3s · 2s old` on the right. When the line is too narrow the least
-/// needed go first: profile, host, budget, then the age; the markers and the live state stay
-/// (DESIGN §2).
+/// and `alerts 2 · budget 23/30 · live 3s · 2s old` on the right. When the line is too narrow
+/// the least needed go first: profile, host, `alerts N`, budget, then the age; the markers and
+/// the live state stay (DESIGN §2).
 struct HeadParts {
     place: Vec<String>,
     right: Vec<String>,
@@ -127,18 +127,24 @@ fn head_parts(state: &State, width: usize) -> HeadParts {
     let live = live_state(state);
     let host = (!state.ctx.host.is_empty()).then(|| state.ctx.host.clone());
     let profile = state.ctx.profile.clone();
-    // In the order they are given up.
-    let mut keep = [true; 4];
+    let alerts =
+        (!state.alerts.firing.is_empty()).then(|| format!("alerts {}", state.alerts.firing.len()));
+    // In the order they are given up: profile, host, alerts, budget, age.
+    let mut keep = [true; 5];
     loop {
         let place: Vec<String> = [(&host, keep[1]), (&profile, keep[0])]
             .into_iter()
             .filter_map(|(t, k)| t.clone().filter(|_| k))
             .collect();
-        let right: Vec<String> = [(budget.clone(), keep[2]), (Some(live.clone()), true)]
-            .into_iter()
-            .chain([(age.clone(), keep[3])])
-            .filter_map(|(t, k)| t.filter(|_| k))
-            .collect();
+        let right: Vec<String> = [
+            (alerts.clone(), keep[2]),
+            (budget.clone(), keep[3]),
+            (Some(live.clone()), true),
+        ]
+        .into_iter()
+        .chain([(age.clone(), keep[4])])
+        .filter_map(|(t, k)| t.filter(|_| k))
+        .collect();
         let used = " flowdash".len()
             + place.iter().map(|t| t.chars().count() + 3).sum::<usize>()
             + markers

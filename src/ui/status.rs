@@ -24,6 +24,7 @@ pub fn keys(frame: &mut Frame<'_>, area: Rect, state: &State) {
         Mode::Conflict { .. } => "m keep mine · t take theirs · Esc back to the form",
         Mode::Help { .. } => "↑/↓ PgUp/PgDn scroll · q or Esc closes the help",
         Mode::Errors { .. } => "↑/↓ PgUp/PgDn scroll · q or Esc closes",
+        Mode::Alerts { .. } => "↑/↓ scroll · q or Esc closes",
         Mode::DraftOffer(_) => "Enter restores the draft · x drops it",
         Mode::History(_) => "1–4 range · ←/→ h/l cursor · r read again · q or Esc closes",
         Mode::Messages(v) if v.open => "q or Esc back to the list",

@@ -63,12 +63,14 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
     // screen, so they do not jump while scrolling); the name shrinks. The sent counter and its
     // change are two columns, so the counters line up whether or not they just moved.
     let w = Widths::of(state);
-    // 1 (glyph) + 5 (change) + 6 (last), and 8 gaps between the 9 columns.
+    // The state glyph, and `!` beside it while an alert fires (DESIGN §14).
+    let glyph_w = if state.alerts.firing.is_empty() { 1 } else { 2 };
+    // The glyph + 5 (change) + 6 (last), and 8 gaps between the 9 columns.
     let name_w = inner
         .width
-        .saturating_sub(1 + 5 + 6 + 8 + w.id + w.wait + w.sent + w.pending + w.failed);
+        .saturating_sub(glyph_w + 5 + 6 + 8 + w.id + w.wait + w.sent + w.pending + w.failed);
     let widths = [
-        Constraint::Length(1),
+        Constraint::Length(glyph_w),
         Constraint::Length(w.id),
         Constraint::Length(name_w),
         Constraint::Length(w.wait),
@@ -212,8 +214,15 @@ fn row<'a>(state: &State, f: &Flow, name_w: usize, selected: bool) -> Row<'a> {
     let last = f
         .last_sent
         .map_or_else(|| "–".to_owned(), |t| ago_short(state.now, t));
+    let mut status = vec![glyph(state, f, selected)];
+    if state.alerts.flags(f, crate::app::alerts::by_id(state)) {
+        status.push(Span::styled(
+            "!",
+            Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+        ));
+    }
     Row::new(vec![
-        Cell::from(glyph(state, f, selected)),
+        Cell::from(Line::from(status)),
         Cell::from(Text::from(f.id.to_string()).right_aligned()),
         Cell::from(fit(&f.name, name_w)),
         Cell::from(Text::from(wait(f)).right_aligned()),
