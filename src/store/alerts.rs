@@ -145,23 +145,7 @@ impl Store {
                 )?
                 .execute(params![acct, e.name, flow])?;
         }
-        self.conn
-            .prepare_cached(
-                "INSERT INTO alert_events (account, at, name, rule, state, flow, flow_name, value, text)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            )?
-            .execute(params![
-                acct,
-                e.at.as_second(),
-                e.name,
-                e.rule,
-                e.state,
-                e.flow.as_ref().map(FlowKey::to_text),
-                e.flow_name,
-                e.value,
-                e.text
-            ])?;
-        Ok(())
+        self.insert_event(acct, e)
     }
 
     /// The alerts of the account firing now, the oldest first; `at` is when each started.

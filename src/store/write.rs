@@ -187,23 +187,29 @@ impl Store {
     pub fn write_alert(&mut self, account: &Account, e: &AlertEvent) -> Result<(), StoreError> {
         self.in_tx(|s| {
             let acct = s.account_row(account, e.at)?;
-            s.conn.execute(
+            s.insert_event(acct.0, e)
+        })
+    }
+
+    /// One alert event, in the transaction open on the connection.
+    pub(super) fn insert_event(&self, acct: i64, e: &AlertEvent) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached(
                 "INSERT INTO alert_events (account, at, name, rule, state, flow, flow_name, value, text)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                params![
-                    acct.0,
-                    e.at.as_second(),
-                    e.name,
-                    e.rule,
-                    e.state,
-                    e.flow.as_ref().map(FlowKey::to_text),
-                    e.flow_name,
-                    e.value,
-                    e.text
-                ],
-            )?;
-            Ok(())
-        })
+            )?
+            .execute(params![
+                acct,
+                e.at.as_second(),
+                e.name,
+                e.rule,
+                e.state,
+                e.flow.as_ref().map(FlowKey::to_text),
+                e.flow_name,
+                e.value,
+                e.text
+            ])?;
+        Ok(())
     }
 
     pub fn write_audit(&mut self, account: &Account, e: &AuditEntry) -> Result<(), StoreError> {
