@@ -222,6 +222,11 @@ pub struct State {
     pub deltas: HashMap<RowKey, Delta>,
     /// Successive sent readings, for the sparkline.
     pub history: HashMap<RowKey, VecDeque<(Timestamp, i64)>>,
+    /// The rows are the history's last snapshot, seen then, shown until the server answers
+    /// (DESIGN §13): read-only, and the header says how old.
+    pub snapshot_at: Option<Timestamp>,
+    /// The readings go to the history file (or, for the demo, to memory).
+    pub recording: bool,
 
     pub mode: Mode,
     /// Whether keys reach `mode` yet (see [`Gate`]).
@@ -339,6 +344,10 @@ pub enum Msg {
         result: Result<WriteOutcome, ApiError>,
     },
     Client(ClientEvent),
+    /// The history's last snapshot of this account, read at start.
+    SnapshotRead(Box<crate::store::SavedList>),
+    /// Something the history has to tell (a fault); the dashboard keeps working.
+    HistoryFault(crate::store::StoreEvent),
 }
 
 /// What a save of the form ended with.

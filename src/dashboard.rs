@@ -6,7 +6,12 @@
 //! Each becomes a `Msg` for the pure `update`, whose commands become tasks (I/O) or terminal and
 //! timer changes (`Runner::apply`). The screen is drawn only after something changed.
 
+mod recording;
+
+use std::future::Future;
 use std::io::{Stdout, Write, stdout};
+use std::path::PathBuf;
+use std::pin::Pin;
 use std::time::Duration;
 
 use crossterm::cursor::Show;
@@ -30,6 +35,26 @@ use crate::api::{Client, ClientEvent};
 use crate::app::{self, Command, Context, Msg, State};
 use crate::domain::FlowId;
 use crate::drafts::{Autosave, DraftStore};
+use crate::store::{Recorder, SavedList, StoreEvent};
+use recording::Recording;
+
+/// How long the first frame may wait for the history's snapshot: it is read and decoded on the
+/// writer thread in a few milliseconds, but a file another process holds must not keep the
+/// screen blank. A snapshot that comes later is still shown if no answer came before it.
+pub const SNAPSHOT_WAIT: Duration = Duration::from_millis(100);
+/// How long the end of the run waits for the history's last batches.
+const HISTORY_FLUSH: Duration = Duration::from_millis(500);
+
+/// Where the dashboard keeps its history (DESIGN §13).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum HistoryPlace {
+    /// `--no-history`, or no data directory to put it in.
+    #[default]
+    Off,
+    /// In memory, gone at exit: the embedded demo, whose flows are not the operator's.
+    Memory,
+    File(PathBuf),
+}
 
 /// What the dashboard shows around the data: where it is connected and how.
 #[derive(Clone, Debug, Default)]
@@ -46,6 +71,10 @@ pub struct DashboardSettings {
     pub page_size: u32,
     /// Where the log goes, for the help screen.
     pub log_path: Option<std::path::PathBuf>,
+    /// Where the readings and the snapshot go.
+    pub history: HistoryPlace,
+    /// Days of readings kept.
+    pub retention_days: u32,
 }
 
 /// Leaves the screen the way the shell had it: mouse and paste reports off, the main screen,
@@ -265,7 +294,23 @@ pub async fn run(client: Client, settings: DashboardSettings) -> color_eyre::Res
     enter_terminal(false)?;
     let terminal = Terminal::new(CrosstermBackend::new(stdout()))?;
     let mut runner = Runner::new(terminal, Tty, client, state, autosave)?;
+    let (recorder, events) = match settings.history {
+        HistoryPlace::Off => (None, None),
+        HistoryPlace::Memory => {
+            let (r, e) = Recorder::in_memory();
+            (Some(r), Some(e))
+        }
+        HistoryPlace::File(path) => {
+            let (r, e) = Recorder::start(path, settings.retention_days);
+            (Some(r), Some(e))
+        }
+    };
+    if let (Some(recorder), Some(events)) = (recorder, events) {
+        runner = runner.with_history(recorder).with_history_events(events);
+    }
+    runner.wait_for_snapshot(SNAPSHOT_WAIT).await;
     let result = run_loop(&mut runner, &mut signals).await;
+    runner.finish_history().await;
     // Whatever ended the loop, the typed text goes to disk now rather than in up to a second.
     if let Some(e) = runner.autosave.write(app::draft::open_form(&runner.state)) {
         tracing::warn!(error = %e, "draft lost at exit");
@@ -355,6 +400,32 @@ pub struct Runner<B: Backend, H: Host<B>> {
     last_key: Instant,
     pending: Vec<Msg>,
     commands: Vec<Command>,
+    recording: Option<Recording>,
+    /// The history's snapshot being read, until it is (see [`Runner::wait_for_snapshot`]).
+    saved: Option<SavedRead>,
+}
+
+/// The read of the history's snapshot at start.
+type SavedRead = Pin<Box<dyn Future<Output = Option<SavedList>> + Send>>;
+
+/// The snapshot once read; waits forever when there is none to wait for.
+async fn saved_list(slot: &mut Option<SavedRead>) -> Option<SavedList> {
+    match slot {
+        Some(read) => {
+            let saved = read.await;
+            *slot = None;
+            saved
+        }
+        None => std::future::pending().await,
+    }
+}
+
+/// The history's next fault to tell; waits forever without a history.
+async fn history_fault(recording: Option<&mut Recording>) -> Msg {
+    match recording {
+        Some(r) => r.next_fault().await,
+        None => std::future::pending().await,
+    }
 }
 
 impl<B: Backend, H: Host<B>> Runner<B, H> {
@@ -385,7 +456,57 @@ impl<B: Backend, H: Host<B>> Runner<B, H> {
             last_key: Instant::now(),
             pending,
             commands,
+            recording: None,
+            saved: None,
         })
+    }
+
+    /// Records every list that answers in `recorder` and keeps the list on screen as the
+    /// snapshot; before anything has answered, starts reading the last snapshot of this base
+    /// URL's account, which is shown until the server answers.
+    #[must_use]
+    pub fn with_history(mut self, recorder: Recorder) -> Self {
+        let recording = Recording::new(recorder, self.client.base_url().clone());
+        if self.state.loaded_at.is_none() {
+            self.saved = Some(Box::pin(recording.read_saved()));
+        }
+        self.state.recording = true;
+        self.recording = Some(recording);
+        self
+    }
+
+    /// Tells the operator what the history reports (a locked, damaged, full or read-only
+    /// file), each reason once. Without [`Runner::with_history`] first, there is nothing to tell.
+    #[must_use]
+    pub fn with_history_events(mut self, events: mpsc::UnboundedReceiver<StoreEvent>) -> Self {
+        if let Some(r) = &mut self.recording {
+            r.set_events(events);
+        }
+        self
+    }
+
+    /// The history's recorder, for reading what it keeps.
+    pub fn history(&self) -> Option<&Recorder> {
+        self.recording.as_ref().map(|r| &r.recorder)
+    }
+
+    /// Waits up to `within` for the history's snapshot, so that the first frame shows it.
+    pub async fn wait_for_snapshot(&mut self, within: Duration) {
+        if self.saved.is_none() {
+            return;
+        }
+        if let Ok(Some(saved)) = tokio::time::timeout(within, saved_list(&mut self.saved)).await {
+            self.pending.push(Msg::SnapshotRead(Box::new(saved)));
+        }
+    }
+
+    /// The end of the run: the list on screen saved as the snapshot, and a short wait for the
+    /// writer to store what it was handed.
+    pub async fn finish_history(&mut self) {
+        if let Some(r) = &mut self.recording {
+            r.save_now(&self.state);
+            let _ = tokio::time::timeout(HISTORY_FLUSH, r.recorder.flush()).await;
+        }
     }
 
     /// A message for the next round. A key restarts the idle clock.
@@ -399,8 +520,12 @@ impl<B: Backend, H: Host<B>> Runner<B, H> {
     /// Every pending message through `update`, every command applied, then one frame. Returns
     /// `false` when the dashboard is done: the operator quit, or the screen cannot be drawn.
     pub fn round(&mut self) -> std::io::Result<bool> {
+        let loaded_before = self.state.loaded_at;
         loop {
             for msg in std::mem::take(&mut self.pending) {
+                if let Some(r) = &mut self.recording {
+                    r.observe(&msg, &self.client);
+                }
                 self.commands.extend(app::update(&mut self.state, msg));
             }
             for cmd in std::mem::take(&mut self.commands) {
@@ -445,6 +570,9 @@ impl<B: Backend, H: Host<B>> Runner<B, H> {
             }
             break;
         }
+        if let Some(r) = &mut self.recording {
+            r.after_round(&self.state, loaded_before);
+        }
         // The spinner turns while something runs; otherwise once a second is enough for the
         // data's age and the countdowns.
         let tick_every = if self.state.is_busy() {
@@ -466,6 +594,10 @@ impl<B: Backend, H: Host<B>> Runner<B, H> {
             biased;
             Some(msg) = self.rx.recv() => Some(msg),
             Some(ev) = self.erx.recv() => Some(Msg::Client(ev)),
+            saved = saved_list(&mut self.saved) => {
+                saved.map(|s| Msg::SnapshotRead(Box::new(s)))
+            }
+            msg = history_fault(self.recording.as_mut()) => Some(msg),
             () = at(self.timers.draft) => {
                 self.write_draft();
                 None

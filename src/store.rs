@@ -18,6 +18,7 @@
 mod query;
 mod recorder;
 mod schema;
+mod snapshot;
 mod write;
 
 use std::fmt;
@@ -29,6 +30,7 @@ use rusqlite::Connection;
 pub use query::{Comparison, Every, Interval, Rank, Since, Totals};
 pub use recorder::{Recorder, StoreEvent};
 pub use schema::{LATEST_VERSION, MIGRATIONS, create_at_version};
+pub use snapshot::{SavedList, devices_json, flows_json, segments_json, snapshot_of};
 pub use write::Written;
 
 use crate::domain::Flow;

@@ -54,6 +54,7 @@ impl fmt::Display for StoreEvent {
 }
 
 type QueryFn = Box<dyn FnOnce(Option<&Store>) + Send>;
+type SnapshotFn = Box<dyn FnOnce() -> Snapshot + Send>;
 
 enum Job {
     Readings {
@@ -62,6 +63,8 @@ enum Job {
         readings: Vec<Reading>,
     },
     Snapshot(Account, Snapshot),
+    /// A snapshot built on the writer thread (encoding 1000 flows is work for no caller).
+    SnapshotWith(Account, SnapshotFn),
     Alert(Account, AlertEvent),
     Audit(Account, AuditEntry),
     Query(QueryFn),
@@ -72,7 +75,7 @@ impl Job {
     fn what(&self) -> String {
         match self {
             Job::Readings { readings, .. } => format!("{} readings", readings.len()),
-            Job::Snapshot(..) => "the snapshot".to_owned(),
+            Job::Snapshot(..) | Job::SnapshotWith(..) => "the snapshot".to_owned(),
             Job::Alert(..) => "an alert event".to_owned(),
             Job::Audit(..) => "an audit entry".to_owned(),
             Job::Query(_) | Job::Flush(_) => String::new(),
@@ -158,6 +161,15 @@ impl Recorder {
         self.send(Job::Snapshot(account.clone(), snapshot));
     }
 
+    /// Keeps the last list seen of the account, as `build` makes it on the writer thread.
+    pub fn snapshot_with(
+        &self,
+        account: &Account,
+        build: impl FnOnce() -> Snapshot + Send + 'static,
+    ) {
+        self.send(Job::SnapshotWith(account.clone(), Box::new(build)));
+    }
+
     pub fn alert(&self, account: &Account, event: AlertEvent) {
         self.send(Job::Alert(account.clone(), event));
     }
@@ -210,6 +222,11 @@ impl Writer {
             Job::Query(f) => {
                 let store = if self.off { None } else { self.open() };
                 f(store.map(|s| &*s));
+            }
+            Job::SnapshotWith(account, build) => {
+                if !self.off {
+                    self.write(&Job::Snapshot(account, build()));
+                }
             }
             job => self.write(&job),
         }
@@ -271,7 +288,7 @@ impl Writer {
             Job::Snapshot(a, s) => store.write_snapshot(a, s),
             Job::Alert(a, e) => store.write_alert(a, e),
             Job::Audit(a, e) => store.write_audit(a, e),
-            Job::Query(_) | Job::Flush(_) => Ok(()),
+            Job::SnapshotWith(..) | Job::Query(_) | Job::Flush(_) => Ok(()),
         })
     }
 

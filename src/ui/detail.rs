@@ -8,6 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::{ago, bold, dim, fit};
+use crate::api::ServerKind;
 use crate::app::State;
 use crate::domain::{Flow, SegmentRef, sms};
 
@@ -51,6 +52,12 @@ fn lines(state: &State, f: &Flow, width: usize) -> Vec<Line<'static>> {
         out.push(Line::styled(
             format!("⊘ {reason}"),
             Style::new().fg(Color::Red),
+        ));
+    }
+    if state.recording && state.server == ServerKind::Shipped {
+        out.push(Line::styled(
+            "history tells flows apart by creation time and name (no flow ids here)",
+            dim(),
         ));
     }
     out.push(counters_line(state, f));
