@@ -192,3 +192,42 @@ impl Recording {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_fault_repeating_every_batch_is_told_once() {
+        let (recorder, _) = Recorder::in_memory();
+        let mut r = Recording::new(recorder, url::Url::parse("http://127.0.0.1:1/api").unwrap());
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        r.set_events(rx);
+        let locked = |what: &str| StoreEvent::Dropped {
+            what: what.to_owned(),
+            reason: "the history file stayed locked for a second (another flowdash?)".to_owned(),
+        };
+        for event in [
+            locked("25 readings"),
+            locked("15 readings"),
+            locked("the snapshot"),
+            StoreEvent::Off {
+                reason: "the disk is full".to_owned(),
+            },
+        ] {
+            tx.send(event).unwrap();
+        }
+        drop(tx);
+        let told = |m: Msg| match m {
+            Msg::HistoryFault(e) => e.to_string(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            told(r.next_fault().await),
+            "history: 25 readings not stored: the history file stayed locked for a second (another flowdash?)"
+        );
+        assert_eq!(told(r.next_fault().await), "history off: the disk is full");
+        let more = tokio::time::timeout(Duration::from_millis(50), r.next_fault()).await;
+        assert!(more.is_err(), "nothing more to tell");
+    }
+}
