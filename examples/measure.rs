@@ -8,6 +8,14 @@
 //!   demo mode; CPU time and wake-ups (context switches of all threads) over 60 s (or SECONDS)
 //!   with live updates on; resident memory with a 1000-flow page loaded.
 //!
+//! - `cargo run --release --example measure -- history [SECONDS]`: key press to the first byte of
+//!   the new frame while the dashboard records a 1000-flow page into a new history file: a demo
+//!   server with 1000 flows in its own process, a page of 1000, keys for 130 s (or SECONDS) so
+//!   that the first batch and two more (one a flow and minute) are stored; p50, p99 and the worst,
+//!   over all presses and over those whose frame came while the history's writer thread ran.
+//! - `cargo run --release --example measure -- offline`: start to the first frame showing the
+//!   history's snapshot of 1000 flows with the server stopped (`offline · data … old`).
+//!
 //! The dashboard measured is `target/release/flowdash`, or the binary `FLOWDASH_BIN` names.
 
 #![expect(clippy::expect_used, reason = "a harness: a failed step must stop it")]
@@ -16,14 +24,20 @@ mod harness;
 
 use std::time::{Duration, Instant};
 
-use harness::{Dashboard, Server, context_switches, cpu_ticks, percentile, proc_status};
+use harness::{
+    Dashboard, Server, context_switches, cpu_ticks, percentile, proc_status, thread_cpu_ticks,
+};
 
 fn main() {
     let mut args = std::env::args().skip(1);
     match args.next().as_deref() {
         Some("latency") => latency(),
         Some("idle") => idle(args.next().and_then(|s| s.parse().ok()).unwrap_or(60)),
-        _ => eprintln!("usage: measure latency | measure idle [SECONDS]"),
+        Some("history") => history(args.next().and_then(|s| s.parse().ok()).unwrap_or(130)),
+        Some("offline") => offline(),
+        _ => eprintln!(
+            "usage: measure latency | measure idle [SECONDS] | measure history [SECONDS] | measure offline"
+        ),
     }
 }
 
@@ -137,4 +151,131 @@ fn idle(seconds: u64) {
     );
     drop(dash);
     drop(server);
+}
+
+/// A config whose default profile reads `url` a 1000 flows a page and keeps its history in
+/// `dir/history.sqlite3`; the key comes from the environment.
+fn history_config(dir: &std::path::Path, url: &str) -> std::path::PathBuf {
+    let config = dir.join("config.toml");
+    let history = dir.join("history.sqlite3");
+    std::fs::write(
+        &config,
+        format!(
+            "default_profile = \"bench\"\n[profiles.bench]\nbase_url = \"{url}\"\npage_size = 1000\nhistory = \"{}\"\n",
+            history.display()
+        ),
+    )
+    .expect("the config file");
+    config
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn history(seconds: u64) {
+    let server = Server::start(&["--flows", "1000"]);
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let config = history_config(dir.path(), &server.url);
+    let env = [
+        ("FLOWDASH_CONFIG", config.to_str().expect("a UTF-8 path")),
+        ("FLOWDASH_API_KEY", "demo"),
+    ];
+    let (mut dash, _) = Dashboard::start(&env, 120, 40);
+    dash.wait_for("the 1000-flow page", Duration::from_secs(30), |s| {
+        s.contains("1000 a page") && s.contains("1000 flows")
+    });
+    let pid = dash.pid();
+    // Keys from the first page on: its 1000 readings (every row new) are being stored now.
+    let (mut all, mut storing) = (Vec::new(), Vec::new());
+    let end = Instant::now() + Duration::from_secs(seconds);
+    let mut i = 0;
+    while Instant::now() < end {
+        let before = thread_cpu_ticks(pid, "flowdash-histor");
+        let key = if i % 2 == 0 { "j" } else { "k" };
+        i += 1;
+        let sent = dash.send(key);
+        let (at, bytes) = dash
+            .chunks
+            .recv_timeout(Duration::from_secs(5))
+            .expect("a frame after the key");
+        dash.parser.process(&bytes);
+        let sample = at.saturating_duration_since(sent);
+        all.push(sample);
+        if thread_cpu_ticks(pid, "flowdash-histor") != before {
+            storing.push(sample);
+        }
+        dash.drain(Duration::from_millis(20));
+    }
+    all.sort();
+    storing.sort();
+    println!(
+        "key to first byte of the frame, history on, 1000-flow page, {} presses over {seconds} s: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        all.len(),
+        ms(percentile(&all, 0.5)),
+        ms(percentile(&all, 0.99)),
+        ms(all[all.len() - 1]),
+    );
+    if storing.is_empty() {
+        println!("no press came while the history's writer ran");
+    } else {
+        println!(
+            "  of which {} while the history's writer ran: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+            storing.len(),
+            ms(percentile(&storing, 0.5)),
+            ms(percentile(&storing, 0.99)),
+            ms(storing[storing.len() - 1]),
+        );
+    }
+    drop(dash);
+    let size: u64 = std::fs::read_dir(dir.path())
+        .expect("the folder")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("history"))
+        .filter_map(|e| e.metadata().ok())
+        .map(|m| m.len())
+        .sum();
+    println!(
+        "history file after the run: {:.1} MB (with -wal and -shm)",
+        size as f64 / 1e6
+    );
+    drop(server);
+}
+
+fn offline() {
+    let server = Server::start(&["--flows", "1000"]);
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let config = history_config(dir.path(), &server.url);
+    let env = [
+        ("FLOWDASH_CONFIG", config.to_str().expect("a UTF-8 path")),
+        ("FLOWDASH_API_KEY", "demo"),
+    ];
+    // One run that sees the 1000 flows and ends: they are the snapshot.
+    let (mut dash, _) = Dashboard::start(&env, 120, 40);
+    dash.wait_for("the 1000-flow page", Duration::from_secs(30), |s| {
+        s.contains("1000 a page") && s.contains("1000 flows")
+    });
+    dash.send("q");
+    let _ = dash.child.wait();
+    drop(dash);
+    drop(server);
+
+    let mut starts = Vec::new();
+    for _ in 0..5 {
+        let (mut dash, started) = Dashboard::start(&env, 120, 40);
+        let at = dash.wait_for("the snapshot", Duration::from_secs(10), |s| {
+            s.contains("offline · data")
+        });
+        starts.push(at.duration_since(started));
+        let screen = dash.parser.screen().contents();
+        assert!(screen.contains("(1000 flows)"), "{screen}");
+        drop(dash);
+    }
+    starts.sort();
+    println!(
+        "start to the first frame showing the offline snapshot of 1000 flows, median of 5: {:.1} ms (min {:.1}, max {:.1})",
+        ms(starts[2]),
+        ms(starts[0]),
+        ms(starts[4])
+    );
 }

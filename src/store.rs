@@ -7,6 +7,8 @@
 //! - [`Recorder`] is the handle the dashboard and `watch` hold: `record`, `snapshot`, `alert`
 //!   and `audit` hand work to a writer thread and return at once; faults (a locked, corrupt,
 //!   full or read-only file) come back as [`StoreEvent`]s and never as errors of the caller.
+//! - The snapshot is kept as the API's own list answers and read back as a [`SavedList`]
+//!   (`store::snapshot`), for the dashboard's offline start.
 //!
 //! Rows are keyed by an [`Account`]: the API base URL and the `user_id` the flows carry. No key
 //! and no hash of a key is ever stored here, so a regenerated key keeps its history.

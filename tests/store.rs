@@ -207,6 +207,39 @@ fn one_row_a_minute_and_unchanged_counters_only_every_five_minutes() {
 }
 
 #[test]
+fn a_batch_of_many_flows_stores_each_with_its_own_values() {
+    let (_dir, path) = temp();
+    let mut store = Store::open(&path).unwrap();
+    // More than one statement's worth, in no particular order, one flow listed twice.
+    let mut batch: Vec<Reading> = (1..=450)
+        .rev()
+        .map(|id| reading(id, id as i64, 1, 2))
+        .collect();
+    batch.push(reading(7, 700, 1, 2));
+    let w = store.write_readings(&account(), now(), &batch).unwrap();
+    assert_eq!(w.rows, 450);
+    assert_eq!(count(&store, "SELECT count(*) FROM readings"), 450);
+    let summed = "SELECT sum(sent) FROM readings";
+    assert_eq!(count(&store, summed), (1..=450).sum::<i64>() - 7 + 700);
+    // The next minute, half of them moved: only those get a row.
+    let next: Vec<Reading> = (1..=450)
+        .map(|id| {
+            let sent = if id % 2 == 0 {
+                id as i64 + 1
+            } else {
+                id as i64
+            };
+            reading(id, if id == 7 { 700 } else { sent }, 1, 2)
+        })
+        .collect();
+    let w = store
+        .write_readings(&account(), now() + minutes(1), &next)
+        .unwrap();
+    assert_eq!((w.rows, w.unchanged), (225, 225));
+    assert_eq!(count(&store, "SELECT count(*) FROM readings"), 675);
+}
+
+#[test]
 fn two_writers_in_the_same_minute_make_one_row() {
     let (_dir, path) = temp();
     let mut a = Store::open(&path).unwrap();

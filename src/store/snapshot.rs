@@ -83,11 +83,13 @@ fn segment_json(s: &Segment) -> Value {
 
 fn list_json(data: Vec<Value>, total: Option<u64>) -> String {
     let n = data.len();
-    json!({
-        "data": data,
-        "meta": { "page": 1, "results_per_page": n, "total": total.unwrap_or(n as u64) },
-    })
-    .to_string()
+    let mut list = Map::new();
+    list.insert("data".into(), Value::Array(data));
+    list.insert(
+        "meta".into(),
+        json!({ "page": 1, "results_per_page": n, "total": total.unwrap_or(n as u64) }),
+    );
+    Value::Object(list).to_string()
 }
 
 /// The list of flows as the API would answer it; `total` is the server's count of every flow.

@@ -1,6 +1,8 @@
 //! Writing: readings, the snapshot, alert events and audit entries, and the thinning of old
 //! readings. Each public function is one transaction.
 
+use std::fmt::Write as _;
+
 use jiff::Timestamp;
 use rusqlite::{OptionalExtension as _, params};
 
@@ -20,6 +22,9 @@ pub struct Written {
 
 /// The values of one stored reading, to compare with a new one.
 pub(super) type Values = (Option<i64>, Option<i64>, Option<i64>, bool);
+
+/// Rows a statement inserts: 5 parameters a row stays far below SQLite's limit of 32 766.
+const ROWS_A_STATEMENT: usize = 200;
 
 impl Store {
     /// Runs `f` in one `IMMEDIATE` transaction: the write lock is taken at once, so a busy file
@@ -93,6 +98,11 @@ impl Store {
     /// one row a minute (a second reading in the same minute replaces the first, whichever
     /// process wrote it), and a reading whose values did not change is skipped until five
     /// minutes have passed since the last row.
+    ///
+    /// First the rows to write are chosen (flow rows and last values come from memory after
+    /// the first batch), then they go in by flow, [`ROWS_A_STATEMENT`] to a statement: each
+    /// flow's rows sit together in the table, so in flow order the inserts walk its pages once,
+    /// and a statement of many rows costs one preparation and one round of the engine.
     pub fn write_readings(
         &mut self,
         account: &Account,
@@ -101,26 +111,43 @@ impl Store {
     ) -> Result<Written, StoreError> {
         self.in_tx(|s| {
             let acct = s.account_row(account, at)?;
-            let mut done = Written::default();
+            let minute = minute_of(at);
+            let mut rows = Vec::with_capacity(readings.len());
             for r in readings {
-                if s.write_reading(acct, minute_of(at), r)? {
-                    done.rows += 1;
-                } else {
-                    done.unchanged += 1;
+                let flow = s.flow_row(acct, r)?;
+                if s.due(acct, flow, minute, r)? {
+                    rows.push((flow, (r.sent, r.pending, r.failed, r.enabled)));
                 }
             }
-            Ok(done)
+            rows.sort_unstable_by_key(|(flow, _)| *flow);
+            // A flow listed twice in one batch (a repeated row) keeps its last values.
+            rows.dedup_by(|later, earlier| {
+                if later.0 == earlier.0 {
+                    earlier.1 = later.1;
+                    true
+                } else {
+                    false
+                }
+            });
+            for chunk in rows.chunks(ROWS_A_STATEMENT) {
+                s.insert_rows(acct, minute, chunk)?;
+            }
+            Ok(Written {
+                rows: rows.len(),
+                unchanged: readings.len() - rows.len(),
+            })
         })
     }
 
-    /// One reading; false when it was skipped as unchanged.
-    fn write_reading(
+    /// Whether a reading is to be written: its values changed, or five minutes have passed
+    /// since the flow's last row. Remembers it as the flow's last row when it is.
+    fn due(
         &mut self,
         acct: AccountId,
+        flow: i64,
         minute: i64,
         r: &Reading,
     ) -> Result<bool, StoreError> {
-        let flow = self.flow_row(acct, r)?;
         let last = match self.last.get(&(acct, flow)) {
             Some(known) => Some(*known),
             None => self
@@ -146,21 +173,55 @@ impl Store {
         }
         // A reading older than the newest row (a late batch) is still written: the key keeps
         // it to one row a minute, and the queries read rows in time order.
-        self.conn
-            .prepare_cached(
-                "INSERT INTO readings (account, flow, minute, sent, pending, failed, enabled)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                 ON CONFLICT (account, flow, minute) DO UPDATE SET
-                    sent = excluded.sent, pending = excluded.pending,
-                    failed = excluded.failed, enabled = excluded.enabled",
-            )?
-            .execute(params![
-                acct.0, flow, minute, r.sent, r.pending, r.failed, r.enabled
-            ])?;
         if last.is_none_or(|(m, _)| m <= minute) {
             self.last.insert((acct, flow), (minute, values));
         }
         Ok(true)
+    }
+
+    /// One statement for up to [`ROWS_A_STATEMENT`] rows of one minute.
+    fn insert_rows(
+        &self,
+        acct: AccountId,
+        minute: i64,
+        rows: &[(i64, Values)],
+    ) -> Result<(), StoreError> {
+        let mut sql = String::from(
+            "INSERT INTO readings (account, flow, minute, sent, pending, failed, enabled) VALUES ",
+        );
+        for i in 0..rows.len() {
+            let n = 3 + i * 5;
+            if i > 0 {
+                sql.push(',');
+            }
+            let _ = write!(
+                sql,
+                "(?1,?{n},?2,?{},?{},?{},?{})",
+                n + 1,
+                n + 2,
+                n + 3,
+                n + 4
+            );
+        }
+        sql.push_str(
+            " ON CONFLICT (account, flow, minute) DO UPDATE SET
+                sent = excluded.sent, pending = excluded.pending,
+                failed = excluded.failed, enabled = excluded.enabled",
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        stmt.raw_bind_parameter(1, acct.0)?;
+        stmt.raw_bind_parameter(2, minute)?;
+        // The account and the minute are ?1 and ?2; each row's five follow from ?3.
+        for (i, (flow, (sent, pending, failed, enabled))) in rows.iter().enumerate() {
+            let n = 3 + i * 5;
+            stmt.raw_bind_parameter(n, flow)?;
+            stmt.raw_bind_parameter(n + 1, sent)?;
+            stmt.raw_bind_parameter(n + 2, pending)?;
+            stmt.raw_bind_parameter(n + 3, failed)?;
+            stmt.raw_bind_parameter(n + 4, enabled)?;
+        }
+        stmt.raw_execute()?;
+        Ok(())
     }
 
     /// Keeps the last list seen of an account; parts left `None` keep what was stored.
