@@ -7,24 +7,13 @@
 //! timer changes (`Runner::apply`). The screen is drawn only after something changed.
 
 mod recording;
+mod terminal;
 
-use std::future::Future;
-use std::io::{Stdout, Write, stdout};
-use std::path::PathBuf;
-use std::pin::Pin;
+use std::io::{Stdout, stdout};
 use std::time::Duration;
 
-use crossterm::cursor::Show;
-use crossterm::event::{
-    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture, Event,
-    EventStream,
-};
-use crossterm::terminal::{
-    Clear, ClearType, EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
-};
-use crossterm::{execute, queue};
+use crossterm::event::EventStream;
 use futures::StreamExt;
-use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until};
 
@@ -35,26 +24,16 @@ use crate::api::{Client, ClientEvent};
 use crate::app::{self, Command, Context, Msg, State};
 use crate::domain::FlowId;
 use crate::drafts::{Autosave, DraftStore};
-use crate::store::{Recorder, SavedList, StoreEvent};
-use recording::Recording;
-
-/// How long the first frame may wait for the history's snapshot: it is read and decoded on the
-/// writer thread in a few milliseconds, but a file another process holds must not keep the
-/// screen blank. A snapshot that comes later is still shown if no answer came before it.
-pub const SNAPSHOT_WAIT: Duration = Duration::from_millis(100);
-/// How long the end of the run waits for the history's last batches.
-const HISTORY_FLUSH: Duration = Duration::from_millis(500);
-
-/// Where the dashboard keeps its history (DESIGN §13).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub enum HistoryPlace {
-    /// `--no-history`, or no data directory to put it in.
-    #[default]
-    Off,
-    /// In memory, gone at exit: the embedded demo, whose flows are not the operator's.
-    Memory,
-    File(PathBuf),
-}
+use crate::store::{Recorder, StoreEvent};
+use recording::{HISTORY_FLUSH, Recording, SavedRead, history_fault, saved_list};
+pub use recording::{HistoryPlace, SNAPSHOT_WAIT};
+#[cfg(debug_assertions)]
+use terminal::test_panic;
+pub use terminal::{Host, NoHost};
+use terminal::{
+    Restore, SignalAsk, Signals, Tty, enter_terminal, event_msg, install_panic_hook, resume,
+    stop_and_resume,
+};
 
 /// What the dashboard shows around the data: where it is connected and how.
 #[derive(Clone, Debug, Default)]
@@ -75,103 +54,6 @@ pub struct DashboardSettings {
     pub history: HistoryPlace,
     /// Days of readings kept.
     pub retention_days: u32,
-}
-
-/// Leaves the screen the way the shell had it: mouse and paste reports off, the main screen,
-/// the cursor shown, cooked mode. Every step is tried on its own and its failure ignored: after a
-/// hang-up every write fails, and a failed step must neither keep the others from running nor
-/// panic (printing the error, as `ratatui::restore` does, panics when stderr is gone).
-fn leave_terminal() {
-    let mut out = stdout();
-    let _ = queue!(out, DisableMouseCapture);
-    let _ = queue!(out, DisableBracketedPaste);
-    let _ = queue!(out, LeaveAlternateScreen);
-    let _ = queue!(out, Show);
-    let _ = out.flush();
-    let _ = disable_raw_mode();
-}
-
-/// Takes the terminal over (again): raw mode, the alternate screen, paste reports, and the mouse
-/// if the operator had it on.
-fn enter_terminal(mouse: bool) -> std::io::Result<()> {
-    enable_raw_mode()?;
-    execute!(stdout(), EnterAlternateScreen, EnableBracketedPaste)?;
-    if mouse {
-        execute!(stdout(), EnableMouseCapture)?;
-    }
-    Ok(())
-}
-
-/// Restores the terminal before any panic report (the report must be readable on the shell's
-/// screen), then runs the hook installed before (color-eyre's).
-fn install_panic_hook() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            leave_terminal();
-            previous(info);
-        }));
-    });
-}
-
-/// Restores the terminal however the loop ends (an error return included; panics are covered by
-/// [`install_panic_hook`]).
-struct Restore;
-
-impl Drop for Restore {
-    fn drop(&mut self) {
-        leave_terminal();
-    }
-}
-
-/// The signals the dashboard answers. Without a handler, SIGINT, SIGQUIT and SIGHUP would end
-/// the process and SIGTSTP stop it with the terminal still raw, on the alternate screen and with
-/// the cursor hidden.
-struct Signals {
-    term: Signal,
-    hup: Signal,
-    int: Signal,
-    quit: Signal,
-    tstp: Signal,
-    cont: Signal,
-}
-
-/// What a signal asks of the dashboard.
-enum SignalAsk {
-    /// End now (restoring the terminal on the way out).
-    End(&'static str),
-    /// Give the terminal back and stop, as SIGTSTP does by default.
-    Stop,
-    /// Resumed after a stop: take the terminal again and redraw.
-    Resume,
-}
-
-impl Signals {
-    fn new() -> std::io::Result<Signals> {
-        Ok(Signals {
-            term: signal(SignalKind::terminate())?,
-            hup: signal(SignalKind::hangup())?,
-            int: signal(SignalKind::interrupt())?,
-            quit: signal(SignalKind::quit())?,
-            tstp: signal(SignalKind::from_raw(signal_hook::consts::SIGTSTP))?,
-            cont: signal(SignalKind::from_raw(signal_hook::consts::SIGCONT))?,
-        })
-    }
-
-    async fn next(&mut self) -> SignalAsk {
-        // Biased: a hang-up comes with a SIGCONT, and the end must win over taking the (gone)
-        // terminal again.
-        tokio::select! {
-            biased;
-            _ = self.term.recv() => SignalAsk::End("SIGTERM"),
-            _ = self.hup.recv() => SignalAsk::End("SIGHUP"),
-            _ = self.int.recv() => SignalAsk::End("SIGINT"),
-            _ = self.quit.recv() => SignalAsk::End("SIGQUIT"),
-            _ = self.tstp.recv() => SignalAsk::Stop,
-            _ = self.cont.recv() => SignalAsk::Resume,
-        }
-    }
 }
 
 /// The timers the loop waits on besides input and results. `None` waits forever.
@@ -218,55 +100,6 @@ fn screen_error(e: impl std::error::Error) -> std::io::Error {
     std::io::Error::other(e.to_string())
 }
 
-/// What only the owner of a real terminal does; a `TestBackend` has none of it.
-pub trait Host<B: Backend> {
-    /// Mouse reports on or off.
-    fn set_mouse(&mut self, on: bool) -> std::io::Result<()>;
-    /// Gives the terminal back and stops the process; returns once it is resumed, with the
-    /// terminal taken again.
-    fn suspend(&mut self, terminal: &mut Terminal<B>, mouse: bool) -> std::io::Result<()>;
-    /// Drops the input already typed when a dialog that opened by itself is first drawn.
-    fn drop_typeahead(&mut self, pending: &mut Vec<Msg>);
-}
-
-/// No terminal of its own: the runner on a `TestBackend`, whose input is what the test pushes.
-pub struct NoHost;
-
-impl<B: Backend> Host<B> for NoHost {
-    fn set_mouse(&mut self, _on: bool) -> std::io::Result<()> {
-        Ok(())
-    }
-
-    fn suspend(&mut self, _terminal: &mut Terminal<B>, _mouse: bool) -> std::io::Result<()> {
-        Ok(())
-    }
-
-    fn drop_typeahead(&mut self, _pending: &mut Vec<Msg>) {}
-}
-
-/// The process's own terminal.
-struct Tty;
-
-impl Host<CrosstermBackend<Stdout>> for Tty {
-    fn set_mouse(&mut self, on: bool) -> std::io::Result<()> {
-        if on {
-            execute!(stdout(), EnableMouseCapture)
-        } else {
-            execute!(stdout(), DisableMouseCapture)
-        }
-    }
-
-    fn suspend(&mut self, terminal: &mut Term, mouse: bool) -> std::io::Result<()> {
-        stop_and_resume(terminal, mouse)
-    }
-
-    fn drop_typeahead(&mut self, pending: &mut Vec<Msg>) {
-        drop_typeahead(pending);
-    }
-}
-
-type Term = Terminal<CrosstermBackend<Stdout>>;
-
 /// Runs the dashboard until the operator quits or the process is told to end.
 pub async fn run(client: Client, settings: DashboardSettings) -> color_eyre::Result<()> {
     let ctx = Context {
@@ -294,20 +127,7 @@ pub async fn run(client: Client, settings: DashboardSettings) -> color_eyre::Res
     enter_terminal(false)?;
     let terminal = Terminal::new(CrosstermBackend::new(stdout()))?;
     let mut runner = Runner::new(terminal, Tty, client, state, autosave)?;
-    let (recorder, events) = match settings.history {
-        HistoryPlace::Off => (None, None),
-        HistoryPlace::Memory => {
-            let (r, e) = Recorder::in_memory();
-            (Some(r), Some(e))
-        }
-        HistoryPlace::File(path) => {
-            let (r, e) = Recorder::start(path, settings.retention_days);
-            (Some(r), Some(e))
-        }
-    };
-    if let (Some(recorder), Some(events)) = (recorder, events) {
-        runner = runner.with_history(recorder).with_history_events(events);
-    }
+    runner = runner.with_history_at(settings.history, settings.retention_days);
     runner.wait_for_snapshot(SNAPSHOT_WAIT).await;
     let result = run_loop(&mut runner, &mut signals).await;
     runner.finish_history().await;
@@ -405,29 +225,6 @@ pub struct Runner<B: Backend, H: Host<B>> {
     saved: Option<SavedRead>,
 }
 
-/// The read of the history's snapshot at start.
-type SavedRead = Pin<Box<dyn Future<Output = Option<SavedList>> + Send>>;
-
-/// The snapshot once read; waits forever when there is none to wait for.
-async fn saved_list(slot: &mut Option<SavedRead>) -> Option<SavedList> {
-    match slot {
-        Some(read) => {
-            let saved = read.await;
-            *slot = None;
-            saved
-        }
-        None => std::future::pending().await,
-    }
-}
-
-/// The history's next fault to tell; waits forever without a history.
-async fn history_fault(recording: Option<&mut Recording>) -> Msg {
-    match recording {
-        Some(r) => r.next_fault().await,
-        None => std::future::pending().await,
-    }
-}
-
 impl<B: Backend, H: Host<B>> Runner<B, H> {
     /// A runner whose first round loads the first page, the devices and the segments.
     pub fn new(
@@ -459,6 +256,18 @@ impl<B: Backend, H: Host<B>> Runner<B, H> {
             recording: None,
             saved: None,
         })
+    }
+
+    /// Keeps the history where `place` says (nothing for [`HistoryPlace::Off`]), with faults
+    /// told on screen.
+    #[must_use]
+    pub fn with_history_at(self, place: HistoryPlace, retention_days: u32) -> Self {
+        let (recorder, events) = match place {
+            HistoryPlace::Off => return self,
+            HistoryPlace::Memory => Recorder::in_memory(),
+            HistoryPlace::File(path) => Recorder::start(path, retention_days),
+        };
+        self.with_history(recorder).with_history_events(events)
     }
 
     /// Records every list that answers in `recorder` and keeps the list on screen as the
@@ -675,63 +484,5 @@ impl<B: Backend, H: Host<B>> Runner<B, H> {
     /// The terminal, once the loop is over.
     pub fn into_terminal(self) -> Terminal<B> {
         self.terminal
-    }
-}
-
-/// Throws away the input already waiting when a dialog that opened by itself is first drawn:
-/// it was typed for what was on screen before. Size changes still count.
-fn drop_typeahead(pending: &mut Vec<Msg>) {
-    // `poll` with no wait reads only what is there; the `EventStream` is not polled here, as a
-    // poll from outside the select would leave its wake-up with nobody to wake.
-    while matches!(crossterm::event::poll(Duration::ZERO), Ok(true)) {
-        match crossterm::event::read() {
-            Ok(Event::Resize(w, h)) => pending.push(Msg::Resize(w, h)),
-            Ok(_) => {}
-            Err(_) => break,
-        }
-    }
-}
-
-/// Gives the terminal back and stops the process as SIGTSTP does by default (Ctrl-Z, or SIGTSTP
-/// from outside); returns once the shell resumes it, with the screen taken again and redrawn.
-fn stop_and_resume(terminal: &mut Term, mouse: bool) -> std::io::Result<()> {
-    leave_terminal();
-    // SIGSTOP: with a handler installed for SIGTSTP, raising SIGTSTP would only report it.
-    signal_hook::low_level::emulate_default_handler(signal_hook::consts::SIGTSTP)?;
-    resume(terminal, mouse)
-}
-
-/// Takes the terminal again after a stop and has the next frame drawn whole (the shell drew
-/// over the screen).
-fn resume(terminal: &mut Term, mouse: bool) -> std::io::Result<()> {
-    enter_terminal(mouse)?;
-    execute!(stdout(), Clear(ClearType::All))?;
-    // Not `terminal.clear()`: it asks the terminal where the cursor is and waits up to two
-    // seconds for an answer some terminals never give. Swapping twice blanks both buffers, so
-    // the next frame is compared with an empty screen and written whole.
-    terminal.swap_buffers();
-    terminal.swap_buffers();
-    Ok(())
-}
-
-fn event_msg(ev: Event) -> Option<Msg> {
-    match ev {
-        Event::Key(k) => Some(Msg::Key(k)),
-        Event::Mouse(m) => Some(Msg::Mouse(m)),
-        Event::Resize(w, h) => Some(Msg::Resize(w, h)),
-        Event::Paste(text) => Some(Msg::Paste(text)),
-        Event::FocusGained | Event::FocusLost => None,
-    }
-}
-
-/// Debug builds only: with `FLOWDASH_TEST_PANIC` set, F12 panics, so the tests can see what a
-/// panic report shows (the terminal restored, no key in it) without a real bug to trigger.
-#[cfg(debug_assertions)]
-fn test_panic(msg: &Msg) {
-    if let Msg::Key(k) = msg
-        && k.code == crossterm::event::KeyCode::F(12)
-        && std::env::var_os("FLOWDASH_TEST_PANIC").is_some()
-    {
-        panic!("deliberate panic for a test (FLOWDASH_TEST_PANIC)");
     }
 }

@@ -9,6 +9,8 @@
 
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
+use std::path::PathBuf;
+use std::pin::Pin;
 use std::time::Duration;
 
 use jiff::Timestamp;
@@ -24,6 +26,47 @@ use crate::store::{Account, FlowKey, Reading, Recorder, SavedList, StoreEvent, s
 pub const SNAPSHOT_EVERY: Duration = Duration::from_secs(60);
 /// Flows whose minute is remembered; beyond this (flows come and go) the memory starts again.
 const MINUTES_KEPT: usize = 100_000;
+
+/// How long the first frame may wait for the history's snapshot: it is read and decoded on the
+/// writer thread in a few milliseconds, but a file another process holds must not keep the
+/// screen blank. A snapshot that comes later is still shown if no answer came before it.
+pub const SNAPSHOT_WAIT: Duration = Duration::from_millis(100);
+/// How long the end of the run waits for the history's last batches.
+pub(super) const HISTORY_FLUSH: Duration = Duration::from_millis(500);
+
+/// Where the dashboard keeps its history (DESIGN §13).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum HistoryPlace {
+    /// `--no-history`, or no data directory to put it in.
+    #[default]
+    Off,
+    /// In memory, gone at exit: the embedded demo, whose flows are not the operator's.
+    Memory,
+    File(PathBuf),
+}
+
+/// The read of the history's snapshot at start.
+pub(super) type SavedRead = Pin<Box<dyn Future<Output = Option<SavedList>> + Send>>;
+
+/// The snapshot once read; waits forever when there is none to wait for.
+pub(super) async fn saved_list(slot: &mut Option<SavedRead>) -> Option<SavedList> {
+    match slot {
+        Some(read) => {
+            let saved = read.await;
+            *slot = None;
+            saved
+        }
+        None => std::future::pending().await,
+    }
+}
+
+/// The history's next fault to tell; waits forever without a history.
+pub(super) async fn history_fault(recording: Option<&mut Recording>) -> Msg {
+    match recording {
+        Some(r) => r.next_fault().await,
+        None => std::future::pending().await,
+    }
+}
 
 /// The dashboard's side of the history: the recorder and what was handed to it.
 pub(super) struct Recording {
