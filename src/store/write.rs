@@ -1,8 +1,6 @@
 //! Writing: readings, the snapshot, alert events and audit entries, and the thinning of old
 //! readings. Each public function is one transaction.
 
-use std::fmt::Write as _;
-
 use jiff::Timestamp;
 use rusqlite::{OptionalExtension as _, params};
 
@@ -23,8 +21,6 @@ pub struct Written {
 /// The values of one stored reading, to compare with a new one.
 pub(super) type Values = (Option<i64>, Option<i64>, Option<i64>, bool);
 
-/// Rows a statement inserts: 5 parameters a row stays far below SQLite's limit of 32 766.
-const ROWS_A_STATEMENT: usize = 200;
 
 impl Store {
     /// Runs `f` in one `IMMEDIATE` transaction: the write lock is taken at once, so a busy file
@@ -100,9 +96,8 @@ impl Store {
     /// minutes have passed since the last row.
     ///
     /// First the rows to write are chosen (flow rows and last values come from memory after
-    /// the first batch), then they go in by flow, [`ROWS_A_STATEMENT`] to a statement: each
-    /// flow's rows sit together in the table, so in flow order the inserts walk its pages once,
-    /// and a statement of many rows costs one preparation and one round of the engine.
+    /// the first batch), then they go in by flow, through one prepared statement: each flow's
+    /// rows sit together in the table, so in flow order the inserts walk its pages in order.
     pub fn write_readings(
         &mut self,
         account: &Account,
@@ -129,8 +124,17 @@ impl Store {
                     false
                 }
             });
-            for chunk in rows.chunks(ROWS_A_STATEMENT) {
-                s.insert_rows(acct, minute, chunk)?;
+            // One row a statement: a statement of many rows would need a statement journal
+            // (a copy of every page it changes, to undo it alone), which costs more than it saves.
+            let mut insert = s.conn.prepare_cached(
+                "INSERT INTO readings (account, flow, minute, sent, pending, failed, enabled)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (account, flow, minute) DO UPDATE SET
+                    sent = excluded.sent, pending = excluded.pending,
+                    failed = excluded.failed, enabled = excluded.enabled",
+            )?;
+            for (flow, (sent, pending, failed, enabled)) in &rows {
+                insert.execute(params![acct.0, flow, minute, sent, pending, failed, enabled])?;
             }
             Ok(Written {
                 rows: rows.len(),
@@ -177,51 +181,6 @@ impl Store {
             self.last.insert((acct, flow), (minute, values));
         }
         Ok(true)
-    }
-
-    /// One statement for up to [`ROWS_A_STATEMENT`] rows of one minute.
-    fn insert_rows(
-        &self,
-        acct: AccountId,
-        minute: i64,
-        rows: &[(i64, Values)],
-    ) -> Result<(), StoreError> {
-        let mut sql = String::from(
-            "INSERT INTO readings (account, flow, minute, sent, pending, failed, enabled) VALUES ",
-        );
-        for i in 0..rows.len() {
-            let n = 3 + i * 5;
-            if i > 0 {
-                sql.push(',');
-            }
-            let _ = write!(
-                sql,
-                "(?1,?{n},?2,?{},?{},?{},?{})",
-                n + 1,
-                n + 2,
-                n + 3,
-                n + 4
-            );
-        }
-        sql.push_str(
-            " ON CONFLICT (account, flow, minute) DO UPDATE SET
-                sent = excluded.sent, pending = excluded.pending,
-                failed = excluded.failed, enabled = excluded.enabled",
-        );
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        stmt.raw_bind_parameter(1, acct.0)?;
-        stmt.raw_bind_parameter(2, minute)?;
-        // The account and the minute are ?1 and ?2; each row's five follow from ?3.
-        for (i, (flow, (sent, pending, failed, enabled))) in rows.iter().enumerate() {
-            let n = 3 + i * 5;
-            stmt.raw_bind_parameter(n, flow)?;
-            stmt.raw_bind_parameter(n + 1, sent)?;
-            stmt.raw_bind_parameter(n + 2, pending)?;
-            stmt.raw_bind_parameter(n + 3, failed)?;
-            stmt.raw_bind_parameter(n + 4, enabled)?;
-        }
-        stmt.raw_execute()?;
-        Ok(())
     }
 
     /// Keeps the last list seen of an account; parts left `None` keep what was stored.
