@@ -310,11 +310,11 @@ impl<B: Backend, H: Host<B>> Runner<B, H> {
     }
 
     /// The end of the run: the list on screen saved as the snapshot, and a short wait for the
-    /// writer to store what it was handed.
+    /// writer to store what it was handed and close the file.
     pub async fn finish_history(&mut self) {
         if let Some(r) = &mut self.recording {
             r.save_now(&self.state);
-            let _ = tokio::time::timeout(HISTORY_FLUSH, r.recorder.flush()).await;
+            let _ = tokio::time::timeout(HISTORY_FLUSH, r.recorder.close()).await;
         }
     }
 

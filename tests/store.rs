@@ -705,3 +705,20 @@ async fn queries_run_on_the_writer_after_the_work_before_them() {
     assert_eq!(t, Some(Totals { sent: 3, failed: 1 }));
     assert_eq!(events(&mut rx), []);
 }
+
+#[tokio::test]
+async fn a_closed_history_leaves_no_journal_to_read_back() {
+    let (_dir, path) = temp();
+    let (rec, mut rx) = Recorder::start(path.clone(), 90);
+    rec.record(&account(), now(), vec![reading(1, 5, 0, 0)]);
+    rec.flush().await;
+    assert!(with_suffix(&path, "-wal").exists());
+    rec.close().await;
+    assert!(!with_suffix(&path, "-wal").exists(), "copied back and gone");
+    // Work after the end is dropped without a word.
+    rec.record(&account(), now() + minutes(1), vec![reading(1, 6, 0, 0)]);
+    rec.flush().await;
+    assert_eq!(events(&mut rx), []);
+    let store = Store::open_read_only(&path).unwrap().unwrap();
+    assert_eq!(count(&store, "SELECT sent FROM readings"), 5);
+}

@@ -69,6 +69,8 @@ enum Job {
     Audit(Account, AuditEntry),
     Query(QueryFn),
     Flush(oneshot::Sender<()>),
+    /// Close the file: the last connection's close copies the journal back and deletes it.
+    Close(oneshot::Sender<()>),
 }
 
 impl Job {
@@ -78,7 +80,7 @@ impl Job {
             Job::Snapshot(..) | Job::SnapshotWith(..) => "the snapshot".to_owned(),
             Job::Alert(..) => "an alert event".to_owned(),
             Job::Audit(..) => "an audit entry".to_owned(),
-            Job::Query(_) | Job::Flush(_) => String::new(),
+            Job::Query(_) | Job::Flush(_) | Job::Close(_) => String::new(),
         }
     }
 }
@@ -193,6 +195,16 @@ impl Recorder {
         rx.await.ok().flatten()
     }
 
+    /// Writes what was handed over before, then closes the file, so that the next process to
+    /// open it finds no journal to read back (which costs a start its first frame). Work handed
+    /// over after this is dropped.
+    pub async fn close(&self) {
+        let (tx, rx) = oneshot::channel();
+        if self.tx.try_send(Job::Close(tx)).is_ok() {
+            let _ = rx.await;
+        }
+    }
+
     /// Waits until everything handed over before has been written (or dropped).
     pub async fn flush(&self) {
         let (tx, rx) = oneshot::channel();
@@ -217,6 +229,12 @@ impl Writer {
     fn run(&mut self, job: Job) {
         match job {
             Job::Flush(done) => {
+                let _ = done.send(());
+            }
+            Job::Close(done) => {
+                self.store = None;
+                // Off without a word: the run is ending.
+                self.off = true;
                 let _ = done.send(());
             }
             Job::Query(f) => {
@@ -288,7 +306,7 @@ impl Writer {
             Job::Snapshot(a, s) => store.write_snapshot(a, s),
             Job::Alert(a, e) => store.write_alert(a, e),
             Job::Audit(a, e) => store.write_audit(a, e),
-            Job::SnapshotWith(..) | Job::Query(_) | Job::Flush(_) => Ok(()),
+            Job::SnapshotWith(..) | Job::Query(_) | Job::Flush(_) | Job::Close(_) => Ok(()),
         })
     }
 
