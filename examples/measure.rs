@@ -12,7 +12,8 @@
 //!   the new frame while the dashboard records a 1000-flow page into a new history file: a demo
 //!   server with 1000 flows in its own process, a page of 1000, keys for 130 s (or SECONDS) so
 //!   that the first batch and two more (one a flow and minute) are stored; p50, p99 and the worst,
-//!   over all presses and over those whose frame came while the history's writer thread ran.
+//!   over all presses and over those that overlapped the history's writer (its thread's CPU
+//!   time or the journal's size changed meanwhile); then the same with `--no-history`.
 //! - `cargo run --release --example measure -- offline`: start to the first frame showing the
 //!   history's snapshot of 1000 flows with the server stopped (`offline · data … old`).
 //!
@@ -173,25 +174,31 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-fn history(seconds: u64) {
-    let server = Server::start(&["--flows", "1000"]);
-    let dir = tempfile::tempdir().expect("a temporary folder");
-    let config = history_config(dir.path(), &server.url);
-    let env = [
-        ("FLOWDASH_CONFIG", config.to_str().expect("a UTF-8 path")),
-        ("FLOWDASH_API_KEY", "demo"),
-    ];
-    let (mut dash, _) = Dashboard::start(&env, 120, 40);
-    dash.wait_for("the 1000-flow page", Duration::from_secs(30), |s| {
-        s.contains("1000 a page") && s.contains("1000 flows")
-    });
+/// Key latencies over `seconds` of presses; with `writer`, also those whose press and frame
+/// overlapped the history's work (its thread's CPU time or the journal's size changed).
+struct Presses {
+    all: Vec<Duration>,
+    storing: Vec<Duration>,
+}
+
+fn press_for(dash: &mut Dashboard, seconds: u64, journal: Option<&std::path::Path>) -> Presses {
     let pid = dash.pid();
-    // Keys from the first page on: its 1000 readings (every row new) are being stored now.
-    let (mut all, mut storing) = (Vec::new(), Vec::new());
+    let writer = || {
+        (
+            thread_cpu_ticks(pid, "flowdash-histor"),
+            journal
+                .and_then(|j| std::fs::metadata(j).ok())
+                .map(|m| m.len()),
+        )
+    };
+    let mut out = Presses {
+        all: Vec::new(),
+        storing: Vec::new(),
+    };
     let end = Instant::now() + Duration::from_secs(seconds);
     let mut i = 0;
     while Instant::now() < end {
-        let before = thread_cpu_ticks(pid, "flowdash-histor");
+        let before = writer();
         let key = if i % 2 == 0 { "j" } else { "k" };
         i += 1;
         let sent = dash.send(key);
@@ -201,44 +208,58 @@ fn history(seconds: u64) {
             .expect("a frame after the key");
         dash.parser.process(&bytes);
         let sample = at.saturating_duration_since(sent);
-        all.push(sample);
-        if thread_cpu_ticks(pid, "flowdash-histor") != before {
-            storing.push(sample);
-        }
+        out.all.push(sample);
         dash.drain(Duration::from_millis(20));
+        if journal.is_some() && writer() != before {
+            out.storing.push(sample);
+        }
     }
-    all.sort();
-    storing.sort();
-    println!(
-        "key to first byte of the frame, history on, 1000-flow page, {} presses over {seconds} s: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
-        all.len(),
-        ms(percentile(&all, 0.5)),
-        ms(percentile(&all, 0.99)),
-        ms(all[all.len() - 1]),
-    );
-    if storing.is_empty() {
-        println!("no press came while the history's writer ran");
-    } else {
+    out.all.sort();
+    out.storing.sort();
+    out
+}
+
+fn summary(samples: &[Duration]) -> String {
+    format!(
+        "p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        ms(percentile(samples, 0.5)),
+        ms(percentile(samples, 0.99)),
+        ms(samples[samples.len() - 1]),
+    )
+}
+
+fn history(seconds: u64) {
+    let server = Server::start(&["--flows", "1000"]);
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let config = history_config(dir.path(), &server.url);
+    let journal = dir.path().join("history.sqlite3-wal");
+    let env = [
+        ("FLOWDASH_CONFIG", config.to_str().expect("a UTF-8 path")),
+        ("FLOWDASH_API_KEY", "demo"),
+    ];
+    // History on, then off, against the same server: the difference is the recording's.
+    for (args, on) in [(&[][..], true), (&["--no-history"][..], false)] {
+        let (mut dash, _) = Dashboard::start_with(args, &env, 120, 40);
+        dash.wait_for("the 1000-flow page", Duration::from_secs(30), |s| {
+            s.contains("1000 a page") && s.contains("1000 flows")
+        });
+        // Keys from the first page on: its 1000 readings (every row new) are stored now.
+        let p = press_for(&mut dash, seconds, on.then_some(journal.as_path()));
         println!(
-            "  of which {} while the history's writer ran: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
-            storing.len(),
-            ms(percentile(&storing, 0.5)),
-            ms(percentile(&storing, 0.99)),
-            ms(storing[storing.len() - 1]),
+            "key to first byte of the frame, 1000-flow page, history {}, {} presses over {seconds} s: {}",
+            if on { "on" } else { "off" },
+            p.all.len(),
+            summary(&p.all)
         );
+        if on && !p.storing.is_empty() {
+            println!(
+                "  of which {} while the history's writer worked: {}",
+                p.storing.len(),
+                summary(&p.storing)
+            );
+        }
+        drop(dash);
     }
-    drop(dash);
-    let size: u64 = std::fs::read_dir(dir.path())
-        .expect("the folder")
-        .flatten()
-        .filter(|e| e.file_name().to_string_lossy().starts_with("history"))
-        .filter_map(|e| e.metadata().ok())
-        .map(|m| m.len())
-        .sum();
-    println!(
-        "history file after the run: {:.1} MB (with -wal and -shm)",
-        size as f64 / 1e6
-    );
     drop(server);
 }
 

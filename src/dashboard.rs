@@ -25,7 +25,7 @@ use crate::app::{self, Command, Context, Msg, State};
 use crate::domain::FlowId;
 use crate::drafts::{Autosave, DraftStore};
 use crate::store::{Recorder, StoreEvent};
-use recording::{HISTORY_FLUSH, Recording, SavedRead, history_fault, saved_list};
+use recording::{HISTORY_CLOSE, Recording, SavedRead, history_fault, saved_list};
 pub use recording::{HistoryPlace, SNAPSHOT_WAIT};
 #[cfg(debug_assertions)]
 use terminal::test_panic;
@@ -130,11 +130,13 @@ pub async fn run(client: Client, settings: DashboardSettings) -> color_eyre::Res
     runner = runner.with_history_at(settings.history, settings.retention_days);
     runner.wait_for_snapshot(SNAPSHOT_WAIT).await;
     let result = run_loop(&mut runner, &mut signals).await;
-    runner.finish_history().await;
     // Whatever ended the loop, the typed text goes to disk now rather than in up to a second.
     if let Some(e) = runner.autosave.write(app::draft::open_form(&runner.state)) {
         tracing::warn!(error = %e, "draft lost at exit");
     }
+    // Then the history, which may take a moment to close (bounded, well within the second a
+    // signal gives the process to end).
+    runner.finish_history().await;
     let mut terminal = runner.into_terminal();
     // The terminal's own drop shows the cursor and prints an error when it cannot, and printing
     // panics once the terminal is gone (after a hang-up). Show it here, where a failure is
@@ -314,7 +316,7 @@ impl<B: Backend, H: Host<B>> Runner<B, H> {
     pub async fn finish_history(&mut self) {
         if let Some(r) = &mut self.recording {
             r.save_now(&self.state);
-            let _ = tokio::time::timeout(HISTORY_FLUSH, r.recorder.close()).await;
+            let _ = tokio::time::timeout(HISTORY_CLOSE, r.recorder.close()).await;
         }
     }
 

@@ -79,6 +79,16 @@ pub struct Dashboard {
 
 impl Dashboard {
     pub fn start(env: &[(&str, &str)], cols: u16, rows: u16) -> (Dashboard, Instant) {
+        Dashboard::start_with(&[], env, cols, rows)
+    }
+
+    /// As [`Dashboard::start`], with command-line arguments.
+    pub fn start_with(
+        args: &[&str],
+        env: &[(&str, &str)],
+        cols: u16,
+        rows: u16,
+    ) -> (Dashboard, Instant) {
         let pair = native_pty_system()
             .openpty(PtySize {
                 rows,
@@ -89,6 +99,7 @@ impl Dashboard {
             .unwrap();
         let home = tempfile::tempdir().unwrap();
         let mut cmd = CommandBuilder::new(flowdash_bin());
+        cmd.args(args);
         cmd.env_clear();
         cmd.env("TERM", "xterm-256color");
         cmd.env("HOME", home.path());

@@ -31,8 +31,8 @@ const MINUTES_KEPT: usize = 100_000;
 /// writer thread in a few milliseconds, but a file another process holds must not keep the
 /// screen blank. A snapshot that comes later is still shown if no answer came before it.
 pub const SNAPSHOT_WAIT: Duration = Duration::from_millis(100);
-/// How long the end of the run waits for the history's last batches.
-pub(super) const HISTORY_FLUSH: Duration = Duration::from_millis(500);
+/// How long the end of the run waits for the history's last batches and its close.
+pub(super) const HISTORY_CLOSE: Duration = Duration::from_millis(500);
 
 /// Where the dashboard keeps its history (DESIGN §13).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -21,7 +21,6 @@ pub struct Written {
 /// The values of one stored reading, to compare with a new one.
 pub(super) type Values = (Option<i64>, Option<i64>, Option<i64>, bool);
 
-
 impl Store {
     /// Runs `f` in one `IMMEDIATE` transaction: the write lock is taken at once, so a busy file
     /// is met (and waited for) here, before any work, and never half-way through a batch.
@@ -114,7 +113,8 @@ impl Store {
                     rows.push((flow, (r.sent, r.pending, r.failed, r.enabled)));
                 }
             }
-            rows.sort_unstable_by_key(|(flow, _)| *flow);
+            // Stable: a flow listed twice keeps its readings in order.
+            rows.sort_by_key(|(flow, _)| *flow);
             // A flow listed twice in one batch (a repeated row) keeps its last values.
             rows.dedup_by(|later, earlier| {
                 if later.0 == earlier.0 {
@@ -134,7 +134,9 @@ impl Store {
                     failed = excluded.failed, enabled = excluded.enabled",
             )?;
             for (flow, (sent, pending, failed, enabled)) in &rows {
-                insert.execute(params![acct.0, flow, minute, sent, pending, failed, enabled])?;
+                insert.execute(params![
+                    acct.0, flow, minute, sent, pending, failed, enabled
+                ])?;
             }
             Ok(Written {
                 rows: rows.len(),
