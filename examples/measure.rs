@@ -11,6 +11,15 @@
 //!   --metrics` on 1000 flows: the time `/metrics` takes to answer (200 requests), then its CPU
 //!   time and wake-ups between two polls (50 s), and over SECONDS (default 180) with the polls.
 //!
+//! - `cargo run --release --example measure -- history [SECONDS]`: key press to the first byte of
+//!   the new frame while the dashboard records a 1000-flow page into a new history file: a demo
+//!   server with 1000 flows in its own process, a page of 1000, keys for 130 s (or SECONDS) so
+//!   that the first batch and two more (one a flow and minute) are stored; p50, p99 and the worst,
+//!   over all presses and over those that overlapped the history's writer (its thread's CPU
+//!   time or the journal's size changed meanwhile); then the same with `--no-history`.
+//! - `cargo run --release --example measure -- offline`: start to the first frame showing the
+//!   history's snapshot of 1000 flows with the server stopped (`offline · data … old`).
+//!
 //! The dashboard measured is `target/release/flowdash`, or the binary `FLOWDASH_BIN` names.
 
 #![expect(clippy::expect_used, reason = "a harness: a failed step must stop it")]
@@ -21,6 +30,7 @@ use std::time::{Duration, Instant};
 
 use harness::{
     Dashboard, Server, context_switches, cpu_ticks, flowdash_bin, percentile, proc_status,
+    thread_cpu_ticks,
 };
 
 fn main() {
@@ -29,7 +39,11 @@ fn main() {
         Some("latency") => latency(),
         Some("idle") => idle(args.next().and_then(|s| s.parse().ok()).unwrap_or(60)),
         Some("watch") => watch(args.next().and_then(|s| s.parse().ok()).unwrap_or(180)),
-        _ => eprintln!("usage: measure latency | measure idle [SECONDS] | measure watch [SECONDS]"),
+        Some("history") => history(args.next().and_then(|s| s.parse().ok()).unwrap_or(130)),
+        Some("offline") => offline(),
+        _ => eprintln!(
+            "usage: measure latency | measure idle [SECONDS] | measure watch [SECONDS] | measure history [SECONDS] | measure offline"
+        ),
     }
 }
 
@@ -272,4 +286,150 @@ fn watch(seconds: u64) {
     let _ = child.kill();
     let _ = child.wait();
     drop(server);
+}
+/// A config whose default profile reads `url` a 1000 flows a page and keeps its history in
+/// `dir/history.sqlite3`; the key comes from the environment.
+fn history_config(dir: &std::path::Path, url: &str) -> std::path::PathBuf {
+    let config = dir.join("config.toml");
+    let history = dir.join("history.sqlite3");
+    std::fs::write(
+        &config,
+        format!(
+            "default_profile = \"bench\"\n[profiles.bench]\nbase_url = \"{url}\"\npage_size = 1000\nhistory = \"{}\"\n",
+            history.display()
+        ),
+    )
+    .expect("the config file");
+    config
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// Key latencies over `seconds` of presses; with `writer`, also those whose press and frame
+/// overlapped the history's work (its thread's CPU time or the journal's size changed).
+struct Presses {
+    all: Vec<Duration>,
+    storing: Vec<Duration>,
+}
+
+fn press_for(dash: &mut Dashboard, seconds: u64, journal: Option<&std::path::Path>) -> Presses {
+    let pid = dash.pid();
+    let writer = || {
+        (
+            thread_cpu_ticks(pid, "flowdash-histor"),
+            journal
+                .and_then(|j| std::fs::metadata(j).ok())
+                .map(|m| m.len()),
+        )
+    };
+    let mut out = Presses {
+        all: Vec::new(),
+        storing: Vec::new(),
+    };
+    let end = Instant::now() + Duration::from_secs(seconds);
+    let mut i = 0;
+    while Instant::now() < end {
+        let before = writer();
+        let key = if i % 2 == 0 { "j" } else { "k" };
+        i += 1;
+        let sent = dash.send(key);
+        let (at, bytes) = dash
+            .chunks
+            .recv_timeout(Duration::from_secs(5))
+            .expect("a frame after the key");
+        dash.parser.process(&bytes);
+        let sample = at.saturating_duration_since(sent);
+        out.all.push(sample);
+        dash.drain(Duration::from_millis(20));
+        if journal.is_some() && writer() != before {
+            out.storing.push(sample);
+        }
+    }
+    out.all.sort();
+    out.storing.sort();
+    out
+}
+
+fn summary(samples: &[Duration]) -> String {
+    format!(
+        "p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        ms(percentile(samples, 0.5)),
+        ms(percentile(samples, 0.99)),
+        ms(samples[samples.len() - 1]),
+    )
+}
+
+fn history(seconds: u64) {
+    let server = Server::start(&["--flows", "1000"]);
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let config = history_config(dir.path(), &server.url);
+    let journal = dir.path().join("history.sqlite3-wal");
+    let env = [
+        ("FLOWDASH_CONFIG", config.to_str().expect("a UTF-8 path")),
+        ("FLOWDASH_API_KEY", "demo"),
+    ];
+    // History on, then off, against the same server: the difference is the recording's.
+    for (args, on) in [(&[][..], true), (&["--no-history"][..], false)] {
+        let (mut dash, _) = Dashboard::start_with(args, &env, 120, 40);
+        dash.wait_for("the 1000-flow page", Duration::from_secs(30), |s| {
+            s.contains("1000 a page") && s.contains("1000 flows")
+        });
+        // Keys from the first page on: its 1000 readings (every row new) are stored now.
+        let p = press_for(&mut dash, seconds, on.then_some(journal.as_path()));
+        println!(
+            "key to first byte of the frame, 1000-flow page, history {}, {} presses over {seconds} s: {}",
+            if on { "on" } else { "off" },
+            p.all.len(),
+            summary(&p.all)
+        );
+        if on && !p.storing.is_empty() {
+            println!(
+                "  of which {} while the history's writer worked: {}",
+                p.storing.len(),
+                summary(&p.storing)
+            );
+        }
+        drop(dash);
+    }
+    drop(server);
+}
+
+fn offline() {
+    let server = Server::start(&["--flows", "1000"]);
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let config = history_config(dir.path(), &server.url);
+    let env = [
+        ("FLOWDASH_CONFIG", config.to_str().expect("a UTF-8 path")),
+        ("FLOWDASH_API_KEY", "demo"),
+    ];
+    // One run that sees the 1000 flows and ends: they are the snapshot.
+    let (mut dash, _) = Dashboard::start(&env, 120, 40);
+    dash.wait_for("the 1000-flow page", Duration::from_secs(30), |s| {
+        s.contains("1000 a page") && s.contains("1000 flows")
+    });
+    dash.send("q");
+    let _ = dash.child.wait();
+    drop(dash);
+    drop(server);
+
+    let mut starts = Vec::new();
+    for _ in 0..5 {
+        let (mut dash, started) = Dashboard::start(&env, 120, 40);
+        let at = dash.wait_for("the snapshot", Duration::from_secs(10), |s| {
+            s.contains("offline · data")
+        });
+        starts.push(at.duration_since(started));
+        let screen = dash.parser.screen().contents();
+        assert!(screen.contains("(1000 flows)"), "{screen}");
+        drop(dash);
+    }
+    starts.sort();
+    println!(
+        "start to the first frame showing the offline snapshot of 1000 flows, median of 5: {:.1} ms (min {:.1}, max {:.1})",
+        ms(starts[2]),
+        ms(starts[0]),
+        ms(starts[4])
+    );
 }

@@ -235,6 +235,9 @@ pub struct State {
     pub history: HashMap<RowKey, VecDeque<(Timestamp, i64)>>,
     /// What the history file holds for the detail pane, and whether there is one.
     pub stored: history::StoredHistory,
+    /// The rows are the history's last snapshot, seen then, shown until the server answers
+    /// (DESIGN §13): read-only, and the header says how old.
+    pub snapshot_at: Option<Timestamp>,
 
     pub mode: Mode,
     /// Whether keys reach `mode` yet (see [`Gate`]).
@@ -369,6 +372,10 @@ pub enum Msg {
         firing: Vec<crate::store::AlertEvent>,
         recent: Vec<crate::store::AlertEvent>,
     },
+    /// The history's last snapshot of this account, read at start.
+    SnapshotRead(Box<crate::store::SavedList>),
+    /// Something the history has to tell (a fault); the dashboard keeps working.
+    HistoryFault(crate::store::StoreEvent),
 }
 
 /// What a save of the form ended with.

@@ -18,7 +18,7 @@ use std::path::PathBuf;
 use crate::api::{ApiError, ApiKey, Client, ClientConfig};
 use crate::cli::{Cli, ConfigCommand, Verb};
 use crate::config::{self, ConfigError, Settings};
-use crate::dashboard::{self, DashboardSettings};
+use crate::dashboard::{self, DashboardSettings, HistoryPlace};
 use crate::sim::Sim;
 
 /// The exact words of DESIGN §4.
@@ -133,7 +133,12 @@ pub async fn run(cli: Cli, log_path: Option<PathBuf>) -> Result<(), Failure> {
                 production: settings.production,
                 page_size: settings.page_size,
                 log_path,
-                history: settings.history.clone(),
+                history: history_place(
+                    settings.history.as_ref(),
+                    global.no_history,
+                    conn.sim.is_some(),
+                ),
+                retention_days: crate::store::DEFAULT_RETENTION_DAYS,
                 alerts: settings.alerts.clone(),
             };
             dashboard::run(conn.client.clone(), dash)
@@ -199,6 +204,18 @@ async fn connect(
     Ok(Connection { client, sim })
 }
 
+/// Where the dashboard keeps its history: the embedded demo's flows are not the operator's,
+/// so its history stays in memory and never reaches the operator's file. `--no-history` turns
+/// either off.
+fn history_place(file: Option<&PathBuf>, off: bool, demo: bool) -> HistoryPlace {
+    match file {
+        _ if off => HistoryPlace::Off,
+        _ if demo => HistoryPlace::Memory,
+        Some(path) => HistoryPlace::File(path.clone()),
+        None => HistoryPlace::Off,
+    }
+}
+
 /// The host as the header shows it: with its port when the URL names one (`127.0.0.1:8787`), since
 /// two servers on one host differ only there.
 fn host_with_port(url: &url::Url) -> String {
@@ -211,7 +228,23 @@ fn host_with_port(url: &url::Url) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::host_with_port;
+    use super::{HistoryPlace, PathBuf, history_place, host_with_port};
+
+    #[test]
+    fn the_demo_keeps_its_history_in_memory_whatever_the_settings_say() {
+        let file = PathBuf::from("/home/op/.local/share/flowdash/history.sqlite3");
+        assert_eq!(
+            history_place(Some(&file), false, true),
+            HistoryPlace::Memory
+        );
+        assert_eq!(history_place(None, false, true), HistoryPlace::Memory);
+        assert_eq!(
+            history_place(Some(&file), false, false),
+            HistoryPlace::File(file.clone())
+        );
+        assert_eq!(history_place(None, false, false), HistoryPlace::Off);
+        assert_eq!(history_place(None, true, true), HistoryPlace::Off);
+    }
 
     #[test]
     fn the_header_host_keeps_a_port_the_url_names() {

@@ -6,20 +6,14 @@
 //! Each becomes a `Msg` for the pure `update`, whose commands become tasks (I/O) or terminal and
 //! timer changes (`Runner::apply`). The screen is drawn only after something changed.
 
-use std::io::{Stdout, Write, stdout};
+mod recording;
+mod terminal;
+
+use std::io::{Stdout, stdout};
 use std::time::Duration;
 
-use crossterm::cursor::Show;
-use crossterm::event::{
-    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture, Event,
-    EventStream,
-};
-use crossterm::terminal::{
-    Clear, ClearType, EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
-};
-use crossterm::{execute, queue};
+use crossterm::event::EventStream;
 use futures::StreamExt;
-use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until};
 
@@ -30,7 +24,16 @@ use crate::api::{Client, ClientEvent};
 use crate::app::{self, Command, Context, Msg, State};
 use crate::domain::FlowId;
 use crate::drafts::{Autosave, DraftStore};
-use crate::store::Recorder;
+use crate::store::{Recorder, StoreEvent};
+use recording::{HISTORY_CLOSE, Recording, SavedRead, history_fault, saved_list};
+pub use recording::{HistoryPlace, SNAPSHOT_WAIT};
+#[cfg(debug_assertions)]
+use terminal::test_panic;
+pub use terminal::{Host, NoHost};
+use terminal::{
+    Restore, SignalAsk, Signals, Tty, enter_terminal, event_msg, install_panic_hook, resume,
+    stop_and_resume,
+};
 
 /// What the dashboard shows around the data: where it is connected and how.
 #[derive(Clone, Debug, Default)]
@@ -47,108 +50,12 @@ pub struct DashboardSettings {
     pub page_size: u32,
     /// Where the log goes, for the help screen.
     pub log_path: Option<std::path::PathBuf>,
-    /// The history file; `None` with `--no-history`. The embedded demo keeps its history in
-    /// memory instead. The alerts' state lives there too (in memory for the run without one).
-    pub history: Option<std::path::PathBuf>,
+    /// Where the readings and the snapshot go.
+    pub history: HistoryPlace,
+    /// Days of readings kept.
+    pub retention_days: u32,
     /// The alert rules in force (DESIGN §14).
     pub alerts: Vec<crate::domain::alerts::Rule>,
-}
-
-/// Leaves the screen the way the shell had it: mouse and paste reports off, the main screen,
-/// the cursor shown, cooked mode. Every step is tried on its own and its failure ignored: after a
-/// hang-up every write fails, and a failed step must neither keep the others from running nor
-/// panic (printing the error, as `ratatui::restore` does, panics when stderr is gone).
-fn leave_terminal() {
-    let mut out = stdout();
-    let _ = queue!(out, DisableMouseCapture);
-    let _ = queue!(out, DisableBracketedPaste);
-    let _ = queue!(out, LeaveAlternateScreen);
-    let _ = queue!(out, Show);
-    let _ = out.flush();
-    let _ = disable_raw_mode();
-}
-
-/// Takes the terminal over (again): raw mode, the alternate screen, paste reports, and the mouse
-/// if the operator had it on.
-fn enter_terminal(mouse: bool) -> std::io::Result<()> {
-    enable_raw_mode()?;
-    execute!(stdout(), EnterAlternateScreen, EnableBracketedPaste)?;
-    if mouse {
-        execute!(stdout(), EnableMouseCapture)?;
-    }
-    Ok(())
-}
-
-/// Restores the terminal before any panic report (the report must be readable on the shell's
-/// screen), then runs the hook installed before (color-eyre's).
-fn install_panic_hook() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            leave_terminal();
-            previous(info);
-        }));
-    });
-}
-
-/// Restores the terminal however the loop ends (an error return included; panics are covered by
-/// [`install_panic_hook`]).
-struct Restore;
-
-impl Drop for Restore {
-    fn drop(&mut self) {
-        leave_terminal();
-    }
-}
-
-/// The signals the dashboard answers. Without a handler, SIGINT, SIGQUIT and SIGHUP would end
-/// the process and SIGTSTP stop it with the terminal still raw, on the alternate screen and with
-/// the cursor hidden.
-struct Signals {
-    term: Signal,
-    hup: Signal,
-    int: Signal,
-    quit: Signal,
-    tstp: Signal,
-    cont: Signal,
-}
-
-/// What a signal asks of the dashboard.
-enum SignalAsk {
-    /// End now (restoring the terminal on the way out).
-    End(&'static str),
-    /// Give the terminal back and stop, as SIGTSTP does by default.
-    Stop,
-    /// Resumed after a stop: take the terminal again and redraw.
-    Resume,
-}
-
-impl Signals {
-    fn new() -> std::io::Result<Signals> {
-        Ok(Signals {
-            term: signal(SignalKind::terminate())?,
-            hup: signal(SignalKind::hangup())?,
-            int: signal(SignalKind::interrupt())?,
-            quit: signal(SignalKind::quit())?,
-            tstp: signal(SignalKind::from_raw(signal_hook::consts::SIGTSTP))?,
-            cont: signal(SignalKind::from_raw(signal_hook::consts::SIGCONT))?,
-        })
-    }
-
-    async fn next(&mut self) -> SignalAsk {
-        // Biased: a hang-up comes with a SIGCONT, and the end must win over taking the (gone)
-        // terminal again.
-        tokio::select! {
-            biased;
-            _ = self.term.recv() => SignalAsk::End("SIGTERM"),
-            _ = self.hup.recv() => SignalAsk::End("SIGHUP"),
-            _ = self.int.recv() => SignalAsk::End("SIGINT"),
-            _ = self.quit.recv() => SignalAsk::End("SIGQUIT"),
-            _ = self.tstp.recv() => SignalAsk::Stop,
-            _ = self.cont.recv() => SignalAsk::Resume,
-        }
-    }
 }
 
 /// The timers the loop waits on besides input and results. `None` waits forever.
@@ -195,47 +102,6 @@ fn screen_error(e: impl std::error::Error) -> std::io::Error {
     std::io::Error::other(e.to_string())
 }
 
-/// What only the owner of a real terminal does; a `TestBackend` has none of it.
-pub trait Host<B: Backend> {
-    /// Mouse reports on or off.
-    fn set_mouse(&mut self, on: bool) -> std::io::Result<()>;
-    /// Gives the terminal back and stops the process; returns once it is resumed, with the
-    /// terminal taken again.
-    fn suspend(&mut self, terminal: &mut Terminal<B>, mouse: bool) -> std::io::Result<()>;
-}
-
-/// No terminal of its own: the runner on a `TestBackend`, whose input is what the test pushes.
-pub struct NoHost;
-
-impl<B: Backend> Host<B> for NoHost {
-    fn set_mouse(&mut self, _on: bool) -> std::io::Result<()> {
-        Ok(())
-    }
-
-    fn suspend(&mut self, _terminal: &mut Terminal<B>, _mouse: bool) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// The process's own terminal.
-struct Tty;
-
-impl Host<CrosstermBackend<Stdout>> for Tty {
-    fn set_mouse(&mut self, on: bool) -> std::io::Result<()> {
-        if on {
-            execute!(stdout(), EnableMouseCapture)
-        } else {
-            execute!(stdout(), DisableMouseCapture)
-        }
-    }
-
-    fn suspend(&mut self, terminal: &mut Term, mouse: bool) -> std::io::Result<()> {
-        stop_and_resume(terminal, mouse)
-    }
-}
-
-type Term = Terminal<CrosstermBackend<Stdout>>;
-
 /// Runs the dashboard until the operator quits or the process is told to end.
 pub async fn run(client: Client, settings: DashboardSettings) -> color_eyre::Result<()> {
     let ctx = Context {
@@ -263,27 +129,22 @@ pub async fn run(client: Client, settings: DashboardSettings) -> color_eyre::Res
     enter_terminal(false)?;
     let terminal = Terminal::new(CrosstermBackend::new(stdout()))?;
     let mut runner = Runner::new(terminal, Tty, client, state, autosave)?;
-    let recorder = if settings.demo {
-        Some(Recorder::in_memory())
-    } else {
-        settings
-            .history
-            .map(|path| Recorder::start(path, crate::store::DEFAULT_RETENTION_DAYS))
-    };
-    let alert_store = match &recorder {
-        Some((recorder, _)) => recorder.clone(),
+    runner = runner.with_history_at(settings.history, settings.retention_days);
+    // The alerts' state lives in the history; without one, in memory for the run.
+    let alert_store = match runner.history() {
+        Some(recorder) => recorder.clone(),
         None => Recorder::in_memory().0,
     };
     runner.start_alerts(alert_store, settings.alerts, true);
-    // The store's faults come back as events; a failed query also says so where it is shown.
-    if let Some((recorder, _events)) = recorder {
-        runner = runner.with_history(recorder);
-    }
+    runner.wait_for_snapshot(SNAPSHOT_WAIT).await;
     let result = run_loop(&mut runner, &mut signals).await;
     // Whatever ended the loop, the typed text goes to disk now rather than in up to a second.
     if let Some(e) = runner.autosave.write(app::draft::open_form(&runner.state)) {
         tracing::warn!(error = %e, "draft lost at exit");
     }
+    // Then the history, which may take a moment to close (bounded, well within the second a
+    // signal gives the process to end).
+    runner.finish_history().await;
     let mut terminal = runner.into_terminal();
     // The terminal's own drop shows the cursor and prints an error when it cannot, and printing
     // panics once the terminal is gone (after a hang-up). Show it here, where a failure is
@@ -369,9 +230,9 @@ pub struct Runner<B: Backend, H: Host<B>> {
     last_key: Instant,
     pending: Vec<Msg>,
     commands: Vec<Command>,
-    /// The history file's writer, which also answers the charts' queries; `None` with
-    /// `--no-history`.
-    history: Option<Recorder>,
+    recording: Option<Recording>,
+    /// The history's snapshot being read, until it is (see [`Runner::wait_for_snapshot`]).
+    saved: Option<SavedRead>,
     /// The alert rules' task, once started.
     alerts: Option<crate::watch::alerting::Desk>,
 }
@@ -404,22 +265,70 @@ impl<B: Backend, H: Host<B>> Runner<B, H> {
             last_key: Instant::now(),
             pending,
             commands,
-            history: None,
+            recording: None,
+            saved: None,
             alerts: None,
         })
     }
 
-    /// Keeps history in `recorder`: the charts read from it.
+    /// Keeps the history where `place` says (nothing for [`HistoryPlace::Off`]), with faults
+    /// told on screen.
+    #[must_use]
+    pub fn with_history_at(self, place: HistoryPlace, retention_days: u32) -> Self {
+        let (recorder, events) = match place {
+            HistoryPlace::Off => return self,
+            HistoryPlace::Memory => Recorder::in_memory(),
+            HistoryPlace::File(path) => Recorder::start(path, retention_days),
+        };
+        self.with_history(recorder).with_history_events(events)
+    }
+
+    /// Records every list that answers in `recorder` and keeps the list on screen as the
+    /// snapshot; before anything has answered, starts reading the last snapshot of this base
+    /// URL's account, which is shown until the server answers.
     #[must_use]
     pub fn with_history(mut self, recorder: Recorder) -> Self {
+        let recording = Recording::new(recorder, self.client.base_url().clone());
+        if self.state.loaded_at.is_none() {
+            self.saved = Some(Box::pin(recording.read_saved()));
+        }
         self.state.stored.on = true;
-        self.history = Some(recorder);
+        self.recording = Some(recording);
         self
     }
 
-    /// The history's writer, if history is kept.
+    /// Tells the operator what the history reports (a locked, damaged, full or read-only
+    /// file), each reason once. Without [`Runner::with_history`] first, there is nothing to tell.
+    #[must_use]
+    pub fn with_history_events(mut self, events: mpsc::UnboundedReceiver<StoreEvent>) -> Self {
+        if let Some(r) = &mut self.recording {
+            r.set_events(events);
+        }
+        self
+    }
+
+    /// The history's recorder, for reading what it keeps.
     pub fn history(&self) -> Option<&Recorder> {
-        self.history.as_ref()
+        self.recording.as_ref().map(|r| &r.recorder)
+    }
+
+    /// Waits up to `within` for the history's snapshot, so that the first frame shows it.
+    pub async fn wait_for_snapshot(&mut self, within: Duration) {
+        if self.saved.is_none() {
+            return;
+        }
+        if let Ok(Some(saved)) = tokio::time::timeout(within, saved_list(&mut self.saved)).await {
+            self.pending.push(Msg::SnapshotRead(Box::new(saved)));
+        }
+    }
+
+    /// The end of the run: the list on screen saved as the snapshot, and a short wait for the
+    /// writer to store what it was handed and close the file.
+    pub async fn finish_history(&mut self) {
+        if let Some(r) = &mut self.recording {
+            r.save_now(&self.state);
+            let _ = tokio::time::timeout(HISTORY_CLOSE, r.recorder.close()).await;
+        }
     }
 
     /// Runs the alert rules on the readings the dashboard takes, their state kept by
@@ -466,8 +375,12 @@ impl<B: Backend, H: Host<B>> Runner<B, H> {
     /// Every pending message through `update`, every command applied, then one frame. Returns
     /// `false` when the dashboard is done: the operator quit, or the screen cannot be drawn.
     pub fn round(&mut self) -> std::io::Result<bool> {
+        let loaded_before = self.state.loaded_at;
         loop {
             for msg in std::mem::take(&mut self.pending) {
+                if let Some(r) = &mut self.recording {
+                    r.observe(&msg, &self.client);
+                }
                 self.commands.extend(app::update(&mut self.state, msg));
             }
             for cmd in std::mem::take(&mut self.commands) {
@@ -507,6 +420,9 @@ impl<B: Backend, H: Host<B>> Runner<B, H> {
             }
             break;
         }
+        if let Some(r) = &mut self.recording {
+            r.after_round(&self.state, loaded_before);
+        }
         // The spinner turns while something runs; otherwise once a second is enough for the
         // data's age and the countdowns.
         let tick_every = if self.state.is_busy() {
@@ -528,6 +444,10 @@ impl<B: Backend, H: Host<B>> Runner<B, H> {
             biased;
             Some(msg) = self.rx.recv() => Some(msg),
             Some(ev) = self.erx.recv() => Some(Msg::Client(ev)),
+            saved = saved_list(&mut self.saved) => {
+                saved.map(|s| Msg::SnapshotRead(Box::new(s)))
+            }
+            msg = history_fault(self.recording.as_mut()) => Some(msg),
             () = at(self.timers.draft) => {
                 self.write_draft();
                 None
@@ -600,7 +520,7 @@ impl<B: Backend, H: Host<B>> Runner<B, H> {
             Command::LoadHistory { req, ask } => crate::tasks::load_history(
                 req,
                 *ask,
-                self.history.as_ref(),
+                self.history(),
                 self.client.base_url(),
                 &self.tx,
             ),
@@ -622,49 +542,5 @@ impl<B: Backend, H: Host<B>> Runner<B, H> {
     /// The terminal, once the loop is over.
     pub fn into_terminal(self) -> Terminal<B> {
         self.terminal
-    }
-}
-
-/// Gives the terminal back and stops the process as SIGTSTP does by default (Ctrl-Z, or SIGTSTP
-/// from outside); returns once the shell resumes it, with the screen taken again and redrawn.
-fn stop_and_resume(terminal: &mut Term, mouse: bool) -> std::io::Result<()> {
-    leave_terminal();
-    // SIGSTOP: with a handler installed for SIGTSTP, raising SIGTSTP would only report it.
-    signal_hook::low_level::emulate_default_handler(signal_hook::consts::SIGTSTP)?;
-    resume(terminal, mouse)
-}
-
-/// Takes the terminal again after a stop and has the next frame drawn whole (the shell drew
-/// over the screen).
-fn resume(terminal: &mut Term, mouse: bool) -> std::io::Result<()> {
-    enter_terminal(mouse)?;
-    execute!(stdout(), Clear(ClearType::All))?;
-    // Not `terminal.clear()`: it asks the terminal where the cursor is and waits up to two
-    // seconds for an answer some terminals never give. Swapping twice blanks both buffers, so
-    // the next frame is compared with an empty screen and written whole.
-    terminal.swap_buffers();
-    terminal.swap_buffers();
-    Ok(())
-}
-
-fn event_msg(ev: Event) -> Option<Msg> {
-    match ev {
-        Event::Key(k) => Some(Msg::Key(k)),
-        Event::Mouse(m) => Some(Msg::Mouse(m)),
-        Event::Resize(w, h) => Some(Msg::Resize(w, h)),
-        Event::Paste(text) => Some(Msg::Paste(text)),
-        Event::FocusGained | Event::FocusLost => None,
-    }
-}
-
-/// Debug builds only: with `FLOWDASH_TEST_PANIC` set, F12 panics, so the tests can see what a
-/// panic report shows (the terminal restored, no key in it) without a real bug to trigger.
-#[cfg(debug_assertions)]
-fn test_panic(msg: &Msg) {
-    if let Msg::Key(k) = msg
-        && k.code == crossterm::event::KeyCode::F(12)
-        && std::env::var_os("FLOWDASH_TEST_PANIC").is_some()
-    {
-        panic!("deliberate panic for a test (FLOWDASH_TEST_PANIC)");
     }
 }

@@ -20,7 +20,10 @@
 //!   client, history queries on the store's writer thread); [`dashboard`] is the loop around
 //!   them; [`drafts`] keeps the text of an open form on disk as it is typed.
 //! - [`cli`], [`config`], [`commands`], [`logging`]: the command line and its configuration.
-//! - [`store`]: the history in SQLite (readings, snapshot, alert events, audit) and its writer.
+//! - [`store`]: the history in SQLite (readings, snapshot, alert events, audit) and its writer;
+//!   the snapshot is kept in the API's own list format (`store::snapshot`) and read back through
+//!   `api::wire`. The dashboard's side of it, `dashboard::recording`, hands every list that
+//!   answers to the writer and the last snapshot to the first frame (offline start).
 //! - [`sim`]: the demo server, an axum server on loopback with the documented and shipped quirks;
 //!   its SMS table (`sim::messages`) gets a row for every count its traffic moves.
 //! - [`watch`]: `flowdash watch`, headless: the poll loop, notifications and the Prometheus

@@ -10,6 +10,8 @@
 //!   `settle_alerts` hands over what the alert rules judged and answers with the changes of
 //!   state it wrote (`store::alerts`): the alerts firing now live in the file, so that two
 //!   processes, or one restarted, never fire an alert twice.
+//! - The snapshot is kept as the API's own list answers and read back as a [`SavedList`]
+//!   (`store::snapshot`), for the dashboard's offline start.
 //!
 //! Rows are keyed by an [`Account`]: the API base URL and the `user_id` the flows carry. No key
 //! and no hash of a key is ever stored here, so a regenerated key keeps its history.
@@ -22,6 +24,7 @@ mod alerts;
 mod query;
 mod recorder;
 mod schema;
+mod snapshot;
 mod write;
 
 use std::fmt;
@@ -34,6 +37,7 @@ pub use alerts::{FIRING, Judged, RESOLVED};
 pub use query::{Comparison, Every, Interval, Rank, Since, Totals};
 pub use recorder::{Recorder, StoreEvent};
 pub use schema::{LATEST_VERSION, MIGRATIONS, create_at_version};
+pub use snapshot::{SavedList, devices_json, flows_json, segments_json, snapshot_of};
 pub use write::Written;
 
 use crate::domain::Flow;

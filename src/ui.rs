@@ -168,13 +168,20 @@ pub use crate::domain::width::fit;
 
 /// `42 s ago`, `3 min ago`, `5 h ago`, `2 d ago`.
 pub fn ago(now: jiff::Timestamp, then: jiff::Timestamp) -> String {
-    let secs = (now - then).get_seconds();
-    match secs {
-        s if s < 0 => "just now".to_owned(),
-        s if s < 60 => format!("{s} s ago"),
-        s if s < 3600 => format!("{} min ago", s / 60),
-        s if s < 86_400 => format!("{} h ago", s / 3600),
-        s => format!("{} d ago", s / 86_400),
+    if (now - then).get_seconds() < 0 {
+        "just now".to_owned()
+    } else {
+        format!("{} ago", age(now, then))
+    }
+}
+
+/// An age in words, whole units: `42 s`, `3 min`, `5 h`, `2 d`.
+pub fn age(now: jiff::Timestamp, then: jiff::Timestamp) -> String {
+    match (now - then).get_seconds().max(0) {
+        s if s < 60 => format!("{s} s"),
+        s if s < 3600 => format!("{} min", s / 60),
+        s if s < 86_400 => format!("{} h", s / 3600),
+        s => format!("{} d", s / 86_400),
     }
 }
 

@@ -1987,3 +1987,95 @@ fn counters_that_fall_start_a_new_base_and_no_bar_goes_below_zero() {
             .all(|i| i.sent >= 0 && i.failed >= 0)
     );
 }
+
+// ---- offline start (the history's snapshot) -------------------------------------------------
+
+fn saved(ids: &[u64], hours_old: i64) -> Msg {
+    Msg::SnapshotRead(Box::new(flowdash::store::SavedList {
+        at: ago(hours_old * 3600),
+        flows: flows(ids),
+        devices: devices(),
+        segments: segments(),
+        total: Some(60),
+    }))
+}
+
+fn is_write(c: &Command) -> bool {
+    matches!(
+        c,
+        Command::Toggle { .. }
+            | Command::Update { .. }
+            | Command::Create { .. }
+            | Command::Delete { .. }
+    )
+}
+
+#[test]
+fn an_offline_start_shows_the_snapshot_read_only_until_the_first_answer() {
+    let mut app = App::starting(Context::default());
+    let first = app.pending.clone();
+    app.send(saved(&[1, 2, 3], 3));
+    assert_eq!(app.ids(), vec![1, 2, 3]);
+    assert_eq!(app.state.total, Some(60));
+    assert_eq!(app.state.devices, devices());
+    // Browsing works: the selection moves, a filter narrows the rows.
+    app.send(ch('j'));
+    assert_eq!(app.selected(), Some(2));
+    // Every write is refused before the server has answered, and says why.
+    for key in [' ', 'e', 'd', 'n'] {
+        let cmds = app.send(ch(key));
+        assert!(!cmds.iter().any(is_write), "{key}: {cmds:?}");
+        assert!(matches!(app.state.mode, Mode::Browse), "{key}");
+        assert!(
+            app.toast().starts_with("not connected yet"),
+            "{}",
+            app.toast()
+        );
+    }
+    // The first answer replaces the rows; its counters are not changes seen live.
+    let mut live = flows(&[1, 2, 3]);
+    live[0].sent = Some(9999);
+    app.answer(&first, live, 60, ServerKind::Documented);
+    assert_eq!(app.state.snapshot_at, None);
+    assert!(app.state.deltas.is_empty(), "{:?}", app.state.deltas);
+    assert_eq!(app.row(1).sent, Some(9999));
+    let cmds = app.send(ch(' '));
+    assert!(
+        cmds.iter()
+            .any(|c| matches!(c, Command::Toggle { id, .. } if id.0 == 2)),
+        "{cmds:?}"
+    );
+}
+
+#[test]
+fn with_the_server_unreachable_every_write_is_refused_with_not_connected() {
+    let mut app = App::starting(Context::default());
+    let first = app.pending.clone();
+    app.send(saved(&[1, 2], 26));
+    let (req, _, _) = load_page(&first).expect("a LoadPage");
+    app.send(Msg::PageLoaded {
+        req,
+        result: Err(ApiError::Network {
+            detail: "connection refused".to_owned(),
+        }),
+    });
+    assert_eq!(app.ids(), vec![1, 2], "the snapshot stays on screen");
+    for key in [' ', 'e', 'd', 'n'] {
+        let cmds = app.send(ch(key));
+        assert!(!cmds.iter().any(is_write), "{key}: {cmds:?}");
+        assert!(
+            app.last_error()
+                .starts_with("not connected: the server cannot be reached"),
+            "{}",
+            app.last_error()
+        );
+    }
+}
+
+#[test]
+fn a_snapshot_read_after_the_first_answer_is_not_shown() {
+    let mut app = App::loaded(flows(&[7, 8]), 2);
+    app.send(saved(&[1, 2, 3], 3));
+    assert_eq!(app.ids(), vec![7, 8]);
+    assert_eq!(app.state.snapshot_at, None);
+}

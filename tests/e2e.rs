@@ -310,3 +310,67 @@ async fn load_all_on_a_list_that_keeps_changing_says_so() {
     tui.wait_exit();
     sim.shutdown();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_offline_start_with_the_server_stopped_shows_the_last_snapshot() {
+    let sim = demo_server().await;
+    let first = sim.flows()[0].clone();
+    let dir = tempfile::tempdir().unwrap();
+    let history = dir.path().join("history.sqlite3");
+    let args = ["--history", history.to_str().unwrap()];
+    let env = [
+        ("FLOWDASH_BASE_URL", sim.base_url()),
+        ("FLOWDASH_API_KEY", "e2e-key".to_owned()),
+    ];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+
+    // A session that reads the first page, then ends: the page is kept as the snapshot.
+    let mut tui = Tui::start(&args, &env, 120, 40);
+    tui.wait_text("page 1/2 (40 flows)");
+    tui.send("q");
+    assert!(tui.wait_exit().success());
+
+    // The server is gone; the next start shows what the last one saw, and says how old it is.
+    sim.shutdown();
+    let mut tui = Tui::start(&args, &env, 120, 40);
+    let screen = tui.wait_text("offline · data");
+    assert!(screen.contains(&first.name), "{screen}");
+    assert!(screen.contains("page 1/2 (40 flows)"), "{screen}");
+    tui.wait_text("error: loading flows");
+    tui.send(" ");
+    tui.wait_text("not connected: the server cannot be reached");
+    tui.send("q");
+    assert!(tui.wait_exit().success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_never_writes_a_history_file() {
+    let home = tempfile::tempdir().unwrap();
+    let data = home.path().join("data");
+    let mut tui = Tui::start(&[], &[("XDG_DATA_HOME", data.to_str().unwrap())], 120, 40);
+    tui.wait_text("DEMO");
+    tui.wait_text("page 1/2 (40 flows)");
+    tui.send("q");
+    assert!(tui.wait_exit().success());
+    let made: Vec<_> = walk(&data)
+        .chain(walk(&tui.home.path().join(".local")))
+        .collect();
+    assert!(made.is_empty(), "files made by the demo: {made:?}");
+}
+
+/// Every file under `dir` (none when it does not exist).
+fn walk(dir: &std::path::Path) -> impl Iterator<Item = std::path::PathBuf> {
+    let mut found = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = entry.path();
+            if p.is_dir() {
+                todo.push(p);
+            } else {
+                found.push(p);
+            }
+        }
+    }
+    found.into_iter()
+}

@@ -21,7 +21,7 @@ use flowdash::budget::BudgetConfig;
 use flowdash::dashboard::{NoHost, Runner};
 use flowdash::drafts::Autosave;
 use flowdash::sim::{FlowEdit, LoggedRequest, Sim, SimConfig};
-use flowdash::store::{Account, Recorder};
+use flowdash::store::{Account, FlowKey, Recorder, snapshot_of};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
@@ -42,6 +42,30 @@ fn still() -> SimConfig {
 struct Dash {
     runner: Runner<TestBackend, NoHost>,
     sim: Sim,
+}
+
+fn client_of(base_url: &str) -> Client {
+    let mut client_config = ClientConfig::new(base_url.to_owned(), ApiKey::new(KEY));
+    client_config.timeout = Duration::from_secs(5);
+    Client::new(client_config).unwrap()
+}
+
+/// The runner on a 120×40 test screen, against `base_url`, keeping its history in `history`.
+fn runner_on(base_url: &str, history: Option<&Recorder>) -> Runner<TestBackend, NoHost> {
+    let state = State::new(Context::default(), 20);
+    let terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    let runner = Runner::new(
+        terminal,
+        NoHost,
+        client_of(base_url),
+        state,
+        Autosave::new(None),
+    )
+    .unwrap();
+    match history {
+        Some(r) => runner.with_history(r.clone()),
+        None => runner,
+    }
 }
 
 impl Dash {
@@ -67,6 +91,15 @@ impl Dash {
         if let Some(recorder) = history {
             runner = runner.with_history(recorder);
         }
+        Dash { runner, sim }
+    }
+
+    /// The dashboard against a demo server on a socket, recording into `history` when given.
+    async fn start_with(cfg: SimConfig, history: Option<&Recorder>) -> Dash {
+        let sim = Sim::start(cfg, "127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap();
+        let runner = runner_on(&sim.base_url(), history);
         Dash { runner, sim }
     }
 
@@ -565,4 +598,234 @@ async fn alerting_rows_carry_a_mark_the_header_counts_them_and_bang_lists_them()
         .await;
     assert!(screen.contains("alerts 1"), "{screen}");
     assert!(d.writes().is_empty());
+}
+
+// ---- the history: recording and the offline start -------------------------------------------
+
+/// The flows the history has readings of since an hour ago, by key, with their names.
+async fn recorded(history: &Recorder, base_url: &str) -> Vec<(FlowKey, String)> {
+    history.flush().await;
+    let account = Account::parse(base_url, None).unwrap();
+    let now = jiff::Timestamp::now();
+    let ranks = history
+        .query(move |s| s.ranking(&account, now - jiff::SignedDuration::from_hours(1), now))
+        .await
+        .unwrap()
+        .unwrap();
+    ranks.into_iter().map(|r| (r.flow, r.name)).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_that_answers_is_recorded_by_flow_id() {
+    // In memory, as the demo keeps it.
+    let (history, _events) = Recorder::in_memory();
+    let mut d = Dash::start_with(still(), Some(&history)).await;
+    d.wait_text("page 1/2 (40 flows)").await;
+    let base = d.sim.base_url();
+    let mut keys: Vec<FlowKey> = recorded(&history, &base)
+        .await
+        .into_iter()
+        .map(|r| r.0)
+        .collect();
+    keys.sort();
+    let first_page: Vec<FlowKey> = d.sim.flows()[..25]
+        .iter()
+        .map(|f| FlowKey::Id(f.id))
+        .collect();
+    assert_eq!(keys, first_page);
+    // The next page is recorded too, and page 1 is the snapshot of the account.
+    d.key(KeyCode::Char(']'));
+    d.wait_text("page 2/2 (40 flows)").await;
+    while d.runner.state.loading {
+        d.step().await;
+    }
+    assert_eq!(recorded(&history, &base).await.len(), 40);
+    let account = Account::parse(&base, None).unwrap();
+    let saved = history
+        .query(move |s| s.saved_list(&account))
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    let names: Vec<String> = saved.flows.iter().map(|f| f.name.clone()).collect();
+    let expected: Vec<String> = d.sim.flows()[..25].iter().map(|f| f.name.clone()).collect();
+    assert_eq!(names, expected);
+    assert_eq!(saved.total, Some(40));
+    assert!(d.writes().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_the_shipped_build_flows_are_recorded_by_creation_time_and_name_and_the_screen_says_so()
+{
+    let (history, _events) = Recorder::in_memory();
+    let cfg = SimConfig {
+        quirks: true,
+        ..still()
+    };
+    let mut d = Dash::start_with(cfg, Some(&history)).await;
+    d.wait_text("READ-ONLY").await;
+    let screen = d
+        .wait_text("history tells flows apart by creation time")
+        .await;
+    assert!(screen.contains("Welcome series"), "{screen}");
+    let rows = recorded(&history, &d.sim.base_url()).await;
+    assert_eq!(rows.len(), 25, "{rows:?}");
+    for (key, name) in &rows {
+        assert!(
+            matches!(key, FlowKey::Created { name: n, created: Some(_) } if n == name),
+            "{key:?}"
+        );
+    }
+}
+
+/// A history holding a snapshot of the first page of `sim`'s flows, taken `hours` ago.
+async fn history_with_snapshot(sim: &Sim, hours: i64) -> Recorder {
+    let (history, _events) = Recorder::in_memory();
+    let page = client_of(&sim.base_url())
+        .list_flows(1, 25, flowdash::budget::Priority::Operator)
+        .await
+        .unwrap();
+    let at = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(hours);
+    let base = url::Url::parse(&sim.base_url()).unwrap();
+    history.snapshot(
+        &Account::of_flows(&base, &page.items),
+        snapshot_of(at, &page.items, page.total, &[], &[]),
+    );
+    history.flush().await;
+    history
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_the_server_stopped_the_snapshot_is_shown_and_writes_are_refused() {
+    let sim = Sim::start(still(), "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let history = history_with_snapshot(&sim, 3).await;
+    let (first, second) = (sim.flows()[0].clone(), sim.flows()[1].clone());
+    sim.shutdown();
+    let runner = runner_on(&sim.base_url(), Some(&history));
+    let mut d = Dash { runner, sim };
+    // The first frame already shows the snapshot: nothing has answered.
+    d.runner.wait_for_snapshot(PATIENCE).await;
+    d.runner.round().unwrap();
+    let screen = d.screen();
+    assert!(screen.contains("offline · data 3 h old"), "{screen}");
+    assert!(screen.contains(&first.name), "{screen}");
+    assert!(screen.contains("page 1/2 (40 flows)"), "{screen}");
+    d.key(KeyCode::Char(' '));
+    d.wait_text("not connected yet").await;
+    // No server: the error says so, and the dashboard stays usable on the snapshot.
+    // (After the retries, which the status line counts.)
+    d.wait_text("error: loading flows").await;
+    d.key(KeyCode::Char('j'));
+    let screen = d
+        .wait_for("the second flow selected", |s| {
+            s.lines().any(|l| {
+                l.split('│')
+                    .nth(3)
+                    .is_some_and(|p| p.contains(&second.name))
+            })
+        })
+        .await;
+    assert!(screen.contains("offline · data 3 h old"), "{screen}");
+    d.keys("e");
+    d.wait_text("not connected: the server cannot be reached")
+        .await;
+    assert!(!d.screen().contains("Edit flow"));
+    d.keys("/win");
+    d.key(KeyCode::Enter);
+    d.wait_text("1 of 25 on this page").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rows_stay_read_only_until_the_server_is_recognised_again() {
+    let cfg = SimConfig {
+        latency: Duration::from_millis(1500),
+        ..still()
+    };
+    let sim = Sim::start(cfg, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let history = history_with_snapshot(&sim, 27).await;
+    let first = sim.flows()[0].clone();
+    let runner = runner_on(&sim.base_url(), Some(&history));
+    let mut d = Dash { runner, sim };
+    d.runner.wait_for_snapshot(PATIENCE).await;
+    d.wait_text("offline · data 1 d old").await;
+    d.key(KeyCode::Char(' '));
+    d.wait_text("not connected yet").await;
+    // Once the first page has answered and the build is known, the rows are the server's.
+    d.wait_for("live rows", |s| {
+        s.contains("s old") && !s.contains("offline")
+    })
+    .await;
+    d.key(KeyCode::Char(' '));
+    let word = if first.is_enabled { "off" } else { "on" };
+    d.wait_text(&format!("flow {} switched {word}", first.id))
+        .await;
+    assert_eq!(
+        d.writes(),
+        vec![(
+            "POST".to_owned(),
+            format!("/api/flows/{}", first.id),
+            vec!["is_enabled".to_owned()]
+        )],
+        "one write, after the server answered"
+    );
+}
+
+/// The runner against a fresh demo server, recording into the history file at `path`, with its
+/// faults told on screen.
+async fn with_history_file(path: &std::path::Path) -> (Dash, Recorder) {
+    let sim = Sim::start(still(), "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let (history, events) = Recorder::start(path.to_path_buf(), 90);
+    let runner = runner_on(&sim.base_url(), Some(&history)).with_history_events(events);
+    (Dash { runner, sim }, history)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_damaged_history_file_is_moved_aside_the_operator_told_and_recording_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.sqlite3");
+    std::fs::write(&path, b"not an SQLite file at all ".repeat(100)).unwrap();
+    let (mut d, history) = with_history_file(&path).await;
+    d.wait_text("error: the history file was damaged: moved aside to")
+        .await;
+    d.wait_text("page 1/2 (40 flows)").await;
+    assert_eq!(recorded(&history, &d.sim.base_url()).await.len(), 25);
+    let aside: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("history.sqlite3.corrupt-") && !n.ends_with("-wal"))
+        .collect();
+    assert_eq!(aside.len(), 1, "{aside:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_locked_history_file_is_told_and_the_dashboard_keeps_working() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.sqlite3");
+    let (mut d, history) = with_history_file(&path).await;
+    d.wait_text("page 1/2 (40 flows)").await;
+    history.flush().await;
+    // Another process holds the file longer than the writer waits.
+    let other = rusqlite::Connection::open(&path).unwrap();
+    other.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    d.key(KeyCode::Char(']'));
+    d.wait_text("history: 15 readings not stored: the history file stayed locked")
+        .await;
+    let second = d.sim.flows()[26].clone();
+    d.key(KeyCode::Char('j'));
+    d.wait_for("the second flow of page 2 selected", |s| {
+        s.lines().any(|l| {
+            l.split('│')
+                .nth(3)
+                .is_some_and(|p| p.contains(&second.name))
+        })
+    })
+    .await;
+    other.execute_batch("COMMIT").unwrap();
+    assert_eq!(recorded(&history, &d.sim.base_url()).await.len(), 25);
 }

@@ -721,6 +721,41 @@ fn read_only_on_the_shipped_build() {
     }
 }
 
+/// Started, with the history's snapshot of `hours_old` ago read and nothing answered yet.
+fn offline(size: (u16, u16), secs_old: i64) -> Scene {
+    let mut s = Scene::starting(ctx(), size);
+    // The snapshot comes from the history, which is kept.
+    s.state.stored.on = true;
+    s.send(Msg::SnapshotRead(Box::new(flowdash::store::SavedList {
+        at: ago(secs_old),
+        flows: page_one(),
+        devices: devices(),
+        segments: segments(),
+        total: Some(163),
+    })));
+    s
+}
+
+#[test]
+fn offline_start_on_the_last_snapshot() {
+    for size in SIZES {
+        let s = offline(size, 3 * 3600 + 1200);
+        let t = snap("offline", &s);
+        let buf = t.backend().buffer();
+        assert!(
+            rows(buf)[0].contains("offline · data 3 h old"),
+            "{}",
+            rows(buf)[0]
+        );
+        assert!(rows(buf)[1].contains("page 1/7 (163 flows)"));
+        assert!(row_of(buf, "Welcome").is_some(), "the snapshot's rows");
+        assert!(
+            row_of(buf, "space on/off").is_none() && row_of(buf, "n new").is_none(),
+            "no write key is offered"
+        );
+    }
+}
+
 #[test]
 fn too_small() {
     for (w, h) in [(79, 24), (120, 23)] {
@@ -1068,6 +1103,35 @@ fn with_more_than_a_thousand_flows_the_header_gives_the_oldest_rows_age() {
     assert!(!h.contains("live off"), "{h}");
     let screen = rows(s.draw().backend().buffer()).join("\n");
     assert!(screen.contains("counters read 7 s ago"), "{screen}");
+}
+
+#[test]
+fn the_offline_header_says_how_old_the_snapshot_is_until_the_server_answers() {
+    for (secs, words) in [
+        (42, "offline · data 42 s old"),
+        (3 * 60 + 59, "offline · data 3 min old"),
+        (5 * 3600, "offline · data 5 h old"),
+        (2 * 86_400 + 7200, "offline · data 2 d old"),
+    ] {
+        let s = offline((160, 48), secs);
+        assert!(header(&s).contains(words), "{secs}: {}", header(&s));
+    }
+    let mut s = offline((160, 48), 600);
+    let cmds = std::mem::take(&mut s.pending);
+    s.answer(
+        &cmds,
+        Err(ApiError::Server {
+            status: 502,
+            html: true,
+            excerpt: String::new(),
+        }),
+    );
+    let h = header(&s);
+    assert!(h.contains("server failing · data 10 min old"), "{h}");
+    let cmds = s.send(Msg::PollDue);
+    s.answer(&cmds, Ok((page_one(), ServerKind::Documented)));
+    let h = header(&s);
+    assert!(h.contains("0s old") && !h.contains("offline"), "{h}");
 }
 
 // ---- the spinner -----------------------------------------------------------------------------

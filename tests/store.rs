@@ -207,6 +207,39 @@ fn one_row_a_minute_and_unchanged_counters_only_every_five_minutes() {
 }
 
 #[test]
+fn a_batch_of_many_flows_stores_each_with_its_own_values() {
+    let (_dir, path) = temp();
+    let mut store = Store::open(&path).unwrap();
+    // More than one statement's worth, in no particular order, one flow listed twice.
+    let mut batch: Vec<Reading> = (1..=450)
+        .rev()
+        .map(|id| reading(id, id as i64, 1, 2))
+        .collect();
+    batch.push(reading(7, 700, 1, 2));
+    let w = store.write_readings(&account(), now(), &batch).unwrap();
+    assert_eq!(w.rows, 450);
+    assert_eq!(count(&store, "SELECT count(*) FROM readings"), 450);
+    let summed = "SELECT sum(sent) FROM readings";
+    assert_eq!(count(&store, summed), (1..=450).sum::<i64>() - 7 + 700);
+    // The next minute, half of them moved: only those get a row.
+    let next: Vec<Reading> = (1..=450)
+        .map(|id| {
+            let sent = if id % 2 == 0 {
+                id as i64 + 1
+            } else {
+                id as i64
+            };
+            reading(id, if id == 7 { 700 } else { sent }, 1, 2)
+        })
+        .collect();
+    let w = store
+        .write_readings(&account(), now() + minutes(1), &next)
+        .unwrap();
+    assert_eq!((w.rows, w.unchanged), (225, 225));
+    assert_eq!(count(&store, "SELECT count(*) FROM readings"), 675);
+}
+
+#[test]
 fn two_writers_in_the_same_minute_make_one_row() {
     let (_dir, path) = temp();
     let mut a = Store::open(&path).unwrap();
@@ -671,4 +704,21 @@ async fn queries_run_on_the_writer_after_the_work_before_them() {
         .unwrap();
     assert_eq!(t, Some(Totals { sent: 3, failed: 1 }));
     assert_eq!(events(&mut rx), []);
+}
+
+#[tokio::test]
+async fn a_closed_history_leaves_no_journal_to_read_back() {
+    let (_dir, path) = temp();
+    let (rec, mut rx) = Recorder::start(path.clone(), 90);
+    rec.record(&account(), now(), vec![reading(1, 5, 0, 0)]);
+    rec.flush().await;
+    assert!(with_suffix(&path, "-wal").exists());
+    rec.close().await;
+    assert!(!with_suffix(&path, "-wal").exists(), "copied back and gone");
+    // Work after the end is dropped without a word.
+    rec.record(&account(), now() + minutes(1), vec![reading(1, 6, 0, 0)]);
+    rec.flush().await;
+    assert_eq!(events(&mut rx), []);
+    let store = Store::open_read_only(&path).unwrap().unwrap();
+    assert_eq!(count(&store, "SELECT sent FROM readings"), 5);
 }

@@ -79,6 +79,16 @@ pub struct Dashboard {
 
 impl Dashboard {
     pub fn start(env: &[(&str, &str)], cols: u16, rows: u16) -> (Dashboard, Instant) {
+        Dashboard::start_with(&[], env, cols, rows)
+    }
+
+    /// As [`Dashboard::start`], with command-line arguments.
+    pub fn start_with(
+        args: &[&str],
+        env: &[(&str, &str)],
+        cols: u16,
+        rows: u16,
+    ) -> (Dashboard, Instant) {
         let pair = native_pty_system()
             .openpty(PtySize {
                 rows,
@@ -89,6 +99,7 @@ impl Dashboard {
             .unwrap();
         let home = tempfile::tempdir().unwrap();
         let mut cmd = CommandBuilder::new(flowdash_bin());
+        cmd.args(args);
         cmd.env_clear();
         cmd.env("TERM", "xterm-256color");
         cmd.env("HOME", home.path());
@@ -213,6 +224,28 @@ pub fn context_switches(pid: u32) -> u64 {
         }
     }
     total
+}
+
+/// User plus system CPU time of the thread of `pid` named `name` (as `/proc` cuts it, 15
+/// bytes), in clock ticks; 0 when there is none.
+pub fn thread_cpu_ticks(pid: u32, name: &str) -> u64 {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return 0;
+    };
+    for task in tasks.flatten() {
+        let dir = task.path();
+        let comm = std::fs::read_to_string(dir.join("comm")).unwrap_or_default();
+        if comm.trim() != name {
+            continue;
+        }
+        let Ok(stat) = std::fs::read_to_string(dir.join("stat")) else {
+            return 0;
+        };
+        let rest = &stat[stat.rfind(')').unwrap() + 2..];
+        let f: Vec<&str> = rest.split_whitespace().collect();
+        return f[11].parse::<u64>().unwrap() + f[12].parse::<u64>().unwrap();
+    }
+    0
 }
 
 pub fn percentile(sorted: &[Duration], p: f64) -> Duration {

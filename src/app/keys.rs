@@ -207,6 +207,11 @@ fn save(state: &mut State, form: &mut FormState, out: &mut Vec<Command>) {
     if !validate::is_savable(&form.problems) {
         return;
     }
+    // The form stays open with every input; it can be saved once the server has answered.
+    if let Some(refusal) = state.offline_refusal() {
+        form.server_error = Some(refusal.to_owned());
+        return;
+    }
     form.server_error = None;
     let req = state.next_req();
     state.save_req = req;
@@ -409,6 +414,16 @@ fn on_paging(state: &mut State, action: Action, out: &mut Vec<Command>) {
 
 /// The actions that lead to a write: each refuses a row that cannot be changed.
 fn on_write(state: &mut State, action: Action, out: &mut Vec<Command>) {
+    if let Some(refusal) = state.offline_refusal() {
+        // With the server failing, its error holds the status line, which a toast would not
+        // show through: the refusal goes above it.
+        if state.link == super::Link::Up {
+            state.toast(refusal.to_owned(), out);
+        } else {
+            push_error(state, refusal.to_owned());
+        }
+        return;
+    }
     match action {
         Action::Toggle => {
             if let Some(flow) = writable_selection(state, out) {

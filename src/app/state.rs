@@ -59,14 +59,30 @@ impl State {
         }
     }
 
-    /// Existing flows can be changed: not read-only, and the server names flows reliably.
+    /// Existing flows can be changed: not read-only, the server names flows reliably, and the
+    /// rows are the server's, not the history's snapshot.
     pub fn can_write_existing(&self) -> bool {
-        !self.ctx.read_only && self.server != ServerKind::Shipped
+        !self.ctx.read_only && self.server != ServerKind::Shipped && self.snapshot_at.is_none()
+    }
+
+    /// Why no write can be sent now: the rows are the history's snapshot, and the server has
+    /// not answered (yet, or it cannot be reached).
+    pub fn offline_refusal(&self) -> Option<&'static str> {
+        self.snapshot_at?;
+        Some(if self.link == super::Link::Offline {
+            "not connected: the server cannot be reached; the rows are the last snapshot and stay read-only"
+        } else {
+            "not connected yet: the rows are the last snapshot; writes wait until the server has answered and its build is recognised"
+        })
     }
 
     /// Why a row cannot be changed, if it cannot.
     pub fn row_block_reason(&self, flow: &Flow) -> Option<&'static str> {
-        if self.ctx.read_only {
+        if self.snapshot_at.is_some() {
+            Some(
+                "offline: this row is the last snapshot; it can be changed once the server has answered",
+            )
+        } else if self.ctx.read_only {
             Some("read-only mode: flowdash does not write")
         } else if self.server == ServerKind::Shipped {
             Some("this server does not identify flows reliably; change flows in the web dashboard")

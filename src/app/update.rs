@@ -115,11 +115,32 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
             &mut out,
         ),
         Msg::HistoryLoaded { req, result } => super::history::on_loaded(state, req, result),
+        Msg::SnapshotRead(saved) => on_snapshot(state, *saved),
+        Msg::HistoryFault(event) => push_error(state, event.to_string()),
     }
     if follows {
         super::history::follow(state, &mut out);
     }
     out
+}
+
+/// The history's last snapshot, read at start: shown until the server answers, and only if
+/// nothing has answered yet (it never replaces live rows).
+fn on_snapshot(state: &mut State, saved: crate::store::SavedList) {
+    if state.loaded_at.is_some() {
+        return;
+    }
+    state.total = saved.total.or(Some(saved.flows.len() as u64));
+    state.flows = saved.flows;
+    // Devices or segments that answered already are newer than the snapshot's.
+    if state.devices.is_empty() {
+        state.devices = saved.devices;
+    }
+    if state.segments.is_empty() {
+        state.segments = saved.segments;
+    }
+    state.snapshot_at = Some(saved.at);
+    state.rebuild_view();
 }
 
 /// A key. Any key ends the idle pace, whatever it then does; only presses act.
@@ -435,11 +456,16 @@ fn arm_detail_if_moved(state: &State, before: Option<&RowKey>, out: &mut Vec<Com
 fn apply_flows(state: &mut State, flows: Vec<Flow>) {
     let now = state.now;
     state.link = Link::Up;
-    let before: HashMap<RowKey, i64> = state
-        .flows
-        .iter()
-        .filter_map(|o| Some((o.row_key(), o.sent?)))
-        .collect();
+    // Counters of the snapshot are hours old: a change since then is no change seen live.
+    let before: HashMap<RowKey, i64> = if state.snapshot_at.take().is_some() {
+        HashMap::new()
+    } else {
+        state
+            .flows
+            .iter()
+            .filter_map(|o| Some((o.row_key(), o.sent?)))
+            .collect()
+    };
     for f in &flows {
         record_reading(state, f, before.get(&f.row_key()).copied());
     }

@@ -55,6 +55,7 @@ impl fmt::Display for StoreEvent {
 
 type QueryFn = Box<dyn FnOnce(Option<&Store>) + Send>;
 type UpdateFn = Box<dyn FnOnce(Option<&mut Store>) + Send>;
+type SnapshotFn = Box<dyn FnOnce() -> Snapshot + Send>;
 
 enum Job {
     Readings {
@@ -63,21 +64,25 @@ enum Job {
         readings: Vec<Reading>,
     },
     Snapshot(Account, Snapshot),
+    /// A snapshot built on the writer thread (encoding 1000 flows is work for no caller).
+    SnapshotWith(Account, SnapshotFn),
     Alert(Account, AlertEvent),
     Audit(Account, AuditEntry),
     Query(QueryFn),
     Update(UpdateFn),
     Flush(oneshot::Sender<()>),
+    /// Close the file: the last connection's close copies the journal back and deletes it.
+    Close(oneshot::Sender<()>),
 }
 
 impl Job {
     fn what(&self) -> String {
         match self {
             Job::Readings { readings, .. } => format!("{} readings", readings.len()),
-            Job::Snapshot(..) => "the snapshot".to_owned(),
+            Job::Snapshot(..) | Job::SnapshotWith(..) => "the snapshot".to_owned(),
             Job::Alert(..) => "an alert event".to_owned(),
             Job::Audit(..) => "an audit entry".to_owned(),
-            Job::Query(_) | Job::Update(_) | Job::Flush(_) => String::new(),
+            Job::Query(_) | Job::Update(_) | Job::Flush(_) | Job::Close(_) => String::new(),
         }
     }
 }
@@ -160,6 +165,15 @@ impl Recorder {
         self.send(Job::Snapshot(account.clone(), snapshot));
     }
 
+    /// Keeps the last list seen of the account, as `build` makes it on the writer thread.
+    pub fn snapshot_with(
+        &self,
+        account: &Account,
+        build: impl FnOnce() -> Snapshot + Send + 'static,
+    ) {
+        self.send(Job::SnapshotWith(account.clone(), Box::new(build)));
+    }
+
     pub fn alert(&self, account: &Account, event: AlertEvent) {
         self.send(Job::Alert(account.clone(), event));
     }
@@ -199,6 +213,16 @@ impl Recorder {
         rx.await.ok().flatten()
     }
 
+    /// Writes what was handed over before, then closes the file, so that the next process to
+    /// open it finds no journal to read back (which costs a start its first frame). Work handed
+    /// over after this is dropped.
+    pub async fn close(&self) {
+        let (tx, rx) = oneshot::channel();
+        if self.tx.try_send(Job::Close(tx)).is_ok() {
+            let _ = rx.await;
+        }
+    }
+
     /// Waits until everything handed over before has been written (or dropped).
     pub async fn flush(&self) {
         let (tx, rx) = oneshot::channel();
@@ -225,6 +249,12 @@ impl Writer {
             Job::Flush(done) => {
                 let _ = done.send(());
             }
+            Job::Close(done) => {
+                self.store = None;
+                // Off without a word: the run is ending.
+                self.off = true;
+                let _ = done.send(());
+            }
             Job::Query(f) => {
                 let store = if self.off { None } else { self.open() };
                 f(store.map(|s| &*s));
@@ -232,6 +262,11 @@ impl Writer {
             Job::Update(f) => {
                 let store = if self.off { None } else { self.open() };
                 f(store);
+            }
+            Job::SnapshotWith(account, build) => {
+                if !self.off {
+                    self.write(&Job::Snapshot(account, build()));
+                }
             }
             job => self.write(&job),
         }
@@ -293,7 +328,11 @@ impl Writer {
             Job::Snapshot(a, s) => store.write_snapshot(a, s),
             Job::Alert(a, e) => store.write_alert(a, e),
             Job::Audit(a, e) => store.write_audit(a, e),
-            Job::Query(_) | Job::Update(_) | Job::Flush(_) => Ok(()),
+            Job::SnapshotWith(..)
+            | Job::Query(_)
+            | Job::Update(_)
+            | Job::Flush(_)
+            | Job::Close(_) => Ok(()),
         })
     }
 

@@ -95,8 +95,12 @@ pub const LATEST_VERSION: i64 = MIGRATIONS.len() as i64;
 /// Bytes a page; set on a new file only (SQLite cannot change it in WAL mode).
 const PAGE_SIZE: i64 = 1024;
 
-/// The WAL is cut back to this size after a checkpoint, so a burst does not leave a big file.
-const JOURNAL_SIZE_LIMIT: i64 = 4 * 1024 * 1024;
+/// The WAL is cut back to this size after a checkpoint, so a burst does not leave a big file;
+/// it is also how much journal builds up between checkpoints. A batch of 1000 flows writes
+/// about 1 MiB of it (one leaf page a flow), so a checkpoint comes every 16 or so batches (every
+/// quarter of an hour at one batch a minute) and copies each of those pages back once, where
+/// 4 MiB copied them four times as often.
+const JOURNAL_SIZE_LIMIT: i64 = 16 * 1024 * 1024;
 
 /// Creates the folder (0700) and the file (0600) before SQLite sees it, so that the history is
 /// never readable by others, not even for a moment. SQLite gives `-wal` and `-shm` the mode of
@@ -223,8 +227,8 @@ fn prepare(conn: &Connection, file: bool) -> Result<(), StoreError> {
         }
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "journal_size_limit", JOURNAL_SIZE_LIMIT)?;
-        // A checkpoint every few batches rather than after each: a leaf page changed by several
-        // batches is copied back once.
+        // A checkpoint every many batches rather than after each: a leaf page changed by
+        // several batches is copied back once.
         conn.pragma_update(None, "wal_autocheckpoint", JOURNAL_SIZE_LIMIT / PAGE_SIZE)?;
         conn.pragma_update(None, "cache_size", -4096)?;
     }

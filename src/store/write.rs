@@ -97,6 +97,10 @@ impl Store {
     /// one row a minute (a second reading in the same minute replaces the first, whichever
     /// process wrote it), and a reading whose values did not change is skipped until five
     /// minutes have passed since the last row.
+    ///
+    /// First the rows to write are chosen (flow rows and last values come from memory after
+    /// the first batch), then they go in by flow, through one prepared statement: each flow's
+    /// rows sit together in the table, so in flow order the inserts walk its pages in order.
     pub fn write_readings(
         &mut self,
         account: &Account,
@@ -105,26 +109,55 @@ impl Store {
     ) -> Result<Written, StoreError> {
         self.in_tx(|s| {
             let acct = s.account_row(account, at)?;
-            let mut done = Written::default();
+            let minute = minute_of(at);
+            let mut rows = Vec::with_capacity(readings.len());
             for r in readings {
-                if s.write_reading(acct, minute_of(at), r)? {
-                    done.rows += 1;
-                } else {
-                    done.unchanged += 1;
+                let flow = s.flow_row(acct, r)?;
+                if s.due(acct, flow, minute, r)? {
+                    rows.push((flow, (r.sent, r.pending, r.failed, r.enabled)));
                 }
             }
-            Ok(done)
+            // Stable: a flow listed twice keeps its readings in order.
+            rows.sort_by_key(|(flow, _)| *flow);
+            // A flow listed twice in one batch (a repeated row) keeps its last values.
+            rows.dedup_by(|later, earlier| {
+                if later.0 == earlier.0 {
+                    earlier.1 = later.1;
+                    true
+                } else {
+                    false
+                }
+            });
+            // One row a statement: a statement of many rows would need a statement journal
+            // (a copy of every page it changes, to undo it alone), which costs more than it saves.
+            let mut insert = s.conn.prepare_cached(
+                "INSERT INTO readings (account, flow, minute, sent, pending, failed, enabled)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (account, flow, minute) DO UPDATE SET
+                    sent = excluded.sent, pending = excluded.pending,
+                    failed = excluded.failed, enabled = excluded.enabled",
+            )?;
+            for (flow, (sent, pending, failed, enabled)) in &rows {
+                insert.execute(params![
+                    acct.0, flow, minute, sent, pending, failed, enabled
+                ])?;
+            }
+            Ok(Written {
+                rows: rows.len(),
+                unchanged: readings.len() - rows.len(),
+            })
         })
     }
 
-    /// One reading; false when it was skipped as unchanged.
-    fn write_reading(
+    /// Whether a reading is to be written: its values changed, or five minutes have passed
+    /// since the flow's last row. Remembers it as the flow's last row when it is.
+    fn due(
         &mut self,
         acct: AccountId,
+        flow: i64,
         minute: i64,
         r: &Reading,
     ) -> Result<bool, StoreError> {
-        let flow = self.flow_row(acct, r)?;
         let last = match self.last.get(&(acct, flow)) {
             Some(known) => Some(*known),
             None => self
@@ -150,17 +183,6 @@ impl Store {
         }
         // A reading older than the newest row (a late batch) is still written: the key keeps
         // it to one row a minute, and the queries read rows in time order.
-        self.conn
-            .prepare_cached(
-                "INSERT INTO readings (account, flow, minute, sent, pending, failed, enabled)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                 ON CONFLICT (account, flow, minute) DO UPDATE SET
-                    sent = excluded.sent, pending = excluded.pending,
-                    failed = excluded.failed, enabled = excluded.enabled",
-            )?
-            .execute(params![
-                acct.0, flow, minute, r.sent, r.pending, r.failed, r.enabled
-            ])?;
         if last.is_none_or(|(m, _)| m <= minute) {
             self.last.insert((acct, flow), (minute, values));
         }

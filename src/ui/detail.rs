@@ -10,6 +10,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::chart::{self, Columns, bars, grouped};
 use super::{ago, bold, dim, fit};
+use crate::api::ServerKind;
 use crate::app::history::{Chart, HistoryError, key_of};
 use crate::app::{DETAIL_BELOW, State};
 use crate::domain::{Flow, SegmentRef, sms};
@@ -211,6 +212,12 @@ fn lines(state: &State, f: &Flow, width: usize) -> Vec<Line<'static>> {
         out.push(Line::styled(
             format!("⊘ {reason}"),
             Style::new().fg(Color::Red),
+        ));
+    }
+    if state.stored.on && state.server == ServerKind::Shipped {
+        out.push(Line::styled(
+            "history tells flows apart by creation time and name (no flow ids here)",
+            dim(),
         ));
     }
     out.push(counters_line(state, f));

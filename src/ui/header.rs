@@ -197,6 +197,9 @@ fn sort_part(state: &State, hint: bool) -> String {
 }
 
 fn age_part(state: &State) -> Option<String> {
+    if let Some(at) = state.snapshot_at {
+        return Some(format!("data {} old", super::age(state.now, at)));
+    }
     if state.all_loaded && !state.live_all() {
         // Rows are read a 1000-page at a time: the oldest row on screen tells the truth.
         let oldest = state
@@ -226,6 +229,14 @@ fn live_state(state: &State) -> String {
             "rate limited · {}s",
             c.as_secs() + u64::from(c.subsec_nanos() > 0)
         )
+    } else if state.snapshot_at.is_some() {
+        // The history's snapshot until the server answers; the age follows.
+        if state.link == Link::Failing {
+            "server failing"
+        } else {
+            "offline"
+        }
+        .to_owned()
     } else if state.link == Link::Offline {
         "offline · retrying".to_owned()
     } else if state.link == Link::Failing {

@@ -39,7 +39,7 @@ pub fn keys(frame: &mut Frame<'_>, area: Rect, state: &State) {
 /// `q quit` always show.
 fn browse_keys(state: &State, width: usize) -> String {
     let write = state.can_write_existing();
-    let create = !state.ctx.read_only;
+    let create = !state.ctx.read_only && state.snapshot_at.is_none();
     // (keys, shown here, order of dropping: the highest goes first)
     let items = [
         ("space on/off", write, 5),

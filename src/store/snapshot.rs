@@ -1,0 +1,250 @@
+//! The snapshot's format: the last list of an account (flows, devices, segments), kept as the
+//! API's own list answers (`{"data": [...], "meta": {...}}`) and read back through the same
+//! decoder as a live answer (`api::wire`), so that every text is cleaned again as it is read and
+//! rows that cannot be addressed are marked again.
+
+use jiff::Timestamp;
+use serde_json::{Map, Value, json};
+
+use super::{Account, Snapshot, Store, StoreError};
+use crate::api::wire;
+use crate::domain::{Device, Flow, Segment, SimCard};
+
+/// The last list seen of an account, decoded: what an offline start shows.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SavedList {
+    /// When the list was seen.
+    pub at: Timestamp,
+    pub flows: Vec<Flow>,
+    pub devices: Vec<Device>,
+    pub segments: Vec<Segment>,
+    /// Flows in the account, as the server counted them then.
+    pub total: Option<u64>,
+}
+
+/// `YYYY-MM-DD HH:MM:SS` in UTC, as the server writes times.
+fn wire_time(t: Option<Timestamp>) -> Value {
+    t.map_or(Value::Null, |t| {
+        Value::String(t.strftime("%Y-%m-%d %H:%M:%S").to_string())
+    })
+}
+
+fn flow_json(f: &Flow) -> Value {
+    json!({
+        "id": f.id.0,
+        "user_id": f.user_id,
+        "name": f.name,
+        "content": f.content,
+        "device_id": f.device_id,
+        "sim_subscription_id": f.sim_subscription_id,
+        "segment": f.segment.map(crate::domain::SegmentRef::to_form),
+        "wait_time": f.wait_time,
+        "wait_time_type": f.wait_unit.map(crate::domain::WaitUnit::as_str),
+        "is_enabled": u8::from(f.enabled),
+        "total_sent_sms": f.sent,
+        "total_pending_sms": f.pending,
+        "total_failed_sms": f.failed,
+        "last_sent_datetime": wire_time(f.last_sent),
+        "last_datetime": wire_time(f.last_changed),
+        "datetime": wire_time(f.created),
+    })
+}
+
+fn sim_json(s: &SimCard) -> Value {
+    json!({
+        "subscription_id": s.subscription_id,
+        "display_name": s.display_name,
+        "carrier_name": s.carrier_name,
+        "phone_number": s.phone_number,
+        "slot_index": s.slot_index,
+    })
+}
+
+fn device_json(d: &Device) -> Value {
+    let mut m = Map::new();
+    m.insert("id".into(), d.id.into());
+    m.insert("name".into(), d.name.clone().into());
+    m.insert("device_model".into(), d.model.clone().into());
+    m.insert("device_brand".into(), d.brand.clone().into());
+    if let Some(sims) = &d.sims {
+        m.insert("sims".into(), sims.iter().map(sim_json).collect());
+    }
+    Value::Object(m)
+}
+
+fn segment_json(s: &Segment) -> Value {
+    json!({
+        "id": s.id,
+        "name": s.name,
+        "type": s.kind,
+        "total_contacts": s.total_contacts,
+    })
+}
+
+fn list_json(data: Vec<Value>, total: Option<u64>) -> String {
+    let n = data.len();
+    let mut list = Map::new();
+    list.insert("data".into(), Value::Array(data));
+    list.insert(
+        "meta".into(),
+        json!({ "page": 1, "results_per_page": n, "total": total.unwrap_or(n as u64) }),
+    );
+    Value::Object(list).to_string()
+}
+
+/// The list of flows as the API would answer it; `total` is the server's count of every flow.
+pub fn flows_json(flows: &[Flow], total: Option<u64>) -> String {
+    list_json(flows.iter().map(flow_json).collect(), total)
+}
+
+pub fn devices_json(devices: &[Device]) -> String {
+    list_json(devices.iter().map(device_json).collect(), None)
+}
+
+pub fn segments_json(segments: &[Segment]) -> String {
+    list_json(segments.iter().map(segment_json).collect(), None)
+}
+
+/// The snapshot of a list as the dashboard shows it, ready for [`super::Recorder::snapshot`].
+/// Empty devices or segments (not loaded yet) are left out, which keeps what was stored.
+pub fn snapshot_of(
+    at: Timestamp,
+    flows: &[Flow],
+    total: Option<u64>,
+    devices: &[Device],
+    segments: &[Segment],
+) -> Snapshot {
+    Snapshot {
+        at: Some(at),
+        flows: Some(flows_json(flows, total)),
+        devices: (!devices.is_empty()).then(|| devices_json(devices)),
+        segments: (!segments.is_empty()).then(|| segments_json(segments)),
+    }
+}
+
+impl SavedList {
+    /// Decodes a stored snapshot; `None` when it holds no flows or they cannot be read (a part
+    /// that cannot be read is left empty: the rows matter most).
+    pub fn read(snapshot: &Snapshot) -> Option<SavedList> {
+        let at = snapshot.at?;
+        let text = snapshot.flows.as_deref()?;
+        let page = match wire::flow_page(text.as_bytes(), 1, 1) {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::warn!(error = %e, "the snapshot's flows cannot be read");
+                return None;
+            }
+        };
+        let devices = snapshot
+            .devices
+            .as_deref()
+            .and_then(|t| wire::device_page(t.as_bytes(), 1, 1).ok())
+            .map(|p| p.items)
+            .unwrap_or_default();
+        let segments = snapshot
+            .segments
+            .as_deref()
+            .and_then(|t| wire::segment_page(t.as_bytes(), 1, 1).ok())
+            .map(|p| p.items)
+            .unwrap_or_default();
+        Some(SavedList {
+            at,
+            total: page.total,
+            flows: page.items,
+            devices,
+            segments,
+        })
+        .filter(|s| !s.flows.is_empty())
+    }
+}
+
+impl Store {
+    /// The last list seen of the account (before any answer named the user: the account last
+    /// seen at its base URL), decoded.
+    pub fn saved_list(&self, account: &Account) -> Result<Option<SavedList>, StoreError> {
+        Ok(self.snapshot(account)?.and_then(|s| SavedList::read(&s)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{FlowId, RowBlock, SegmentRef, WaitUnit};
+
+    fn flow(id: u64, name: &str) -> Flow {
+        Flow {
+            id: FlowId(id),
+            user_id: Some(3),
+            name: name.to_owned(),
+            content: Some("Hello {{NAME}}\nbye".to_owned()),
+            device_id: Some(2),
+            sim_subscription_id: Some(21),
+            segment: Some(SegmentRef::Saved(7)),
+            wait_time: Some(-4),
+            wait_unit: Some(WaitUnit::Hours),
+            enabled: true,
+            sent: Some(120),
+            pending: Some(3),
+            failed: Some(-1),
+            last_sent: Some(Timestamp::from_second(1_761_000_000).unwrap()),
+            last_changed: None,
+            created: Some(Timestamp::from_second(1_760_000_000).unwrap()),
+            blocked: None,
+        }
+    }
+
+    #[test]
+    fn a_list_read_back_is_the_list_that_was_saved() {
+        let flows = vec![flow(12, "Welcome"), flow(13, "Tom's deal")];
+        let devices = vec![Device {
+            id: 2,
+            name: "Front desk".into(),
+            sims: Some(vec![SimCard {
+                subscription_id: 21,
+                display_name: "SIM 1".into(),
+                carrier_name: "Orange".into(),
+                phone_number: None,
+                slot_index: Some(0),
+            }]),
+            model: Some("Pixel".into()),
+            brand: None,
+        }];
+        let segments = vec![Segment {
+            id: 7,
+            name: "VIP".into(),
+            kind: Some("static".into()),
+            total_contacts: Some(42),
+        }];
+        let at = Timestamp::from_second(1_761_000_100).unwrap();
+        let snap = snapshot_of(at, &flows, Some(40), &devices, &segments);
+        let back = SavedList::read(&snap).unwrap();
+        assert_eq!(back.at, at);
+        assert_eq!(back.flows, flows);
+        assert_eq!(back.devices, devices);
+        assert_eq!(back.segments, segments);
+        assert_eq!(back.total, Some(40));
+    }
+
+    #[test]
+    fn rows_that_cannot_be_addressed_are_marked_again_and_text_is_cleaned() {
+        let a = flow(5, "evil\u{1b}]0;title\u{7}name");
+        let b = flow(5, "twin");
+        let snap = snapshot_of(Timestamp::UNIX_EPOCH, &[a, b], None, &[], &[]);
+        assert_eq!(
+            snap.devices, None,
+            "no devices loaded: the stored ones stay"
+        );
+        let back = SavedList::read(&snap).unwrap();
+        assert_eq!(back.flows[0].name, "evilname");
+        assert_eq!(back.flows[0].blocked, Some(RowBlock::RepeatedId));
+        assert_eq!(back.total, Some(2));
+    }
+
+    #[test]
+    fn a_snapshot_without_flows_or_with_unreadable_flows_shows_nothing() {
+        let mut snap = snapshot_of(Timestamp::UNIX_EPOCH, &[], None, &[], &[]);
+        assert_eq!(SavedList::read(&snap), None);
+        snap.flows = Some("{not json".into());
+        assert_eq!(SavedList::read(&snap), None);
+    }
+}
