@@ -37,12 +37,20 @@ fn main() {
     let mut args = std::env::args().skip(1);
     match args.next().as_deref() {
         Some("latency") => latency(),
-        Some("idle") => idle(args.next().and_then(|s| s.parse().ok()).unwrap_or(60)),
+        Some("idle") => {
+            let seconds = args.next().and_then(|s| s.parse().ok()).unwrap_or(60);
+            // Anything after SECONDS goes to the dashboard (`--no-history`, to compare).
+            let rest: Vec<String> = args.collect();
+            idle(
+                seconds,
+                &rest.iter().map(String::as_str).collect::<Vec<_>>(),
+            );
+        }
         Some("watch") => watch(args.next().and_then(|s| s.parse().ok()).unwrap_or(180)),
         Some("history") => history(args.next().and_then(|s| s.parse().ok()).unwrap_or(130)),
         Some("offline") => offline(),
         _ => eprintln!(
-            "usage: measure latency | measure idle [SECONDS] | measure watch [SECONDS] | measure history [SECONDS] | measure offline"
+            "usage: measure latency | measure idle [SECONDS [ARGS]] | measure watch [SECONDS] | measure history [SECONDS] | measure offline"
         ),
     }
 }
@@ -85,11 +93,11 @@ fn latency() {
     drop(server);
 }
 
-fn idle(seconds: u64) {
+fn idle(seconds: u64, extra: &[&str]) {
     // 1. Start to the first frame, demo mode.
     let mut starts = Vec::new();
     for _ in 0..5 {
-        let (mut dash, started) = Dashboard::start(&[], 120, 40);
+        let (mut dash, started) = Dashboard::start_with(extra, &[], 120, 40);
         let at = dash.wait_for("the first frame", Duration::from_secs(10), |s| {
             s.contains("flowdash")
         });
@@ -110,7 +118,7 @@ fn idle(seconds: u64) {
         ("FLOWDASH_BASE_URL", server.url.as_str()),
         ("FLOWDASH_API_KEY", "demo"),
     ];
-    let (mut dash, _) = Dashboard::start(&env, 120, 40);
+    let (mut dash, _) = Dashboard::start_with(extra, &env, 120, 40);
     dash.wait_for("the first page", Duration::from_secs(10), |s| {
         s.contains("page 1/")
     });
@@ -414,22 +422,36 @@ fn offline() {
     drop(dash);
     drop(server);
 
-    let mut starts = Vec::new();
+    // Starts alternate with and without the history, so that both meet the same load.
+    let (mut with, mut without) = (Vec::new(), Vec::new());
     for _ in 0..5 {
         let (mut dash, started) = Dashboard::start(&env, 120, 40);
         let at = dash.wait_for("the snapshot", Duration::from_secs(10), |s| {
             s.contains("offline · data")
         });
-        starts.push(at.duration_since(started));
+        with.push(at.duration_since(started));
         let screen = dash.parser.screen().contents();
         assert!(screen.contains("(1000 flows)"), "{screen}");
         drop(dash);
+        let (mut dash, started) = Dashboard::start_with(&["--no-history"], &env, 120, 40);
+        let at = dash.wait_for("the first frame", Duration::from_secs(10), |s| {
+            s.contains("flowdash")
+        });
+        without.push(at.duration_since(started));
+        drop(dash);
     }
-    starts.sort();
+    with.sort();
+    without.sort();
     println!(
         "start to the first frame showing the offline snapshot of 1000 flows, median of 5: {:.1} ms (min {:.1}, max {:.1})",
-        ms(starts[2]),
-        ms(starts[0]),
-        ms(starts[4])
+        ms(with[2]),
+        ms(with[0]),
+        ms(with[4])
+    );
+    println!(
+        "  the same start with --no-history (no snapshot), median of 5: {:.1} ms (min {:.1}, max {:.1})",
+        ms(without[2]),
+        ms(without[0]),
+        ms(without[4])
     );
 }

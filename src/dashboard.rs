@@ -275,12 +275,18 @@ impl<B: Backend, H: Host<B>> Runner<B, H> {
     /// told on screen.
     #[must_use]
     pub fn with_history_at(self, place: HistoryPlace, retention_days: u32) -> Self {
+        let place_is_memory = place == HistoryPlace::Memory;
         let (recorder, events) = match place {
             HistoryPlace::Off => return self,
             HistoryPlace::Memory => Recorder::in_memory(),
             HistoryPlace::File(path) => Recorder::start(path, retention_days),
         };
-        self.with_history(recorder).with_history_events(events)
+        let mut runner = self.with_history(recorder).with_history_events(events);
+        if place_is_memory {
+            // A history in memory starts empty: there is no snapshot to wait for.
+            runner.saved = None;
+        }
+        runner
     }
 
     /// Records every list that answers in `recorder` and keeps the list on screen as the

@@ -4,7 +4,7 @@
 //! rows that cannot be addressed are marked again.
 
 use jiff::Timestamp;
-use serde_json::{Map, Value, json};
+use serde::Serialize;
 
 use super::{Account, Snapshot, Store, StoreError};
 use crate::api::wire;
@@ -23,86 +23,168 @@ pub struct SavedList {
 }
 
 /// `YYYY-MM-DD HH:MM:SS` in UTC, as the server writes times.
-fn wire_time(t: Option<Timestamp>) -> Value {
-    t.map_or(Value::Null, |t| {
-        Value::String(t.strftime("%Y-%m-%d %H:%M:%S").to_string())
-    })
+fn wire_time(t: Option<Timestamp>) -> Option<String> {
+    t.map(|t| t.strftime("%Y-%m-%d %H:%M:%S").to_string())
 }
 
-fn flow_json(f: &Flow) -> Value {
-    json!({
-        "id": f.id.0,
-        "user_id": f.user_id,
-        "name": f.name,
-        "content": f.content,
-        "device_id": f.device_id,
-        "sim_subscription_id": f.sim_subscription_id,
-        "segment": f.segment.map(crate::domain::SegmentRef::to_form),
-        "wait_time": f.wait_time,
-        "wait_time_type": f.wait_unit.map(crate::domain::WaitUnit::as_str),
-        "is_enabled": u8::from(f.enabled),
-        "total_sent_sms": f.sent,
-        "total_pending_sms": f.pending,
-        "total_failed_sms": f.failed,
-        "last_sent_datetime": wire_time(f.last_sent),
-        "last_datetime": wire_time(f.last_changed),
-        "datetime": wire_time(f.created),
-    })
+/// A flow under the API's field names. Written straight into the text, with no tree of values
+/// on the way: a list of 1000 flows would otherwise cost megabytes of short-lived maps.
+#[derive(Serialize)]
+struct WireFlow<'a> {
+    id: u64,
+    user_id: Option<u64>,
+    name: &'a str,
+    content: Option<&'a str>,
+    device_id: Option<u64>,
+    sim_subscription_id: Option<u64>,
+    segment: Option<String>,
+    wait_time: Option<i64>,
+    wait_time_type: Option<&'static str>,
+    is_enabled: u8,
+    total_sent_sms: Option<i64>,
+    total_pending_sms: Option<i64>,
+    total_failed_sms: Option<i64>,
+    last_sent_datetime: Option<String>,
+    last_datetime: Option<String>,
+    datetime: Option<String>,
 }
 
-fn sim_json(s: &SimCard) -> Value {
-    json!({
-        "subscription_id": s.subscription_id,
-        "display_name": s.display_name,
-        "carrier_name": s.carrier_name,
-        "phone_number": s.phone_number,
-        "slot_index": s.slot_index,
-    })
-}
-
-fn device_json(d: &Device) -> Value {
-    let mut m = Map::new();
-    m.insert("id".into(), d.id.into());
-    m.insert("name".into(), d.name.clone().into());
-    m.insert("device_model".into(), d.model.clone().into());
-    m.insert("device_brand".into(), d.brand.clone().into());
-    if let Some(sims) = &d.sims {
-        m.insert("sims".into(), sims.iter().map(sim_json).collect());
+impl<'a> From<&'a Flow> for WireFlow<'a> {
+    fn from(f: &'a Flow) -> Self {
+        WireFlow {
+            id: f.id.0,
+            user_id: f.user_id,
+            name: &f.name,
+            content: f.content.as_deref(),
+            device_id: f.device_id,
+            sim_subscription_id: f.sim_subscription_id,
+            segment: f.segment.map(crate::domain::SegmentRef::to_form),
+            wait_time: f.wait_time,
+            wait_time_type: f.wait_unit.map(crate::domain::WaitUnit::as_str),
+            is_enabled: u8::from(f.enabled),
+            total_sent_sms: f.sent,
+            total_pending_sms: f.pending,
+            total_failed_sms: f.failed,
+            last_sent_datetime: wire_time(f.last_sent),
+            last_datetime: wire_time(f.last_changed),
+            datetime: wire_time(f.created),
+        }
     }
-    Value::Object(m)
 }
 
-fn segment_json(s: &Segment) -> Value {
-    json!({
-        "id": s.id,
-        "name": s.name,
-        "type": s.kind,
-        "total_contacts": s.total_contacts,
-    })
+#[derive(Serialize)]
+struct WireSim<'a> {
+    subscription_id: u64,
+    display_name: &'a str,
+    carrier_name: &'a str,
+    phone_number: Option<&'a str>,
+    slot_index: Option<u32>,
 }
 
-fn list_json(data: Vec<Value>, total: Option<u64>) -> String {
-    let n = data.len();
-    let mut list = Map::new();
-    list.insert("data".into(), Value::Array(data));
-    list.insert(
-        "meta".into(),
-        json!({ "page": 1, "results_per_page": n, "total": total.unwrap_or(n as u64) }),
-    );
-    Value::Object(list).to_string()
+#[derive(Serialize)]
+struct WireDevice<'a> {
+    id: u64,
+    name: &'a str,
+    device_model: Option<&'a str>,
+    device_brand: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sims: Option<Vec<WireSim<'a>>>,
+}
+
+impl<'a> From<&'a Device> for WireDevice<'a> {
+    fn from(d: &'a Device) -> Self {
+        WireDevice {
+            id: d.id,
+            name: &d.name,
+            device_model: d.model.as_deref(),
+            device_brand: d.brand.as_deref(),
+            sims: d.sims.as_ref().map(|sims| {
+                sims.iter()
+                    .map(|s: &'a SimCard| WireSim {
+                        subscription_id: s.subscription_id,
+                        display_name: &s.display_name,
+                        carrier_name: &s.carrier_name,
+                        phone_number: s.phone_number.as_deref(),
+                        slot_index: s.slot_index,
+                    })
+                    .collect()
+            }),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct WireSegment<'a> {
+    id: u64,
+    name: &'a str,
+    #[serde(rename = "type")]
+    kind: Option<&'a str>,
+    total_contacts: Option<u64>,
+}
+
+impl<'a> From<&'a Segment> for WireSegment<'a> {
+    fn from(s: &'a Segment) -> Self {
+        WireSegment {
+            id: s.id,
+            name: &s.name,
+            kind: s.kind.as_deref(),
+            total_contacts: s.total_contacts,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Meta {
+    page: u32,
+    results_per_page: usize,
+    total: u64,
+}
+
+/// `{"data": [...], "meta": {...}}`, each item written as it is made.
+#[derive(Serialize)]
+struct WireList<I: Serialize> {
+    data: I,
+    meta: Meta,
+}
+
+/// A list's items, made one at a time as they are written.
+struct Items<'a, T, W>(&'a [T], fn(&'a T) -> W);
+
+impl<'a, T, W: Serialize> Serialize for Items<'a, T, W> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(self.1))
+    }
+}
+
+fn list_json<'a, T, W: Serialize>(
+    items: &'a [T],
+    wire: fn(&'a T) -> W,
+    total: Option<u64>,
+) -> String {
+    let n = items.len();
+    let list = WireList {
+        data: Items(items, wire),
+        meta: Meta {
+            page: 1,
+            results_per_page: n,
+            total: total.unwrap_or(n as u64),
+        },
+    };
+    // Plain data with string keys: writing it cannot fail.
+    serde_json::to_string(&list).unwrap_or_default()
 }
 
 /// The list of flows as the API would answer it; `total` is the server's count of every flow.
 pub fn flows_json(flows: &[Flow], total: Option<u64>) -> String {
-    list_json(flows.iter().map(flow_json).collect(), total)
+    list_json(flows, WireFlow::from, total)
 }
 
 pub fn devices_json(devices: &[Device]) -> String {
-    list_json(devices.iter().map(device_json).collect(), None)
+    list_json(devices, WireDevice::from, None)
 }
 
 pub fn segments_json(segments: &[Segment]) -> String {
-    list_json(segments.iter().map(segment_json).collect(), None)
+    list_json(segments, WireSegment::from, None)
 }
 
 /// The snapshot of a list as the dashboard shows it, ready for [`super::Recorder::snapshot`].
