@@ -150,7 +150,7 @@ struct WireList<I: Serialize> {
 /// A list's items, made one at a time as they are written.
 struct Items<'a, T, W>(&'a [T], fn(&'a T) -> W);
 
-impl<'a, T, W: Serialize> Serialize for Items<'a, T, W> {
+impl<T, W: Serialize> Serialize for Items<'_, T, W> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_seq(self.0.iter().map(self.1))
     }
