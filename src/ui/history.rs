@@ -122,7 +122,13 @@ fn body(
     height: usize,
 ) -> Vec<Line<'static>> {
     let tz = &state.ctx.tz;
+    // "a bar is a minute", "a bar is 30 min", "a bar is an hour".
     let per = every_words(c.every);
+    let bar = match per.as_str() {
+        "hour" => "an hour".to_owned(),
+        w if w.starts_with(|ch: char| ch.is_ascii_digit()) => w.to_owned(),
+        w => format!("a {w}"),
+    };
     let (sent, failed) = c.totals();
     let share = if sent + failed > 0 {
         format!(" ({:.1} %)", failed as f64 * 100.0 / (sent + failed) as f64)
@@ -130,7 +136,7 @@ fn body(
         String::new()
     };
     let summary = format!(
-        "last {} to {} · a bar is {per} · sent {} · failed {}{share}",
+        "last {} to {} · a bar is {bar} · sent {} · failed {}{share}",
         view.range.label(),
         c.to.to_zoned(tz.clone()).strftime("%H:%M"),
         grouped(sent),
