@@ -72,13 +72,7 @@ fn latency() {
     let mut samples = Vec::with_capacity(200);
     for i in 0..200 {
         let key = if i % 2 == 0 { "j" } else { "k" };
-        let sent = dash.send(key);
-        let (at, bytes) = dash
-            .chunks
-            .recv_timeout(Duration::from_secs(5))
-            .expect("a frame after the key");
-        dash.parser.process(&bytes);
-        samples.push(at.saturating_duration_since(sent));
+        samples.push(dash.key_to_frame(key));
         // Let the frame finish before the next key, so each sample is one key's frame.
         dash.drain(Duration::from_millis(20));
     }
@@ -342,13 +336,7 @@ fn press_for(dash: &mut Dashboard, seconds: u64, journal: Option<&std::path::Pat
         let before = writer();
         let key = if i % 2 == 0 { "j" } else { "k" };
         i += 1;
-        let sent = dash.send(key);
-        let (at, bytes) = dash
-            .chunks
-            .recv_timeout(Duration::from_secs(5))
-            .expect("a frame after the key");
-        dash.parser.process(&bytes);
-        let sample = at.saturating_duration_since(sent);
+        let sample = dash.key_to_frame(key);
         out.all.push(sample);
         dash.drain(Duration::from_millis(20));
         if journal.is_some() && writer() != before {

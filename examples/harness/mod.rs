@@ -139,6 +139,18 @@ impl Dashboard {
         self.child.process_id().unwrap()
     }
 
+    /// Sends `key` and waits for the first chunk the dashboard writes back: the time from the
+    /// key to the first byte of its frame. The chunk goes to the screen parser.
+    pub fn key_to_frame(&mut self, key: &str) -> Duration {
+        let sent = self.send(key);
+        let (at, bytes) = self
+            .chunks
+            .recv_timeout(Duration::from_secs(5))
+            .expect("a frame after the key");
+        self.parser.process(&bytes);
+        at.saturating_duration_since(sent)
+    }
+
     pub fn send(&mut self, keys: &str) -> Instant {
         self.writer.write_all(keys.as_bytes()).unwrap();
         self.writer.flush().unwrap();
