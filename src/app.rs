@@ -5,6 +5,7 @@
 //! screen is tested without a terminal or a server.
 
 pub mod alerts;
+pub mod clipboard;
 pub mod draft;
 mod errors;
 pub mod form;
@@ -371,6 +372,9 @@ pub enum Msg {
     Alerts {
         firing: Vec<crate::store::AlertEvent>,
         recent: Vec<crate::store::AlertEvent>,
+        /// The bell and desktop notifications the rules ask for, as terminal bytes (empty when
+        /// there are none or the output is no terminal).
+        terminal: String,
     },
     /// The history's last snapshot of this account, read at start.
     SnapshotRead(Box<crate::store::SavedList>),
@@ -438,6 +442,9 @@ pub enum Command {
     Settle(u64),
     SetMouse(bool),
     Suspend,
+    /// Bytes for the terminal, written between two frames: an OSC 52 copy, the bell and the
+    /// desktop notifications of alerts. They move no cell of the drawn screen.
+    Emit(String),
     /// Read the messages of flow `id` (an operator read).
     LoadMessages {
         req: ReqId,

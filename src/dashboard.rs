@@ -349,19 +349,15 @@ impl<B: Backend, H: Host<B>> Runner<B, H> {
         let tx = self.tx.clone();
         let notify = rules.clone();
         let tell = move |told: crate::watch::alerting::Told| {
+            let mut bytes = String::new();
             for plan in crate::watch::notify::plan(&told.events, &notify, terminal) {
-                if !plan.terminal.is_empty() {
-                    use std::io::Write as _;
-                    // BEL and OSC strings move no cell of the drawn screen.
-                    let mut out = stdout().lock();
-                    let _ = out.write_all(plan.terminal.as_bytes());
-                    let _ = out.flush();
-                }
+                bytes.push_str(&plan.terminal);
                 crate::watch::notify::run(&plan, None, |w| tracing::warn!("{w}"));
             }
             let _ = tx.send(Msg::Alerts {
                 firing: told.firing,
                 recent: told.recent,
+                terminal: bytes,
             });
         };
         let base = self.client.base_url().clone();
@@ -517,6 +513,7 @@ impl<B: Backend, H: Host<B>> Runner<B, H> {
                 self.timers.settle = Some((Instant::now() + app::SETTLE, n));
             }
             Command::SetMouse(on) => self.host.set_mouse(on)?,
+            Command::Emit(bytes) => self.host.emit(bytes.as_bytes())?,
             Command::Suspend => {
                 self.write_draft();
                 let mouse = self.state.mouse;

@@ -102,6 +102,7 @@ pub fn spawn(cmd: Command, client: &Client, tx: &UnboundedSender<Msg>) {
         | Command::Settle(_)
         | Command::SetMouse(_)
         | Command::Suspend
+        | Command::Emit(_)
         | Command::DropDraft(_)
         | Command::LoadHistory { .. }
         | Command::JudgeAlerts { .. } => {}

@@ -673,6 +673,7 @@ fn alerts() {
         s.send(Msg::Alerts {
             firing: vec![failing.clone()],
             recent: vec![failing, on, off],
+            terminal: String::new(),
         });
         let t = snap("alerts_list", &s);
         let buf = t.backend().buffer();

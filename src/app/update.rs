@@ -102,7 +102,16 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
             on_saved(state, req, result, &mut out);
         }
         Msg::Deleted { id, result } => on_deleted(state, id, result, &mut out),
-        Msg::Alerts { firing, recent } => super::alerts::on_alerts(state, firing, recent),
+        Msg::Alerts {
+            firing,
+            recent,
+            terminal,
+        } => {
+            super::alerts::on_alerts(state, firing, recent);
+            if !terminal.is_empty() {
+                out.push(Command::Emit(terminal));
+            }
+        }
         Msg::Client(crate::api::ClientEvent::Retrying {
             attempt,
             delay,

@@ -122,6 +122,8 @@ pub trait Host<B: Backend> {
     /// Gives the terminal back and stops the process; returns once it is resumed, with the
     /// terminal taken again.
     fn suspend(&mut self, terminal: &mut Terminal<B>, mouse: bool) -> std::io::Result<()>;
+    /// Writes bytes that move no cell of the drawn screen (OSC 52, the bell, OSC 777 / 9).
+    fn emit(&mut self, bytes: &[u8]) -> std::io::Result<()>;
 }
 
 /// No terminal of its own: the runner on a `TestBackend`, whose input is what the test pushes.
@@ -133,6 +135,10 @@ impl<B: Backend> Host<B> for NoHost {
     }
 
     fn suspend(&mut self, _terminal: &mut Terminal<B>, _mouse: bool) -> std::io::Result<()> {
+        Ok(())
+    }
+
+    fn emit(&mut self, _bytes: &[u8]) -> std::io::Result<()> {
         Ok(())
     }
 }
@@ -151,6 +157,13 @@ impl Host<CrosstermBackend<Stdout>> for Tty {
 
     fn suspend(&mut self, terminal: &mut Term, mouse: bool) -> std::io::Result<()> {
         stop_and_resume(terminal, mouse)
+    }
+
+    fn emit(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        use std::io::Write as _;
+        let mut out = stdout().lock();
+        out.write_all(bytes)?;
+        out.flush()
     }
 }
 
