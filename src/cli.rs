@@ -153,6 +153,9 @@ pub enum Verb {
     Messages(MessagesArgs),
     /// Watch every flow headless: record history, print alert events, serve metrics
     Watch(WatchArgs),
+    /// The writes flowdash made on this machine (time, profile, flow, fields sent, result),
+    /// oldest first, from the history alone (no request)
+    Audit(AuditArgs),
     /// Run the demo server until interrupted (the global --api-key sets its key; default demo)
     ServeDemo(ServeDemoArgs),
     /// Configuration
@@ -259,6 +262,16 @@ pub struct HistoryArgs {
     #[arg(long, conflicts_with = "json")]
     pub csv: bool,
     /// A JSON array, times in RFC 3339 with the local offset
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct AuditArgs {
+    /// Time ago (90m, 24h, 7d) or a date (2026-11-01, from local midnight)
+    #[arg(long, value_name = "D", value_parser = Since::parse, default_value = "7d")]
+    pub since: Since,
+    /// One JSON array, times in RFC 3339 with the local offset
     #[arg(long)]
     pub json: bool,
 }

@@ -37,7 +37,8 @@ pub async fn run(client: &Client, settings: &Settings, cmd: Verb) -> Result<(), 
         | Verb::Config(_)
         | Verb::History(_)
         | Verb::Messages(_)
-        | Verb::Watch(_) => Ok(()),
+        | Verb::Watch(_)
+        | Verb::Audit(_) => Ok(()),
     }
 }
 
