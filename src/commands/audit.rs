@@ -83,7 +83,14 @@ pub fn run(global: &Global, settings: &Settings, args: &AuditArgs) -> Result<(),
             account.base_url()
         ));
     } else {
-        say(&table(&entries).render(output_width()).join("\n"));
+        // The last column gives way first; a terminal narrower than the others cuts each line.
+        let width = output_width();
+        let lines: Vec<String> = table(&entries)
+            .render(width)
+            .into_iter()
+            .map(|l| width.map_or_else(|| l.clone(), |w| fit(&l, w)))
+            .collect();
+        say(&lines.join("\n"));
     }
     Ok(())
 }
