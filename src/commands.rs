@@ -5,6 +5,7 @@
 //! `error:` line (printed by `main`) and a non-zero exit status.
 
 mod audit;
+mod bulk;
 mod demo;
 mod flows;
 mod history;
