@@ -36,8 +36,8 @@ use reqwest::{Method, StatusCode, Url};
 use tokio::sync::mpsc::UnboundedSender;
 
 pub use error::{ApiError, Refusal};
-pub use journal::{AuditSink, FAILED, UNCHANGED, UNKNOWN, WriteRecord, fields as fields_in_words};
 pub use in_process::{InProcess, InRequest, InResponse, Serve};
+pub use journal::{AuditSink, FAILED, UNCHANGED, UNKNOWN, WriteRecord, fields as fields_in_words};
 pub use messages::{FlowMessages, MESSAGE_PAGE, MESSAGE_PAGES};
 pub use outcome::{Conflict, DeleteOutcome, FieldChange, ToggleOutcome, UpdateOutcome};
 pub use wire::{Page, WithJson};

@@ -605,8 +605,11 @@ async fn a_switch_off_with_space_is_audited_and_raises_no_alert_unlike_one_behin
     let (recorder, _) = Recorder::in_memory();
     let sim = Sim::start_in_memory(still()).unwrap();
     let mut d = Dash::on(sim, BudgetConfig::default(), Some(recorder.clone()));
-    d.runner
-        .start_alerts(recorder.clone(), flowdash::domain::alerts::builtin_rules(), false);
+    d.runner.start_alerts(
+        recorder.clone(),
+        flowdash::domain::alerts::builtin_rules(),
+        false,
+    );
     d.wait_text("page 1/2 (40 flows)").await;
     let flows = d.sim.flows();
     let mut on = flows.iter().enumerate().filter(|(_, f)| f.is_enabled);

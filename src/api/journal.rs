@@ -137,7 +137,11 @@ impl Client {
         result: &str,
     ) {
         let new = if created { " (new)" } else { "" };
-        tracing::info!("write to flow {}{new}: sent {}; {result}", flow.id, fields(form));
+        tracing::info!(
+            "write to flow {}{new}: sent {}; {result}",
+            flow.id,
+            fields(form)
+        );
         if let Some(sink) = self.audit_sink() {
             sink.record(WriteRecord {
                 at: Timestamp::now(),

@@ -149,11 +149,7 @@ fn table(entries: &[AuditEntry]) -> Table {
                 &e.flow_name.as_deref().map(clean).unwrap_or_default(),
                 NAME_WIDTH,
             ),
-            format!(
-                "{} · {}",
-                fields_in_words(&fields_of(e)),
-                clean(&e.result)
-            ),
+            format!("{} · {}", fields_in_words(&fields_of(e)), clean(&e.result)),
         ]);
     }
     t

@@ -19,9 +19,13 @@ const NAME_WIDTH: usize = 40;
 /// What is to be done to the chosen flows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Act {
-    Switch { on: bool },
+    Switch {
+        on: bool,
+    },
     /// `confirm`: a production profile's `--confirm NAME`, which reads the flow once more.
-    Delete { confirm: bool },
+    Delete {
+        confirm: bool,
+    },
 }
 
 impl Act {
@@ -142,7 +146,11 @@ fn print_plan(flows: &[Flow], act: Act, what: &str, reads: usize, budget: &Budge
         Act::Switch { on: false } => "off",
         Act::Delete { .. } => "",
     };
-    let mut head = format!("plan: {} {}, {what}", act.verb(), count(flows.len(), "flow"));
+    let mut head = format!(
+        "plan: {} {}, {what}",
+        act.verb(),
+        count(flows.len(), "flow")
+    );
     if done > 0 {
         head.push_str(&format!(" ({done} already {state})"));
     }
@@ -202,7 +210,10 @@ fn time_words(requests: u32, b: &BudgetSnapshot) -> String {
     }
     let beyond = requests.saturating_sub(b.left);
     let minutes = beyond.div_ceil(share).max(1);
-    format!("about {minutes} min at the budget left ({} of {share} a minute){wait}", b.left)
+    format!(
+        "about {minutes} min at the budget left ({} of {share} a minute){wait}",
+        b.left
+    )
 }
 
 #[cfg(test)]

@@ -30,11 +30,7 @@ async fn cli_writes_are_listed_by_audit_oldest_first_and_as_json() {
     assert!(lines[0].starts_with("TIME"), "{}", lines[0]);
     let short: String = flow.name.chars().take(10).collect();
     assert!(lines[1].contains(&short), "{}", lines[1]);
-    assert!(
-        lines[1].ends_with("is_enabled=0 · written"),
-        "{}",
-        lines[1]
-    );
+    assert!(lines[1].ends_with("is_enabled=0 · written"), "{}", lines[1]);
     assert!(lines[2].ends_with("is_enabled=1 · written"), "{}", lines[2]);
     assert!(
         lines[3].contains("is_enabled=1 · unchanged"),
@@ -121,7 +117,9 @@ async fn match_with_dry_run_prints_the_plan_and_sends_nothing() {
     for f in &chosen {
         let line = format!(" {}  ", f.id);
         assert!(
-            r.out.lines().any(|l| l.contains(&line) && l.contains(&f.name)),
+            r.out
+                .lines()
+                .any(|l| l.contains(&line) && l.contains(&f.name)),
             "{}: {}",
             f.name,
             r.out
@@ -144,7 +142,11 @@ async fn match_with_yes_switches_exactly_the_matching_flows_and_the_plan_counts_
     let before: Vec<_> = sim.flows();
     let r = home.on(&sim, &["disable", "--match", "re"]).await;
     assert_eq!(r.code, Some(1), "more than one flow needs --yes: {r:?}");
-    assert!(r.out.starts_with("plan: switch off"), "the plan first: {}", r.out);
+    assert!(
+        r.out.starts_with("plan: switch off"),
+        "the plan first: {}",
+        r.out
+    );
     assert!(r.err.contains("add --yes to go ahead"), "{}", r.err);
     assert!(writes(&sim).is_empty());
 
@@ -163,7 +165,11 @@ async fn match_with_yes_switches_exactly_the_matching_flows_and_the_plan_counts_
     assert_eq!(posts.len(), was_on.len());
     for p in &posts {
         assert_eq!(p.method, "POST");
-        assert_eq!(p.form, super::fixtures::form(&[("is_enabled", "0")]), "{p:?}");
+        assert_eq!(
+            p.form,
+            super::fixtures::form(&[("is_enabled", "0")]),
+            "{p:?}"
+        );
     }
     for f in &before {
         let now = sim.flow(f.id).unwrap();
@@ -177,7 +183,11 @@ async fn match_with_yes_switches_exactly_the_matching_flows_and_the_plan_counts_
         } else {
             format!("flow {} already disabled", f.id)
         };
-        assert!(r.out.lines().any(|l| l.starts_with(&word)), "{word}: {}", r.out);
+        assert!(
+            r.out.lines().any(|l| l.starts_with(&word)),
+            "{word}: {}",
+            r.out
+        );
     }
     let sent = sim.requests().len() - listed - 1;
     assert_eq!(planned(&r.out), sent);
@@ -222,7 +232,11 @@ async fn all_switches_every_flow_on_and_a_single_match_needs_no_yes() {
     let one = sim.flow(1).unwrap();
     let r = home.on(&sim, &["disable", "--match", &one.name]).await;
     assert!(r.ok, "{r:?}");
-    assert!(r.out.contains(&format!("flow {} disabled", one.id)), "{}", r.out);
+    assert!(
+        r.out.contains(&format!("flow {} disabled", one.id)),
+        "{}",
+        r.out
+    );
     assert!(!sim.flow(1).unwrap().is_enabled);
 
     // --all with ids is a usage error.
@@ -261,4 +275,51 @@ async fn a_failed_flow_has_its_error_line_and_the_exit_status_is_1() {
         failed["result"].as_str().unwrap().starts_with("failed: "),
         "{failed}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delete_match_deletes_the_matching_flows_and_production_keeps_one_at_a_time() {
+    let sim = sim_with(flowdash::sim::SimConfig {
+        traffic: false,
+        flows: 12,
+        ..flowdash::sim::SimConfig::default()
+    })
+    .await;
+    let home = Home::new();
+    let chosen = matching(&sim, "re");
+    assert!(chosen.len() > 1, "{chosen:?}");
+    let r = home
+        .on(&sim, &["delete", "--match", "re", "--dry-run"])
+        .await;
+    assert!(r.ok, "{r:?}");
+    assert!(r.out.starts_with("plan: delete"), "{}", r.out);
+    assert_eq!(planned(&r.out), chosen.len() * 2);
+    assert!(writes(&sim).is_empty());
+
+    // A production profile deletes one flow at a time, by its name.
+    home.write_config(
+        &format!(
+            "[profiles.prod]\nbase_url = \"{}\"\napi_key = \"demo\"\nproduction = true\n",
+            sim.base_url()
+        ),
+        0o600,
+    );
+    let r = home
+        .run(&["--profile", "prod", "delete", "--match", "re", "--yes"])
+        .await;
+    assert!(!r.ok, "{r:?}");
+    assert!(r.err.contains("production profile"), "{}", r.err);
+    assert!(writes(&sim).is_empty());
+
+    let r = home.on(&sim, &["delete", "--match", "re", "--yes"]).await;
+    assert!(r.ok, "{r:?}");
+    let deleted: BTreeSet<u64> = writes(&sim)
+        .iter()
+        .filter(|w| w.method == "DELETE")
+        .map(|w| w.path.rsplit('/').next().unwrap().parse().unwrap())
+        .collect();
+    let expected: BTreeSet<u64> = chosen.iter().map(|f| f.id).collect();
+    assert_eq!(deleted, expected);
+    assert!(matching(&sim, "re").is_empty());
+    assert_eq!(sim.flows().len(), 12 - chosen.len());
 }
