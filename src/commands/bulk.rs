@@ -5,6 +5,8 @@
 //! themselves go through the single-flow path of `commands::flows`, one flow at a time, with
 //! every rule of DESIGN §8.
 
+use std::fmt::Write as _;
+
 use super::table::fit;
 use super::{Failure, say, warn};
 use crate::api::{Client, ServerKind};
@@ -152,7 +154,7 @@ fn print_plan(flows: &[Flow], act: Act, what: &str, reads: usize, budget: &Budge
         count(flows.len(), "flow")
     );
     if done > 0 {
-        head.push_str(&format!(" ({done} already {state})"));
+        let _ = write!(head, " ({done} already {state})");
     }
     say(&head);
     let width = flows
