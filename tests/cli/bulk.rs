@@ -323,3 +323,30 @@ async fn delete_match_deletes_the_matching_flows_and_production_keeps_one_at_a_t
     assert!(matching(&sim, "re").is_empty());
     assert_eq!(sim.flows().len(), 12 - chosen.len());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_audit_prints_hostile_names_cleaned() {
+    let sim = sim().await;
+    let home = Home::new();
+    // Every answer carries names full of terminal escapes and controls.
+    sim.push_fault(flowdash::sim::Fault::HostileNames, 0);
+    let id = sim.flows().iter().find(|f| f.is_enabled).unwrap().id;
+    let r = home.on(&sim, &["disable", &id.to_string()]).await;
+    assert!(r.ok, "{r:?}");
+    sim.clear_faults();
+    for args in [&["audit"][..], &["audit", "--json"][..]] {
+        let r = home.on(&sim, args).await;
+        assert!(r.ok, "{r:?}");
+        assert!(r.out.contains("is_enabled"), "{}", r.out);
+        // The name the server answered, without its title-setting escape.
+        assert!(r.out.contains("Window title"), "{}", r.out);
+        assert!(
+            !r.out.chars().any(|c| c == '\u{1b}'
+                || c == '\u{7}'
+                || ('\u{202a}'..='\u{202e}').contains(&c)
+                || ('\u{2066}'..='\u{2069}').contains(&c)),
+            "{:?}",
+            r.out
+        );
+    }
+}
