@@ -37,6 +37,7 @@ use tokio::sync::mpsc::UnboundedSender;
 
 pub use error::{ApiError, Refusal};
 pub use in_process::{InProcess, InRequest, InResponse, Serve};
+pub use journal::{AuditSink, FAILED, UNCHANGED, UNKNOWN, WriteRecord, fields as fields_in_words};
 pub use messages::{FlowMessages, MESSAGE_PAGE, MESSAGE_PAGES};
 pub use outcome::{Conflict, DeleteOutcome, FieldChange, ToggleOutcome, UpdateOutcome};
 pub use wire::{Page, WithJson};
@@ -166,6 +167,8 @@ struct Inner {
     shared_failed: AtomicBool,
     kind: Mutex<ServerKind>,
     events: Mutex<Option<UnboundedSender<ClientEvent>>>,
+    /// Where every write goes besides the log (the history's audit), when set.
+    audit: Mutex<Option<Arc<dyn journal::AuditSink>>>,
     retry_delays: Vec<Duration>,
     /// Requests sent, by the answer's status (`200`, `429`, ...) or `error` when none came:
     /// `watch` serves them as `flowdash_api_requests_total`.
@@ -347,6 +350,7 @@ impl Client {
                 shared_failed: AtomicBool::new(false),
                 kind: Mutex::new(ServerKind::Unknown),
                 events: Mutex::new(None),
+                audit: Mutex::new(None),
                 retry_delays: vec![
                     Duration::from_millis(500),
                     Duration::from_secs(1),
@@ -362,6 +366,18 @@ impl Client {
         if let Ok(mut e) = self.inner.events.lock() {
             *e = Some(tx);
         }
+    }
+
+    /// Where every write is recorded besides the log (DESIGN §15): the history's audit. Clones
+    /// of this client share it.
+    pub fn set_audit(&self, sink: Arc<dyn journal::AuditSink>) {
+        if let Ok(mut a) = self.inner.audit.lock() {
+            *a = Some(sink);
+        }
+    }
+
+    fn audit_sink(&self) -> Option<Arc<dyn journal::AuditSink>> {
+        self.inner.audit.lock().ok().and_then(|a| a.clone())
     }
 
     pub fn scheduler(&self) -> &Scheduler {

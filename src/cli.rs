@@ -105,17 +105,15 @@ pub enum Verb {
         #[arg(long)]
         json: bool,
     },
-    /// Switch flows on
+    /// Switch flows on (by id, or many with --match or --all)
     Enable {
-        /// The flows' ids
-        #[arg(required = true, value_parser = flow_id, value_name = "ID")]
-        ids: Vec<u64>,
+        #[command(flatten)]
+        pick: Pick,
     },
-    /// Switch flows off
+    /// Switch flows off (by id, or many with --match or --all)
     Disable {
-        /// The flows' ids
-        #[arg(required = true, value_parser = flow_id, value_name = "ID")]
-        ids: Vec<u64>,
+        #[command(flatten)]
+        pick: Pick,
     },
     /// Create a flow
     Create(CreateArgs),
@@ -123,12 +121,8 @@ pub enum Verb {
     Update(UpdateArgs),
     /// Delete flows (production profiles: --confirm NAME as well)
     Delete {
-        /// The flows' ids
-        #[arg(required = true, value_parser = flow_id, value_name = "ID")]
-        ids: Vec<u64>,
-        /// Really delete
-        #[arg(long)]
-        yes: bool,
+        #[command(flatten)]
+        pick: Pick,
         /// The flow's name, as the server has it (required by production profiles)
         #[arg(long, value_name = "NAME")]
         confirm: Option<String>,
@@ -153,6 +147,9 @@ pub enum Verb {
     Messages(MessagesArgs),
     /// Watch every flow headless: record history, print alert events, serve metrics
     Watch(WatchArgs),
+    /// The writes flowdash made on this machine (time, profile, flow, fields sent, result),
+    /// oldest first, from the history alone (no request)
+    Audit(AuditArgs),
     /// Run the demo server until interrupted (the global --api-key sets its key; default demo)
     ServeDemo(ServeDemoArgs),
     /// Configuration
@@ -259,6 +256,37 @@ pub struct HistoryArgs {
     #[arg(long, conflicts_with = "json")]
     pub csv: bool,
     /// A JSON array, times in RFC 3339 with the local offset
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The flows a switch or a delete acts on: ids, or every flow whose name matches, or all.
+#[derive(Debug, Clone, Args)]
+pub struct Pick {
+    /// The flows' ids
+    #[arg(value_parser = flow_id, value_name = "ID",
+          required_unless_present_any = ["matching", "all"])]
+    pub ids: Vec<u64>,
+    /// Every flow whose name contains TEXT (case-insensitive), over every page
+    #[arg(long = "match", value_name = "TEXT", conflicts_with_all = ["ids", "all"])]
+    pub matching: Option<String>,
+    /// Every flow of the account
+    #[arg(long, conflicts_with = "ids")]
+    pub all: bool,
+    /// Print the plan and its cost, send nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Go ahead: needed for a delete, and for more than one flow chosen by --match or --all
+    #[arg(long)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct AuditArgs {
+    /// Time ago (90m, 24h, 7d) or a date (2026-11-01, from local midnight)
+    #[arg(long, value_name = "D", value_parser = Since::parse, default_value = "7d")]
+    pub since: Since,
+    /// One JSON array, times in RFC 3339 with the local offset
     #[arg(long)]
     pub json: bool,
 }

@@ -4,6 +4,8 @@
 //! Every command prints its result on stdout and anything else on stderr; a failure is one
 //! `error:` line (printed by `main`) and a non-zero exit status.
 
+mod audit;
+mod bulk;
 mod demo;
 mod flows;
 mod history;
@@ -112,6 +114,9 @@ pub async fn run(cli: Cli, log_path: Option<PathBuf>) -> Result<(), Failure> {
     if let Some(Verb::History(args)) = &command {
         return history::run(&global, &settings, args);
     }
+    if let Some(Verb::Audit(args)) = &command {
+        return audit::run(&global, &settings, args);
+    }
     let waits = if matches!(command, None | Some(Verb::Watch(_))) {
         Waits::Polls
     } else {
@@ -147,7 +152,14 @@ pub async fn run(cli: Cli, log_path: Option<PathBuf>) -> Result<(), Failure> {
         }
         Some(Verb::Messages(args)) => messages::run(&conn.client, &args).await,
         Some(Verb::Watch(args)) => watch::run(&conn.client, &settings, &args).await,
-        Some(cmd) => flows::run(&conn.client, &settings, cmd).await,
+        Some(cmd) => {
+            let trail = audit::Trail::start(&settings, &conn.client, conn.sim.is_some());
+            let result = flows::run(&conn.client, &settings, cmd).await;
+            if let Some(trail) = trail {
+                trail.finish().await;
+            }
+            result
+        }
     };
     if let Some(sim) = conn.sim {
         sim.shutdown();

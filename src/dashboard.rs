@@ -24,7 +24,7 @@ use crate::api::{Client, ClientEvent};
 use crate::app::{self, Command, Context, Msg, State};
 use crate::domain::FlowId;
 use crate::drafts::{Autosave, DraftStore};
-use crate::store::{Recorder, StoreEvent};
+use crate::store::{AuditTrail, Recorder, StoreEvent};
 use recording::{HISTORY_CLOSE, Recording, SavedRead, history_fault, saved_list};
 pub use recording::{HistoryPlace, SNAPSHOT_WAIT};
 #[cfg(debug_assertions)]
@@ -294,6 +294,13 @@ impl<B: Backend, H: Host<B>> Runner<B, H> {
     /// URL's account, which is shown until the server answers.
     #[must_use]
     pub fn with_history(mut self, recorder: Recorder) -> Self {
+        // Every write the dashboard makes, single or bulk, is audited by the client itself.
+        let trail = AuditTrail::new(
+            recorder.clone(),
+            self.client.base_url().clone(),
+            self.state.ctx.profile.clone(),
+        );
+        self.client.set_audit(std::sync::Arc::new(trail));
         let recording = Recording::new(recorder, self.client.base_url().clone());
         if self.state.loaded_at.is_none() {
             self.saved = Some(Box::pin(recording.read_saved()));

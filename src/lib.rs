@@ -19,11 +19,15 @@
 //! - [`ui`] draws the state; [`tasks`] runs the commands `update` returns (requests through the
 //!   client, history queries on the store's writer thread); [`dashboard`] is the loop around
 //!   them; [`drafts`] keeps the text of an open form on disk as it is typed.
-//! - [`cli`], [`config`], [`commands`], [`logging`]: the command line and its configuration.
+//! - [`cli`], [`config`], [`commands`], [`logging`]: the command line and its configuration;
+//!   `commands::bulk` chooses the flows of `--match` / `--all` and prints the plan and its cost,
+//!   `commands::audit` lists the audit and keeps a command's writes in it.
 //! - [`store`]: the history in SQLite (readings, snapshot, alert events, audit) and its writer;
 //!   the snapshot is kept in the API's own list format (`store::snapshot`) and read back through
 //!   `api::wire`. The dashboard's side of it, `dashboard::recording`, hands every list that
-//!   answers to the writer and the last snapshot to the first frame (offline start).
+//!   answers to the writer and the last snapshot to the first frame (offline start). The
+//!   audit: the client hands every write it logs (`api::journal`) to an `api::AuditSink`, which
+//!   the dashboard and the CLI set to a `store::AuditTrail`.
 //! - [`sim`]: the demo server, an axum server on loopback with the documented and shipped quirks;
 //!   its SMS table (`sim::messages`) gets a row for every count its traffic moves.
 //! - [`watch`]: `flowdash watch`, headless: the poll loop, notifications and the Prometheus

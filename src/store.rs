@@ -21,6 +21,7 @@
 //! creation time and the name.
 
 mod alerts;
+mod audit;
 mod query;
 mod recorder;
 mod schema;
@@ -34,6 +35,7 @@ use jiff::Timestamp;
 use rusqlite::Connection;
 
 pub use alerts::{FIRING, Judged, RESOLVED};
+pub use audit::{AuditTrail, entry_of};
 pub use query::{Comparison, Every, Interval, Rank, Since, Totals};
 pub use recorder::{Recorder, StoreEvent};
 pub use schema::{LATEST_VERSION, MIGRATIONS, create_at_version};
@@ -251,12 +253,12 @@ pub struct AlertEvent {
 }
 
 /// One write sent to the server (DESIGN §15): when, under which profile, to which flow, the
-/// fields sent (JSON text) and the result in words.
+/// fields sent (JSON text: an object of the values as sent) and the result in words.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AuditEntry {
     pub at: Timestamp,
     pub profile: Option<String>,
-    /// `None` for a create, whose flow has no id yet.
+    /// The flow written (a create's by the id its answer gave); `None` when not known.
     pub flow: Option<FlowKey>,
     pub flow_name: Option<String>,
     pub fields: String,

@@ -5,6 +5,8 @@
 // The helpers below are test code too: a failed setup should stop the test loudly.
 #![expect(clippy::unwrap_used)]
 
+#[path = "cli/bulk.rs"]
+mod bulk;
 #[path = "cli/config.rs"]
 mod config;
 pub mod fixtures;

@@ -600,6 +600,60 @@ async fn alerting_rows_carry_a_mark_the_header_counts_them_and_bang_lists_them()
     assert!(d.writes().is_empty());
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_switch_off_with_space_is_audited_and_raises_no_alert_unlike_one_behind_its_back() {
+    let (recorder, _) = Recorder::in_memory();
+    let sim = Sim::start_in_memory(still()).unwrap();
+    let mut d = Dash::on(sim, BudgetConfig::default(), Some(recorder.clone()));
+    d.runner.start_alerts(
+        recorder.clone(),
+        flowdash::domain::alerts::builtin_rules(),
+        false,
+    );
+    d.wait_text("page 1/2 (40 flows)").await;
+    let flows = d.sim.flows();
+    let mut on = flows.iter().enumerate().filter(|(_, f)| f.is_enabled);
+    let (row, mine) = on.next().unwrap();
+    let (_, theirs) = on.next().unwrap();
+    // The operator switches one off with space; the web dashboard switches another off.
+    d.keys(&"j".repeat(row));
+    d.key(KeyCode::Char(' '));
+    d.wait_text(&format!("flow {} switched off", mine.id)).await;
+    assert!(d.sim.edit_flow(
+        theirs.id,
+        FlowEdit {
+            is_enabled: Some(false),
+            ..FlowEdit::default()
+        }
+    ));
+    d.key(KeyCode::Char('r'));
+    let screen = d.wait_text("alerts 1").await;
+    let table_row = |f: &flowdash::sim::StoredFlow| {
+        let cells = format!(" {} {}", f.id, f.name);
+        screen
+            .lines()
+            .find(|l| l.contains(&cells))
+            .unwrap_or_else(|| panic!("no row of {}:\n{screen}", f.name))
+            .to_owned()
+    };
+    assert!(table_row(theirs).contains("│○!"), "{screen}");
+    assert!(!table_row(mine).contains('!'), "{screen}");
+    assert_eq!(d.writes(), one_post(mine.id, "is_enabled"));
+    // The audit has the operator's write: the flow, the field sent, the result.
+    recorder.flush().await;
+    let account = Account::parse(&d.sim.base_url(), None).unwrap();
+    let entries = recorder
+        .query(move |s| s.audit_entries(&account, jiff::Timestamp::UNIX_EPOCH))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert_eq!(entries[0].flow, Some(FlowKey::Id(mine.id)));
+    assert_eq!(entries[0].flow_name.as_deref(), Some(mine.name.as_str()));
+    assert_eq!(entries[0].fields, r#"{"is_enabled":"0"}"#);
+    assert_eq!(entries[0].result, "written");
+}
+
 // ---- the history: recording and the offline start -------------------------------------------
 
 /// The flows the history has readings of since an hour ago, by key, with their names.

@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use flowdash::sim::{Sim, SimConfig};
-use flowdash::store::{Account, AuditEntry, FlowKey, Store};
+use flowdash::store::{Account, Store};
 use serde_json::Value;
 use support::{PATIENCE, eventually, start_sim};
 use tokio::io::{AsyncBufReadExt as _, BufReader};
@@ -328,24 +328,13 @@ async fn a_flow_switched_off_from_this_machine_raises_no_alert() {
     let home = tempfile::tempdir().unwrap();
     let w = Watching::start(home.path(), &sim, &["--every", "0.2", "--json"]);
     more_polls(&sim, 0, 2).await;
-    // flowdash on this machine switches flow 1 off: its write is in the audit...
-    let user = sim.flow(1).unwrap().user_id;
-    let account = Account::parse(&sim.base_url(), Some(user)).unwrap();
-    let mut store = Store::open(&history(home.path())).unwrap();
-    store
-        .write_audit(
-            &account,
-            &AuditEntry {
-                at: jiff::Timestamp::now(),
-                profile: None,
-                flow: Some(FlowKey::Id(1)),
-                flow_name: Some(sim.flow(1).unwrap().name),
-                fields: r#"{"is_enabled":"0"}"#.to_owned(),
-                result: "switched off".to_owned(),
-            },
-        )
+    // `flowdash disable` on this machine switches flow 1 off: its write is in the audit...
+    let disabled = command(home.path(), &sim, &["disable", "1"])
+        .output()
+        .await
         .unwrap();
-    edit(&sim, 1, serde_json::json!({ "is_enabled": false })).await;
+    assert!(disabled.status.success(), "{disabled:?}");
+    assert!(!sim.flow(1).unwrap().is_enabled);
     // ...while flow 6 is switched off by someone else.
     assert!(sim.flow(6).unwrap().is_enabled);
     edit(&sim, 6, serde_json::json!({ "is_enabled": false })).await;

@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use super::paging::Pager;
 use super::wire::{self, WithJson};
-use super::{AllFlows, ApiError, Client, Created, Page, Request, journal, verify};
+use super::{AllFlows, ApiError, Client, Created, Page, Request, verify};
 use crate::budget::Priority;
 use crate::domain::message::Message;
 use crate::domain::validate::{CONTENT_MAX, NAME_MAX, stored_as};
@@ -381,7 +381,7 @@ impl Client {
             if device_dropped {
                 words.push_str("; the server dropped the device");
             }
-            journal::log(&format!("flow {} (new)", flow.id), &form, &words);
+            self.journal(&flow, true, &form, &words);
         }
         checked?;
         Ok(WithJson {

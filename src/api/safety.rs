@@ -9,7 +9,7 @@ use reqwest::Method;
 
 use super::outcome::{Conflict, DeleteOutcome, FieldChange, ToggleOutcome, UpdateOutcome};
 use super::verify::{Stored, check_answer, fate_unknown};
-use super::{ApiError, Client, Refusal, Request, ServerKind, WithJson, journal};
+use super::{ApiError, Client, Refusal, Request, ServerKind, WithJson};
 use crate::budget::Priority;
 use crate::domain::{Flow, FlowId, FlowPatch};
 
@@ -190,12 +190,12 @@ impl Client {
             })));
         }
         if patch.is_empty() {
-            journal::unchanged(id, &[]);
+            self.unchanged(&theirs, &[]);
             return Ok(unsent(UpdateOutcome::Unchanged(theirs)));
         }
         self.check_choices(patch, (theirs.device_id, theirs.sim_subscription_id))
             .await?;
-        let w = self.write(id, patch).await?;
+        let w = self.write(&theirs, patch).await?;
         Ok(WithJson {
             value: w.value.into(),
             json: w.json,
@@ -204,7 +204,8 @@ impl Client {
 
     /// Sends `patch` to flow `id` and checks the answer: the same flow, holding what was sent.
     /// When the answer is lost, a re-read says whether the write landed.
-    async fn write(&self, id: FlowId, patch: &FlowPatch) -> Result<WithJson<Stored>, ApiError> {
+    async fn write(&self, theirs: &Flow, patch: &FlowPatch) -> Result<WithJson<Stored>, ApiError> {
+        let id = theirs.id;
         let form = patch.to_form();
         let result = match self.post_update_json(id, form.clone()).await {
             Ok(w) => check_answer(Some(id), patch, &w.value, false).map(|()| WithJson {
@@ -217,7 +218,7 @@ impl Client {
             Err(e) if fate_unknown(&e) => self.landed_update(id, patch, e).await,
             Err(e) => Err(e),
         };
-        journal::logged(id, &form, result)
+        self.logged(theirs, &form, result)
     }
 
     /// Switches flow `id` on or off. A flow already in the target state settles without a write;
@@ -230,10 +231,10 @@ impl Client {
     ) -> Result<ToggleOutcome, ApiError> {
         let theirs = self.reread_for_write(id, seen).await?;
         if theirs.enabled == enabled {
-            journal::unchanged(id, &FlowPatch::toggle(enabled).to_form());
+            self.unchanged(&theirs, &FlowPatch::toggle(enabled).to_form());
             return Ok(ToggleOutcome::Unchanged(theirs));
         }
-        self.write(id, &FlowPatch::toggle(enabled))
+        self.write(&theirs, &FlowPatch::toggle(enabled))
             .await
             .map(|w| w.value.into())
     }
@@ -269,7 +270,7 @@ impl Client {
             Err(e) if fate_unknown(&e) => self.landed_delete(id, e).await,
             Err(e) => Err(e),
         };
-        journal::logged(id, &[], result)
+        self.logged(&theirs, &[], result)
     }
 
     /// The flow as the server has it now, checked as before a write (for a delete confirmation

@@ -8,11 +8,12 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
+use super::bulk::{self, Act};
 use super::table::{self, Align, Table};
 use super::{Failure, say, warn};
 use crate::api::{ApiError, Client, DeleteOutcome, Page, ServerKind, ToggleOutcome, UpdateOutcome};
 use crate::budget::Priority;
-use crate::cli::{CreateArgs, ListArgs, UpdateArgs, Verb};
+use crate::cli::{CreateArgs, ListArgs, Pick, UpdateArgs, Verb};
 use crate::config::Settings;
 use crate::domain::validate::{self, Field, Problem};
 use crate::domain::{Device, Flow, FlowDraft, FlowId, FlowPatch, Segment, SegmentRef, sms};
@@ -23,12 +24,18 @@ pub async fn run(client: &Client, settings: &Settings, cmd: Verb) -> Result<(), 
     match cmd {
         Verb::List(args) => list(client, settings, &args).await,
         Verb::Show { id, json } => show(client, FlowId(id), json).await,
-        Verb::Enable { ids } => switch(client, &ids, true).await,
-        Verb::Disable { ids } => switch(client, &ids, false).await,
+        Verb::Enable { pick } => switch_picked(client, &pick, true).await,
+        Verb::Disable { pick } => switch_picked(client, &pick, false).await,
         Verb::Create(args) => create(client, &args).await,
         Verb::Update(args) => update(client, &args).await,
-        Verb::Delete { ids, yes, confirm } => {
-            delete(client, settings, &ids, yes, confirm.as_deref()).await
+        Verb::Delete { pick, confirm } => {
+            let act = Act::Delete {
+                confirm: confirm.is_some(),
+            };
+            match bulk::choose(client, &pick, act).await? {
+                Some(ids) => delete(client, settings, &ids, pick.yes, confirm.as_deref()).await,
+                None => Ok(()),
+            }
         }
         Verb::Devices { json } => devices(client, json).await,
         Verb::Segments { json } => segments(client, json).await,
@@ -37,7 +44,8 @@ pub async fn run(client: &Client, settings: &Settings, cmd: Verb) -> Result<(), 
         | Verb::Config(_)
         | Verb::History(_)
         | Verb::Messages(_)
-        | Verb::Watch(_) => Ok(()),
+        | Verb::Watch(_)
+        | Verb::Audit(_) => Ok(()),
     }
 }
 
@@ -270,6 +278,14 @@ fn per_flow(e: &ApiError) -> bool {
         e,
         ApiError::NotFound { .. } | ApiError::Refused { .. } | ApiError::Refusal(_)
     ) && !matches!(e, ApiError::Refusal(crate::api::Refusal::ReadOnly))
+}
+
+/// `enable` / `disable`: the flows chosen by id, `--match` or `--all`, after the plan.
+async fn switch_picked(client: &Client, pick: &Pick, on: bool) -> Result<(), Failure> {
+    match bulk::choose(client, pick, Act::Switch { on }).await? {
+        Some(ids) => switch(client, &ids, on).await,
+        None => Ok(()),
+    }
 }
 
 async fn switch(client: &Client, ids: &[u64], on: bool) -> Result<(), Failure> {

@@ -376,10 +376,18 @@ fn quiet(
     }
 }
 
+/// How long a flow is seen off before `switched_off` judges it: longer than flowdash takes to
+/// record its own write (in another process, through the history file, which may be held for
+/// up to a second by another writer).
+pub const OFF_SETTLE: SignedDuration = SignedDuration::from_secs(5);
+
 /// `switched_off`: the flow was seen on, then off, and no write from this machine switched it
 /// off. `offs_by_us` are the times this machine's writes switched the flow off (the audit);
 /// one from a minute before it was last seen on counts, as clocks and recording lag differ.
 /// A flow never seen on does not tell: an alert that fired before a restart keeps firing.
+/// A flow seen off for less than [`OFF_SETTLE`] does not tell yet either: a write of flowdash
+/// in another process is recorded a moment after the server answered it, and a reading taken
+/// in between must not fire.
 pub fn switched_off(series: &Series, offs_by_us: &[Timestamp]) -> Verdict {
     let Some(latest) = series.latest() else {
         return Verdict::Unknown;
@@ -388,10 +396,12 @@ pub fn switched_off(series: &Series, offs_by_us: &[Timestamp]) -> Verdict {
         return Verdict::Clear(None);
     }
     match (series.last_on, series.off_since) {
-        (Some(on), Some(_)) => {
+        (Some(on), Some(off)) => {
             let from = on - SignedDuration::from_mins(1);
             if offs_by_us.iter().any(|&t| t >= from) {
                 Verdict::Clear(None)
+            } else if latest.at.duration_since(off) < OFF_SETTLE {
+                Verdict::Unknown
             } else {
                 Verdict::Firing(None)
             }

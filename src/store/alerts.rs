@@ -14,6 +14,8 @@ use std::collections::{BTreeSet, HashMap};
 use jiff::Timestamp;
 use rusqlite::params;
 
+use crate::api::{FAILED, UNCHANGED};
+
 use super::{
     Account, AlertEvent, FlowKey, Reading, Store, StoreError, minute_of, timestamp_of_minute,
 };
@@ -196,8 +198,8 @@ impl Store {
     }
 
     /// When this machine's writes since `since` switched flows off: audit entries whose fields
-    /// set `is_enabled` to 0 (or false), whatever their result (a write whose answer was lost
-    /// may still have landed).
+    /// set `is_enabled` to 0 (or false) and that were sent and not refused (a write whose
+    /// answer was lost may still have landed, so it counts).
     pub fn switch_offs_since(
         &self,
         account: &Account,
@@ -206,10 +208,16 @@ impl Store {
         Ok(self
             .audit_entries(account, since)?
             .into_iter()
-            .filter(|e| switches_off(&e.fields))
+            .filter(|e| switches_off(&e.fields) && was_sent(&e.result))
             .filter_map(|e| Some((e.flow?, e.at)))
             .collect())
     }
+}
+
+/// The result of a write says it went out and was not refused: not `unchanged` (nothing
+/// sent) and not `failed` (the server did not store it).
+fn was_sent(result: &str) -> bool {
+    !(result.starts_with(UNCHANGED) || result.starts_with(FAILED))
 }
 
 /// The fields of a write (JSON text) set `is_enabled` off.

@@ -188,7 +188,11 @@ fn silent_fires_for_an_enabled_flow_only() {
 
 #[test]
 fn switched_off_needs_the_flow_seen_on_and_no_write_of_ours() {
+    // Seen off once, just now: this machine's record of the write may still be on its way.
     let s = series(&[(0, 5, 0, 0, true), (1, 5, 0, 0, false)]);
+    assert_eq!(switched_off(&s, &[]), Verdict::Unknown);
+    assert_eq!(switched_off(&s, &[at(1)]), Verdict::Clear(None));
+    let s = series(&[(0, 5, 0, 0, true), (1, 5, 0, 0, false), (2, 5, 0, 0, false)]);
     assert_eq!(switched_off(&s, &[]), Verdict::Firing(None));
     // This machine switched it off in between: no alert.
     assert_eq!(switched_off(&s, &[at(1)]), Verdict::Clear(None));
@@ -216,6 +220,9 @@ fn the_engine_judges_in_scope_and_in_words() {
     };
     for (m, on) in [(0, true), (31, false)] {
         alerting.observe(1, facts(1, "Welcome series"), sample(m, 100 + m, 0, m, on));
+    }
+    // Flow 2 seen off twice, a minute apart: long enough to judge.
+    for (m, on) in [(0, true), (30, false), (31, false)] {
         alerting.observe(2, facts(2, "Win-back"), sample(m, 100 + m, 0, m, on));
     }
     let j = alerting.evaluate(at(31), &|_| Vec::new());
