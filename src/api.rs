@@ -8,7 +8,8 @@
 //! dashboard polls with and the `--json` ones alike), and decoded either to typed values or to
 //! those and the JSON that `--json` prints.
 //!
-//! The files here depend only downward (tests/layers.rs checks it): `safety` and `raw` use
+//! The files here depend only downward (tests/layers.rs checks it): `raw` uses `start_off`
+//! (a new flow the server refuses to store switched off); `safety`, `raw` and `start_off` use
 //! `journal`, which uses `verify`, which uses `outcome` and `wire`; this file's `Client` uses
 //! none of them.
 
@@ -20,6 +21,7 @@ mod outcome;
 mod paging;
 mod raw;
 mod safety;
+mod start_off;
 mod verify;
 pub mod wire;
 
@@ -39,6 +41,7 @@ pub use error::{ApiError, Refusal};
 pub use in_process::{InProcess, InRequest, InResponse, Serve};
 pub use messages::{FlowMessages, MESSAGE_PAGE, MESSAGE_PAGES};
 pub use outcome::{Conflict, DeleteOutcome, FieldChange, ToggleOutcome, UpdateOutcome};
+pub use start_off::OffAfter;
 pub use wire::{Page, WithJson};
 
 use crate::budget::shared::{self, Claim, SharedBudget, SharedError};
@@ -722,6 +725,9 @@ pub struct Created {
     pub device_dropped: bool,
     /// The answer never came or was a 5xx; the flow was found in the list afterwards.
     pub after_timeout: bool,
+    /// Set when the server refused to store the flow switched off: it was created switched
+    /// on, then switched off by its id (or that failed, and it is on).
+    pub off_after: Option<OffAfter>,
 }
 
 fn classify(

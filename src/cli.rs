@@ -199,8 +199,11 @@ pub struct CreateArgs {
     /// all, or a segment id
     #[arg(long, value_name = "all|ID", value_parser = segment, default_value = "all")]
     pub segment: SegmentRef,
-    /// Create the flow switched off
+    /// Create the flow switched on (new flows start switched off)
     #[arg(long)]
+    pub enabled: bool,
+    /// Switched off, as every new flow starts (accepted for older scripts)
+    #[arg(long, conflicts_with = "enabled")]
     pub disabled: bool,
     /// Print the server's JSON object, text cleaned
     #[arg(long)]
