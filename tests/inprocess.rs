@@ -301,6 +301,55 @@ async fn a_new_flow_on_page_two_is_shown_there_and_selected() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn c_duplicates_the_selected_flow_switched_off_and_selects_the_copy() {
+    let mut d = Dash::start();
+    d.wait_text("page 1/2 (40 flows)").await;
+    while d.runner.state.devices.is_empty() {
+        d.step().await;
+    }
+    let second = d.sim.flows()[1].clone();
+    d.key(KeyCode::Char('j'));
+    d.key(KeyCode::Char('c'));
+    let copy = format!("Copy of {}", second.name);
+    let screen = d.wait_text("New flow").await;
+    assert!(screen.contains(&copy), "the form is filled:\n{screen}");
+    assert!(screen.contains("[ ] disabled"), "switched off:\n{screen}");
+    d.ctrl_s();
+    d.wait_for("page 2 with the copy selected", |s| {
+        s.contains("page 2/2 (41 flows)") && detail_shows(s, &copy)
+    })
+    .await;
+    let posts: Vec<LoggedRequest> = d
+        .sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST")
+        .collect();
+    assert_eq!(posts.len(), 1, "one create: {posts:?}");
+    assert_eq!(posts[0].path, "/api/flows");
+    let sent = |k: &str| posts[0].form.get(k).cloned().unwrap_or_default();
+    assert_eq!(sent("name"), copy);
+    assert_eq!(sent("content"), second.content);
+    assert_eq!(sent("wait_time"), second.wait_time.to_string());
+    assert_eq!(sent("wait_time_type"), second.wait_time_type);
+    assert_eq!(sent("segment"), second.segment);
+    assert_eq!(
+        Some(sent("device_id")),
+        second.device_id.map(|d| d.to_string())
+    );
+    assert_eq!(
+        Some(sent("sim_subscription_id")),
+        second.sim_subscription_id
+    );
+    assert_eq!(sent("is_enabled"), "0");
+    let stored = d.sim.flows().into_iter().last().unwrap();
+    assert_eq!(
+        (stored.name.as_str(), stored.is_enabled),
+        (copy.as_str(), false)
+    );
+}
+
+#[tokio::test(start_paused = true)]
 async fn the_strict_database_gets_the_create_then_a_switch_off_and_says_both() {
     let mut d = Dash::with(
         SimConfig {
