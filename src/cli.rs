@@ -145,6 +145,9 @@ pub enum Verb {
         #[arg(long)]
         json: bool,
     },
+    /// Every flow with its counters, as CSV (the default) or JSON (1000 a page, paced under the
+    /// budget, progress on stderr)
+    Export(ExportArgs),
     /// Sent, failed and pending per interval of one flow, from the history alone (no request);
     /// without ID, every flow ranked by sent
     History(HistoryArgs),
@@ -158,6 +161,16 @@ pub enum Verb {
     /// Configuration
     #[command(subcommand)]
     Config(ConfigCommand),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ExportArgs {
+    /// Comma-separated values with a header row of the API's field names (the default)
+    #[arg(long, conflicts_with = "json")]
+    pub csv: bool,
+    /// The API's JSON objects, as one array, text cleaned
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Clone, Args)]

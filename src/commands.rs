@@ -5,6 +5,7 @@
 //! `error:` line (printed by `main`) and a non-zero exit status.
 
 mod demo;
+mod export;
 mod flows;
 mod history;
 mod messages;
@@ -146,6 +147,7 @@ pub async fn run(cli: Cli, log_path: Option<PathBuf>) -> Result<(), Failure> {
                 .map_err(Failure::from)
         }
         Some(Verb::Messages(args)) => messages::run(&conn.client, &args).await,
+        Some(Verb::Export(args)) => export::run(&conn.client, &args).await,
         Some(Verb::Watch(args)) => watch::run(&conn.client, &settings, &args).await,
         Some(cmd) => flows::run(&conn.client, &settings, cmd).await,
     };

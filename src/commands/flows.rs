@@ -39,6 +39,7 @@ pub async fn run(client: &Client, settings: &Settings, cmd: Verb) -> Result<(), 
         | Verb::Config(_)
         | Verb::History(_)
         | Verb::Messages(_)
+        | Verb::Export(_)
         | Verb::Watch(_) => Ok(()),
     }
 }
