@@ -8,7 +8,8 @@
 //! dashboard polls with and the `--json` ones alike), and decoded either to typed values or to
 //! those and the JSON that `--json` prints.
 //!
-//! The files here depend only downward (tests/layers.rs checks it): `safety` and `raw` use
+//! The files here depend only downward (tests/layers.rs checks it): `raw` uses `start_off`
+//! (a new flow the server refuses to store switched off); `safety`, `raw` and `start_off` use
 //! `journal`, which uses `verify`, which uses `outcome` and `wire`; this file's `Client` uses
 //! none of them.
 
@@ -20,6 +21,7 @@ mod outcome;
 mod paging;
 mod raw;
 mod safety;
+mod start_off;
 mod verify;
 pub mod wire;
 
@@ -40,6 +42,7 @@ pub use in_process::{InProcess, InRequest, InResponse, Serve};
 pub use journal::{AuditSink, FAILED, UNCHANGED, UNKNOWN, WriteRecord, fields as fields_in_words};
 pub use messages::{FlowMessages, MESSAGE_PAGE, MESSAGE_PAGES};
 pub use outcome::{Conflict, DeleteOutcome, FieldChange, ToggleOutcome, UpdateOutcome};
+pub use start_off::OffAfter;
 pub use wire::{Page, WithJson};
 
 use crate::budget::shared::{self, Claim, SharedBudget, SharedError};
@@ -738,6 +741,9 @@ pub struct Created {
     pub device_dropped: bool,
     /// The answer never came or was a 5xx; the flow was found in the list afterwards.
     pub after_timeout: bool,
+    /// Set when the server refused to store the flow switched off: it was created switched
+    /// on, then switched off by its id (or that failed, and it is on).
+    pub off_after: Option<OffAfter>,
 }
 
 fn classify(

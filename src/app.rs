@@ -155,6 +155,9 @@ impl Link {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Seek {
     pub key: RowKey,
+    /// The new flow's name and creation time: where the server lists it under another id (the
+    /// shipped build lists the device id, CONTRACT §12 item 9), its row is found by them.
+    pub namesake: (String, Option<Timestamp>),
     pub tried: Vec<u32>,
 }
 

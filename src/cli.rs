@@ -139,6 +139,9 @@ pub enum Verb {
         #[arg(long)]
         json: bool,
     },
+    /// Every flow with its counters, as CSV (the default) or JSON (1000 a page, paced under the
+    /// budget, progress on stderr)
+    Export(ExportArgs),
     /// Sent, failed and pending per interval of one flow, from the history alone (no request);
     /// without ID, every flow ranked by sent
     History(HistoryArgs),
@@ -155,6 +158,16 @@ pub enum Verb {
     /// Configuration
     #[command(subcommand)]
     Config(ConfigCommand),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ExportArgs {
+    /// Comma-separated values with a header row of the API's field names (the default)
+    #[arg(long, conflicts_with = "json")]
+    pub csv: bool,
+    /// The API's JSON objects, as one array, text cleaned
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -196,8 +209,11 @@ pub struct CreateArgs {
     /// all, or a segment id
     #[arg(long, value_name = "all|ID", value_parser = segment, default_value = "all")]
     pub segment: SegmentRef,
-    /// Create the flow switched off
+    /// Create the flow switched on (new flows start switched off)
     #[arg(long)]
+    pub enabled: bool,
+    /// Switched off, as every new flow starts (accepted for older scripts)
+    #[arg(long, conflicts_with = "enabled")]
     pub disabled: bool,
     /// Print the server's JSON object, text cleaned
     #[arg(long)]

@@ -7,6 +7,7 @@
 mod audit;
 mod bulk;
 mod demo;
+mod export;
 mod flows;
 mod history;
 mod messages;
@@ -151,6 +152,7 @@ pub async fn run(cli: Cli, log_path: Option<PathBuf>) -> Result<(), Failure> {
                 .map_err(Failure::from)
         }
         Some(Verb::Messages(args)) => messages::run(&conn.client, &args).await,
+        Some(Verb::Export(args)) => export::run(&conn.client, &args).await,
         Some(Verb::Watch(args)) => watch::run(&conn.client, &settings, &args).await,
         Some(cmd) => {
             let trail = audit::Trail::start(&settings, &conn.client, conn.sim.is_some());

@@ -7,7 +7,8 @@
 //! - [`api`]: the HTTP client. Every request goes through one function, where the [`budget`]
 //!   scheduler sits (lanes and reserve in process, and the count every flowdash process on one
 //!   key shares through a small SQLite file); the safety rules that keep writes on the chosen
-//!   flow live in `api::safety`, the checks of what the server stored in `api::verify`, and how
+//!   flow live in `api::safety`, a new flow's start switched off (also where the server refuses
+//!   to store one so) in `api::start_off`, the checks of what the server stored in `api::verify`, and how
 //!   each write ended (one result type a write operation) in `api::outcome`; the messages of a
 //!   flow (the newest pages of `/api/sms`, in either list order) in `api::messages`.
 //! - [`app`]: the dashboard's state and the pure `update`, which hands each message to its own
@@ -21,7 +22,8 @@
 //!   them; [`drafts`] keeps the text of an open form on disk as it is typed.
 //! - [`cli`], [`config`], [`commands`], [`logging`]: the command line and its configuration;
 //!   `commands::bulk` chooses the flows of `--match` / `--all` and prints the plan and its cost,
-//!   `commands::audit` lists the audit and keeps a command's writes in it.
+//!   `commands::audit` lists the audit and keeps a command's writes in it,
+//!   `commands::export` writes every flow as CSV or JSON.
 //! - [`store`]: the history in SQLite (readings, snapshot, alert events, audit) and its writer;
 //!   the snapshot is kept in the API's own list format (`store::snapshot`) and read back through
 //!   `api::wire`. The dashboard's side of it, `dashboard::recording`, hands every list that

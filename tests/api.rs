@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use fixtures::form;
 use flowdash::api::{
-    ApiError, ApiKey, Client, ClientConfig, ClientEvent, Created, DeleteOutcome, Refusal,
+    ApiError, ApiKey, Client, ClientConfig, ClientEvent, Created, DeleteOutcome, OffAfter, Refusal,
     ServerKind, ToggleOutcome, UpdateOutcome, check_base_url,
 };
 use flowdash::budget::{BudgetConfig, Priority};
@@ -306,7 +306,8 @@ async fn create(quirks: bool) {
     let sim = start(quirks).await;
     let client = client(&sim);
     let mut d = draft("Tom's \"deal\"");
-    d.enabled = false;
+    // The shipped build stores no flow sent switched off: that has its own test below.
+    d.enabled = quirks;
     let created = client.create_flow(&d).await.unwrap();
     // The device and SIM are checked against the account's devices first; `all` needs no read.
     assert_eq!(calls(&sim), ["GET /api/devices", "POST /api/flows"]);
@@ -325,14 +326,16 @@ async fn create(quirks: bool) {
             ("wait_time", "2"),
             ("wait_time_type", "hours"),
             ("segment", "all"),
-            ("is_enabled", "0"),
+            ("is_enabled", if quirks { "1" } else { "0" }),
         ])
     );
     let Created {
         flow,
         device_dropped,
         after_timeout,
+        off_after,
     } = created;
+    assert_eq!(off_after, None);
     assert_eq!(
         flow.id,
         FlowId(41),
@@ -341,7 +344,7 @@ async fn create(quirks: bool) {
     // The shipped build answers with entities; they are decoded.
     assert_eq!(flow.name, "Tom's \"deal\"");
     assert_eq!(flow.content.as_deref(), Some("Hello {{NAME}}, welcome"));
-    assert!(!flow.enabled);
+    assert_eq!(flow.enabled, quirks);
     assert_eq!(
         (flow.wait_time, flow.wait_unit),
         (Some(2), Some(WaitUnit::Hours))
@@ -374,6 +377,54 @@ async fn create_documented() {
 #[tokio::test]
 async fn create_shipped() {
     create(true).await;
+}
+
+#[tokio::test]
+async fn a_new_flow_the_strict_database_refuses_switched_off_is_created_then_switched_off() {
+    let sim = start(true).await;
+    let client = client(&sim);
+    let mut d = draft("Quiet start");
+    d.enabled = false;
+    let created = client.create_flow(&d).await.unwrap();
+    assert_eq!(
+        calls(&sim),
+        [
+            "GET /api/devices",
+            "POST /api/flows",
+            "POST /api/flows",
+            "POST /api/flows/41"
+        ]
+    );
+    let posts: Vec<LoggedRequest> = api_requests(&sim)
+        .into_iter()
+        .filter(|r| r.method == "POST")
+        .collect();
+    // Sent off: refused with `"id": false` and nothing stored.
+    assert_eq!(
+        posts[0].form.get("is_enabled").map(String::as_str),
+        Some("0")
+    );
+    assert_eq!(posts[0].status, 201);
+    // Sent again without it, then switched off by the id that create answered, the SIM sent
+    // along so that the update does not wipe it.
+    assert_eq!(posts[1].form.get("is_enabled"), None);
+    assert_eq!(
+        posts[2].form,
+        form(&[("is_enabled", "0"), ("sim_subscription_id", "1")])
+    );
+    assert_eq!(created.off_after, Some(OffAfter::SwitchedOff));
+    assert_eq!(created.flow.id, FlowId(41));
+    assert!(!created.flow.enabled);
+    let stored = sim.flow(41).unwrap();
+    assert!(!stored.is_enabled, "the new flow is off on the server");
+    assert_eq!(stored.sim_subscription_id.as_deref(), Some("1"));
+    assert_eq!(
+        sim.flows()
+            .iter()
+            .filter(|f| f.name == "Quiet start")
+            .count(),
+        1
+    );
 }
 
 #[tokio::test]

@@ -625,11 +625,37 @@ fn a_created_flow_closes_the_form_and_reloads_the_page() {
             flow: flow(2, "Welcome"),
             device_dropped: false,
             after_timeout: false,
+            off_after: None,
         })),
     });
     assert!(matches!(app.state.mode, Mode::Browse));
     assert_eq!(app.toast(), "created flow 2");
     assert!(load_page(&cmds).is_some(), "{cmds:?}");
+}
+
+#[test]
+fn a_new_flow_left_on_by_a_failed_switch_off_is_an_error_that_says_so() {
+    let mut app = App::loaded(flows(&[1]), 1);
+    let req = new_flow_saving(&mut app);
+    app.send(Msg::Saved {
+        req,
+        result: Ok(SaveResult::Created(flowdash::api::Created {
+            flow: flow(2, "Welcome"),
+            device_dropped: false,
+            after_timeout: false,
+            off_after: Some(flowdash::api::OffAfter::Failed(
+                "the server answered 500".to_owned(),
+            )),
+        })),
+    });
+    assert_eq!(app.toast(), "created flow 2");
+    assert_eq!(
+        app.state.errors.back().map(String::as_str),
+        Some(
+            "flow 2 was created switched ON (the server stores none sent off); switching it off \
+             failed: the server answered 500"
+        )
+    );
 }
 
 #[test]
@@ -1304,6 +1330,7 @@ fn a_discarded_save_is_reported_even_after_a_newer_save_started() {
             flow: flow(2, "Welcome"),
             device_dropped: false,
             after_timeout: false,
+            off_after: None,
         })),
     });
     assert_eq!(app.toast(), "created flow 2");
@@ -1567,6 +1594,7 @@ fn created(app: &mut App, id: u64) -> Vec<Command> {
             flow: flow(id, "New"),
             device_dropped: false,
             after_timeout: false,
+            off_after: None,
         })),
     })
 }

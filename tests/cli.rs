@@ -306,7 +306,6 @@ async fn create_prints_the_new_id_and_the_server_has_it() {
                 "2",
                 "--wait-time-type",
                 "hours",
-                "--disabled",
             ],
         )
         .await;
@@ -323,28 +322,38 @@ async fn create_prints_the_new_id_and_the_server_has_it() {
         (stored.wait_time, stored.wait_time_type.as_str()),
         (2, "hours")
     );
-    assert!(!stored.is_enabled);
+    assert!(!stored.is_enabled, "a new flow starts switched off");
     assert_eq!(writes(&sim)[0].form["is_enabled"], "0");
 
-    let r = home
-        .on(
-            &sim,
-            &[
-                "create",
-                "--name",
-                "J",
-                "--content",
-                "c",
-                "--device-id",
-                "3",
-                "--sim-subscription-id",
-                "1",
-                "--json",
-            ],
-        )
-        .await;
-    let v: serde_json::Value = serde_json::from_str(&r.out).unwrap();
-    assert_eq!(v["name"], "J");
+    // --enabled starts one on; --disabled, the default, is still accepted.
+    for (flag, on) in [("--enabled", true), ("--disabled", false)] {
+        let r = home
+            .on(
+                &sim,
+                &[
+                    "create",
+                    "--name",
+                    "J",
+                    "--content",
+                    "c",
+                    "--device-id",
+                    "3",
+                    "--sim-subscription-id",
+                    "1",
+                    flag,
+                    "--json",
+                ],
+            )
+            .await;
+        let v: serde_json::Value = serde_json::from_str(&r.out).unwrap();
+        assert_eq!(
+            (&v["name"], &v["is_enabled"]),
+            (&"J".into(), &on.into()),
+            "{flag}"
+        );
+        let on_server = sim.flow(v["id"].as_u64().unwrap()).unwrap();
+        assert_eq!(on_server.is_enabled, on, "{flag}");
+    }
 
     // Checked before sending: the server is not asked.
     let before = sim.requests().len();
@@ -395,12 +404,31 @@ async fn the_shipped_server_drops_the_device_and_changes_nothing() {
         .await;
     assert!(r.ok, "{r:?}");
     let id = r.out.trim().strip_prefix("created flow ").unwrap();
+    // Its strict database stores no flow sent switched off: created on, then switched off, and
+    // both steps are said.
     assert_eq!(
         r.err,
         format!(
-            "warning: the server stored no device for flow {id}; pick one in the web dashboard\n"
+            "warning: the server stored no device for flow {id}; pick one in the web dashboard\n\
+             note: the server stores no flow sent switched off (it answered `id: false`): \
+             created flow {id} switched on\n\
+             note: then switched flow {id} off\n"
         )
-    ); // Its ids are device ids: no existing flow is changed.
+    );
+    let steps: Vec<(String, Option<String>)> = writes(&sim)
+        .into_iter()
+        .map(|w| (w.path, w.form.get("is_enabled").cloned()))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            ("/api/flows".to_owned(), Some("0".to_owned())),
+            ("/api/flows".to_owned(), None),
+            (format!("/api/flows/{id}"), Some("0".to_owned())),
+        ]
+    );
+    assert!(!sim.flow(id.parse().unwrap()).unwrap().is_enabled);
+    // Its ids are device ids: no existing flow is changed.
     let posts = writes(&sim).len();
     let r = home.on(&sim, &["disable", "3"]).await;
     assert_error(&r, "refused by flowdash");

@@ -256,6 +256,159 @@ async fn a_new_flow_is_created_and_shown() {
     assert_eq!(posts[0].1, "/api/flows");
 }
 
+/// `n`, a name and a content, Ctrl-S: the new-flow form saved.
+async fn create_in_form(d: &mut Dash, name: &str) {
+    // The form picks the first device: it opens once the devices are read.
+    while d.runner.state.devices.is_empty() {
+        d.step().await;
+    }
+    d.key(KeyCode::Char('n'));
+    d.wait_text("New flow").await;
+    d.keys(name);
+    d.key(KeyCode::Tab);
+    d.keys("Hello {{NAME}}");
+    d.ctrl_s();
+}
+
+/// Whether the detail pane (the selected flow's) shows `name`.
+fn detail_shows(screen: &str, name: &str) -> bool {
+    screen
+        .lines()
+        .any(|l| l.split('│').nth(3).is_some_and(|p| p.contains(name)))
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_new_flow_on_page_two_is_shown_there_and_selected() {
+    // 25 a page, oldest first: the 41st flow lands on page 2.
+    let mut d = Dash::start();
+    d.wait_text("page 1/2 (40 flows)").await;
+    create_in_form(&mut d, "Lands on two").await;
+    let screen = d
+        .wait_for("page 2 with the new flow selected", |s| {
+            s.contains("page 2/2 (41 flows)") && detail_shows(s, "Lands on two")
+        })
+        .await;
+    let created = d.sim.flows().into_iter().last().unwrap();
+    assert_eq!(created.name, "Lands on two");
+    assert!(!created.is_enabled, "a new flow starts switched off");
+    assert!(
+        screen.contains(&format!("created flow {}", created.id)),
+        "{screen}"
+    );
+    assert_eq!(d.runner.state.page, 2);
+    let selected = d.runner.state.selected.as_ref().map(|k| k.id.0);
+    assert_eq!(selected, Some(created.id));
+}
+
+#[tokio::test(start_paused = true)]
+async fn c_duplicates_the_selected_flow_switched_off_and_selects_the_copy() {
+    let mut d = Dash::start();
+    d.wait_text("page 1/2 (40 flows)").await;
+    while d.runner.state.devices.is_empty() {
+        d.step().await;
+    }
+    let second = d.sim.flows()[1].clone();
+    d.key(KeyCode::Char('j'));
+    d.key(KeyCode::Char('c'));
+    let copy = format!("Copy of {}", second.name);
+    let screen = d.wait_text("New flow").await;
+    assert!(screen.contains(&copy), "the form is filled:\n{screen}");
+    assert!(screen.contains("[ ] disabled"), "switched off:\n{screen}");
+    d.ctrl_s();
+    d.wait_for("page 2 with the copy selected", |s| {
+        s.contains("page 2/2 (41 flows)") && detail_shows(s, &copy)
+    })
+    .await;
+    let posts: Vec<LoggedRequest> = d
+        .sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST")
+        .collect();
+    assert_eq!(posts.len(), 1, "one create: {posts:?}");
+    assert_eq!(posts[0].path, "/api/flows");
+    let sent = |k: &str| posts[0].form.get(k).cloned().unwrap_or_default();
+    assert_eq!(sent("name"), copy);
+    assert_eq!(sent("content"), second.content);
+    assert_eq!(sent("wait_time"), second.wait_time.to_string());
+    assert_eq!(sent("wait_time_type"), second.wait_time_type);
+    assert_eq!(sent("segment"), second.segment);
+    assert_eq!(
+        Some(sent("device_id")),
+        second.device_id.map(|d| d.to_string())
+    );
+    assert_eq!(
+        Some(sent("sim_subscription_id")),
+        second.sim_subscription_id
+    );
+    assert_eq!(sent("is_enabled"), "0");
+    let stored = d.sim.flows().into_iter().last().unwrap();
+    assert_eq!(
+        (stored.name.as_str(), stored.is_enabled),
+        (copy.as_str(), false)
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_strict_database_gets_the_create_then_a_switch_off_and_says_both() {
+    let mut d = Dash::with(
+        SimConfig {
+            quirks: true,
+            ..still()
+        },
+        BudgetConfig::default(),
+    );
+    d.wait_text("(40 flows)").await;
+    create_in_form(&mut d, "Strict start").await;
+    // The dropped device is said first; once it is dismissed, the two steps.
+    d.wait_text("the server stored no device for flow \"Strict start\"")
+        .await;
+    d.key(KeyCode::Char('x'));
+    let screen = d.wait_text("then switched it off").await;
+    // Listed under its device's id (0), it is found by its name and creation time.
+    d.wait_for("the new flow selected", |s| detail_shows(s, "Strict start"))
+        .await;
+    let created = d
+        .sim
+        .flows()
+        .into_iter()
+        .find(|f| f.name == "Strict start")
+        .unwrap();
+    assert!(!created.is_enabled, "the new flow ends up off");
+    assert!(
+        screen.contains(&format!(
+            "created flow {} switched on (the server stores none sent off), then switched it off",
+            created.id
+        )),
+        "{screen}"
+    );
+    let field = |names: &[&str]| names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>();
+    let all = field(&[
+        "content",
+        "device_id",
+        "is_enabled",
+        "name",
+        "segment",
+        "sim_subscription_id",
+        "wait_time",
+        "wait_time_type",
+    ]);
+    let mut without = all.clone();
+    without.retain(|n| n != "is_enabled");
+    let post = |path: String, fields| ("POST".to_owned(), path, fields);
+    assert_eq!(
+        d.writes(),
+        [
+            post("/api/flows".to_owned(), all),
+            post("/api/flows".to_owned(), without),
+            post(
+                format!("/api/flows/{}", created.id),
+                field(&["is_enabled", "sim_subscription_id"])
+            ),
+        ]
+    );
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_conflict_keeps_their_content_and_writes_my_change() {
     let mut d = Dash::start();

@@ -13,6 +13,7 @@ use reqwest::Method;
 use serde_json::Value;
 
 use super::paging::Pager;
+use super::start_off::{self, OffAfter};
 use super::wire::{self, WithJson};
 use super::{AllFlows, ApiError, Client, Created, Page, Request, verify};
 use crate::budget::Priority;
@@ -334,18 +335,28 @@ impl Client {
         if self.inner.read_only {
             return Err(super::Refusal::ReadOnly.into());
         }
-        let sent = verify::sent_by_create(draft);
+        let mut sent = verify::sent_by_create(draft);
         self.check_choices(&sent, (None, None)).await?;
-        let form = draft.to_form();
-        let req = Request {
+        let mut form = draft.to_form();
+        let request = |form: &[(&'static str, String)]| Request {
             method: Method::POST,
             path: "flows".to_owned(),
             query: Vec::new(),
-            form: Some(form.clone()),
+            form: Some(form.to_vec()),
             what: "flow list",
         };
         let started = jiff::Timestamp::now();
-        let answer = match self.send(&req, Priority::Operator).await {
+        let mut answer = self.send(&request(&form), Priority::Operator).await;
+        // Refused switched off, nothing stored: sent again without `is_enabled`, then switched
+        // off below (DESIGN §15).
+        let refused_off = matches!(&answer, Ok(a) if start_off::refused_off(draft, &a.body));
+        if refused_off {
+            journal::log("flow (new)", &form, start_off::REFUSED);
+            form = start_off::without_enabled(&form);
+            sent.enabled = None;
+            answer = self.send(&request(&form), Priority::Operator).await;
+        }
+        let answer = match answer {
             // An answer that came but does not decode is not a lost one: no search.
             Ok(a) => Ok(decoding.decode(&a.body, wire::single_flow)?),
             Err(e) => Err(e),
@@ -384,12 +395,27 @@ impl Client {
             self.journal(&flow, true, &form, &words);
         }
         checked?;
+        let mut created = Created {
+            flow,
+            device_dropped,
+            after_timeout,
+            off_after: None,
+        };
+        let mut json = json;
+        if refused_off {
+            created.off_after = Some(match self.switch_off_new(&created.flow).await {
+                Ok(w) => {
+                    created.flow = w.value;
+                    if decoding == Decoding::Json {
+                        json = w.json;
+                    }
+                    OffAfter::SwitchedOff
+                }
+                Err(e) => OffAfter::Failed(e.to_string()),
+            });
+        }
         Ok(WithJson {
-            value: Created {
-                flow,
-                device_dropped,
-                after_timeout,
-            },
+            value: created,
             json,
         })
     }

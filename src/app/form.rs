@@ -94,6 +94,34 @@ impl FormState {
         FormState::from_draft(FormKind::New, draft)
     }
 
+    /// A duplicate of `flow` (DESIGN §15): the new-flow form filled from it, named `Copy of
+    /// NAME` cut to fit, switched off. Its device and SIM when the account has them (a flow
+    /// whose device the server dropped or does not list gets the first device and SIM).
+    pub fn duplicate(flow: &Flow, devices: &[Device]) -> FormState {
+        let mut draft = flow.to_draft();
+        draft.name = validate::copy_name(&flow.name);
+        draft.enabled = false;
+        let own = flow
+            .device_id
+            .and_then(|id| devices.iter().find(|d| d.id == id));
+        if let Some(device) = own {
+            let on_device = |s: &u64| {
+                device
+                    .sims
+                    .iter()
+                    .flatten()
+                    .any(|x| x.subscription_id == *s)
+            };
+            let kept = draft.sim_subscription_id.filter(on_device);
+            draft.sim_subscription_id = kept.or_else(|| first_sim(device));
+        } else {
+            let device = devices.first();
+            draft.device_id = device.map(|d| d.id);
+            draft.sim_subscription_id = device.and_then(first_sim);
+        }
+        FormState::from_draft(FormKind::New, draft)
+    }
+
     pub fn edit(flow: &Flow) -> FormState {
         let mut form = FormState::from_draft(
             FormKind::Edit {

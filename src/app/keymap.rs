@@ -33,6 +33,8 @@ pub enum Action {
     Edit,
     /// Create a new flow.
     New,
+    /// The new-flow form, filled from the selected flow (a copy, switched off).
+    Duplicate,
     /// Delete the selected flow.
     Delete,
     /// Filter by name or content.
@@ -91,6 +93,11 @@ pub const KEYMAP: &[(&str, Action, &str)] = &[
     ("space", Action::Toggle, "switch the flow on / off"),
     ("e Enter", Action::Edit, "edit the flow"),
     ("n", Action::New, "new flow"),
+    (
+        "c",
+        Action::Duplicate,
+        "duplicate the flow (a new one, off)",
+    ),
     ("d Delete", Action::Delete, "delete the flow"),
     (
         "/",
@@ -124,7 +131,7 @@ pub const KEYMAP: &[(&str, Action, &str)] = &[
 /// the list's keys. Their handlers are fixed (DESIGN §3), so this list is the whole of them.
 pub const OTHER_KEYS: &[(&str, &[(&str, &str)])] = &[
     (
-        "Form (e, n)",
+        "Form (e, n, c)",
         &[
             ("Tab", "next field"),
             ("Shift-Tab", "previous field"),
@@ -209,6 +216,7 @@ pub fn action(key: &KeyEvent) -> Option<Action> {
         KeyCode::Char(' ') => Action::Toggle,
         KeyCode::Char('e') | KeyCode::Enter => Action::Edit,
         KeyCode::Char('n') => Action::New,
+        KeyCode::Char('c') => Action::Duplicate,
         KeyCode::Char('d') | KeyCode::Delete => Action::Delete,
         KeyCode::Char('/') => Action::Filter,
         KeyCode::Esc => Action::ClearFilter,

@@ -257,6 +257,30 @@ fn writable_selection(state: &mut State, out: &mut Vec<Command>) -> Option<Flow>
     Some(flow)
 }
 
+/// `c`: the new-flow form, filled from the selected flow. A copy is a create, which stays
+/// possible where existing flows cannot be changed (the shipped build, DESIGN §8); its content is
+/// read first where the list leaves it out and a single read has it.
+fn duplicate(state: &mut State, out: &mut Vec<Command>) {
+    if state.ctx.read_only {
+        push_error(state, "read-only mode: flowdash does not write".to_owned());
+        return;
+    }
+    let Some(flow) = state.selected_flow().cloned() else {
+        state.toast("no flow selected".to_owned(), out);
+        return;
+    };
+    if flow.blocked.is_none() && state.needs_detail(flow.id) {
+        state.toast(
+            "reading the flow first; press c again in a moment".to_owned(),
+            out,
+        );
+        out.push(Command::ArmDetail(flow.id));
+        return;
+    }
+    let full = state.detailed(&flow);
+    state.mode = Mode::Form(Box::new(FormState::duplicate(&full, &state.devices)));
+}
+
 /// Hands each action to the function of its kind.
 fn on_action(state: &mut State, action: Action, out: &mut Vec<Command>) {
     match action {
@@ -271,7 +295,7 @@ fn on_action(state: &mut State, action: Action, out: &mut Vec<Command>) {
         | Action::BiggerPages
         | Action::SmallerPages
         | Action::LoadAll => on_paging(state, action, out),
-        Action::Toggle | Action::Edit | Action::New | Action::Delete => {
+        Action::Toggle | Action::Edit | Action::New | Action::Duplicate | Action::Delete => {
             on_write(state, action, out);
         }
         Action::Filter | Action::ClearFilter | Action::Sort | Action::ReverseSort => {
@@ -461,6 +485,7 @@ fn on_write(state: &mut State, action: Action, out: &mut Vec<Command>) {
                 state.mode = Mode::Form(Box::new(FormState::new_flow(&state.devices)));
             }
         }
+        Action::Duplicate => duplicate(state, out),
         Action::Delete => {
             if let Some(flow) = writable_selection(state, out) {
                 state.mode = Mode::ConfirmDelete {

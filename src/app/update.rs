@@ -657,6 +657,20 @@ fn created(state: &mut State, c: &crate::api::Created, out: &mut Vec<Command>) {
     if c.after_timeout {
         text.push_str(" (the answer was late; found it in the list)");
     }
+    match &c.off_after {
+        None => {}
+        // The server stores no flow sent switched off: both steps are named (DESIGN §15).
+        Some(crate::api::OffAfter::SwitchedOff) => {
+            text.push_str(" switched on (the server stores none sent off), then switched it off");
+        }
+        Some(crate::api::OffAfter::Failed(e)) => push_error(
+            state,
+            format!(
+                "flow {id} was created switched ON (the server stores none sent off); \
+                 switching it off failed: {e}"
+            ),
+        ),
+    }
     state.toast(text, out);
     if c.device_dropped {
         push_error(
@@ -682,6 +696,7 @@ fn created(state: &mut State, c: &crate::api::Created, out: &mut Vec<Command>) {
     state.page = likely_page_of_new(state);
     state.seek = Some(super::Seek {
         key,
+        namesake: (c.flow.name.clone(), c.flow.created),
         tried: Vec::new(),
     });
     state.top_on_load = false;
@@ -707,8 +722,12 @@ fn likely_page_of_new(state: &State) -> u32 {
 /// to read (the first, then the last), or gives up with a toast after those.
 fn seek_on(state: &mut State, items: &[Flow], out: &mut Vec<Command>) -> Option<u32> {
     let mut seek = state.seek.take()?;
-    if items.iter().any(|f| f.row_key() == seek.key) {
-        state.selected = Some(seek.key);
+    let (name, created) = &seek.namesake;
+    let found = items.iter().find(|f| {
+        f.row_key() == seek.key || (f.blocked.is_some() && f.created == *created && f.name == *name)
+    });
+    if let Some(f) = found {
+        state.selected = Some(f.row_key());
         return None;
     }
     seek.tried.push(state.page);

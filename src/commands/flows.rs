@@ -11,7 +11,9 @@ use serde_json::Value;
 use super::bulk::{self, Act};
 use super::table::{self, Align, Table};
 use super::{Failure, say, warn};
-use crate::api::{ApiError, Client, DeleteOutcome, Page, ServerKind, ToggleOutcome, UpdateOutcome};
+use crate::api::{
+    ApiError, Client, DeleteOutcome, OffAfter, Page, ServerKind, ToggleOutcome, UpdateOutcome,
+};
 use crate::budget::Priority;
 use crate::cli::{CreateArgs, ListArgs, Pick, UpdateArgs, Verb};
 use crate::config::Settings;
@@ -45,6 +47,7 @@ pub async fn run(client: &Client, settings: &Settings, cmd: Verb) -> Result<(), 
         | Verb::History(_)
         | Verb::Messages(_)
         | Verb::Watch(_)
+        | Verb::Export(_)
         | Verb::Audit(_) => Ok(()),
     }
 }
@@ -369,7 +372,7 @@ async fn create(client: &Client, args: &CreateArgs) -> Result<(), Failure> {
         wait_time: args.wait_time,
         wait_unit: args.wait_time_type,
         segment: args.segment,
-        enabled: !args.disabled,
+        enabled: args.enabled,
     };
     report(&validate::check(&draft))?;
     let w = if args.json {
@@ -398,7 +401,25 @@ async fn create(client: &Client, args: &CreateArgs) -> Result<(), Failure> {
             "warning: the server stored no device for flow {id}; pick one in the web dashboard"
         ));
     }
-    Ok(())
+    match &created.off_after {
+        None => Ok(()),
+        Some(off) => {
+            warn(&format!(
+                "note: the server stores no flow sent switched off (it answered `id: false`): \
+                 created flow {id} switched on"
+            ));
+            match off {
+                OffAfter::SwitchedOff => {
+                    warn(&format!("note: then switched flow {id} off"));
+                    Ok(())
+                }
+                OffAfter::Failed(e) => Err(Failure::msg(format!(
+                    "flow {id} is switched ON: switching it off failed: {e}; \
+                     switch it off in the web dashboard"
+                ))),
+            }
+        }
+    }
 }
 
 fn patch_of(args: &UpdateArgs) -> FlowPatch {

@@ -34,6 +34,20 @@ pub fn stored_len(s: &str) -> usize {
         .sum()
 }
 
+/// The name of a duplicate: `Copy of NAME`, cut (at a character, trailing spaces dropped) so
+/// that it fits [`NAME_MAX`] as stored, quotes counting 5.
+pub fn copy_name(name: &str) -> String {
+    let mut copy = format!("Copy of {}", name.trim());
+    let mut len = stored_len(&copy);
+    while len > NAME_MAX {
+        len -= copy
+            .pop()
+            .map_or(0, |c| stored_len(c.encode_utf8(&mut [0; 4])));
+    }
+    copy.truncate(copy.trim_end().len());
+    copy
+}
+
 /// What of a text survives the server's cleaning: its letters and digits outside `<…>`, in order.
 /// The server deletes tags, turns quotes into entities, and on create rewrites curly quotes,
 /// dashes, ellipses, spaces and line ends (CONTRACT §6.5), so the text sent is rarely the text
@@ -198,6 +212,24 @@ mod tests {
         assert!(stored_as(&long, &long[..256], NAME_MAX));
         // Nothing but symbols: compared as they are.
         assert!(stored_as("🎉", "🎉", NAME_MAX));
+    }
+
+    #[test]
+    fn a_copy_is_named_copy_of_and_cut_to_fit_as_stored() {
+        assert_eq!(copy_name("Welcome"), "Copy of Welcome");
+        let long = "é".repeat(NAME_MAX);
+        let copy = copy_name(&long);
+        assert_eq!(stored_len(&copy), NAME_MAX);
+        assert!(copy.starts_with("Copy of éé"));
+        // Quotes count 5: the cut leaves room for them as stored.
+        let quoted = "\"".repeat(60);
+        assert!(stored_len(&copy_name(&quoted)) <= NAME_MAX);
+        assert_eq!(
+            copy_name(&quoted).len(),
+            "Copy of ".len() + (NAME_MAX - 8) / 5
+        );
+        let spaced = copy_name(&"x y ".repeat(80));
+        assert!(stored_len(&spaced) <= NAME_MAX && !spaced.ends_with(' '));
         assert!(!stored_as("🎉", "🎂", NAME_MAX));
     }
 }

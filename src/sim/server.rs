@@ -548,6 +548,11 @@ fn flows(store: &mut Store, ctx: &Ctx<'_>, method: &Method, rest: &[&str]) -> An
             }
             Err(WriteError::NotFound) => Answer::not_found(),
             Err(WriteError::Fatal) => Answer::fatal(),
+            Err(WriteError::NotStored(row)) => {
+                let mut value = render::flow_written(&row, ctx.quirks);
+                value["id"] = Value::Bool(false);
+                Answer::data(&value, StatusCode::CREATED)
+            }
         },
         ("GET", [id]) => path_id(id)
             .and_then(|id| store.flows.get(&id))
@@ -563,7 +568,9 @@ fn flows(store: &mut Store, ctx: &Ctx<'_>, method: &Method, rest: &[&str]) -> An
                     .flows
                     .get(&id)
                     .map_or_else(Answer::not_found, |flow| ctx.written(flow, StatusCode::OK)),
-                Err(WriteError::NotFound | WriteError::Required) => Answer::not_found(),
+                Err(WriteError::NotFound | WriteError::Required | WriteError::NotStored(_)) => {
+                    Answer::not_found()
+                }
                 Err(WriteError::Fatal) => Answer::fatal(),
             }
         }

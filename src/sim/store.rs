@@ -133,6 +133,10 @@ pub(crate) enum WriteError {
     NotFound,
     /// The shipped build's PHP `TypeError`: a 500 HTML page.
     Fatal,
+    /// The shipped build on a strict database: the insert was refused (`is_enabled=0` goes in
+    /// as PHP `false`, which strict mode refuses for the integer column, CONTRACT §12 item 13).
+    /// The server still answers 201, with the row it tried to store and `"id": false`.
+    NotStored(Box<StoredFlow>),
 }
 
 pub(crate) struct Store {
@@ -301,7 +305,8 @@ impl Store {
             .map(|s| s.subscription_id.to_string())
     }
 
-    /// API create. `quirks`: the shipped build, which always stores a NULL device.
+    /// API create. `quirks`: the shipped build, which always stores a NULL device and, on its
+    /// strict database, stores nothing for a create with `is_enabled=0`.
     pub(crate) fn create(
         &mut self,
         form: &BTreeMap<String, String>,
@@ -335,7 +340,9 @@ impl Store {
             .to_owned();
         let wait = php::intval(raw("wait_time")).clamp(1, max_wait(&unit)) as u32;
         let segment = self.resolve_segment(field("segment").unwrap_or("all"));
-        let id = self.take_id();
+        let enabled = field("is_enabled").is_none_or(php::truthy);
+        let refused = quirks && !enabled;
+        let id = if refused { 0 } else { self.take_id() };
         let row = StoredFlow {
             id,
             device_id,
@@ -346,7 +353,7 @@ impl Store {
             segment,
             wait_time: wait,
             wait_time_type: unit,
-            is_enabled: field("is_enabled").is_none_or(php::truthy),
+            is_enabled: enabled,
             total_sent_sms: 0,
             total_pending_sms: 0,
             total_failed_sms: 0,
@@ -354,6 +361,9 @@ impl Store {
             last_datetime: None,
             datetime: datetime(now),
         };
+        if refused {
+            return Err(WriteError::NotStored(Box::new(row)));
+        }
         self.flows.insert(id, row);
         Ok(id)
     }
