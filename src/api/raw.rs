@@ -351,7 +351,11 @@ impl Client {
         // off below (DESIGN §15).
         let refused_off = matches!(&answer, Ok(a) if start_off::refused_off(draft, &a.body));
         if refused_off {
-            journal::log("flow (new)", &form, start_off::REFUSED);
+            tracing::info!(
+                "write to flow (new): sent {}; {}",
+                super::fields_in_words(&form),
+                start_off::REFUSED
+            );
             form = start_off::without_enabled(&form);
             sent.enabled = None;
             answer = self.send(&request(&form), Priority::Operator).await;

@@ -8,7 +8,7 @@
 
 use serde_json::Value;
 
-use super::{ApiError, Client, WithJson, journal};
+use super::{ApiError, Client, WithJson};
 use crate::domain::{Flow, FlowDraft};
 
 /// What the log says of a create the server refused switched off.
@@ -54,14 +54,18 @@ impl Client {
         {
             form.push(("sim_subscription_id", sim.to_string()));
         }
-        let what = format!("flow {}", flow.id);
         let result = self.post_update_json(flow.id, form.clone()).await;
         match &result {
             Ok(w) if !w.value.enabled => {
-                journal::log(&what, &form, "written (the new flow, switched off)");
+                self.journal(flow, false, &form, "written (the new flow, switched off)");
             }
-            Ok(_) => journal::log(&what, &form, "the server kept the new flow switched on"),
-            Err(e) => journal::log(&what, &form, &format!("failed: {e}")),
+            Ok(_) => self.journal(
+                flow,
+                false,
+                &form,
+                "the server kept the new flow switched on",
+            ),
+            Err(e) => self.journal(flow, false, &form, &format!("{}: {e}", super::FAILED)),
         }
         match result {
             Ok(w) if w.value.enabled => Err(ApiError::StoredOtherwise {
