@@ -124,6 +124,9 @@ pub async fn run(cli: Cli, log_path: Option<PathBuf>) -> Result<(), Failure> {
         demo = conn.sim.is_some(),
         "connected"
     );
+    if global.verbose && command.is_some() {
+        conn.client.ledger().set_verbose(true);
+    }
     let result = match command {
         None => {
             let dash = DashboardSettings {
@@ -146,7 +149,10 @@ pub async fn run(cli: Cli, log_path: Option<PathBuf>) -> Result<(), Failure> {
                 .map_err(Failure::from)
         }
         Some(Verb::Messages(args)) => messages::run(&conn.client, &args).await,
-        Some(Verb::Watch(args)) => watch::run(&conn.client, &settings, &args).await,
+        Some(Verb::Watch(args)) => {
+            let client = conn.client.in_lane(crate::api::Lane::Watch);
+            watch::run(&client, &settings, &args).await
+        }
         Some(cmd) => flows::run(&conn.client, &settings, cmd).await,
     };
     if let Some(sim) = conn.sim {

@@ -57,6 +57,10 @@ pub enum Action {
     History,
     /// The messages of the selected flow.
     Messages,
+    /// The latest failures of every flow.
+    Failures,
+    /// The last API calls of this process.
+    Ledger,
     /// The alerts firing and those of the last day.
     Alerts,
     /// Mouse capture on or off.
@@ -113,6 +117,12 @@ pub const KEYMAP: &[(&str, Action, &str)] = &[
         Action::Messages,
         "messages of the flow, failures by error",
     ),
+    (
+        "F",
+        Action::Failures,
+        "latest failures of every flow, by error and flow",
+    ),
+    ("L", Action::Ledger, "request ledger: the last API calls"),
     ("!", Action::Alerts, "alerts: firing and of the last day"),
     ("M", Action::Mouse, "mouse capture on / off"),
     ("?", Action::Help, "this help"),
@@ -159,6 +169,23 @@ pub const OTHER_KEYS: &[(&str, &[(&str, &str)])] = &[
         &[
             ("1 2 3 4", "last 1 h, 24 h, 7 d, 30 d"),
             ("← → h l", "move the cursor that reads the values"),
+            ("r", "read again"),
+            ("q Esc", "close"),
+        ],
+    ),
+    (
+        "Messages (m), failures (F)",
+        &[
+            ("↓ ↑ j k", "move"),
+            ("Enter", "the message whole"),
+            ("q Esc", "close (back to the list from a message)"),
+        ],
+    ),
+    (
+        "Request ledger (L)",
+        &[
+            ("↓ ↑ j k", "move"),
+            ("Enter", "copy the call as a curl command"),
             ("r", "read again"),
             ("q Esc", "close"),
         ],
@@ -221,6 +248,8 @@ pub fn action(key: &KeyEvent) -> Option<Action> {
         KeyCode::Char('E') => Action::Errors,
         KeyCode::Char('H') => Action::History,
         KeyCode::Char('m') => Action::Messages,
+        KeyCode::Char('F') => Action::Failures,
+        KeyCode::Char('L') => Action::Ledger,
         KeyCode::Char('!') => Action::Alerts,
         KeyCode::Char('M') => Action::Mouse,
         KeyCode::Char('?') => Action::Help,

@@ -96,6 +96,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
                 view.loaded(req, result);
             }
         }
+        Msg::LedgerLoaded(calls) => super::ledger::loaded(state, calls),
         Msg::Toggled { id, target, result } => on_toggled(state, id, target, result, &mut out),
         Msg::Saved { req, result } => {
             state.busy = state.busy.saturating_sub(1);
