@@ -174,19 +174,11 @@ pub const OTHER_KEYS: &[(&str, &[(&str, &str)])] = &[
         ],
     ),
     (
-        "Messages (m), failures (F)",
+        "Messages (m, F), request ledger (L)",
         &[
             ("↓ ↑ j k", "move"),
-            ("Enter", "the message whole"),
-            ("q Esc", "close (back to the list from a message)"),
-        ],
-    ),
-    (
-        "Request ledger (L)",
-        &[
-            ("↓ ↑ j k", "move"),
-            ("Enter", "copy the call as a curl command"),
-            ("r", "read again"),
+            ("Enter", "the message whole / copy the call as curl"),
+            ("r", "read the ledger again"),
             ("q Esc", "close"),
         ],
     ),
