@@ -201,6 +201,7 @@ impl<'a> Request<'a> {
 }
 
 /// How a sent request went, for the ledger.
+#[derive(Clone, Copy)]
 struct Sent {
     started: tokio::time::Instant,
     status: Option<StatusCode>,
@@ -385,6 +386,7 @@ impl Client {
     }
 
     /// A handle whose requests the ledger puts in `lane` (`watch`, a bulk run).
+    #[must_use]
     pub fn in_lane(&self, lane: Lane) -> Client {
         Client {
             inner: Arc::clone(&self.inner),

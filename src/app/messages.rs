@@ -74,6 +74,13 @@ pub(super) fn open(state: &mut State, every: bool, out: &mut Vec<Command>) {
     out.push(Command::LoadMessages { req, flow });
 }
 
+/// The answer to the read of request `req`, for the view if it is still open.
+pub(super) fn loaded(state: &mut State, req: ReqId, result: Result<FlowMessages, ApiError>) {
+    if let Mode::Messages(view) = &mut state.mode {
+        view.loaded(req, result);
+    }
+}
+
 /// What a key did to the view.
 #[derive(Debug, PartialEq, Eq)]
 pub enum ViewKey {
