@@ -63,6 +63,9 @@ fn summary(view: &MessagesView, tz: &TimeZone) -> String {
     )
 }
 
+/// Columns of the flow in a row of `F`.
+const FLOW_COLUMNS: usize = 26;
+
 /// `flow 7 Welcome series`, the name where the flow is loaded.
 fn flow_label(scope: &Scope, id: u64) -> String {
     scope
@@ -73,11 +76,10 @@ fn flow_label(scope: &Scope, id: u64) -> String {
 fn row<'a>(m: &'a Message, view: &MessagesView, tz: &TimeZone, selected: bool) -> Line<'a> {
     let mut spans = vec![Span::styled(format!("{}  ", clock(m.time, tz)), dim())];
     if let Scope::Every { .. } = view.scope {
-        let label: String = flow_label(&view.scope, m.flow_id)
-            .chars()
-            .take(24)
-            .collect();
-        spans.push(Span::raw(format!("{label:<25}")));
+        // By columns: a name may hold wide characters.
+        let label = crate::domain::width::fit(&flow_label(&view.scope, m.flow_id), FLOW_COLUMNS);
+        let pad = FLOW_COLUMNS + 2 - unicode_width::UnicodeWidthStr::width(label.as_str());
+        spans.push(Span::raw(format!("{label}{}", " ".repeat(pad))));
     }
     spans.extend([
         Span::raw(format!("contact {:<7} ", m.contact_id)),
