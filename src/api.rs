@@ -768,7 +768,8 @@ impl Client {
             {
                 return Err((e, sent));
             }
-            result = self.send_permitted(req, self.lane(priority)).await;
+            // A retry runs in the live lane's share, and the ledger says so.
+            result = self.send_permitted(req, self.lane(Priority::Poll)).await;
             sent += 1;
         }
         result.map_err(|e| (e, sent))

@@ -1,6 +1,6 @@
 //! The request ledger (DESIGN §16) from outside: the built binary in a pseudo-terminal, whose
-//! raw bytes show the `L` screen and the OSC 52 copy of a call, and `--verbose` on a command.
-//! The key is in none of them.
+//! raw bytes show the `L` screen and the OSC 52 copy of a call, and `--verbose` on a command;
+//! and the client's own record, in process. The key is in none of them.
 
 #![expect(
     clippy::unwrap_used,
@@ -11,7 +11,9 @@ pub mod fixtures;
 pub mod support;
 
 use base64::Engine as _;
-use flowdash::sim::{Sim, SimConfig};
+use flowdash::api::{ApiKey, Client, ClientConfig, Lane};
+use flowdash::budget::Priority;
+use flowdash::sim::{Fault, Sim, SimConfig};
 
 /// A key no output could contain by chance.
 const KEY: &str = "fdk-ledger-Zq81Secret-5be0";
@@ -147,4 +149,58 @@ async fn verbose_prints_a_line_per_request_on_stderr_and_never_the_key() {
     assert!(quiet.ok, "{}", quiet.err);
     assert!(!quiet.err.contains(" ms "), "{}", quiet.err);
     sim.shutdown();
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_client_records_every_attempt_in_its_lane_and_clones_share_the_ledger() {
+    let sim = Sim::start_in_memory(SimConfig {
+        api_key: KEY.to_owned(),
+        traffic: false,
+        ..SimConfig::default()
+    })
+    .unwrap();
+    let mut cfg = ClientConfig::new(sim.base_url(), ApiKey::new(KEY));
+    cfg.in_process = Some(sim.in_process());
+    let client = Client::new(cfg).unwrap();
+    // An operator's read that meets a 502: the retry goes in the live lane's share.
+    sim.push_fault(Fault::Html502, 1);
+    client
+        .get_flow(flowdash::domain::FlowId(2), Priority::Operator)
+        .await
+        .unwrap();
+    // A watch handle, a clone: its call lands in the same ledger.
+    let watch = client.in_lane(Lane::Watch);
+    watch.list_flows(2, 25, Priority::Poll).await.unwrap();
+    let seen: Vec<_> = client
+        .ledger()
+        .calls()
+        .into_iter()
+        .map(|c| (c.method, c.path, c.status, c.lane))
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            (
+                "GET".to_owned(),
+                "/api/flows/2".to_owned(),
+                Some(502),
+                Lane::Operator
+            ),
+            (
+                "GET".to_owned(),
+                "/api/flows/2".to_owned(),
+                Some(200),
+                Lane::Live
+            ),
+            (
+                "GET".to_owned(),
+                "/api/flows?page=2&results_per_page=25".to_owned(),
+                Some(200),
+                Lane::Watch
+            ),
+        ]
+    );
+    let calls = client.ledger().calls();
+    assert!(calls.iter().all(|c| c.bytes > 0), "{calls:?}");
+    assert!(!format!("{calls:?}").contains(KEY));
 }
