@@ -16,6 +16,7 @@
 pub mod error;
 mod in_process;
 mod journal;
+pub mod ledger;
 mod messages;
 mod outcome;
 mod paging;
@@ -40,6 +41,7 @@ use tokio::sync::mpsc::UnboundedSender;
 pub use error::{ApiError, Refusal};
 pub use in_process::{InProcess, InRequest, InResponse, Serve};
 pub use journal::{AuditSink, FAILED, UNCHANGED, UNKNOWN, WriteRecord, fields as fields_in_words};
+pub use ledger::{Call, Lane, Ledger};
 pub use messages::{FlowMessages, MESSAGE_PAGE, MESSAGE_PAGES};
 pub use outcome::{Conflict, DeleteOutcome, FieldChange, ToggleOutcome, UpdateOutcome};
 pub use start_off::OffAfter;
@@ -148,10 +150,12 @@ pub enum ClientEvent {
     },
 }
 
-/// A cheap handle: clones share the scheduler and what was learned about the server.
+/// A cheap handle: clones share the scheduler, the ledger and what was learned about the server.
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
+    /// The lane the ledger names for this handle's requests; `None`: by their priority.
+    lane: Option<Lane>,
 }
 
 struct Inner {
@@ -176,6 +180,8 @@ struct Inner {
     /// Requests sent, by the answer's status (`200`, `429`, ...) or `error` when none came:
     /// `watch` serves them as `flowdash_api_requests_total`.
     answers: Mutex<std::collections::BTreeMap<String, u64>>,
+    /// The last calls, for the `L` view and `--verbose`.
+    ledger: Ledger,
 }
 
 /// What a request asks for, before the key and the scheduler are added.
@@ -198,6 +204,14 @@ impl<'a> Request<'a> {
             what,
         }
     }
+}
+
+/// How a sent request went, for the ledger.
+#[derive(Clone, Copy)]
+struct Sent {
+    started: tokio::time::Instant,
+    status: Option<StatusCode>,
+    bytes: usize,
 }
 
 /// A successful answer.
@@ -360,7 +374,9 @@ impl Client {
                     Duration::from_secs(2),
                 ],
                 answers: Mutex::new(std::collections::BTreeMap::new()),
+                ledger: Ledger::default(),
             }),
+            lane: None,
         })
     }
 
@@ -381,6 +397,50 @@ impl Client {
 
     fn audit_sink(&self) -> Option<Arc<dyn journal::AuditSink>> {
         self.inner.audit.lock().ok().and_then(|a| a.clone())
+    }
+
+    /// The calls this process made, shared by every clone.
+    pub fn ledger(&self) -> &Ledger {
+        &self.inner.ledger
+    }
+
+    /// A handle whose requests the ledger puts in `lane` (`watch`, a bulk run).
+    #[must_use]
+    pub fn in_lane(&self, lane: Lane) -> Client {
+        Client {
+            inner: Arc::clone(&self.inner),
+            lane: Some(lane),
+        }
+    }
+
+    fn lane(&self, priority: Priority) -> Lane {
+        self.lane.unwrap_or_else(|| Lane::of(priority))
+    }
+
+    /// Puts a call that was sent in the ledger: its URL with the API's own query fields only.
+    fn record(&self, req: &Request<'_>, lane: Lane, sent: Sent) {
+        let mut url = self.url(&req.path);
+        let kept = ledger::fields(&req.query);
+        if !kept.is_empty() {
+            url.query_pairs_mut().extend_pairs(kept.iter());
+        }
+        let path = match url.query() {
+            Some(q) => format!("{}?{q}", url.path()),
+            None => url.path().to_owned(),
+        };
+        let budget = self.inner.scheduler.snapshot();
+        self.inner.ledger.record(ledger::Call {
+            at: jiff::Timestamp::now(),
+            method: req.method.to_string(),
+            url: url.to_string(),
+            path,
+            form: req.form.as_deref().map(ledger::fields).unwrap_or_default(),
+            status: sent.status.map(|s| s.as_u16()),
+            took: sent.started.elapsed(),
+            lane,
+            bytes: sent.bytes,
+            budget: (budget.left, budget.share),
+        });
     }
 
     pub fn scheduler(&self) -> &Scheduler {
@@ -446,7 +506,7 @@ impl Client {
             Err(budget::Held::NoPollShare) => return Err(Refusal::PollingOff.into()),
         }
         self.shared_gate(priority).await?;
-        self.send_permitted(req).await
+        self.send_permitted(req, self.lane(priority)).await
     }
 
     /// The budget every process on this machine shares (DESIGN §14), after the in-process
@@ -503,11 +563,16 @@ impl Client {
     }
 
     /// Sends a request whose permit the scheduler has already given.
-    async fn send_permitted(&self, req: &Request<'_>) -> Result<Answer, ApiError> {
+    async fn send_permitted(&self, req: &Request<'_>, lane: Lane) -> Result<Answer, ApiError> {
         let mut url = self.url(&req.path);
         if !req.query.is_empty() {
             url.query_pairs_mut().extend_pairs(req.query.iter());
         }
+        let mut sent = Sent {
+            started: tokio::time::Instant::now(),
+            status: None,
+            bytes: 0,
+        };
         tracing::debug!(method = %req.method, path = %req.path, "request");
         let reply = match &self.inner.in_process {
             None => self.send_http(req, url).await.map(Reply::Http),
@@ -520,11 +585,13 @@ impl Client {
             Ok(reply) => reply,
             Err(e) => {
                 self.count_answer(None);
+                self.record(req, lane, sent);
                 return Err(e);
             }
         };
         let status = reply.status();
         self.count_answer(Some(status));
+        sent.status = Some(status);
         let remaining: Option<i64> = header_num(reply.headers(), "x-ratelimit-remaining");
         let reset: Option<u64> = header_num(reply.headers(), "x-ratelimit-reset");
         self.inner
@@ -541,7 +608,10 @@ impl Client {
             .get(reqwest::header::LOCATION)
             .and_then(|l| l.to_str().ok())
             .map(crate::domain::clean::one_line);
-        let body = self.read_body(reply).await?;
+        let body = self.read_body(reply).await;
+        sent.bytes = body.as_ref().map_or(0, Vec::len);
+        self.record(req, lane, sent);
+        let body = body?;
         tracing::debug!(
             status = status.as_u16(),
             bytes = body.len(),
@@ -717,7 +787,8 @@ impl Client {
             {
                 return Err((e, sent));
             }
-            result = self.send_permitted(req).await;
+            // A retry runs in the live lane's share, and the ledger says so.
+            result = self.send_permitted(req, self.lane(Priority::Poll)).await;
             sent += 1;
         }
         result.map_err(|e| (e, sent))

@@ -13,6 +13,7 @@ pub mod geometry;
 pub mod history;
 pub mod keymap;
 mod keys;
+pub mod ledger;
 pub mod messages;
 mod req;
 mod state;
@@ -121,8 +122,10 @@ pub enum Mode {
     DraftOffer(Box<draft::DraftOffer>),
     /// `H`: the history of one flow, full screen.
     History(Box<history::HistoryView>),
-    /// `m`: the messages of one flow.
+    /// `m`: the messages of one flow; `F`: the latest failures of every flow.
     Messages(Box<messages::MessagesView>),
+    /// `L`: the request ledger.
+    Ledger(Box<ledger::LedgerView>),
 }
 
 /// Whether the latest refresh reached the server, for the header's live state.
@@ -346,6 +349,8 @@ pub enum Msg {
         result: Result<crate::api::FlowMessages, ApiError>,
     },
     SegmentsLoaded(Result<Vec<Segment>, ApiError>),
+    /// The client's ledger, oldest call first.
+    LedgerLoaded(Vec<crate::api::Call>),
     DetailLoaded {
         req: ReqId,
         id: FlowId,
@@ -448,11 +453,13 @@ pub enum Command {
     /// Bytes for the terminal, written between two frames: an OSC 52 copy, the bell and the
     /// desktop notifications of alerts. They move no cell of the drawn screen.
     Emit(String),
-    /// Read the messages of flow `id` (an operator read).
+    /// Read the messages of flow `flow`, of every flow with `None` (an operator read).
     LoadMessages {
         req: ReqId,
-        id: FlowId,
+        flow: Option<FlowId>,
     },
+    /// Read the client's request ledger; answered by `Msg::LedgerLoaded`.
+    LoadLedger,
     /// Delete the kept draft of this flow (`None`: of a new flow); the operator dropped it.
     DropDraft(Option<FlowId>),
     /// Read a flow's history from the store, off the UI task; answered by `Msg::HistoryLoaded`.

@@ -86,6 +86,9 @@ pub struct Global {
     /// Keep and read no history
     #[arg(long, global = true, conflicts_with = "history")]
     pub no_history: bool,
+    /// Print a line per API call on stderr (commands; the dashboard shows them on `L`)
+    #[arg(long, global = true)]
+    pub verbose: bool,
     /// The key was typed on the command line (not taken from the environment): only then is it
     /// the demo server's key for `serve-demo`.
     #[arg(skip)]

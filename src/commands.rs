@@ -130,6 +130,9 @@ pub async fn run(cli: Cli, log_path: Option<PathBuf>) -> Result<(), Failure> {
         demo = conn.sim.is_some(),
         "connected"
     );
+    if global.verbose && command.is_some() {
+        conn.client.ledger().set_verbose(true);
+    }
     let result = match command {
         None => {
             let dash = DashboardSettings {
@@ -153,7 +156,10 @@ pub async fn run(cli: Cli, log_path: Option<PathBuf>) -> Result<(), Failure> {
         }
         Some(Verb::Messages(args)) => messages::run(&conn.client, &args).await,
         Some(Verb::Export(args)) => export::run(&conn.client, &args).await,
-        Some(Verb::Watch(args)) => watch::run(&conn.client, &settings, &args).await,
+        Some(Verb::Watch(args)) => {
+            let client = conn.client.in_lane(crate::api::Lane::Watch);
+            watch::run(&client, &settings, &args).await
+        }
         Some(cmd) => {
             let trail = audit::Trail::start(&settings, &conn.client, conn.sim.is_some());
             let result = flows::run(&conn.client, &settings, cmd).await;

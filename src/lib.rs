@@ -10,12 +10,16 @@
 //!   flow live in `api::safety`, a new flow's start switched off (also where the server refuses
 //!   to store one so) in `api::start_off`, the checks of what the server stored in `api::verify`, and how
 //!   each write ended (one result type a write operation) in `api::outcome`; the messages of a
-//!   flow (the newest pages of `/api/sms`, in either list order) in `api::messages`.
+//!   flow (the newest pages of `/api/sms`, in either list order) in `api::messages`. That one
+//!   function also records every call in `api::ledger`, the ring of the last 500 calls that the
+//!   `L` view and `--verbose` show (never the key), with the `curl` text of a call.
 //! - [`app`]: the dashboard's state and the pure `update`, which hands each message to its own
 //!   function. Below it, with no file calling back up: `app::keys` (what keys and the mouse do),
 //!   the state's own operations (`impl State` in `app/state.rs`), `app::geometry` (where the
 //!   table and the panes sit), the form, the draft offer, the error funnel, `app::history`
-//!   (the `H` view and the detail pane's chart: what they ask of the store, cut into slots) and,
+//!   (the `H` view and the detail pane's chart: what they ask of the store, cut into slots),
+//!   `app::messages` (`m` of one flow and `F` of every flow's failures, one view with a scope),
+//!   `app::ledger` (the `L` view) and,
 //!   lowest, `ReqId` (`app/req.rs`), which every one of them may hold.
 //! - [`ui`] draws the state; [`tasks`] runs the commands `update` returns (requests through the
 //!   client, history queries on the store's writer thread); [`dashboard`] is the loop around

@@ -58,9 +58,10 @@ pub fn spawn(cmd: Command, client: &Client, tx: &UnboundedSender<Msg>) {
                 send(Msg::DetailLoaded { req, id, result });
             });
         }
-        Command::LoadMessages { req, id } => {
+        Command::LoadLedger => send(Msg::LedgerLoaded(client.ledger().calls())),
+        Command::LoadMessages { req, flow } => {
             tokio::spawn(async move {
-                let result = client.flow_messages(Some(id), Priority::Operator).await;
+                let result = client.flow_messages(flow, Priority::Operator).await;
                 send(Msg::MessagesLoaded { req, result });
             });
         }

@@ -9,6 +9,7 @@ mod errors;
 mod form;
 mod header;
 mod history;
+mod ledger;
 mod messages;
 mod status;
 mod table;
@@ -86,6 +87,7 @@ pub fn draw(frame: &mut Frame<'_>, state: &State) {
         Mode::DraftOffer(offer) => dialog::draft_offer(frame, area, state, offer),
         Mode::History(view) => history::draw(frame, area, state, view),
         Mode::Messages(view) => messages::draw(frame, area, state, view),
+        Mode::Ledger(view) => ledger::draw(frame, area, state, view),
         Mode::Browse | Mode::Filter => {}
     }
 }

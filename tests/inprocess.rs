@@ -1036,3 +1036,123 @@ async fn a_locked_history_file_is_told_and_the_dashboard_keeps_working() {
     other.execute_batch("COMMIT").unwrap();
     assert_eq!(recorded(&history, &d.sim.base_url()).await.len(), 25);
 }
+
+#[tokio::test(start_paused = true)]
+async fn f_groups_the_latest_failures_of_every_flow_by_error_and_by_flow() {
+    let mut d = Dash::start();
+    let flows = d.sim.flows();
+    let (first, third, far) = (flows[0].clone(), flows[2].clone(), flows[35].clone());
+    assert!(d.sim.fail_messages(first.id, 4, "RESULT_ERROR_NO_SERVICE"));
+    assert!(d.sim.fail_messages(third.id, 2, "RESULT_ERROR_NO_SERVICE"));
+    assert!(d.sim.fail_messages(third.id, 1, "RESULT_ERROR_RADIO_OFF"));
+    // A flow on page 2, whose name the dashboard has not loaded.
+    assert!(d.sim.fail_messages(far.id, 1, "RESULT_ERROR_NULL_PDU"));
+    d.wait_text("page 1/2 (40 flows)").await;
+    d.key(KeyCode::Char('F'));
+    let screen = d.wait_text("failures by flow:").await;
+    assert!(screen.contains("Latest failures of every flow"), "{screen}");
+    assert!(screen.contains("RESULT_ERROR_NO_SERVICE × 6"), "{screen}");
+    assert!(screen.contains("RESULT_ERROR_RADIO_OFF × 1"), "{screen}");
+    assert!(
+        screen.contains(&format!("flow {} {} × 4", first.id, first.name)),
+        "{screen}"
+    );
+    assert!(
+        screen.contains(&format!("flow {} {} × 3", third.id, third.name)),
+        "{screen}"
+    );
+    assert!(screen.contains(&format!("flow {} × 1", far.id)), "{screen}");
+    assert!(
+        screen.contains("8 failed of the newest 8 messages"),
+        "{screen}"
+    );
+    insta::assert_snapshot!("failures_view_120x40", without_times(&screen));
+
+    // The newest failure whole, its flow named.
+    d.key(KeyCode::Enter);
+    let whole = d.wait_text("SMS 8 · flow 36").await;
+    assert!(whole.contains("error: RESULT_ERROR_NULL_PDU"), "{whole}");
+    d.key(KeyCode::Esc);
+    d.wait_text("failures by flow:").await;
+    d.key(KeyCode::Char('q'));
+    d.wait_for("the list again", |s| !s.contains("Latest failures"))
+        .await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn f_keeps_only_the_failed_among_what_it_read_and_says_how_much_it_read() {
+    let mut d = Dash::start();
+    // Traffic writes pending and sent messages (and some failed) on many flows.
+    d.sim.step(4.0 * 3600.0);
+    assert!(
+        d.sim
+            .fail_messages(d.sim.flows()[4].id, 3, "RESULT_ERROR_NO_SERVICE")
+    );
+    let rows = d.sim.messages();
+    let newest: Vec<_> = rows.iter().rev().take(1000).collect();
+    let failed = newest.iter().filter(|m| m.status == "failed").count();
+    assert!(newest.iter().any(|m| m.status != "failed"));
+    d.wait_text("page 1/2 (40 flows)").await;
+    d.key(KeyCode::Char('F'));
+    let want = format!(
+        "{failed} failed of the newest {} messages",
+        newest.len().min(1000)
+    );
+    let screen = d.wait_text(&want).await;
+    assert!(!screen.contains("✓ sent"), "{screen}");
+    assert!(!screen.contains("… pending"), "{screen}");
+    let sms_reads = d
+        .sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == "/api/sms")
+        .count();
+    let pages = rows.len().div_ceil(250).min(4);
+    assert!(screen.contains(&format!("· {pages} request")), "{screen}");
+    assert_eq!(sms_reads, pages);
+}
+
+#[tokio::test(start_paused = true)]
+async fn l_lists_the_calls_of_this_process_and_enter_copies_one_as_curl() {
+    let mut d = Dash::start();
+    d.wait_text("page 1/2 (40 flows)").await;
+    let flow = d.sim.flows()[0].clone();
+    d.key(KeyCode::Char(' '));
+    let word = if flow.is_enabled { "off" } else { "on" };
+    d.wait_text(&format!("flow {} switched {word}", flow.id))
+        .await;
+    d.key(KeyCode::Char('L'));
+    d.wait_text("Request ledger").await;
+    let screen = d
+        .wait_for("the calls", |s| s.contains("API calls of this process"))
+        .await;
+    let sent = d.sim.requests();
+    assert!(
+        screen.contains(&format!("the last {} API calls", sent.len())),
+        "{screen}"
+    );
+    // Newest first: the toggle's write, then the read before it.
+    let lines: Vec<&str> = screen
+        .lines()
+        .filter(|l| l.contains("budget ") && l.contains(" ms "))
+        .collect();
+    assert!(
+        lines[0].contains(&format!("POST   /api/flows/{}  200", flow.id)),
+        "{screen}"
+    );
+    assert!(lines[0].contains("operator"), "{screen}");
+    // The first page, the operator's (the dashboard opened); its answer's size.
+    let first = lines.last().unwrap();
+    assert!(
+        first.contains("GET    /api/flows?page=1&results_per_page=25  200"),
+        "{screen}"
+    );
+    assert!(first.contains(" kB  budget 29/30"), "{screen}");
+    assert!(!screen.contains(KEY), "{screen}");
+    d.key(KeyCode::Enter);
+    let screen = d.wait_text(flowdash::app::clipboard::SENT).await;
+    assert!(screen.contains("Request ledger"), "{screen}");
+    d.key(KeyCode::Char('q'));
+    d.wait_for("the list again", |s| !s.contains("Request ledger"))
+        .await;
+}

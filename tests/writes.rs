@@ -90,6 +90,9 @@ async fn a_new_flow_the_server_stored_otherwise_is_reported_and_the_form_closed(
     let sim = demo_server().await;
     let mut tui = start_dashboard(&sim);
     tui.wait_text("page 1/2 (40 flows)");
+    // The devices are in (the detail names the phone): a form opened before has no device,
+    // and → would pick the first one.
+    tui.wait_text("device Front desk phone");
     tui.send("n");
     tui.wait_text("New flow");
     tui.type_text("Starts off");

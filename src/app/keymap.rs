@@ -59,6 +59,10 @@ pub enum Action {
     History,
     /// The messages of the selected flow.
     Messages,
+    /// The latest failures of every flow.
+    Failures,
+    /// The last API calls of this process.
+    Ledger,
     /// The alerts firing and those of the last day.
     Alerts,
     /// Mouse capture on or off.
@@ -120,6 +124,12 @@ pub const KEYMAP: &[(&str, Action, &str)] = &[
         Action::Messages,
         "messages of the flow, failures by error",
     ),
+    (
+        "F",
+        Action::Failures,
+        "latest failures of every flow, by error and flow",
+    ),
+    ("L", Action::Ledger, "request ledger: the last API calls"),
     ("!", Action::Alerts, "alerts: firing and of the last day"),
     ("M", Action::Mouse, "mouse capture on / off"),
     ("?", Action::Help, "this help"),
@@ -167,6 +177,15 @@ pub const OTHER_KEYS: &[(&str, &[(&str, &str)])] = &[
             ("1 2 3 4", "last 1 h, 24 h, 7 d, 30 d"),
             ("← → h l", "move the cursor that reads the values"),
             ("r", "read again"),
+            ("q Esc", "close"),
+        ],
+    ),
+    (
+        "Messages (m, F), request ledger (L)",
+        &[
+            ("↓ ↑ j k", "move"),
+            ("Enter", "the message whole / copy the call as curl"),
+            ("r", "read the ledger again"),
             ("q Esc", "close"),
         ],
     ),
@@ -229,6 +248,8 @@ pub fn action(key: &KeyEvent) -> Option<Action> {
         KeyCode::Char('E') => Action::Errors,
         KeyCode::Char('H') => Action::History,
         KeyCode::Char('m') => Action::Messages,
+        KeyCode::Char('F') => Action::Failures,
+        KeyCode::Char('L') => Action::Ledger,
         KeyCode::Char('!') => Action::Alerts,
         KeyCode::Char('M') => Action::Mouse,
         KeyCode::Char('?') => Action::Help,

@@ -8,7 +8,7 @@ use super::errors::push_error;
 use super::form::{FormEvent, FormKind, FormState};
 use super::geometry::{self, TABLE_TOP};
 use super::keymap::{self, Action};
-use super::messages::{MessagesView, ViewKey};
+use super::messages::ViewKey;
 use super::{Command, Gate, Mode, PAGE_SIZES, State};
 use crate::budget::Priority;
 use crate::domain::{Flow, validate};
@@ -45,6 +45,7 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent, out: &mut Vec<Command>) {
             }
         }
         Mode::Alerts { scroll } => super::alerts::on_key(state, key, scroll),
+        Mode::Ledger(view) => super::ledger::on_key(state, view, key, out),
         Mode::Filter => on_filter_key(state, key),
         Mode::Form(mut form) => {
             if form.saving.is_some() && key.code != KeyCode::Esc && !form.confirm_discard {
@@ -345,14 +346,9 @@ fn on_action(state: &mut State, action: Action, out: &mut Vec<Command>) {
         Action::Help => state.mode = Mode::Help { scroll: 0 },
         Action::Errors => state.mode = Mode::Errors { scroll: 0 },
         Action::History => super::history::open(state, out),
-        Action::Messages => {
-            if let Some(flow) = state.selected_flow() {
-                let (id, name) = (flow.id, flow.name.clone());
-                let req = state.next_req();
-                state.mode = Mode::Messages(Box::new(MessagesView::new(id, name, req)));
-                out.push(Command::LoadMessages { req, id });
-            }
-        }
+        Action::Messages => super::messages::open(state, false, out),
+        Action::Failures => super::messages::open(state, true, out),
+        Action::Ledger => super::ledger::open(state, out),
         Action::Alerts => state.mode = Mode::Alerts { scroll: 0 },
         Action::Quit => state.quit = true,
         Action::Suspend => out.push(Command::Suspend),

@@ -91,11 +91,8 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
             }
         }
         Msg::DetailLoaded { req, id, result } => on_detail_loaded(state, req, id, result),
-        Msg::MessagesLoaded { req, result } => {
-            if let Mode::Messages(view) = &mut state.mode {
-                view.loaded(req, result);
-            }
-        }
+        Msg::MessagesLoaded { req, result } => super::messages::loaded(state, req, result),
+        Msg::LedgerLoaded(calls) => super::ledger::loaded(state, calls),
         Msg::Toggled { id, target, result } => on_toggled(state, id, target, result, &mut out),
         Msg::Saved { req, result } => {
             state.busy = state.busy.saturating_sub(1);

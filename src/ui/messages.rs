@@ -1,5 +1,6 @@
-//! `m`: the selected flow's messages, failures grouped by error, one message whole on `Enter`
-//! (DESIGN §16). Every text here was cleaned when it was read.
+//! `m`: the selected flow's messages, failures grouped by error; `F`: the latest failures of
+//! every flow, grouped by error and by flow; one message whole on `Enter` (DESIGN §16). Every
+//! text here was cleaned when it was read.
 
 use jiff::tz::TimeZone;
 use ratatui::Frame;
@@ -10,7 +11,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::{dim, full_view};
 use crate::app::State;
-use crate::app::messages::MessagesView;
+use crate::app::messages::{MessagesView, Scope};
 use crate::domain::message::{Message, SmsStatus};
 use crate::domain::phone_error;
 
@@ -30,7 +31,7 @@ fn status_style(status: &SmsStatus) -> Style {
     }
 }
 
-/// `36 of the newest 1000 messages, back to 10:42 · 4 requests`
+/// `36 of the newest 1000 messages, back to 10:42 · 4 requests` (`36 failed of …` for `F`)
 fn summary(view: &MessagesView, tz: &TimeZone) -> String {
     let Some(read) = &view.read else {
         return view.error.as_ref().map_or_else(
@@ -50,24 +51,49 @@ fn summary(view: &MessagesView, tz: &TimeZone) -> String {
     } else {
         ""
     };
+    let failed = match view.scope {
+        Scope::Flow { .. } => "",
+        Scope::Every { .. } => " failed",
+    };
     format!(
-        "{} of the newest {} messages{back} · {} request{plural}{older}",
+        "{}{failed} of the newest {} messages{back} · {} request{plural}{older}",
         read.messages.len(),
         read.scanned,
         read.requests
     )
 }
 
-fn row<'a>(m: &'a Message, tz: &TimeZone, selected: bool) -> Line<'a> {
-    let mut spans = vec![
-        Span::styled(format!("{}  ", clock(m.time, tz)), dim()),
+/// Columns of the flow in a row of `F`.
+const FLOW_COLUMNS: usize = 26;
+
+/// `flow 7 Welcome series`, the name where the flow is loaded.
+fn flow_label(scope: &Scope, id: u64) -> String {
+    scope
+        .name_of(id)
+        .map_or_else(|| format!("flow {id}"), |name| format!("flow {id} {name}"))
+}
+
+fn row<'a>(m: &'a Message, view: &MessagesView, tz: &TimeZone, selected: bool) -> Line<'a> {
+    let mut spans = vec![Span::styled(format!("{}  ", clock(m.time, tz)), dim())];
+    if let Scope::Every { .. } = view.scope {
+        // By columns: a name may hold wide characters.
+        let label = crate::domain::width::fit(&flow_label(&view.scope, m.flow_id), FLOW_COLUMNS);
+        let pad = FLOW_COLUMNS + 2 - unicode_width::UnicodeWidthStr::width(label.as_str());
+        spans.push(Span::raw(format!("{label}{}", " ".repeat(pad))));
+    }
+    spans.extend([
         Span::raw(format!("contact {:<7} ", m.contact_id)),
         Span::styled(
             format!("{} {:<8} ", m.status.glyph(), m.status.word()),
             status_style(&m.status),
         ),
-    ];
-    if let Some(error) = m.error_explained() {
+    ]);
+    // `F` rows carry the flow: the code alone fits, its words are in the groups above.
+    let error = match view.scope {
+        Scope::Flow { .. } => m.error_explained(),
+        Scope::Every { .. } => m.error.clone(),
+    };
+    if let Some(error) = error {
         spans.push(Span::raw(error));
     }
     let line = Line::from(spans);
@@ -79,7 +105,7 @@ fn row<'a>(m: &'a Message, tz: &TimeZone, selected: bool) -> Line<'a> {
 }
 
 /// One message whole.
-fn whole<'a>(m: &'a Message, tz: &TimeZone) -> Vec<Line<'a>> {
+fn whole<'a>(m: &'a Message, scope: &Scope, tz: &TimeZone) -> Vec<Line<'a>> {
     let time = |t: Option<jiff::Timestamp>| {
         t.map_or_else(
             || "—".to_owned(),
@@ -92,8 +118,10 @@ fn whole<'a>(m: &'a Message, tz: &TimeZone) -> Vec<Line<'a>> {
     };
     let mut lines = vec![
         Line::from(format!(
-            "SMS {} · flow {} · contact {}",
-            m.sms_id, m.flow_id, m.contact_id
+            "SMS {} · {} · contact {}",
+            m.sms_id,
+            flow_label(scope, m.flow_id),
+            m.contact_id
         )),
         Line::styled(
             format!("{} {}", m.status.glyph(), m.status.word()),
@@ -113,9 +141,40 @@ fn whole<'a>(m: &'a Message, tz: &TimeZone) -> Vec<Line<'a>> {
     lines
 }
 
+/// The failure groups: by error, and for `F` by flow as well.
+fn groups(view: &MessagesView, lines: &mut Vec<Line<'_>>) {
+    let failures = view.failures();
+    if failures.is_empty() {
+        return;
+    }
+    lines.push(Line::styled(
+        "failures by error:",
+        Style::new().fg(Color::Red),
+    ));
+    for (code, count) in &failures {
+        let words = phone_error::explain(code)
+            .map(|w| format!("  {w}"))
+            .unwrap_or_default();
+        lines.push(Line::from(format!("  {code} × {count}{words}")));
+    }
+    if let Scope::Every { .. } = view.scope {
+        lines.push(Line::styled(
+            "failures by flow:",
+            Style::new().fg(Color::Red),
+        ));
+        for (flow, count) in view.failures_by_flow() {
+            let label = flow_label(&view.scope, flow);
+            lines.push(Line::from(format!("  {label} × {count}")));
+        }
+    }
+}
+
 pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State, view: &MessagesView) {
     let r = full_view(frame, area);
-    let title = format!(" Messages of flow {} {} ", view.flow, view.name);
+    let title = match &view.scope {
+        Scope::Flow { id, name } => format!(" Messages of flow {id} {name} "),
+        Scope::Every { .. } => " Latest failures of every flow ".to_owned(),
+    };
     let block = Block::default().borders(Borders::ALL).title(title);
     let inner = block.inner(r);
     frame.render_widget(block, r);
@@ -124,25 +183,13 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State, view: &MessagesVie
         && let Some(m) = view.selected()
     {
         frame.render_widget(
-            Paragraph::new(whole(m, tz)).wrap(Wrap { trim: false }),
+            Paragraph::new(whole(m, &view.scope, tz)).wrap(Wrap { trim: false }),
             inner,
         );
         return;
     }
     let mut lines = vec![Line::styled(summary(view, tz), dim())];
-    let failures = view.failures();
-    if !failures.is_empty() {
-        lines.push(Line::styled(
-            "failures by error:",
-            Style::new().fg(Color::Red),
-        ));
-        for (code, count) in &failures {
-            let words = phone_error::explain(code)
-                .map(|w| format!("  {w}"))
-                .unwrap_or_default();
-            lines.push(Line::from(format!("  {code} × {count}{words}")));
-        }
-    }
+    groups(view, &mut lines);
     lines.push(Line::from(""));
     let room = usize::from(inner.height).saturating_sub(lines.len()).max(1);
     let skip = view.cursor.saturating_sub(room - 1);
@@ -152,7 +199,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State, view: &MessagesVie
             .enumerate()
             .skip(skip)
             .take(room)
-            .map(|(i, m)| row(m, tz, i == view.cursor)),
+            .map(|(i, m)| row(m, view, tz, i == view.cursor)),
     );
     frame.render_widget(Paragraph::new(lines), inner);
 }

@@ -29,6 +29,9 @@ pub fn keys(frame: &mut Frame<'_>, area: Rect, state: &State) {
         Mode::History(_) => "1–4 range · ←/→ h/l cursor · r read again · q or Esc closes",
         Mode::Messages(v) if v.open => "q or Esc back to the list",
         Mode::Messages(_) => "↑/↓ move · Enter shows the message whole · q or Esc closes",
+        Mode::Ledger(_) => {
+            "↑/↓ move · Enter copies the call as curl · r read again · q or Esc closes"
+        }
         Mode::Browse => &browse_keys(state, width),
     };
     frame.render_widget(Paragraph::new(Span::styled(fit(text, width), dim())), area);
