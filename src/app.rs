@@ -6,6 +6,7 @@
 
 pub mod alerts;
 pub mod clipboard;
+mod copy;
 pub mod draft;
 mod errors;
 pub mod form;
@@ -69,6 +70,8 @@ pub struct Context {
     pub log_path: Option<PathBuf>,
     /// The zone times are shown in (the system's; fixed in tests).
     pub tz: jiff::tz::TimeZone,
+    /// The keys of the flow list: the defaults with the config's `[keys]` over them.
+    pub keys: keymap::Keymap,
 }
 
 impl Default for Context {
@@ -81,6 +84,7 @@ impl Default for Context {
             read_only: false,
             log_path: None,
             tz: jiff::tz::TimeZone::UTC,
+            keys: keymap::Keymap::default(),
         }
     }
 }
@@ -123,6 +127,20 @@ pub enum Mode {
     History(Box<history::HistoryView>),
     /// `m`: the messages of one flow.
     Messages(Box<messages::MessagesView>),
+    /// `Y`: the text just sent to the clipboard, to select by hand where the terminal ignores
+    /// OSC 52; `scroll` lines down from the top.
+    Copied {
+        text: String,
+        scroll: u16,
+    },
+}
+
+/// Shows problems found before the dashboard started (the config's `[keys]`) on the error line,
+/// the newest on top, all of them kept for `E`.
+pub fn report_at_start(state: &mut State, problems: &[String]) {
+    for p in problems {
+        errors::push_error(state, p.clone());
+    }
 }
 
 /// Whether the latest refresh reached the server, for the header's live state.

@@ -338,6 +338,11 @@ pub struct ServeDemoArgs {
 pub enum ConfigCommand {
     /// Print the path of the config file
     Path,
+    /// Read the config file and report every problem (exit status 1 when there is one)
+    Check,
+    /// Write a commented config file with every setting and its default, then print its path
+    /// (never overwrites)
+    Init,
 }
 
 fn flow_id(s: &str) -> Result<u64, String> {

@@ -8,6 +8,7 @@
 //! must never borrow the production key and send it to the staging host.
 
 mod alerts;
+pub mod settings;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -18,12 +19,16 @@ use serde::Deserialize;
 
 use crate::api::error::{REDACTED, redact, register_secret};
 use crate::api::{ApiKey, DEFAULT_PAGE_SIZE, PAGE_SIZES};
+use crate::app::keymap::Keymap;
 use crate::budget::BudgetConfig;
 use crate::cli::Global;
 use crate::domain::clean;
 
 pub const DEFAULT_BASE_URL: &str = "https://sms.sociostacks.com/api";
 pub const DEFAULT_TIMEOUT_SECS: u64 = 20;
+/// Requests a minute for flowdash, and of those the ones kept for the operator.
+pub const DEFAULT_BUDGET: u32 = 30;
+pub const DEFAULT_RESERVE: u32 = 10;
 /// What the server allows a key in a minute (CONTRACT §3); a larger budget is allowed, with a
 /// warning, as some plans may have no limit.
 pub const SERVER_RATE_LIMIT: u32 = 60;
@@ -41,6 +46,9 @@ struct FileConfig {
     builtin_alerts: Option<bool>,
     #[serde(default)]
     alerts: Vec<toml::Spanned<alerts::RawRule>>,
+    /// `[keys]`: an action's name and its keys (DESIGN §17).
+    #[serde(default)]
+    keys: BTreeMap<String, toml::Value>,
 }
 
 /// One `[profiles.NAME]` table. No `Debug`: it may hold a key.
@@ -96,6 +104,11 @@ pub struct Settings {
     /// The alert rules in force: the built-in ones (unless `builtin_alerts = false`) and the
     /// config's `[[alerts]]`.
     pub alerts: Vec<crate::domain::alerts::Rule>,
+    /// The keys of the flow list: the defaults with `[keys]` over them.
+    pub keys: Keymap,
+    /// What is wrong in `[keys]` (an unknown action or key, two actions on one key): the
+    /// dashboard shows it at start and `flowdash config check` fails on it.
+    pub key_problems: Vec<String>,
     /// For stderr, printed by the caller (a loose file mode, ...).
     pub warnings: Vec<String>,
 }
@@ -370,7 +383,7 @@ fn budget_and_reserve(
     source: &dyn Fn(&str) -> String,
     warnings: &mut Vec<String>,
 ) -> Result<(u32, u32), ConfigError> {
-    let budget = global.budget.or(profile.budget).unwrap_or(30);
+    let budget = global.budget.or(profile.budget).unwrap_or(DEFAULT_BUDGET);
     if budget == 0 {
         return Err(ConfigError::Invalid(format!(
             "{} must be at least 1 request a minute",
@@ -389,7 +402,7 @@ fn budget_and_reserve(
         }
         Some(r) => r,
         // Not set anywhere: the default 10, but always leaving some for polling.
-        None => 10.min(budget - 1),
+        None => DEFAULT_RESERVE.min(budget - 1),
     };
     if budget > SERVER_RATE_LIMIT {
         warnings.push(format!(
@@ -426,6 +439,8 @@ pub fn load(global: &Global) -> Result<Settings, ConfigError> {
         file.builtin_alerts.unwrap_or(true),
         std::mem::take(&mut file.alerts),
     )?;
+
+    let (keys, key_problems) = keymap(&file.keys);
 
     let chosen = non_empty(global.profile.as_ref()).map(str::to_owned);
     let name = chosen.or_else(|| non_empty(file.default_profile.as_ref()).map(str::to_owned));
@@ -487,8 +502,37 @@ pub fn load(global: &Global) -> Result<Settings, ConfigError> {
                 .or_else(crate::store::default_path)
         },
         alerts,
+        keys,
+        key_problems,
         warnings,
     })
+}
+
+/// The keymap of `[keys]`, and its problems: a value that is neither a key nor a list of keys
+/// among them.
+fn keymap(table: &BTreeMap<String, toml::Value>) -> (Keymap, Vec<String>) {
+    let mut problems = Vec::new();
+    let mut overrides = Vec::new();
+    for (action, value) in table {
+        let keys = match value {
+            toml::Value::String(k) => Some(vec![k.clone()]),
+            toml::Value::Array(list) => list
+                .iter()
+                .map(|k| k.as_str().map(str::to_owned))
+                .collect::<Option<Vec<_>>>(),
+            _ => None,
+        };
+        match keys {
+            Some(keys) => overrides.push((action.clone(), keys)),
+            None => problems.push(format!(
+                "[keys] {}: give a key (\"t\") or a list of keys ([\"space\", \"t\"])",
+                clean::one_line(action)
+            )),
+        }
+    }
+    let (map, more) = Keymap::with_overrides(&overrides);
+    problems.extend(more);
+    (map, problems)
 }
 
 impl Settings {
