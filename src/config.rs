@@ -731,6 +731,83 @@ mod tests {
         assert_eq!(file.profiles.len(), 2);
     }
 
+    /// The fields the parser knows where `probe` sits, from its refusal of an unknown one.
+    fn fields_known(probe: &str) -> Vec<String> {
+        let msg = parse(Path::new("c.toml"), probe).err().unwrap().to_string();
+        let list = msg.split("expected one of ").nth(1).unwrap_or_else(|| panic!("{msg}"));
+        let mut fields: Vec<String> = list
+            .split(", ")
+            .map(|f| f.trim().trim_matches('`').to_owned())
+            .collect();
+        fields.sort();
+        fields
+    }
+
+    fn table_names(scope: settings::Scope) -> Vec<String> {
+        let mut names: Vec<String> = settings::settings()
+            .into_iter()
+            .filter(|s| s.scope == scope)
+            .map(|s| s.name.to_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn the_table_of_settings_is_every_field_the_parser_knows() {
+        use settings::Scope;
+        let mut top = table_names(Scope::Top);
+        top.extend(["alerts", "keys", "profiles"].map(str::to_owned));
+        top.sort();
+        assert_eq!(fields_known("zzz = 1\n"), top);
+        assert_eq!(fields_known("[profiles.a]\nzzz = 1\n"), table_names(Scope::Profile));
+        assert_eq!(
+            fields_known("[[alerts]]\nrule = \"silent\"\nzzz = 1\n"),
+            table_names(Scope::Alert)
+        );
+    }
+
+    #[test]
+    fn config_init_writes_every_setting_and_every_action_and_reads_back_as_the_defaults() {
+        let text = settings::template();
+        let file = parse(Path::new("init.toml"), &text).unwrap();
+        for s in settings::settings() {
+            let line = format!("\n{} = ", s.name);
+            let commented = format!("\n# {} = ", s.name);
+            assert!(
+                text.contains(&line) || text.contains(&commented),
+                "{} is missing",
+                s.name
+            );
+        }
+        for b in crate::app::keymap::BINDINGS {
+            assert!(file.keys.contains_key(b.name), "[keys] {} is missing", b.name);
+        }
+        let (keys, problems) = keymap(&file.keys);
+        assert_eq!(problems, Vec::<String>::new());
+        let space = crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char(' '));
+        assert_eq!(keys.action(&space), Some(crate::app::Action::Toggle));
+        // The values in force are the built-in defaults.
+        let p = &file.profiles["default"];
+        assert_eq!(p.budget, Some(DEFAULT_BUDGET));
+        assert_eq!(p.reserve, Some(DEFAULT_RESERVE));
+        assert_eq!(p.page_size, Some(DEFAULT_PAGE_SIZE));
+        assert_eq!(p.timeout_secs, Some(DEFAULT_TIMEOUT_SECS));
+        assert_eq!(p.base_url.as_deref(), Some(DEFAULT_BASE_URL));
+        // The examples commented out are values the parser takes, once uncommented (but the
+        // key: one of api_key and api_key_command).
+        let open: String = text
+            .lines()
+            .map(|l| match l.strip_prefix("# ") {
+                Some(rest) if rest.contains(" = ") && !rest.starts_with("api_key =") => rest,
+                _ => l,
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let file = parse(Path::new("open.toml"), &open).unwrap();
+        assert!(file.profiles["default"].api_key_command.is_some());
+    }
+
     #[tokio::test]
     async fn key_command_output_and_failures() {
         let key = run_key_command("printf '  s3cret \\nnotes\\n'", KEY_COMMAND_LIMIT).await;

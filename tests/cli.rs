@@ -7,6 +7,8 @@
 
 #[path = "cli/config.rs"]
 mod config;
+#[path = "cli/keys.rs"]
+mod keys;
 pub mod fixtures;
 
 use std::path::PathBuf;

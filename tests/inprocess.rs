@@ -829,3 +829,31 @@ async fn a_locked_history_file_is_told_and_the_dashboard_keeps_working() {
     other.execute_batch("COMMIT").unwrap();
     assert_eq!(recorded(&history, &d.sim.base_url()).await.len(), 25);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_key_remapped_in_the_config_acts_and_the_footer_and_help_show_it() {
+    let mut d = Dash::start();
+    let (keys, problems) = flowdash::app::keymap::Keymap::with_overrides(&[(
+        "toggle".to_owned(),
+        vec!["t".to_owned()],
+    )]);
+    assert!(problems.is_empty(), "{problems:?}");
+    d.runner.state.ctx.keys = keys;
+    let first = d.sim.flows()[0].clone();
+    let screen = d.wait_text("page 1/2 (40 flows)").await;
+    assert!(screen.contains("t on/off · e edit"), "{screen}");
+    // The old key does nothing now; the new one switches the flow.
+    d.key(KeyCode::Char(' '));
+    d.key(KeyCode::Char('t'));
+    let word = if first.is_enabled { "off" } else { "on" };
+    d.wait_text(&format!("flow {} switched {word}", first.id))
+        .await;
+    assert_eq!(d.writes(), one_post(first.id, "is_enabled"));
+    d.key(KeyCode::Char('?'));
+    let screen = d.wait_text("switch the flow on / off").await;
+    let line = screen
+        .lines()
+        .find(|l| l.contains("switch the flow on / off"))
+        .unwrap();
+    assert!(line.contains("│t "), "{line}");
+}

@@ -7,6 +7,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::clipboard::{SENT, copy};
 use super::{Command, Mode, State};
+use crate::domain::clean;
 
 /// `y`: the selected flow's id.
 pub(super) fn copy_id(state: &mut State, out: &mut Vec<Command>) {
@@ -24,7 +25,10 @@ pub(super) fn copy_json(state: &mut State, out: &mut Vec<Command>) {
         state.toast("no flow selected".to_owned(), out);
         return;
     };
-    let flow = state.detailed(flow);
+    let mut flow = state.detailed(flow);
+    // Cleaned when read; cleaned again here, as the text goes to the terminal and elsewhere.
+    flow.name = clean::one_line(&flow.name);
+    flow.content = flow.content.as_deref().map(clean::multi_line);
     let text = crate::store::flow_json(&flow);
     out.push(copy(&text));
     state.toast(format!("flow {} as JSON: {SENT}", flow.id), out);
