@@ -13,6 +13,7 @@ pub mod form;
 pub mod geometry;
 pub mod history;
 pub mod keymap;
+mod jump;
 mod keys;
 pub mod messages;
 mod req;
@@ -174,6 +175,8 @@ impl Link {
 pub struct Seek {
     pub key: RowKey,
     pub tried: Vec<u32>,
+    /// Gone to with `/#42`, rather than just created.
+    pub jump: bool,
 }
 
 /// Whether keys reach the dialog on screen. A dialog that opens by itself (the conflict after a
@@ -272,6 +275,8 @@ pub struct State {
     pub top_on_load: bool,
     /// A flow just created, looked for on the pages where the server's order puts it.
     pub seek: Option<Seek>,
+    /// The read of a flow `/#42` went to and did not find loaded.
+    pub jump: Option<(ReqId, FlowId)>,
     /// With more than 1000 flows loaded: when each 1000-page (from 1) was last read, and which
     /// of the visible ones is polled next.
     pub chunk_at: HashMap<u32, Timestamp>,

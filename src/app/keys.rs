@@ -46,7 +46,7 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent, out: &mut Vec<Command>) {
         }
         Mode::Alerts { scroll } => super::alerts::on_key(state, key, scroll),
         Mode::Copied { text, scroll } => super::copy::on_key(state, key, text, scroll),
-        Mode::Filter => on_filter_key(state, key),
+        Mode::Filter => on_filter_key(state, key, out),
         Mode::Form(mut form) => {
             if form.saving.is_some() && key.code != KeyCode::Esc && !form.confirm_discard {
                 // While the save runs, the form is frozen: keys would change what was sent.
@@ -185,9 +185,13 @@ fn on_delete_key(
     };
 }
 
-fn on_filter_key(state: &mut State, key: KeyEvent) {
+fn on_filter_key(state: &mut State, key: KeyEvent, out: &mut Vec<Command>) {
     match key.code {
-        KeyCode::Enter => {}
+        KeyCode::Enter => {
+            if let Some(id) = super::jump::target(&state.filter.applied) {
+                super::jump::start(state, id, out);
+            }
+        }
         KeyCode::Esc => {
             state.filter.input.reset();
             state.filter.applied.clear();

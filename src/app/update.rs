@@ -90,7 +90,11 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
                 Err(e) => push_load_error(state, Load::Segments, e),
             }
         }
-        Msg::DetailLoaded { req, id, result } => on_detail_loaded(state, req, id, result),
+        Msg::DetailLoaded { req, id, result } => {
+            if !super::jump::on_read(state, req, &result, &mut out) {
+                on_detail_loaded(state, req, id, result);
+            }
+        }
         Msg::MessagesLoaded { req, result } => {
             if let Mode::Messages(view) = &mut state.mode {
                 view.loaded(req, result);
@@ -683,6 +687,7 @@ fn created(state: &mut State, c: &crate::api::Created, out: &mut Vec<Command>) {
     state.seek = Some(super::Seek {
         key,
         tried: Vec::new(),
+        jump: false,
     });
     state.top_on_load = false;
     state.load_page(Priority::Operator, out);
@@ -716,10 +721,12 @@ fn seek_on(state: &mut State, items: &[Flow], out: &mut Vec<Command>) -> Option<
     let next = [1, last].into_iter().find(|p| !seek.tried.contains(p));
     if next.is_none() {
         let id = seek.key.id;
-        state.toast(
-            format!("created flow {id}; it is not on the first or last page in the server's order"),
-            out,
-        );
+        let text = if seek.jump {
+            format!("flow {id} is not on the pages read: A loads every page, then /#{id} finds it")
+        } else {
+            format!("created flow {id}; it is not on the first or last page in the server's order")
+        };
+        state.toast(text, out);
     } else {
         state.seek = Some(seek);
     }
