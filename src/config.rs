@@ -734,7 +734,10 @@ mod tests {
     /// The fields the parser knows where `probe` sits, from its refusal of an unknown one.
     fn fields_known(probe: &str) -> Vec<String> {
         let msg = parse(Path::new("c.toml"), probe).err().unwrap().to_string();
-        let list = msg.split("expected one of ").nth(1).unwrap_or_else(|| panic!("{msg}"));
+        let list = msg
+            .split("expected one of ")
+            .nth(1)
+            .unwrap_or_else(|| panic!("{msg}"));
         let mut fields: Vec<String> = list
             .split(", ")
             .map(|f| f.trim().trim_matches('`').to_owned())
@@ -760,7 +763,10 @@ mod tests {
         top.extend(["alerts", "keys", "profiles"].map(str::to_owned));
         top.sort();
         assert_eq!(fields_known("zzz = 1\n"), top);
-        assert_eq!(fields_known("[profiles.a]\nzzz = 1\n"), table_names(Scope::Profile));
+        assert_eq!(
+            fields_known("[profiles.a]\nzzz = 1\n"),
+            table_names(Scope::Profile)
+        );
         assert_eq!(
             fields_known("[[alerts]]\nrule = \"silent\"\nzzz = 1\n"),
             table_names(Scope::Alert)
@@ -781,7 +787,11 @@ mod tests {
             );
         }
         for b in crate::app::keymap::BINDINGS {
-            assert!(file.keys.contains_key(b.name), "[keys] {} is missing", b.name);
+            assert!(
+                file.keys.contains_key(b.name),
+                "[keys] {} is missing",
+                b.name
+            );
         }
         let (keys, problems) = keymap(&file.keys);
         assert_eq!(problems, Vec::<String>::new());

@@ -2094,6 +2094,7 @@ fn y_sends_the_selected_flows_id_through_osc52_and_says_it_was_sent() {
 #[test]
 #[expect(non_snake_case, reason = "the key is a capital Y")]
 fn Y_copies_the_flow_as_the_apis_json_with_cleaned_text_and_shows_it_to_select() {
+    use base64::Engine as _;
     let mut hostile = flow(42, "Promo\u{1b}]0;owned\u{7}");
     hostile.content = Some("Hi\u{1b}[2J there".to_owned());
     let mut app = App::loaded(vec![flow(7, "Flow 7"), hostile], 2);
@@ -2102,7 +2103,6 @@ fn Y_copies_the_flow_as_the_apis_json_with_cleaned_text_and_shows_it_to_select()
     let Some(Command::Emit(osc)) = cmds.iter().find(|c| matches!(c, Command::Emit(_))) else {
         panic!("no copy: {cmds:?}");
     };
-    use base64::Engine as _;
     let b64 = osc
         .strip_prefix("\x1b]52;c;")
         .and_then(|s| s.strip_suffix('\x07'))
@@ -2117,7 +2117,10 @@ fn Y_copies_the_flow_as_the_apis_json_with_cleaned_text_and_shows_it_to_select()
     assert_eq!(json["wait_time_type"], "days");
     let name = json["name"].as_str().expect("a name");
     let content = json["content"].as_str().expect("a content");
-    assert!(name.starts_with("Promo") && content.ends_with("there"), "{json}");
+    assert!(
+        name.starts_with("Promo") && content.ends_with("there"),
+        "{json}"
+    );
     for text in [name, content] {
         assert!(!text.contains(['\u{1b}', '\u{7}']), "{json}");
     }

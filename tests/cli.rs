@@ -7,9 +7,9 @@
 
 #[path = "cli/config.rs"]
 mod config;
+pub mod fixtures;
 #[path = "cli/keys.rs"]
 mod keys;
-pub mod fixtures;
 
 use std::path::PathBuf;
 use std::process::Stdio;

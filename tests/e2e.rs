@@ -394,7 +394,9 @@ async fn y_writes_the_osc52_copy_of_the_id_and_a_keys_problem_shows_at_start() {
     let id = second.id.to_string();
     let b64 = base64::engine::general_purpose::STANDARD.encode(id.as_bytes());
     let osc = format!("\x1b]52;c;{b64}\x07");
-    eventually("the OSC 52 bytes", || tui.raw_text().contains(&osc).then_some(()));
+    eventually("the OSC 52 bytes", || {
+        tui.raw_text().contains(&osc).then_some(())
+    });
     assert_eq!(tui.raw_text().matches("\x1b]52;").count(), 1);
     tui.send("q");
     tui.wait_exit();

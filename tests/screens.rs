@@ -152,7 +152,7 @@ fn ctx() -> Context {
         production: false,
         read_only: false,
         log_path: Some(PathBuf::from("/home/op/.local/state/flowdash/flowdash.log")),
-        tz: jiff::tz::TimeZone::UTC,
+        ..Context::default()
     }
 }
 

@@ -48,7 +48,10 @@ pub(super) fn on_read(
     let flow = match result {
         Ok(f) if f.id == id => f,
         Ok(_) => {
-            push_error(state, format!("flow {id}: the server answered another flow"));
+            push_error(
+                state,
+                format!("flow {id}: the server answered another flow"),
+            );
             return true;
         }
         Err(e) => {
@@ -65,12 +68,19 @@ pub(super) fn on_read(
         state.rebuild_view();
         return true;
     }
-    state.toast(format!("flow {id} ({}): looking for its page…", flow.name), out);
+    state.toast(
+        format!("flow {id} ({}): looking for its page…", flow.name),
+        out,
+    );
     let here = state.page;
     state.page = likely_page(state, id);
     state.seek = Some(Seek {
         key,
-        tried: if state.page == here { Vec::new() } else { vec![here] },
+        tried: if state.page == here {
+            Vec::new()
+        } else {
+            vec![here]
+        },
         jump: true,
     });
     state.top_on_load = false;

@@ -360,7 +360,11 @@ impl Keymap {
                 problems.push(format!(
                     "[keys] `{}` is no action (actions: {})",
                     crate::domain::clean::one_line(name),
-                    BINDINGS.iter().map(|b| b.name).collect::<Vec<_>>().join(" ")
+                    BINDINGS
+                        .iter()
+                        .map(|b| b.name)
+                        .collect::<Vec<_>>()
+                        .join(" ")
                 ));
                 continue;
             };
@@ -498,7 +502,13 @@ mod tests {
         assert_eq!(map.label(Action::Edit), "Enter");
         let (_, problems) =
             Keymap::with_overrides(&[set("tgogle", &["t"]), set("quit", &["spcae"])]);
-        assert!(problems[0].starts_with("[keys] `tgogle` is no action"), "{problems:?}");
-        assert!(problems[1].starts_with("[keys] quit: `spcae` is no key"), "{problems:?}");
+        assert!(
+            problems[0].starts_with("[keys] `tgogle` is no action"),
+            "{problems:?}"
+        );
+        assert!(
+            problems[1].starts_with("[keys] quit: `spcae` is no key"),
+            "{problems:?}"
+        );
     }
 }

@@ -90,11 +90,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
                 Err(e) => push_load_error(state, Load::Segments, e),
             }
         }
-        Msg::DetailLoaded { req, id, result } => {
-            if !super::jump::on_read(state, req, &result, &mut out) {
-                on_detail_loaded(state, req, id, result);
-            }
-        }
+        Msg::DetailLoaded { req, id, result } => on_detail_loaded(state, req, id, result, &mut out),
         Msg::MessagesLoaded { req, result } => {
             if let Mode::Messages(view) = &mut state.mode {
                 view.loaded(req, result);
@@ -337,7 +333,11 @@ fn on_detail_loaded(
     req: super::ReqId,
     id: crate::domain::FlowId,
     result: Result<Flow, crate::api::ApiError>,
+    out: &mut Vec<Command>,
 ) {
+    if super::jump::on_read(state, req, &result, out) {
+        return;
+    }
     state.busy = state.busy.saturating_sub(1);
     if req == state.detail_req {
         match result {

@@ -1,6 +1,8 @@
 //! Every setting of the config file, as one table: `flowdash config init` writes the file from
 //! it, and the tests hold it to the parser's own fields, so that neither can drift from the other.
 
+use std::fmt::Write as _;
+
 use crate::api::DEFAULT_PAGE_SIZE;
 use crate::app::keymap::{BINDINGS, Key};
 
@@ -49,6 +51,7 @@ fn unset(scope: Scope, name: &'static str, example: &'static str, doc: &'static 
 }
 
 /// Every setting, in the order the file lists them (the `[keys]` table comes from the keymap).
+#[rustfmt::skip]
 pub fn settings() -> Vec<Setting> {
     use Scope::{Alert, Profile, Top};
     let on = |b: bool| Some(b.to_string());
@@ -97,10 +100,10 @@ fn comment(text: &str, out: &mut String) {
 fn write_scope(scope: Scope, out: &mut String) {
     for s in settings().into_iter().filter(|s| s.scope == scope) {
         comment(s.doc, out);
-        match (&s.default, scope) {
-            (Some(v), _) => out.push_str(&format!("{} = {v}\n\n", s.name)),
-            (None, _) => out.push_str(&format!("# {} = {}\n\n", s.name, s.example)),
-        }
+        let _ = match &s.default {
+            Some(v) => write!(out, "{} = {v}\n\n", s.name),
+            None => write!(out, "# {} = {}\n\n", s.name, s.example),
+        };
     }
 }
 
@@ -108,14 +111,26 @@ fn write_scope(scope: Scope, out: &mut String) {
 /// the others commented out with an example.
 pub fn template() -> String {
     let mut out = String::new();
-    comment("flowdash configuration, with every setting and its default. A line starting with # is not read.", &mut out);
-    comment("Precedence: a flag, then the environment (FLOWDASH_BASE_URL, FLOWDASH_API_KEY, FLOWDASH_PROFILE, FLOWDASH_BUDGET), then the chosen profile (--profile / FLOWDASH_PROFILE, or default_profile), then the built-in defaults. Profiles are not mixed: a value missing from the chosen profile takes the built-in default, never another profile's value. `flowdash config check` reads the file and names every problem.", &mut out);
+    comment(
+        "flowdash configuration, with every setting and its default. A line starting with # is not read.",
+        &mut out,
+    );
+    comment(
+        "Precedence: a flag, then the environment (FLOWDASH_BASE_URL, FLOWDASH_API_KEY, FLOWDASH_PROFILE, FLOWDASH_BUDGET), then the chosen profile (--profile / FLOWDASH_PROFILE, or default_profile), then the built-in defaults. Profiles are not mixed: a value missing from the chosen profile takes the built-in default, never another profile's value. `flowdash config check` reads the file and names every problem.",
+        &mut out,
+    );
     out.push('\n');
     write_scope(Scope::Top, &mut out);
-    comment("One table a profile; copy it for another account ([profiles.staging], ...).", &mut out);
+    comment(
+        "One table a profile; copy it for another account ([profiles.staging], ...).",
+        &mut out,
+    );
     out.push_str("[profiles.default]\n");
     write_scope(Scope::Profile, &mut out);
-    comment("The keys of the flow list, by action: a key or a list of keys. A key is one character (t, G, /), ctrl-X, or one of space enter esc tab backspace delete insert home end pgup pgdn up down left right f1-f12. The keys of the views, the form and the dialogs are fixed.", &mut out);
+    comment(
+        "The keys of the flow list, by action: a key or a list of keys. A key is one character (t, G, /), ctrl-X, or one of space enter esc tab backspace delete insert home end pgup pgdn up down left right f1-f12. The keys of the views, the form and the dialogs are fixed.",
+        &mut out,
+    );
     out.push_str("[keys]\n");
     for b in BINDINGS {
         let keys: Vec<String> = b
@@ -124,10 +139,13 @@ pub fn template() -> String {
             .map(|k| format!("\"{}\"", k.replace('\\', "\\\\").replace('"', "\\\"")))
             .collect();
         debug_assert!(b.keys.iter().all(|k| Key::parse(k).is_some()));
-        out.push_str(&format!("{} = [{}]  # {}\n", b.name, keys.join(", "), b.help));
+        let _ = writeln!(out, "{} = [{}]  # {}", b.name, keys.join(", "), b.help);
     }
     out.push('\n');
-    comment("Alert rules of your own (DESIGN §14), as many [[alerts]] tables as you like:", &mut out);
+    comment(
+        "Alert rules of your own (DESIGN §14), as many [[alerts]] tables as you like:",
+        &mut out,
+    );
     out.push_str("# [[alerts]]\n");
     write_scope(Scope::Alert, &mut out);
     out

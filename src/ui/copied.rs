@@ -17,6 +17,10 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, text: &str, scroll: u16) {
             dim(),
         ),
     ];
-    lines.extend(text.lines().skip(usize::from(scroll)).map(|l| Line::raw(l.to_owned())));
+    lines.extend(
+        text.lines()
+            .skip(usize::from(scroll))
+            .map(|l| Line::raw(l.to_owned())),
+    );
     frame.render_widget(Paragraph::new(lines), r);
 }

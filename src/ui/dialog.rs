@@ -161,10 +161,17 @@ fn help_items(state: &State) -> Vec<HelpItem> {
         .map(|b| HelpItem::Keys(state.ctx.keys.label(b.action), b.help))
         .collect();
     items.push(HelpItem::Heading(LEGEND_HEADING));
-    items.extend(LEGEND.iter().map(|(g, what)| HelpItem::Keys((*g).to_owned(), what)));
+    items.extend(
+        LEGEND
+            .iter()
+            .map(|(g, what)| HelpItem::Keys((*g).to_owned(), what)),
+    );
     for (section, keys) in OTHER_KEYS {
         items.push(HelpItem::Heading(section));
-        items.extend(keys.iter().map(|(k, what)| HelpItem::Keys((*k).to_owned(), what)));
+        items.extend(
+            keys.iter()
+                .map(|(k, what)| HelpItem::Keys((*k).to_owned(), what)),
+        );
     }
     items
 }

@@ -26,7 +26,9 @@ pub fn keys(frame: &mut Frame<'_>, area: Rect, state: &State) {
         Mode::Help { .. } => "↑/↓ PgUp/PgDn scroll · q or Esc closes the help",
         Mode::Errors { .. } => "↑/↓ PgUp/PgDn scroll · q or Esc closes",
         Mode::Alerts { .. } => "↑/↓ scroll · q or Esc closes",
-        Mode::Copied { .. } => "select the text by hand if the terminal ignored the copy · q or Esc closes",
+        Mode::Copied { .. } => {
+            "select the text by hand if the terminal ignored the copy · q or Esc closes"
+        }
         Mode::DraftOffer(_) => "Enter restores the draft · x drops it",
         Mode::History(_) => "1–4 range · ←/→ h/l cursor · r read again · q or Esc closes",
         Mode::Messages(v) if v.open => "q or Esc back to the list",

@@ -9,7 +9,10 @@ async fn config_check_names_a_key_bound_twice_and_an_unknown_action_and_passes_t
     // No file: the defaults are in force, and they pass.
     let r = home.run(&["config", "check"]).await;
     assert!(r.ok, "{r:?}");
-    assert!(r.out.contains("the built-in defaults are in force"), "{r:?}");
+    assert!(
+        r.out.contains("the built-in defaults are in force"),
+        "{r:?}"
+    );
 
     // A file naming the defaults' own keys passes too.
     home.write_config("[keys]\ntoggle = [\"space\", \"t\"]\nquit = \"q\"\n", 0o600);
