@@ -311,6 +311,7 @@ impl Key {
             KeyCode::Right => "→".to_owned(),
             KeyCode::PageDown => "PgDn".to_owned(),
             KeyCode::PageUp => "PgUp".to_owned(),
+            KeyCode::Delete => "Delete".to_owned(),
             code => code.to_string(),
         };
         if self.ctrl {

@@ -222,7 +222,11 @@ pub fn help(frame: &mut Frame<'_>, area: Rect, state: &State, scroll: u16) {
                 .collect(),
         })
         .collect();
-    let lines = help_columns(entries, two, col);
+    let headings: Vec<bool> = items
+        .iter()
+        .map(|i| matches!(i, HelpItem::Heading(_)))
+        .collect();
+    let lines = help_columns(entries, &headings, two, col);
     // The header above and the keys line below stay in sight.
     let h = u16::try_from(lines.len())
         .unwrap_or(u16::MAX)
@@ -267,8 +271,14 @@ pub fn help(frame: &mut Frame<'_>, area: Rect, state: &State, scroll: u16) {
     frame.render_widget(Paragraph::new(foot).wrap(Wrap { trim: false }), foot_area);
 }
 
-/// The help's entries in one column, or two side by side split where they come out most even.
-fn help_columns(entries: Vec<Vec<Line<'static>>>, two: bool, col: usize) -> Vec<Line<'static>> {
+/// The help's entries in one column, or two side by side split at the heading (`headings` says
+/// which entries are) where they come out most even.
+fn help_columns(
+    entries: Vec<Vec<Line<'static>>>,
+    headings: &[bool],
+    two: bool,
+    col: usize,
+) -> Vec<Line<'static>> {
     let n = entries.len();
     let split = if two {
         let total: usize = entries.iter().map(Vec::len).sum();
@@ -283,6 +293,11 @@ fn help_columns(entries: Vec<Vec<Line<'static>>>, two: bool, col: usize) -> Vec<
     } else {
         n
     };
+    // A section stays whole: the right column starts at the heading nearest the even split.
+    let split = (0..n)
+        .filter(|&i| two && i > 0 && headings.get(i) == Some(&true))
+        .min_by_key(|&i| i.abs_diff(split))
+        .unwrap_or(split);
     let mut entries = entries.into_iter();
     let left: Vec<Line<'static>> = entries.by_ref().take(split).flatten().collect();
     let right: Vec<Line<'static>> = entries.flatten().collect();
