@@ -22,7 +22,7 @@ use crate::store::{Every, Since};
     long_about = "A terminal dashboard and command line for the flows of the Sociostacks SMS API.\n\n\
         With no command, opens the dashboard. With no API key configured, the dashboard runs \
         against the embedded demo server; commands need a key or --demo.",
-    after_help = "Configuration: `flowdash config path` prints where the config file is read from."
+    after_help = "Configuration: `flowdash config init` writes a commented config file with every setting, `flowdash config path` prints where it is read from, `flowdash config check` names its problems."
 )]
 pub struct Cli {
     #[command(flatten)]
