@@ -87,7 +87,7 @@ pub fn draw(frame: &mut Frame<'_>, state: &State) {
         Mode::DraftOffer(offer) => dialog::draft_offer(frame, area, state, offer),
         Mode::History(view) => history::draw(frame, area, state, view),
         Mode::Messages(view) => messages::draw(frame, area, state, view),
-        Mode::Copied { text, scroll } => copied::draw(frame, area, text, *scroll),
+        Mode::Copied { text, scroll } => copied::draw(frame, area, state, text, *scroll),
         Mode::Browse | Mode::Filter => {}
     }
 }

@@ -7,15 +7,18 @@ use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
 use super::{bold, dim, full_view};
+use crate::app::State;
 
-pub fn draw(frame: &mut Frame<'_>, area: Rect, text: &str, scroll: u16) {
+pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State, text: &str, scroll: u16) {
     let r = full_view(frame, area);
+    let how = if state.mouse {
+        "(nothing confirms a copy; to select the text by hand, close this, press M to give the mouse back to the terminal, then Y)"
+    } else {
+        "(nothing confirms a copy; if it did not arrive, select the text below)"
+    };
     let mut lines = vec![
         Line::styled("Sent to the terminal's clipboard:", bold()),
-        Line::styled(
-            "(nothing confirms a copy; if it did not arrive, select the text below)",
-            dim(),
-        ),
+        Line::styled(how, dim()),
     ];
     lines.extend(
         text.lines()
