@@ -6,11 +6,13 @@
 
 pub mod alerts;
 pub mod clipboard;
+mod copy;
 pub mod draft;
 mod errors;
 pub mod form;
 pub mod geometry;
 pub mod history;
+mod jump;
 pub mod keymap;
 mod keys;
 pub mod ledger;
@@ -70,6 +72,8 @@ pub struct Context {
     pub log_path: Option<PathBuf>,
     /// The zone times are shown in (the system's; fixed in tests).
     pub tz: jiff::tz::TimeZone,
+    /// The keys of the flow list: the defaults with the config's `[keys]` over them.
+    pub keys: keymap::Keymap,
 }
 
 impl Default for Context {
@@ -82,6 +86,7 @@ impl Default for Context {
             read_only: false,
             log_path: None,
             tz: jiff::tz::TimeZone::UTC,
+            keys: keymap::Keymap::default(),
         }
     }
 }
@@ -126,6 +131,20 @@ pub enum Mode {
     Messages(Box<messages::MessagesView>),
     /// `L`: the request ledger.
     Ledger(Box<ledger::LedgerView>),
+    /// `Y`: the text just sent to the clipboard, to select by hand where the terminal ignores
+    /// OSC 52; `scroll` lines down from the top.
+    Copied {
+        text: String,
+        scroll: u16,
+    },
+}
+
+/// Shows problems found before the dashboard started (the config's `[keys]`) on the error line,
+/// the newest on top, all of them kept for `E`.
+pub fn report_at_start(state: &mut State, problems: &[String]) {
+    for p in problems {
+        errors::push_error(state, p.clone());
+    }
 }
 
 /// Whether the latest refresh reached the server, for the header's live state.
@@ -162,6 +181,8 @@ pub struct Seek {
     /// shipped build lists the device id, CONTRACT §12 item 9), its row is found by them.
     pub namesake: (String, Option<Timestamp>),
     pub tried: Vec<u32>,
+    /// Gone to with `/#42`, rather than just created.
+    pub jump: bool,
 }
 
 /// Whether keys reach the dialog on screen. A dialog that opens by itself (the conflict after a
@@ -260,6 +281,8 @@ pub struct State {
     pub top_on_load: bool,
     /// A flow just created, looked for on the pages where the server's order puts it.
     pub seek: Option<Seek>,
+    /// The read of a flow `/#42` went to and did not find loaded.
+    pub jump: Option<(ReqId, FlowId)>,
     /// With more than 1000 flows loaded: when each 1000-page (from 1) was last read, and which
     /// of the visible ones is polled next.
     pub chunk_at: HashMap<u32, Timestamp>,

@@ -22,7 +22,7 @@ use crate::store::{Every, Since};
     long_about = "A terminal dashboard and command line for the flows of the Sociostacks SMS API.\n\n\
         With no command, opens the dashboard. With no API key configured, the dashboard runs \
         against the embedded demo server; commands need a key or --demo.",
-    after_help = "Configuration: `flowdash config path` prints where the config file is read from."
+    after_help = "Configuration: `flowdash config init` writes a commented config file with every setting, `flowdash config path` prints where it is read from, `flowdash config check` names its problems."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -385,6 +385,11 @@ pub struct ServeDemoArgs {
 pub enum ConfigCommand {
     /// Print the path of the config file
     Path,
+    /// Read the config file and report every problem (exit status 1 when there is one)
+    Check,
+    /// Write a commented config file with every setting and its default, then print its path
+    /// (never overwrites)
+    Init,
 }
 
 fn flow_id(s: &str) -> Result<u64, String> {

@@ -6,6 +6,7 @@
 
 mod audit;
 mod bulk;
+mod config_file;
 mod demo;
 mod export;
 mod flows;
@@ -19,7 +20,7 @@ use std::io::{IsTerminal as _, Write as _};
 use std::path::PathBuf;
 
 use crate::api::{ApiError, ApiKey, Client, ClientConfig};
-use crate::cli::{Cli, ConfigCommand, Verb};
+use crate::cli::{Cli, Verb};
 use crate::config::{self, ConfigError, Settings};
 use crate::dashboard::{self, DashboardSettings, HistoryPlace};
 use crate::sim::Sim;
@@ -95,10 +96,7 @@ struct Connection {
 pub async fn run(cli: Cli, log_path: Option<PathBuf>) -> Result<(), Failure> {
     let Cli { global, command } = cli;
     match &command {
-        Some(Verb::Config(ConfigCommand::Path)) => {
-            say(&config::config_path(&global)?.display().to_string());
-            return Ok(());
-        }
+        Some(Verb::Config(cmd)) => return config_file::run(&global, *cmd),
         Some(Verb::ServeDemo(args)) => return demo::serve(&global, args).await,
         _ => {}
     }
@@ -149,6 +147,8 @@ pub async fn run(cli: Cli, log_path: Option<PathBuf>) -> Result<(), Failure> {
                 ),
                 retention_days: crate::store::DEFAULT_RETENTION_DAYS,
                 alerts: settings.alerts.clone(),
+                keys: settings.keys.clone(),
+                key_problems: settings.key_problems.clone(),
             };
             dashboard::run(conn.client.clone(), dash)
                 .await

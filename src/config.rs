@@ -8,6 +8,7 @@
 //! must never borrow the production key and send it to the staging host.
 
 mod alerts;
+pub mod settings;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -18,12 +19,16 @@ use serde::Deserialize;
 
 use crate::api::error::{REDACTED, redact, register_secret};
 use crate::api::{ApiKey, DEFAULT_PAGE_SIZE, PAGE_SIZES};
+use crate::app::keymap::Keymap;
 use crate::budget::BudgetConfig;
 use crate::cli::Global;
 use crate::domain::clean;
 
 pub const DEFAULT_BASE_URL: &str = "https://sms.sociostacks.com/api";
 pub const DEFAULT_TIMEOUT_SECS: u64 = 20;
+/// Requests a minute for flowdash, and of those the ones kept for the operator.
+pub const DEFAULT_BUDGET: u32 = 30;
+pub const DEFAULT_RESERVE: u32 = 10;
 /// What the server allows a key in a minute (CONTRACT §3); a larger budget is allowed, with a
 /// warning, as some plans may have no limit.
 pub const SERVER_RATE_LIMIT: u32 = 60;
@@ -41,6 +46,9 @@ struct FileConfig {
     builtin_alerts: Option<bool>,
     #[serde(default)]
     alerts: Vec<toml::Spanned<alerts::RawRule>>,
+    /// `[keys]`: an action's name and its keys (DESIGN §17).
+    #[serde(default)]
+    keys: BTreeMap<String, toml::Value>,
 }
 
 /// One `[profiles.NAME]` table. No `Debug`: it may hold a key.
@@ -96,6 +104,11 @@ pub struct Settings {
     /// The alert rules in force: the built-in ones (unless `builtin_alerts = false`) and the
     /// config's `[[alerts]]`.
     pub alerts: Vec<crate::domain::alerts::Rule>,
+    /// The keys of the flow list: the defaults with `[keys]` over them.
+    pub keys: Keymap,
+    /// What is wrong in `[keys]` (an unknown action or key, two actions on one key): the
+    /// dashboard shows it at start and `flowdash config check` fails on it.
+    pub key_problems: Vec<String>,
     /// For stderr, printed by the caller (a loose file mode, ...).
     pub warnings: Vec<String>,
 }
@@ -370,7 +383,7 @@ fn budget_and_reserve(
     source: &dyn Fn(&str) -> String,
     warnings: &mut Vec<String>,
 ) -> Result<(u32, u32), ConfigError> {
-    let budget = global.budget.or(profile.budget).unwrap_or(30);
+    let budget = global.budget.or(profile.budget).unwrap_or(DEFAULT_BUDGET);
     if budget == 0 {
         return Err(ConfigError::Invalid(format!(
             "{} must be at least 1 request a minute",
@@ -389,7 +402,7 @@ fn budget_and_reserve(
         }
         Some(r) => r,
         // Not set anywhere: the default 10, but always leaving some for polling.
-        None => 10.min(budget - 1),
+        None => DEFAULT_RESERVE.min(budget - 1),
     };
     if budget > SERVER_RATE_LIMIT {
         warnings.push(format!(
@@ -426,6 +439,8 @@ pub fn load(global: &Global) -> Result<Settings, ConfigError> {
         file.builtin_alerts.unwrap_or(true),
         std::mem::take(&mut file.alerts),
     )?;
+
+    let (keys, key_problems) = keymap(&file.keys);
 
     let chosen = non_empty(global.profile.as_ref()).map(str::to_owned);
     let name = chosen.or_else(|| non_empty(file.default_profile.as_ref()).map(str::to_owned));
@@ -487,8 +502,37 @@ pub fn load(global: &Global) -> Result<Settings, ConfigError> {
                 .or_else(crate::store::default_path)
         },
         alerts,
+        keys,
+        key_problems,
         warnings,
     })
+}
+
+/// The keymap of `[keys]`, and its problems: a value that is neither a key nor a list of keys
+/// among them.
+fn keymap(table: &BTreeMap<String, toml::Value>) -> (Keymap, Vec<String>) {
+    let mut problems = Vec::new();
+    let mut overrides = Vec::new();
+    for (action, value) in table {
+        let keys = match value {
+            toml::Value::String(k) => Some(vec![k.clone()]),
+            toml::Value::Array(list) => list
+                .iter()
+                .map(|k| k.as_str().map(str::to_owned))
+                .collect::<Option<Vec<_>>>(),
+            _ => None,
+        };
+        match keys {
+            Some(keys) => overrides.push((action.clone(), keys)),
+            None => problems.push(format!(
+                "[keys] {}: give a key (\"t\") or a list of keys ([\"space\", \"t\"])",
+                clean::one_line(action)
+            )),
+        }
+    }
+    let (map, more) = Keymap::with_overrides(&overrides);
+    problems.extend(more);
+    (map, problems)
 }
 
 impl Settings {
@@ -685,6 +729,93 @@ mod tests {
         let file = parse(Path::new("config.example.toml"), text).unwrap();
         assert_eq!(file.default_profile.as_deref(), Some("prod"));
         assert_eq!(file.profiles.len(), 2);
+    }
+
+    /// The fields the parser knows where `probe` sits, from its refusal of an unknown one.
+    fn fields_known(probe: &str) -> Vec<String> {
+        let msg = parse(Path::new("c.toml"), probe).err().unwrap().to_string();
+        let list = msg
+            .split("expected one of ")
+            .nth(1)
+            .unwrap_or_else(|| panic!("{msg}"));
+        let mut fields: Vec<String> = list
+            .split(", ")
+            .map(|f| f.trim().trim_matches('`').to_owned())
+            .collect();
+        fields.sort();
+        fields
+    }
+
+    fn table_names(scope: settings::Scope) -> Vec<String> {
+        let mut names: Vec<String> = settings::settings()
+            .into_iter()
+            .filter(|s| s.scope == scope)
+            .map(|s| s.name.to_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn the_table_of_settings_is_every_field_the_parser_knows() {
+        use settings::Scope;
+        let mut top = table_names(Scope::Top);
+        top.extend(["alerts", "keys", "profiles"].map(str::to_owned));
+        top.sort();
+        assert_eq!(fields_known("zzz = 1\n"), top);
+        assert_eq!(
+            fields_known("[profiles.a]\nzzz = 1\n"),
+            table_names(Scope::Profile)
+        );
+        assert_eq!(
+            fields_known("[[alerts]]\nrule = \"silent\"\nzzz = 1\n"),
+            table_names(Scope::Alert)
+        );
+    }
+
+    #[test]
+    fn config_init_writes_every_setting_and_every_action_and_reads_back_as_the_defaults() {
+        let text = settings::template();
+        let file = parse(Path::new("init.toml"), &text).unwrap();
+        for s in settings::settings() {
+            let line = format!("\n{} = ", s.name);
+            let commented = format!("\n# {} = ", s.name);
+            assert!(
+                text.contains(&line) || text.contains(&commented),
+                "{} is missing",
+                s.name
+            );
+        }
+        for b in crate::app::keymap::BINDINGS {
+            assert!(
+                file.keys.contains_key(b.name),
+                "[keys] {} is missing",
+                b.name
+            );
+        }
+        let (keys, problems) = keymap(&file.keys);
+        assert_eq!(problems, Vec::<String>::new());
+        let space = crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char(' '));
+        assert_eq!(keys.action(&space), Some(crate::app::Action::Toggle));
+        // The values in force are the built-in defaults.
+        let p = &file.profiles["default"];
+        assert_eq!(p.budget, Some(DEFAULT_BUDGET));
+        assert_eq!(p.reserve, Some(DEFAULT_RESERVE));
+        assert_eq!(p.page_size, Some(DEFAULT_PAGE_SIZE));
+        assert_eq!(p.timeout_secs, Some(DEFAULT_TIMEOUT_SECS));
+        assert_eq!(p.base_url.as_deref(), Some(DEFAULT_BASE_URL));
+        // The examples commented out are values the parser takes, once uncommented (but the
+        // key: one of api_key and api_key_command).
+        let open: String = text
+            .lines()
+            .map(|l| match l.strip_prefix("# ") {
+                Some(rest) if rest.contains(" = ") && !rest.starts_with("api_key =") => rest,
+                _ => l,
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let file = parse(Path::new("open.toml"), &open).unwrap();
+        assert!(file.profiles["default"].api_key_command.is_some());
     }
 
     #[tokio::test]

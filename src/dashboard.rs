@@ -56,6 +56,9 @@ pub struct DashboardSettings {
     pub retention_days: u32,
     /// The alert rules in force (DESIGN §14).
     pub alerts: Vec<crate::domain::alerts::Rule>,
+    /// The keys of the flow list, and what was wrong in the config's `[keys]` (shown at start).
+    pub keys: app::keymap::Keymap,
+    pub key_problems: Vec<String>,
 }
 
 /// The timers the loop waits on besides input and results. `None` waits forever.
@@ -112,8 +115,10 @@ pub async fn run(client: Client, settings: DashboardSettings) -> color_eyre::Res
         read_only: client.is_read_only(),
         log_path: settings.log_path,
         tz: jiff::tz::TimeZone::system(),
+        keys: settings.keys,
     };
     let mut state = State::new(ctx, settings.page_size);
+    app::report_at_start(&mut state, &settings.key_problems);
     // The embedded demo's flows do not outlive the process, so neither do drafts of them.
     let store = crate::config::drafts_dir()
         .filter(|_| !settings.demo)

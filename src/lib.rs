@@ -19,15 +19,19 @@
 //!   table and the panes sit), the form, the draft offer, the error funnel, `app::history`
 //!   (the `H` view and the detail pane's chart: what they ask of the store, cut into slots),
 //!   `app::messages` (`m` of one flow and `F` of every flow's failures, one view with a scope),
-//!   `app::ledger` (the `L` view) and,
-//!   lowest, `ReqId` (`app/req.rs`), which every one of them may hold.
+//!   `app::ledger` (the `L` view), `app::copy` (`y`/`Y` to the clipboard), `app::jump` (`/#42`)
+//!   and, lowest, `ReqId` (`app/req.rs`), which every one of them may hold. The list's keys are
+//!   one table, `app::keymap::BINDINGS` (action, keys, help line, footer word), which the key
+//!   handling, the help and the footer all read; the config's `[keys]` makes a `Keymap` of it.
 //! - [`ui`] draws the state; [`tasks`] runs the commands `update` returns (requests through the
 //!   client, history queries on the store's writer thread); [`dashboard`] is the loop around
 //!   them; [`drafts`] keeps the text of an open form on disk as it is typed.
 //! - [`cli`], [`config`], [`commands`], [`logging`]: the command line and its configuration;
 //!   `commands::bulk` chooses the flows of `--match` / `--all` and prints the plan and its cost,
 //!   `commands::audit` lists the audit and keeps a command's writes in it,
-//!   `commands::export` writes every flow as CSV or JSON.
+//!   `commands::export` writes every flow as CSV or JSON. Every setting of the config file is a
+//!   row of `config::settings`, from which `flowdash config init` writes the file; a test holds
+//!   the table to the parser's fields.
 //! - [`store`]: the history in SQLite (readings, snapshot, alert events, audit) and its writer;
 //!   the snapshot is kept in the API's own list format (`store::snapshot`) and read back through
 //!   `api::wire`. The dashboard's side of it, `dashboard::recording`, hands every list that

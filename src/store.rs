@@ -39,7 +39,7 @@ pub use audit::{AuditTrail, entry_of};
 pub use query::{Comparison, Every, Interval, Rank, Since, Totals};
 pub use recorder::{Recorder, StoreEvent};
 pub use schema::{LATEST_VERSION, MIGRATIONS, create_at_version};
-pub use snapshot::{SavedList, devices_json, flows_json, segments_json, snapshot_of};
+pub use snapshot::{SavedList, devices_json, flow_json, flows_json, segments_json, snapshot_of};
 pub use write::Written;
 
 use crate::domain::Flow;

@@ -3,6 +3,7 @@
 
 mod alerts;
 mod chart;
+mod copied;
 mod detail;
 mod dialog;
 mod errors;
@@ -88,6 +89,7 @@ pub fn draw(frame: &mut Frame<'_>, state: &State) {
         Mode::History(view) => history::draw(frame, area, state, view),
         Mode::Messages(view) => messages::draw(frame, area, state, view),
         Mode::Ledger(view) => ledger::draw(frame, area, state, view),
+        Mode::Copied { text, scroll } => copied::draw(frame, area, state, text, *scroll),
         Mode::Browse | Mode::Filter => {}
     }
 }

@@ -2107,3 +2107,62 @@ fn a_snapshot_read_after_the_first_answer_is_not_shown() {
     assert_eq!(app.ids(), vec![7, 8]);
     assert_eq!(app.state.snapshot_at, None);
 }
+
+#[test]
+fn y_sends_the_selected_flows_id_through_osc52_and_says_it_was_sent() {
+    let mut app = App::loaded(flows(&[7, 42]), 2);
+    app.keys("j");
+    let cmds = app.keys("y");
+    let osc = "\x1b]52;c;NDI=\x07"; // base64 of "42"
+    assert!(cmds.contains(&Command::Emit(osc.to_owned())), "{cmds:?}");
+    assert_eq!(app.toast(), "id 42: sent to the terminal's clipboard");
+    assert!(matches!(app.state.mode, Mode::Browse));
+}
+
+#[test]
+#[expect(non_snake_case, reason = "the key is a capital Y")]
+fn Y_copies_the_flow_as_the_apis_json_with_cleaned_text_and_shows_it_to_select() {
+    use base64::Engine as _;
+    let mut hostile = flow(42, "Promo\u{1b}]0;owned\u{7}");
+    hostile.content = Some("Hi\u{1b}[2J there".to_owned());
+    let mut app = App::loaded(vec![flow(7, "Flow 7"), hostile], 2);
+    app.keys("j");
+    let cmds = app.keys("Y");
+    let Some(Command::Emit(osc)) = cmds.iter().find(|c| matches!(c, Command::Emit(_))) else {
+        panic!("no copy: {cmds:?}");
+    };
+    let b64 = osc
+        .strip_prefix("\x1b]52;c;")
+        .and_then(|s| s.strip_suffix('\x07'))
+        .expect("an OSC 52 sequence");
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .expect("base64");
+    let json: serde_json::Value = serde_json::from_slice(&bytes).expect("JSON");
+    assert_eq!(json["id"], 42);
+    assert_eq!(json["is_enabled"], 1);
+    assert_eq!(json["total_sent_sms"], 4200);
+    assert_eq!(json["wait_time_type"], "days");
+    let name = json["name"].as_str().expect("a name");
+    let content = json["content"].as_str().expect("a content");
+    assert!(
+        name.starts_with("Promo") && content.ends_with("there"),
+        "{json}"
+    );
+    for text in [name, content] {
+        assert!(!text.contains(['\u{1b}', '\u{7}']), "{json}");
+    }
+    let text = String::from_utf8(bytes).expect("text");
+    assert_eq!(
+        app.toast(),
+        "flow 42 as JSON: sent to the terminal's clipboard"
+    );
+    let Mode::Copied { text: shown, .. } = &app.state.mode else {
+        panic!("the text is shown to select by hand: {:?}", app.state.mode);
+    };
+    assert_eq!(shown, &text);
+    // q closes it and nothing reached the table.
+    let cmds = app.keys("q");
+    assert!(cmds.is_empty(), "{cmds:?}");
+    assert!(matches!(app.state.mode, Mode::Browse));
+}

@@ -10,6 +10,8 @@ mod bulk;
 #[path = "cli/config.rs"]
 mod config;
 pub mod fixtures;
+#[path = "cli/keys.rs"]
+mod keys;
 
 use std::path::PathBuf;
 use std::process::Stdio;

@@ -374,3 +374,31 @@ fn walk(dir: &std::path::Path) -> impl Iterator<Item = std::path::PathBuf> {
     }
     found.into_iter()
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn y_writes_the_osc52_copy_of_the_id_and_a_keys_problem_shows_at_start() {
+    use base64::Engine as _;
+    let sim = demo_server().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "[keys]\ncopy_id = [\"y\", \"f5\"]\nsrot = \"o\"\n").unwrap();
+    let config = config.display().to_string();
+    let mut tui = support::dashboard_on(&sim, "e2e-key", &[("FLOWDASH_CONFIG", &config)]);
+    tui.wait_text("`srot` is no action");
+    tui.send("x");
+    tui.wait_text("page 1/2");
+    let second = sim.flows()[1].clone();
+    tui.send("j");
+    tui.send("y");
+    tui.wait_text("sent to the terminal's clipboard");
+    let id = second.id.to_string();
+    let b64 = base64::engine::general_purpose::STANDARD.encode(id.as_bytes());
+    let osc = format!("\x1b]52;c;{b64}\x07");
+    eventually("the OSC 52 bytes", || {
+        tui.raw_text().contains(&osc).then_some(())
+    });
+    assert_eq!(tui.raw_text().matches("\x1b]52;").count(), 1);
+    tui.send("q");
+    tui.wait_exit();
+    sim.shutdown();
+}

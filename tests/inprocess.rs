@@ -1156,3 +1156,78 @@ async fn l_lists_the_calls_of_this_process_and_enter_copies_one_as_curl() {
     d.wait_for("the list again", |s| !s.contains("Request ledger"))
         .await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_key_remapped_in_the_config_acts_and_the_footer_and_help_show_it() {
+    let mut d = Dash::start();
+    let (keys, problems) = flowdash::app::keymap::Keymap::with_overrides(&[(
+        "toggle".to_owned(),
+        vec!["t".to_owned()],
+    )]);
+    assert!(problems.is_empty(), "{problems:?}");
+    d.runner.state.ctx.keys = keys;
+    let first = d.sim.flows()[0].clone();
+    let screen = d.wait_text("page 1/2 (40 flows)").await;
+    assert!(screen.contains("t on/off · e edit"), "{screen}");
+    // The old key does nothing now; the new one switches the flow.
+    d.key(KeyCode::Char(' '));
+    d.key(KeyCode::Char('t'));
+    let word = if first.is_enabled { "off" } else { "on" };
+    d.wait_text(&format!("flow {} switched {word}", first.id))
+        .await;
+    assert_eq!(d.writes(), one_post(first.id, "is_enabled"));
+    d.key(KeyCode::Char('?'));
+    let screen = d.wait_text("switch the flow on / off").await;
+    let line = screen
+        .lines()
+        .find(|l| l.contains("switch the flow on / off"))
+        .unwrap();
+    assert!(line.contains("│t "), "{line}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn slash_hash_id_goes_to_the_flow_reading_it_when_it_is_not_loaded() {
+    let mut d = Dash::start();
+    d.wait_text("page 1/2 (40 flows)").await;
+    let flows = d.sim.flows();
+    let page: Vec<u64> = d.runner.state.flows.iter().map(|f| f.id.0).collect();
+    let here = page[5];
+    let away = flows
+        .iter()
+        .map(|f| f.id)
+        .find(|id| !page.contains(id))
+        .unwrap();
+
+    // A flow on the page: selected at once, nothing read.
+    let before = d.sim.requests().len();
+    d.key(KeyCode::Char('/'));
+    d.keys(&format!("#{here}"));
+    d.key(KeyCode::Enter);
+    d.wait_for("the flow on the page selected", |_| true).await;
+    assert_eq!(d.runner.state.selected_id().map(|i| i.0), Some(here));
+    assert_eq!(d.sim.requests().len(), before);
+
+    // A flow on the other page: read, then its page loaded and the flow selected.
+    d.key(KeyCode::Char('/'));
+    d.keys(&format!("#{away}"));
+    d.key(KeyCode::Enter);
+    let screen = d.wait_text("page 2/2").await;
+    while d.runner.state.selected_id().map(|i| i.0) != Some(away) {
+        d.step().await;
+    }
+    assert!(screen.contains(&away.to_string()), "{screen}");
+    assert!(
+        d.sim
+            .requests()
+            .iter()
+            .any(|r| r.method == "GET" && r.path == format!("/api/flows/{away}")),
+        "the flow was read"
+    );
+    assert!(d.runner.state.filter.applied.is_empty());
+
+    // No such flow: the server's answer says so.
+    d.key(KeyCode::Char('/'));
+    d.keys("#99999");
+    d.key(KeyCode::Enter);
+    d.wait_text("error: flow 99999").await;
+}

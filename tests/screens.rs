@@ -152,7 +152,7 @@ fn ctx() -> Context {
         production: false,
         read_only: false,
         log_path: Some(PathBuf::from("/home/op/.local/state/flowdash/flowdash.log")),
-        tz: jiff::tz::TimeZone::UTC,
+        ..Context::default()
     }
 }
 
@@ -603,8 +603,9 @@ fn help_lists_the_form_and_dialog_keys_and_scrolls_to_them() {
     s.send(ch('?'));
     let t = s.draw();
     let buf = t.backend().buffer();
-    assert!(row_of(buf, "lines 1–15 of 41: ↓ ↑ PgDn PgUp scroll").is_some());
-    for text in ["Shift-Tab", "Ctrl-S", "Conflict"] {
+    assert!(row_of(buf, "lines 1–15 of 45: ↓ ↑ PgDn PgUp scroll").is_some());
+    // The keys in force, the legend of the glyphs beside them, the form's keys after it.
+    for text in ["space       switch", "Glyphs", "⊘", "Shift-Tab"] {
         assert!(row_of(buf, text).is_some(), "{text}");
     }
     let hidden = [
@@ -616,9 +617,9 @@ fn help_lists_the_form_and_dialog_keys_and_scrolls_to_them() {
     for text in hidden {
         assert!(row_of(buf, text).is_none(), "{text} below the fold");
     }
-    s.send(press(KeyCode::PageDown));
-    s.send(press(KeyCode::PageDown));
-    s.send(press(KeyCode::PageDown));
+    for _ in 0..4 {
+        s.send(press(KeyCode::PageDown));
+    }
     s.send(press(KeyCode::Down));
     s.send(press(KeyCode::Down));
     let t = snap("help_scrolled", &s);
@@ -626,13 +627,13 @@ fn help_lists_the_form_and_dialog_keys_and_scrolls_to_them() {
     for text in hidden {
         assert!(row_of(buf, text).is_some(), "{text} scrolled into view");
     }
-    assert!(row_of(buf, "lines 27–41 of 41").is_some());
+    assert!(row_of(buf, "lines 31–45 of 45").is_some());
     // Scrolling back up, past the top, stops there; q closes.
-    for _ in 0..30 {
+    for _ in 0..60 {
         s.send(ch('k'));
     }
     let t = s.draw();
-    assert!(row_of(t.backend().buffer(), "lines 1–15 of 41").is_some());
+    assert!(row_of(t.backend().buffer(), "lines 1–15 of 45").is_some());
     s.send(ch('q'));
     assert!(matches!(s.state.mode, Mode::Browse));
 }

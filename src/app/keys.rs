@@ -23,7 +23,7 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent, out: &mut Vec<Command>) {
         // Only the size warning is on screen: a key would act on rows the operator cannot
         // see. Quitting and suspending stay possible from the list.
         if matches!(state.mode, Mode::Browse)
-            && let Some(a @ (Action::Quit | Action::Suspend)) = keymap::action(&key)
+            && let Some(a @ (Action::Quit | Action::Suspend)) = state.ctx.keys.action(&key)
         {
             on_action(state, a, out);
         }
@@ -33,7 +33,7 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent, out: &mut Vec<Command>) {
     // meant for a dialog must never fall through to the table behind it.
     match std::mem::take(&mut state.mode) {
         Mode::Browse => {
-            if let Some(a) = keymap::action(&key) {
+            if let Some(a) = state.ctx.keys.action(&key) {
                 on_action(state, a, out);
             }
         }
@@ -46,7 +46,8 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent, out: &mut Vec<Command>) {
         }
         Mode::Alerts { scroll } => super::alerts::on_key(state, key, scroll),
         Mode::Ledger(view) => super::ledger::on_key(state, view, key, out),
-        Mode::Filter => on_filter_key(state, key),
+        Mode::Copied { text, scroll } => super::copy::on_key(state, key, text, scroll),
+        Mode::Filter => on_filter_key(state, key, out),
         Mode::Form(mut form) => {
             if form.saving.is_some() && key.code != KeyCode::Esc && !form.confirm_discard {
                 // While the save runs, the form is frozen: keys would change what was sent.
@@ -111,7 +112,7 @@ pub(super) fn on_settled(state: &mut State, n: u64) {
 
 fn on_help_key(state: &mut State, key: KeyEvent, scroll: u16) {
     let page = u16::try_from(state.visible_rows).unwrap_or(10).max(1);
-    let scroll = match keymap::action(&key) {
+    let scroll = match state.ctx.keys.action(&key) {
         // Ctrl-C quits from anywhere; q closes the help, as it closes every view.
         Some(Action::Quit) if key.code != KeyCode::Char('q') => {
             state.quit = true;
@@ -185,9 +186,13 @@ fn on_delete_key(
     };
 }
 
-fn on_filter_key(state: &mut State, key: KeyEvent) {
+fn on_filter_key(state: &mut State, key: KeyEvent, out: &mut Vec<Command>) {
     match key.code {
-        KeyCode::Enter => {}
+        KeyCode::Enter => {
+            if let Some(id) = super::jump::target(&state.filter.applied) {
+                super::jump::start(state, id, out);
+            }
+        }
         KeyCode::Esc => {
             state.filter.input.reset();
             state.filter.applied.clear();
@@ -350,6 +355,8 @@ fn on_action(state: &mut State, action: Action, out: &mut Vec<Command>) {
         Action::Failures => super::messages::open(state, true, out),
         Action::Ledger => super::ledger::open(state, out),
         Action::Alerts => state.mode = Mode::Alerts { scroll: 0 },
+        Action::CopyId => super::copy::copy_id(state, out),
+        Action::CopyJson => super::copy::copy_json(state, out),
         Action::Quit => state.quit = true,
         Action::Suspend => out.push(Command::Suspend),
     }

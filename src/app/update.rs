@@ -90,7 +90,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
                 Err(e) => push_load_error(state, Load::Segments, e),
             }
         }
-        Msg::DetailLoaded { req, id, result } => on_detail_loaded(state, req, id, result),
+        Msg::DetailLoaded { req, id, result } => on_detail_loaded(state, req, id, result, &mut out),
         Msg::MessagesLoaded { req, result } => super::messages::loaded(state, req, result),
         Msg::LedgerLoaded(calls) => super::ledger::loaded(state, calls),
         Msg::Toggled { id, target, result } => on_toggled(state, id, target, result, &mut out),
@@ -330,7 +330,11 @@ fn on_detail_loaded(
     req: super::ReqId,
     id: crate::domain::FlowId,
     result: Result<Flow, crate::api::ApiError>,
+    out: &mut Vec<Command>,
 ) {
+    if super::jump::on_read(state, req, &result, out) {
+        return;
+    }
     state.busy = state.busy.saturating_sub(1);
     if req == state.detail_req {
         match result {
@@ -695,6 +699,7 @@ fn created(state: &mut State, c: &crate::api::Created, out: &mut Vec<Command>) {
         key,
         namesake: (c.flow.name.clone(), c.flow.created),
         tried: Vec::new(),
+        jump: false,
     });
     state.top_on_load = false;
     state.load_page(Priority::Operator, out);
@@ -732,10 +737,12 @@ fn seek_on(state: &mut State, items: &[Flow], out: &mut Vec<Command>) -> Option<
     let next = [1, last].into_iter().find(|p| !seek.tried.contains(p));
     if next.is_none() {
         let id = seek.key.id;
-        state.toast(
-            format!("created flow {id}; it is not on the first or last page in the server's order"),
-            out,
-        );
+        let text = if seek.jump {
+            format!("flow {id} is not on the pages read: A loads every page, then /#{id} finds it")
+        } else {
+            format!("created flow {id}; it is not on the first or last page in the server's order")
+        };
+        state.toast(text, out);
     } else {
         state.seek = Some(seek);
     }

@@ -179,6 +179,12 @@ pub fn flows_json(flows: &[Flow], total: Option<u64>) -> String {
     list_json(flows, WireFlow::from, total)
 }
 
+/// One flow under the API's field names, indented, as `Y` copies it.
+pub fn flow_json(flow: &Flow) -> String {
+    // Plain data with string keys: writing it cannot fail.
+    serde_json::to_string_pretty(&WireFlow::from(flow)).unwrap_or_default()
+}
+
 pub fn devices_json(devices: &[Device]) -> String {
     list_json(devices, WireDevice::from, None)
 }

@@ -10,7 +10,7 @@ use super::{bold, dim, fit, popup, popup_rect};
 use crate::api::Conflict;
 use crate::app::State;
 use crate::app::draft::DraftOffer;
-use crate::app::keymap::{KEYMAP, OTHER_KEYS};
+use crate::app::keymap::{BINDINGS, LEGEND, LEGEND_HEADING, OTHER_KEYS};
 use crate::domain::Flow;
 
 fn framed(title: &str, color: Color) -> Block<'_> {
@@ -150,25 +150,35 @@ pub fn draft_offer(frame: &mut Frame<'_>, area: Rect, state: &State, offer: &Dra
 /// One line of the help's list: a section's heading, or keys and what they do.
 enum HelpItem {
     Heading(&'static str),
-    Keys(&'static str, &'static str),
+    Keys(String, &'static str),
 }
 
-/// The list's keys, then the form's, the dialogs' and the views'.
-fn help_items() -> Vec<HelpItem> {
-    let mut items: Vec<HelpItem> = KEYMAP
+/// The list's keys in force, the legend of the glyphs, then the form's, the dialogs' and the
+/// views' keys.
+fn help_items(state: &State) -> Vec<HelpItem> {
+    let mut items: Vec<HelpItem> = BINDINGS
         .iter()
-        .map(|(keys, _, what)| HelpItem::Keys(keys, what))
+        .map(|b| HelpItem::Keys(state.ctx.keys.label(b.action), b.help))
         .collect();
+    items.push(HelpItem::Heading(LEGEND_HEADING));
+    items.extend(
+        LEGEND
+            .iter()
+            .map(|(g, what)| HelpItem::Keys((*g).to_owned(), what)),
+    );
     for (section, keys) in OTHER_KEYS {
         items.push(HelpItem::Heading(section));
-        items.extend(keys.iter().map(|(k, what)| HelpItem::Keys(k, what)));
+        items.extend(
+            keys.iter()
+                .map(|(k, what)| HelpItem::Keys((*k).to_owned(), what)),
+        );
     }
     items
 }
 
 /// The help, scrolled `scroll` lines down; its foot says when there is more than fits.
 pub fn help(frame: &mut Frame<'_>, area: Rect, state: &State, scroll: u16) {
-    let items = help_items();
+    let items = help_items(state);
     // The widest keys and a space before their description.
     let keys_w = items
         .iter()
@@ -203,7 +213,7 @@ pub fn help(frame: &mut Frame<'_>, area: Rect, state: &State, scroll: u16) {
                 .into_iter()
                 .enumerate()
                 .map(|(i, part)| {
-                    let keys = if i == 0 { *keys } else { "" };
+                    let keys = if i == 0 { keys.as_str() } else { "" };
                     Line::from(vec![
                         Span::styled(format!("{keys:<keys_w$}"), bold()),
                         Span::raw(format!("{part:<what_w$}")),
@@ -212,7 +222,11 @@ pub fn help(frame: &mut Frame<'_>, area: Rect, state: &State, scroll: u16) {
                 .collect(),
         })
         .collect();
-    let lines = help_columns(entries, two, col);
+    let headings: Vec<bool> = items
+        .iter()
+        .map(|i| matches!(i, HelpItem::Heading(_)))
+        .collect();
+    let lines = help_columns(entries, &headings, two, col);
     // The header above and the keys line below stay in sight.
     let h = u16::try_from(lines.len())
         .unwrap_or(u16::MAX)
@@ -257,8 +271,14 @@ pub fn help(frame: &mut Frame<'_>, area: Rect, state: &State, scroll: u16) {
     frame.render_widget(Paragraph::new(foot).wrap(Wrap { trim: false }), foot_area);
 }
 
-/// The help's entries in one column, or two side by side split where they come out most even.
-fn help_columns(entries: Vec<Vec<Line<'static>>>, two: bool, col: usize) -> Vec<Line<'static>> {
+/// The help's entries in one column, or two side by side split at the heading (`headings` says
+/// which entries are) where they come out most even.
+fn help_columns(
+    entries: Vec<Vec<Line<'static>>>,
+    headings: &[bool],
+    two: bool,
+    col: usize,
+) -> Vec<Line<'static>> {
     let n = entries.len();
     let split = if two {
         let total: usize = entries.iter().map(Vec::len).sum();
@@ -273,6 +293,11 @@ fn help_columns(entries: Vec<Vec<Line<'static>>>, two: bool, col: usize) -> Vec<
     } else {
         n
     };
+    // A section stays whole: the right column starts at the heading nearest the even split.
+    let split = (0..n)
+        .filter(|&i| two && i > 0 && headings.get(i) == Some(&true))
+        .min_by_key(|&i| i.abs_diff(split))
+        .unwrap_or(split);
     let mut entries = entries.into_iter();
     let left: Vec<Line<'static>> = entries.by_ref().take(split).flatten().collect();
     let right: Vec<Line<'static>> = entries.flatten().collect();

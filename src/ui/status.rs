@@ -7,7 +7,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::{dim, error_style, fit};
-use crate::app::{Mode, State};
+use crate::app::keymap::BINDINGS;
+use crate::app::{Action, Mode, State};
 
 const SPINNER: [char; 8] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧'];
 
@@ -25,6 +26,9 @@ pub fn keys(frame: &mut Frame<'_>, area: Rect, state: &State) {
         Mode::Help { .. } => "↑/↓ PgUp/PgDn scroll · q or Esc closes the help",
         Mode::Errors { .. } => "↑/↓ PgUp/PgDn scroll · q or Esc closes",
         Mode::Alerts { .. } => "↑/↓ scroll · q or Esc closes",
+        Mode::Copied { .. } => {
+            "select the text by hand if the terminal ignored the copy · q or Esc closes"
+        }
         Mode::DraftOffer(_) => "Enter restores the draft · x drops it",
         Mode::History(_) => "1–4 range · ←/→ h/l cursor · r read again · q or Esc closes",
         Mode::Messages(v) if v.open => "q or Esc back to the list",
@@ -37,33 +41,36 @@ pub fn keys(frame: &mut Frame<'_>, area: Rect, state: &State) {
     frame.render_widget(Paragraph::new(Span::styled(fit(text, width), dim())), area);
 }
 
-/// The list's keys that fit in `width`. Keys that cannot act here (writes on a read-only
-/// server) are left out; when the line is too long the least needed go first, so `? help` and
-/// `q quit` always show.
+/// The list's keys that fit in `width`, from the bindings' footer words and the keys in
+/// force. Keys that cannot act here (writes on a read-only server) are left out; when the line
+/// is too long the highest rank goes first, so `? help` and `q quit` always show.
 fn browse_keys(state: &State, width: usize) -> String {
     let write = state.can_write_existing();
     let create = !state.ctx.read_only && state.snapshot_at.is_none();
-    // (keys, shown here, order of dropping: the highest goes first)
-    let items = [
-        ("space on/off", write, 5),
-        ("e edit", write, 4),
-        ("n new", create, 3),
-        ("d delete", write, 6),
-        ("/ filter", true, 2),
-        ("s sort", true, 7),
-        ("H history", true, 8),
-        ("r refresh", true, 9),
-        ("p pause", true, 10),
-        ("? help", true, 0),
-        ("q quit", true, 1),
-    ];
-    let mut shown: Vec<_> = items.iter().filter(|i| i.1).collect();
+    let items: Vec<(String, u8)> = BINDINGS
+        .iter()
+        .filter(|b| match b.action {
+            Action::Toggle | Action::Edit | Action::Delete => write,
+            Action::New => create,
+            _ => true,
+        })
+        .filter_map(|b| {
+            let (word, rank) = b.footer?;
+            let key = state.ctx.keys.keys_of(b.action).first()?.label();
+            Some((format!("{key} {word}"), rank))
+        })
+        .collect();
+    let mut shown: Vec<_> = items.iter().collect();
     loop {
-        let text = shown.iter().map(|i| i.0).collect::<Vec<_>>().join(" · ");
+        let text = shown
+            .iter()
+            .map(|i| i.0.as_str())
+            .collect::<Vec<_>>()
+            .join(" · ");
         if text.chars().count() <= width || shown.len() <= 2 {
             return text;
         }
-        if let Some(i) = (0..shown.len()).max_by_key(|&i| shown[i].2) {
+        if let Some(i) = (0..shown.len()).max_by_key(|&i| shown[i].1) {
             shown.remove(i);
         }
     }
