@@ -5,6 +5,7 @@
 //! screen is tested without a terminal or a server.
 
 pub mod alerts;
+pub mod bulk;
 pub mod clipboard;
 pub mod draft;
 mod errors;
@@ -13,6 +14,7 @@ pub mod geometry;
 pub mod history;
 pub mod keymap;
 mod keys;
+pub mod marks;
 pub mod messages;
 mod req;
 mod state;
@@ -123,6 +125,8 @@ pub enum Mode {
     History(Box<history::HistoryView>),
     /// `m`: the messages of one flow.
     Messages(Box<messages::MessagesView>),
+    /// A bulk switch, delete or undo: the question, then its cost (DESIGN §15).
+    Bulk(Box<bulk::Dialog>),
 }
 
 /// Whether the latest refresh reached the server, for the header's live state.
@@ -284,6 +288,10 @@ pub struct State {
     pub draft_offers: Vec<crate::drafts::Draft>,
     /// The account's alerts, as the history last told them.
     pub alerts: alerts::Alerts,
+    /// The marked flows (DESIGN §15), the bulk action at work, and the last switch written.
+    pub marks: marks::Marks,
+    pub queue: Option<bulk::Queue>,
+    pub undo: Option<Vec<bulk::Item>>,
 }
 
 /// Something that happened.
@@ -417,6 +425,8 @@ pub enum Command {
         id: FlowId,
         seen: Box<Flow>,
         target: bool,
+        /// The flow in a list read moments ago, standing for the re-read (a bulk switch).
+        listed: Option<Box<Flow>>,
     },
     Update {
         req: ReqId,

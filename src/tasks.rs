@@ -64,9 +64,16 @@ pub fn spawn(cmd: Command, client: &Client, tx: &UnboundedSender<Msg>) {
                 send(Msg::MessagesLoaded { req, result });
             });
         }
-        Command::Toggle { id, seen, target } => {
+        Command::Toggle {
+            id,
+            seen,
+            target,
+            listed,
+        } => {
             tokio::spawn(async move {
-                let result = client.set_enabled(id, Some(&seen), target).await;
+                let result = client
+                    .set_enabled_listed(id, Some(&seen), listed.as_deref(), target)
+                    .await;
                 send(Msg::Toggled { id, target, result });
             });
         }

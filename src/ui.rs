@@ -2,6 +2,7 @@
 //! screen.
 
 mod alerts;
+mod bulk;
 mod chart;
 mod detail;
 mod dialog;
@@ -86,6 +87,7 @@ pub fn draw(frame: &mut Frame<'_>, state: &State) {
         Mode::DraftOffer(offer) => dialog::draft_offer(frame, area, state, offer),
         Mode::History(view) => history::draw(frame, area, state, view),
         Mode::Messages(view) => messages::draw(frame, area, state, view),
+        Mode::Bulk(dialog) => bulk::draw(frame, area, state, dialog),
         Mode::Browse | Mode::Filter => {}
     }
 }

@@ -35,6 +35,12 @@ pub enum Action {
     New,
     /// Delete the selected flow.
     Delete,
+    /// Mark or unmark the selected flow.
+    Mark,
+    /// Mark every loaded flow the filter matches.
+    MarkAll,
+    /// Undo the last switch or bulk switch.
+    Undo,
     /// Filter by name or content.
     Filter,
     /// Clear the filter.
@@ -92,6 +98,17 @@ pub const KEYMAP: &[(&str, Action, &str)] = &[
     ("e Enter", Action::Edit, "edit the flow"),
     ("n", Action::New, "new flow"),
     ("d Delete", Action::Delete, "delete the flow"),
+    (
+        "v",
+        Action::Mark,
+        "mark / unmark the flow (space, d act on marks)",
+    ),
+    (
+        "V",
+        Action::MarkAll,
+        "mark every loaded flow the filter matches",
+    ),
+    ("u", Action::Undo, "undo the last switch or bulk switch"),
     (
         "/",
         Action::Filter,
@@ -175,6 +192,18 @@ pub const OTHER_KEYS: &[(&str, &[(&str, &str)])] = &[
             ("q Esc", "close (? too, for the help)"),
         ],
     ),
+    (
+        "Marked flows (space, d, u)",
+        &[
+            ("o / f", "switch them on / off"),
+            ("y", "start, after the cost is shown"),
+            ("number Enter", "production: type how many to delete"),
+            (
+                "Esc",
+                "cancel; while it runs, stop after the request in flight",
+            ),
+        ],
+    ),
 ];
 
 /// Lines the help holds at most (a heading or a key a line, before wrapping twice over): how
@@ -210,6 +239,9 @@ pub fn action(key: &KeyEvent) -> Option<Action> {
         KeyCode::Char('e') | KeyCode::Enter => Action::Edit,
         KeyCode::Char('n') => Action::New,
         KeyCode::Char('d') | KeyCode::Delete => Action::Delete,
+        KeyCode::Char('v') => Action::Mark,
+        KeyCode::Char('V') => Action::MarkAll,
+        KeyCode::Char('u') => Action::Undo,
         KeyCode::Char('/') => Action::Filter,
         KeyCode::Esc => Action::ClearFilter,
         KeyCode::Char('s') => Action::Sort,
