@@ -103,12 +103,8 @@ pub const KEYMAP: &[(&str, Action, &str)] = &[
         Action::Mark,
         "mark / unmark the flow (space, d act on marks)",
     ),
-    (
-        "V",
-        Action::MarkAll,
-        "mark every loaded flow the filter matches",
-    ),
-    ("u", Action::Undo, "undo the last switch or bulk switch"),
+    ("V", Action::MarkAll, "mark all loaded matches"),
+    ("u", Action::Undo, "undo the last switch"),
     (
         "/",
         Action::Filter,
@@ -196,12 +192,9 @@ pub const OTHER_KEYS: &[(&str, &[(&str, &str)])] = &[
         "Marked flows (space, d, u)",
         &[
             ("o / f", "switch them on / off"),
-            ("y", "start, after the cost is shown"),
-            ("number Enter", "production: type how many to delete"),
-            (
-                "Esc",
-                "cancel; while it runs, stop after the request in flight",
-            ),
+            ("y", "start, once the cost shows"),
+            ("count Enter", "production: how many to delete"),
+            ("Esc", "cancel; stops a running queue"),
         ],
     ),
 ];

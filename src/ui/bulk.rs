@@ -45,7 +45,18 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State, dialog: &Dialog) {
             (" Marked flows ", color, lines)
         }
     };
-    let r = popup(frame, area, 76, 10);
+    // As high as its lines once wrapped to the popup's inner width.
+    let inner_w = usize::from(area.width.min(76).saturating_sub(4)).max(1);
+    let height: usize = lines
+        .iter()
+        .map(|l| l.width().div_ceil(inner_w).max(1))
+        .sum();
+    let r = popup(
+        frame,
+        area,
+        76,
+        u16::try_from(height + 2).unwrap_or(u16::MAX),
+    );
     let block = Block::default()
         .borders(Borders::ALL)
         .title(title)
