@@ -9,6 +9,7 @@
 //! meanwhile is sent before the queue's next flow.
 
 use std::collections::VecDeque;
+use std::fmt::Write as _;
 
 use crossterm::event::{Event, KeyCode, KeyEvent};
 use tui_input::backend::crossterm::EventHandler;
@@ -145,11 +146,9 @@ pub fn on_mark_all(state: &mut State, out: &mut Vec<Command>) {
     };
     let mut text = format!("marked {marked} flows {what} ({hidden} of them off screen)");
     if skipped > 0 {
-        text.push_str(&format!(
-            " · {skipped} rows whose id is 0 or repeated left out"
-        ));
+        let _ = write!(text, " · {skipped} rows whose id is 0 or repeated left out");
     }
-    text.push_str(&format!(" · {} marked{}", state.marks.len(), note(state)));
+    let _ = write!(text, " · {} marked{}", state.marks.len(), note(state));
     state.toast(text, out);
 }
 
@@ -721,10 +720,10 @@ fn summary(q: &Queue) -> String {
             let lead = if undo { "undo: " } else { "" };
             let mut s = format!("{lead}switched {word} {n} {flows}");
             if !q.already.is_empty() {
-                s.push_str(&format!(", {} already {word}", q.already.len()));
+                let _ = write!(s, ", {} already {word}", q.already.len());
             }
             if !on && n > 0 {
-                s.push_str(&format!(" ({})", crate::domain::flow::SWITCH_OFF_NOTE));
+                let _ = write!(s, " ({})", crate::domain::flow::SWITCH_OFF_NOTE);
             }
             s
         }
