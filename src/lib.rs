@@ -15,7 +15,9 @@
 //!   the state's own operations (`impl State` in `app/state.rs`), `app::geometry` (where the
 //!   table and the panes sit), the form, the draft offer, the error funnel, `app::history`
 //!   (the `H` view and the detail pane's chart: what they ask of the store, cut into slots) and,
-//!   lowest, `ReqId` (`app/req.rs`), which every one of them may hold.
+//!   lowest, `ReqId` (`app/req.rs`), which every one of them may hold. `app::marks` keeps the
+//!   marked flows by id; `app::bulk` runs the bulk switch, delete and undo (DESIGN §15) as a
+//!   queue through the single switch and delete, with the cost shown before anything is sent.
 //! - [`ui`] draws the state; [`tasks`] runs the commands `update` returns (requests through the
 //!   client, history queries on the store's writer thread); [`dashboard`] is the loop around
 //!   them; [`drafts`] keeps the text of an open form on disk as it is typed.
