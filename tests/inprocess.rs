@@ -1085,3 +1085,47 @@ async fn on_the_shipped_build_marked_flows_are_never_sent() {
     assert!(matches!(d.runner.state.mode, flowdash::app::Mode::Browse));
     assert!(d.writes().is_empty(), "{:?}", d.writes());
 }
+
+#[tokio::test(start_paused = true)]
+async fn marks_survive_paging_sorting_and_refreshes_and_a_bulk_switch_reaches_every_page() {
+    let mut d = Dash::start();
+    d.loaded_and_paused().await;
+    let first = d.rows_switched(true, 1)[0];
+    d.mark(first);
+    d.key(KeyCode::Char(']'));
+    d.wait_text("page 2/2 (40 flows)").await;
+    while d.runner.state.loading {
+        d.step().await;
+    }
+    let second = d.rows_switched(true, 1)[0];
+    d.mark(second);
+    for key in ['s', 'r'] {
+        d.key(KeyCode::Char(key));
+    }
+    d.runner.round().unwrap();
+    while d.runner.state.loading || d.runner.state.busy > 0 {
+        d.step().await;
+    }
+    let screen = d.wait_text("2 marked").await;
+    assert!(screen.contains('▌'), "{screen}");
+    d.key(KeyCode::Char(' '));
+    d.key(KeyCode::Char('f'));
+    let screen = d.wait_text("Switch off 2 flows: ").await;
+    // One of them is on another page: each is read on its own before its write.
+    assert!(screen.contains("1 of them are not on screen"), "{screen}");
+    let cost = announced(&screen);
+    assert_eq!(cost, 4);
+    let before = d.sim.requests().len();
+    d.key(KeyCode::Char('y'));
+    d.wait_text("switched off 2 flows").await;
+    let log: Vec<String> = d.sim.requests()[before..]
+        .iter()
+        .map(|r| format!("{} {} {}", r.method, r.path, r.query))
+        .collect();
+    assert_eq!(log.len(), cost, "{log:?}");
+    let mut sent = switches(&d, 0);
+    sent.sort();
+    let mut want = posts_to(&[first, second]);
+    want.sort();
+    assert_eq!(sent, want);
+}
