@@ -39,6 +39,7 @@ pub use error::{ApiError, Refusal};
 pub use in_process::{InProcess, InRequest, InResponse, Serve};
 pub use messages::{FlowMessages, MESSAGE_PAGE, MESSAGE_PAGES};
 pub use outcome::{Conflict, DeleteOutcome, FieldChange, ToggleOutcome, UpdateOutcome};
+pub use safety::changes;
 pub use wire::{Page, WithJson};
 
 use crate::budget::shared::{self, Claim, SharedBudget, SharedError};

@@ -1129,3 +1129,38 @@ async fn marks_survive_paging_sorting_and_refreshes_and_a_bulk_switch_reaches_ev
     want.sort();
     assert_eq!(sent, want);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_switch_off_goes_ahead_over_a_change_on_the_server_and_says_so() {
+    let mut d = Dash::start();
+    d.loaded_and_paused().await;
+    let ids = d.rows_switched(true, 2);
+    for &id in &ids {
+        d.mark(id);
+    }
+    d.wait_text("2 marked").await;
+    assert!(d.sim.edit_flow(
+        ids[0],
+        FlowEdit {
+            name: Some("Renamed elsewhere".to_owned()),
+            ..FlowEdit::default()
+        }
+    ));
+    d.key(KeyCode::Char(' '));
+    d.key(KeyCode::Char('f'));
+    d.key(KeyCode::Char('y'));
+    d.wait_text("switched off 2 flows").await;
+    assert_eq!(
+        switches(&d, 0),
+        posts_to(&ids),
+        "stopping sends is always safe"
+    );
+    let said = d.runner.state.errors.back().unwrap().clone();
+    assert!(
+        said.contains(&format!(
+            "switched off over changes made on the server: flow {} (name)",
+            ids[0]
+        )),
+        "{said}"
+    );
+}

@@ -77,6 +77,8 @@ pub struct Queue {
     pub kind: Option<Kind>,
     pub pending: VecDeque<Item>,
     pub in_flight: Option<FlowId>,
+    /// The flow in flight as the operator saw it.
+    pub in_flight_seen: Option<Flow>,
     /// The fresh list read that serves as the re-reads has not answered yet.
     pub awaiting_list: bool,
     pub listed: bool,
@@ -85,6 +87,8 @@ pub struct Queue {
     pub done: Vec<FlowId>,
     pub already: Vec<FlowId>,
     pub refused: Vec<(FlowId, String)>,
+    /// Switches off that went ahead over a change on the server, with the fields changed.
+    pub over_changes: Vec<(FlowId, String)>,
     /// The switches written, as answered, with the state each had before: what `u` undoes.
     pub written: Vec<Item>,
     /// A write may have landed otherwise, or flows were deleted: read the rows again at the end.
@@ -490,6 +494,7 @@ fn next(state: &mut State, out: &mut Vec<Command>) {
     let (kind, listed) = (q.kind, q.listed);
     let id = item.flow.id;
     q.in_flight = Some(id);
+    q.in_flight_seen = Some(item.flow.clone());
     state.busy += 1;
     if kind == Some(Kind::Delete) {
         out.push(Command::Delete {
@@ -559,8 +564,14 @@ pub fn toggled(
         return;
     };
     q.in_flight = None;
+    let seen = q.in_flight_seen.take();
     let shown = match result {
         Ok(ToggleOutcome::Written(f) | ToggleOutcome::WrittenLate { flow: f, .. }) => {
+            // A switch off goes ahead over a change on the server (DESIGN §8), and says so.
+            let changed = seen.map(|s| changed_fields(&s, &f)).unwrap_or_default();
+            if !changed.is_empty() {
+                q.over_changes.push((id, changed));
+            }
             q.done.push(id);
             q.written.push(Item {
                 flow: f.clone(),
@@ -591,6 +602,17 @@ pub fn toggled(
         state.replace_flow(id, &f);
     }
     next(state, out);
+}
+
+/// The fields the operator saw that the server has otherwise, besides the switch itself and
+/// the edit time it moves.
+fn changed_fields(seen: &Flow, theirs: &Flow) -> String {
+    let fields: Vec<&str> = crate::api::changes(seen, theirs)
+        .into_iter()
+        .map(|c| c.field)
+        .filter(|f| !matches!(*f, "enabled" | "last edit"))
+        .collect();
+    fields.join(", ")
 }
 
 /// The end of one delete of the queue.
@@ -701,7 +723,8 @@ fn finish(state: &mut State, out: &mut Vec<Command>) {
     if !q.written.is_empty() && q.kind != Some(Kind::Delete) {
         state.undo = Some(q.written);
     }
-    if q.refused.is_empty() {
+    // Refusals, and switches made over changes, stay on the status line until dismissed.
+    if q.refused.is_empty() && q.over_changes.is_empty() {
         state.toast(text, out);
     } else {
         push_error(state, text);
@@ -729,6 +752,17 @@ fn summary(q: &Queue) -> String {
         }
         _ => format!("deleted {n} {flows}"),
     }];
+    if !q.over_changes.is_empty() {
+        let named: Vec<String> = q
+            .over_changes
+            .iter()
+            .map(|(id, fields)| format!("flow {id} ({fields})"))
+            .collect();
+        parts.push(format!(
+            "switched off over changes made on the server: {}",
+            named.join(", ")
+        ));
+    }
     if q.not_sent > 0 {
         parts.push(format!("stopped: {} not sent", q.not_sent));
     }
