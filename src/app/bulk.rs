@@ -852,7 +852,7 @@ mod tests {
         state.marks.flip(&Flow::bare(2, "b"));
         let mut out = Vec::new();
         open_delete(&mut state, &mut out);
-        let mut press = |state: &mut State, code| {
+        let press = |state: &mut State, code| {
             let Mode::Bulk(dialog) = std::mem::take(&mut state.mode) else {
                 panic!("the dialog closed");
             };
