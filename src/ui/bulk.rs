@@ -69,11 +69,14 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State, dialog: &Dialog) {
 /// How the work goes: the re-reads, and the flows the operator cannot see.
 fn details(plan: &Plan) -> Vec<String> {
     let mut out = Vec::new();
-    out.push(if plan.listed {
-        "one fresh list read stands for the re-reads; then one flow at a time".to_owned()
+    out.push(if plan.kind == Kind::Delete {
+        "each flow is read again, then deleted, one flow at a time; then the rows are read again"
+    } else if plan.listed {
+        "one fresh list read stands for the re-reads; then one flow at a time"
     } else {
-        "each flow is read again before its write, one flow at a time".to_owned()
-    });
+        "each flow is read again before its write, one flow at a time"
+    }
+    .to_owned());
     if plan.off_screen > 0 {
         out.push(format!("{} of them are not on screen", plan.off_screen));
     }
