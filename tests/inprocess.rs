@@ -835,6 +835,12 @@ async fn a_locked_history_file_is_told_and_the_dashboard_keeps_working() {
 impl Dash {
     /// Selects the row of flow `id` in the view and marks it with `v`.
     fn mark(&mut self, id: u64) {
+        self.select(id);
+        self.key(KeyCode::Char('v'));
+    }
+
+    /// Selects the row of flow `id` in the view.
+    fn select(&mut self, id: u64) {
         let row = self
             .runner
             .state
@@ -846,7 +852,6 @@ impl Dash {
         for _ in 0..row {
             self.key(KeyCode::Char('j'));
         }
-        self.key(KeyCode::Char('v'));
     }
 
     /// Ids of the first `n` rows on screen whose flow is switched `on`.
@@ -1163,4 +1168,43 @@ async fn a_switch_off_goes_ahead_over_a_change_on_the_server_and_says_so() {
         )),
         "{said}"
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_single_switch_made_while_a_bulk_runs_goes_before_its_next_flow() {
+    let cfg = SimConfig {
+        latency: Duration::from_secs(1),
+        ..still()
+    };
+    let mut d = Dash::with(cfg, BudgetConfig::default());
+    d.loaded_and_paused().await;
+    let on = d.rows_switched(true, 4);
+    let (marked, single) = (&on[..3], on[3]);
+    for &id in marked {
+        d.mark(id);
+    }
+    d.select(single);
+    d.key(KeyCode::Char(' '));
+    d.key(KeyCode::Char('f'));
+    d.key(KeyCode::Char('y'));
+    while d
+        .runner
+        .state
+        .queue
+        .as_ref()
+        .is_none_or(|q| q.in_flight.is_none())
+    {
+        d.step().await;
+    }
+    while d.writes().is_empty() {
+        d.step().await;
+    }
+    // The queue's first write is at the server; space now switches the selected flow alone,
+    // and its re-read is slow: without waiting for it, the queue's next write would go first.
+    d.sim
+        .push_fault(flowdash::sim::Fault::Latency(Duration::from_secs(3)), 1);
+    d.key(KeyCode::Char(' '));
+    d.wait_text("switched off 3 flows").await;
+    let order = [marked[0], single, marked[1], marked[2]];
+    assert_eq!(switches(&d, 0), posts_to(&order));
 }

@@ -488,6 +488,14 @@ fn next(state: &mut State, out: &mut Vec<Command>) {
     if q.in_flight.is_some() || q.awaiting_list {
         return;
     }
+    // A single switch the operator made meanwhile goes first: the queue waits for its answer.
+    let single = state
+        .toggling
+        .keys()
+        .any(|id| q.pending.iter().all(|it| it.flow.id != *id));
+    if single {
+        return;
+    }
     let Some(item) = q.pending.pop_front() else {
         return finish(state, out);
     };
@@ -530,6 +538,11 @@ pub fn progress(state: &State) -> Option<String> {
         "Esc stops"
     };
     Some(format!("{verb}: {settled} of {all} done · {tail}"))
+}
+
+/// A single switch ended: the queue, if it waited for it, goes on.
+pub fn resume(state: &mut State, out: &mut Vec<Command>) {
+    next(state, out);
 }
 
 /// Whether the answer for flow `id` is the queue's.

@@ -275,7 +275,8 @@ fn on_action(state: &mut State, action: Action, out: &mut Vec<Command>) {
         | Action::BiggerPages
         | Action::SmallerPages
         | Action::LoadAll => on_paging(state, action, out),
-        Action::Toggle | Action::Delete if !state.marks.is_empty() => {
+        // While a bulk action runs, space and d act on the selected flow alone, ahead of it.
+        Action::Toggle | Action::Delete if !state.marks.is_empty() && state.queue.is_none() => {
             if action == Action::Toggle {
                 super::bulk::open_switch(state, out);
             } else {

@@ -396,6 +396,7 @@ fn on_toggled(
         }
         Err(e) => push_error(state, format!("flow {id} not switched {word}: {e}")),
     }
+    super::bulk::resume(state, out);
 }
 
 fn on_deleted(
