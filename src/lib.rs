@@ -17,7 +17,8 @@
 //!   (the `H` view and the detail pane's chart: what they ask of the store, cut into slots) and,
 //!   lowest, `ReqId` (`app/req.rs`), which every one of them may hold. `app::marks` keeps the
 //!   marked flows by id; `app::bulk` runs the bulk switch, delete and undo (DESIGN §15) as a
-//!   queue through the single switch and delete, with the cost shown before anything is sent.
+//!   queue through the single switch and delete; below it, `bulk::plan` counts the cost shown
+//!   before anything is sent and `bulk::dialog` holds the marks' keys and the question.
 //! - [`ui`] draws the state; [`tasks`] runs the commands `update` returns (requests through the
 //!   client, history queries on the store's writer thread); [`dashboard`] is the loop around
 //!   them; [`drafts`] keeps the text of an open form on disk as it is typed.
