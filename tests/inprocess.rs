@@ -1208,3 +1208,20 @@ async fn a_single_switch_made_while_a_bulk_runs_goes_before_its_next_flow() {
     let order = [marked[0], single, marked[1], marked[2]];
     assert_eq!(switches(&d, 0), posts_to(&order));
 }
+
+#[tokio::test(start_paused = true)]
+async fn u_undoes_a_single_switch_too() {
+    let mut d = Dash::start();
+    d.loaded_and_paused().await;
+    let id = d.rows_switched(true, 1)[0];
+    d.select(id);
+    d.key(KeyCode::Char(' '));
+    d.wait_text(&format!("flow {id} switched off")).await;
+    d.key(KeyCode::Char('u'));
+    d.wait_text("Undo the last switch: switch on 1 flow: 2 requests")
+        .await;
+    d.key(KeyCode::Char('y'));
+    d.wait_text("undo: switched on 1 flow").await;
+    assert!(d.sim.flow(id).unwrap().is_enabled);
+    assert_eq!(switches(&d, 0), posts_to(&[id, id]));
+}

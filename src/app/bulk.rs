@@ -414,3 +414,21 @@ fn summary(q: &Queue) -> String {
     }
     parts.join(" · ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::Context;
+
+    #[test]
+    fn a_list_older_than_five_seconds_no_longer_stands_for_the_re_read() {
+        let mut state = State::new(Context::default(), 20);
+        state.flows = vec![Flow::bare(1, "a")];
+        state.now = jiff::Timestamp::from_second(1_000).unwrap_or_default();
+        state.loaded_at = Some(jiff::Timestamp::from_second(995).unwrap_or_default());
+        assert!(fresh_row(&state, FlowId(1)).is_some());
+        assert!(fresh_row(&state, FlowId(2)).is_none(), "not in the list");
+        state.loaded_at = Some(jiff::Timestamp::from_second(994).unwrap_or_default());
+        assert!(fresh_row(&state, FlowId(1)).is_none());
+    }
+}
