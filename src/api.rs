@@ -45,6 +45,7 @@ pub use ledger::{Call, Lane, Ledger};
 pub use messages::{FlowMessages, MESSAGE_PAGE, MESSAGE_PAGES};
 pub use outcome::{Conflict, DeleteOutcome, FieldChange, ToggleOutcome, UpdateOutcome};
 pub use start_off::OffAfter;
+pub use safety::changes;
 pub use wire::{Page, WithJson};
 
 use crate::budget::shared::{self, Claim, SharedBudget, SharedError};

@@ -5,6 +5,7 @@
 //! screen is tested without a terminal or a server.
 
 pub mod alerts;
+pub mod bulk;
 pub mod clipboard;
 mod copy;
 pub mod draft;
@@ -16,6 +17,7 @@ mod jump;
 pub mod keymap;
 mod keys;
 pub mod ledger;
+pub mod marks;
 pub mod messages;
 mod req;
 mod state;
@@ -131,6 +133,8 @@ pub enum Mode {
     Messages(Box<messages::MessagesView>),
     /// `L`: the request ledger.
     Ledger(Box<ledger::LedgerView>),
+    /// A bulk switch, delete or undo: the question, then its cost (DESIGN §15).
+    Bulk(Box<bulk::Dialog>),
     /// `Y`: the text just sent to the clipboard, to select by hand where the terminal ignores
     /// OSC 52; `scroll` lines down from the top.
     Copied {
@@ -313,6 +317,10 @@ pub struct State {
     pub draft_offers: Vec<crate::drafts::Draft>,
     /// The account's alerts, as the history last told them.
     pub alerts: alerts::Alerts,
+    /// The marked flows (DESIGN §15), the bulk action at work, and the last switch written.
+    pub marks: marks::Marks,
+    pub queue: Option<bulk::Queue>,
+    pub undo: Option<Vec<bulk::Item>>,
 }
 
 /// Something that happened.
@@ -448,6 +456,8 @@ pub enum Command {
         id: FlowId,
         seen: Box<Flow>,
         target: bool,
+        /// The flow in a list read moments ago, standing for the re-read (a bulk switch).
+        listed: Option<Box<Flow>>,
     },
     Update {
         req: ReqId,

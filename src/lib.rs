@@ -20,7 +20,10 @@
 //!   (the `H` view and the detail pane's chart: what they ask of the store, cut into slots),
 //!   `app::messages` (`m` of one flow and `F` of every flow's failures, one view with a scope),
 //!   `app::ledger` (the `L` view), `app::copy` (`y`/`Y` to the clipboard), `app::jump` (`/#42`)
-//!   and, lowest, `ReqId` (`app/req.rs`), which every one of them may hold. The list's keys are
+//!   and, lowest, `ReqId` (`app/req.rs`), which every one of them may hold. `app::marks` keeps the
+//!   marked flows by id; `app::bulk` runs the bulk switch, delete and undo (DESIGN §15) as a
+//!   queue through the single switch and delete; below it, `bulk::plan` counts the cost shown
+//!   before anything is sent and `bulk::dialog` holds the marks' keys and the question. The list's keys are
 //!   one table, `app::keymap::BINDINGS` (action, keys, help line, footer word), which the key
 //!   handling, the help and the footer all read; the config's `[keys]` makes a `Keymap` of it.
 //! - [`ui`] draws the state; [`tasks`] runs the commands `update` returns (requests through the

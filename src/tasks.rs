@@ -65,12 +65,12 @@ pub fn spawn(cmd: Command, client: &Client, tx: &UnboundedSender<Msg>) {
                 send(Msg::MessagesLoaded { req, result });
             });
         }
-        Command::Toggle { id, seen, target } => {
-            tokio::spawn(async move {
-                let result = client.set_enabled(id, Some(&seen), target).await;
-                send(Msg::Toggled { id, target, result });
-            });
-        }
+        Command::Toggle {
+            id,
+            seen,
+            target,
+            listed,
+        } => toggle(client, id, seen, target, listed, send),
         Command::Update {
             req,
             id,
@@ -108,6 +108,23 @@ pub fn spawn(cmd: Command, client: &Client, tx: &UnboundedSender<Msg>) {
         | Command::LoadHistory { .. }
         | Command::JudgeAlerts { .. } => {}
     }
+}
+
+/// A switch of one flow; `listed`, when given, stands for its re-read (a bulk switch).
+fn toggle(
+    client: Client,
+    id: crate::domain::FlowId,
+    seen: Box<crate::domain::Flow>,
+    target: bool,
+    listed: Option<Box<crate::domain::Flow>>,
+    send: impl Fn(Msg) + Send + 'static,
+) {
+    tokio::spawn(async move {
+        let result = client
+            .set_enabled_listed(id, Some(&seen), listed.as_deref(), target)
+            .await;
+        send(Msg::Toggled { id, target, result });
+    });
 }
 
 /// Reads a flow's history for `Command::LoadHistory`. The query runs on the store's own

@@ -2,6 +2,7 @@
 //! screen.
 
 mod alerts;
+mod bulk;
 mod chart;
 mod copied;
 mod detail;
@@ -90,6 +91,7 @@ pub fn draw(frame: &mut Frame<'_>, state: &State) {
         Mode::Messages(view) => messages::draw(frame, area, state, view),
         Mode::Ledger(view) => ledger::draw(frame, area, state, view),
         Mode::Copied { text, scroll } => copied::draw(frame, area, state, text, *scroll),
+        Mode::Bulk(dialog) => bulk::draw(frame, area, state, dialog),
         Mode::Browse | Mode::Filter => {}
     }
 }

@@ -375,6 +375,7 @@ fn space_asks_for_the_target_state_and_shows_the_change_in_flight() {
             id: FlowId(1),
             seen: Box::new(flow(1, "Flow 1")),
             target: false,
+            listed: None,
         }]
     );
     assert_eq!(app.state.toggling.get(&FlowId(1)), Some(&false));

@@ -1231,3 +1231,399 @@ async fn slash_hash_id_goes_to_the_flow_reading_it_when_it_is_not_loaded() {
     d.key(KeyCode::Enter);
     d.wait_text("error: flow 99999").await;
 }
+
+// ---- marks, bulk switch, undo (DESIGN §15) -------------------------------------------------
+
+impl Dash {
+    /// Selects the row of flow `id` in the view and marks it with `v`.
+    fn mark(&mut self, id: u64) {
+        self.select(id);
+        self.key(KeyCode::Char('v'));
+    }
+
+    /// Selects the row of flow `id` in the view.
+    fn select(&mut self, id: u64) {
+        let row = self
+            .runner
+            .state
+            .view
+            .iter()
+            .position(|&i| self.runner.state.flows[i].id.0 == id)
+            .unwrap();
+        self.key(KeyCode::Char('g'));
+        for _ in 0..row {
+            self.key(KeyCode::Char('j'));
+        }
+    }
+
+    /// Ids of the first `n` rows on screen whose flow is switched `on`.
+    fn rows_switched(&self, on: bool, n: usize) -> Vec<u64> {
+        let state = &self.runner.state;
+        let ids: Vec<u64> = state
+            .view
+            .iter()
+            .map(|&i| &state.flows[i])
+            .filter(|f| f.enabled == on)
+            .map(|f| f.id.0)
+            .take(n)
+            .collect();
+        assert_eq!(ids.len(), n, "{n} rows switched {on} on the first page");
+        ids
+    }
+
+    /// Waits for the dashboard to show its first page, then stops live updates (`p`), so that
+    /// every request after this is the operator's.
+    async fn loaded_and_paused(&mut self) {
+        self.wait_text("page 1/2 (40 flows)").await;
+        self.key(KeyCode::Char('p'));
+        self.wait_text("live updates paused").await;
+    }
+}
+
+/// The number of requests a cost preview on `screen` announces.
+fn announced(screen: &str) -> usize {
+    let at = screen.find(" requests").unwrap();
+    let digits: String = screen[..at]
+        .chars()
+        .rev()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits.chars().rev().collect::<String>().parse().unwrap()
+}
+
+/// The POSTs of [`Dash::writes`] from the `skip`-th on: each flow's path, and whether it sent
+/// `is_enabled` alone.
+fn switches(d: &Dash, skip: usize) -> Vec<(String, bool)> {
+    d.writes()
+        .into_iter()
+        .skip(skip)
+        .map(|(method, path, fields)| {
+            assert_eq!(method, "POST");
+            (path, fields == ["is_enabled"])
+        })
+        .collect()
+}
+
+fn posts_to(ids: &[u64]) -> Vec<(String, bool)> {
+    ids.iter()
+        .map(|id| (format!("/api/flows/{id}"), true))
+        .collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn three_marked_flows_are_switched_off_at_the_cost_shown_and_u_switches_them_back() {
+    let mut d = Dash::start();
+    d.loaded_and_paused().await;
+    let ids = d.rows_switched(true, 3);
+    for &id in &ids {
+        d.mark(id);
+    }
+    d.wait_text("3 marked").await;
+    let before = d.sim.requests().len();
+    d.key(KeyCode::Char(' '));
+    d.wait_text("Switch 3 flows: o on · f off").await;
+    assert!(d.writes().is_empty(), "nothing sent before the answer");
+    d.key(KeyCode::Char('f'));
+    let screen = d.wait_text("Switch off 3 flows: ").await;
+    assert!(
+        screen.contains("pending SMS are still sent · y/N"),
+        "{screen}"
+    );
+    let cost = announced(&screen);
+    assert_eq!(
+        cost, 4,
+        "one fresh list read stands for the re-reads, then three writes"
+    );
+    assert!(d.writes().is_empty(), "nothing sent before y");
+    d.key(KeyCode::Char('y'));
+    let screen = d.wait_text("switched off 3 flows").await;
+    assert_eq!(switches(&d, 0), posts_to(&ids), "exactly those three");
+    for &id in &ids {
+        assert!(!d.sim.flow(id).unwrap().is_enabled);
+    }
+    assert!(
+        !screen.contains("marked"),
+        "done flows are unmarked:\n{screen}"
+    );
+    assert_eq!(
+        d.sim.requests().len() - before,
+        cost,
+        "the preview's count is what was sent"
+    );
+
+    d.key(KeyCode::Char('u'));
+    let screen = d.wait_text("Undo the last switch: switch on 3 flows").await;
+    let cost = announced(&screen);
+    let before = d.sim.requests().len();
+    d.key(KeyCode::Char('y'));
+    d.wait_text("undo: switched on 3 flows").await;
+    assert_eq!(switches(&d, 3), posts_to(&ids));
+    for &id in &ids {
+        assert!(d.sim.flow(id).unwrap().is_enabled);
+    }
+    assert_eq!(d.sim.requests().len() - before, cost);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_flow_already_off_costs_nothing_more_and_is_not_written() {
+    let mut d = Dash::start();
+    d.loaded_and_paused().await;
+    let on = d.rows_switched(true, 2);
+    let off = d.rows_switched(false, 1);
+    for &id in on.iter().chain(&off) {
+        d.mark(id);
+    }
+    d.key(KeyCode::Char(' '));
+    d.key(KeyCode::Char('f'));
+    let screen = d.wait_text("Switch off 3 flows: ").await;
+    assert!(screen.contains("(1 is already off)"), "{screen}");
+    let cost = announced(&screen);
+    let before = d.sim.requests().len();
+    d.key(KeyCode::Char('y'));
+    d.wait_text("switched off 2 flows, 1 already off").await;
+    assert_eq!(d.sim.requests().len() - before, cost);
+    assert_eq!(switches(&d, 0), posts_to(&on));
+}
+
+#[tokio::test(start_paused = true)]
+async fn esc_stops_the_queue_after_the_request_in_flight() {
+    // Every answer takes a second of the paused clock: the queue can be caught mid-way.
+    let cfg = SimConfig {
+        latency: Duration::from_secs(1),
+        ..still()
+    };
+    let mut d = Dash::with(cfg, BudgetConfig::default());
+    d.loaded_and_paused().await;
+    let ids = d.rows_switched(true, 3);
+    for &id in &ids {
+        d.mark(id);
+    }
+    d.key(KeyCode::Char(' '));
+    d.key(KeyCode::Char('f'));
+    d.key(KeyCode::Char('y'));
+    d.wait_text("switching off: 0 of 3 done").await;
+    // The list read, then the first write goes out.
+    while d
+        .runner
+        .state
+        .queue
+        .as_ref()
+        .is_none_or(|q| q.in_flight.is_none())
+    {
+        d.step().await;
+    }
+    d.key(KeyCode::Esc);
+    d.wait_text("stopping after the request in flight").await;
+    let screen = d.wait_text("stopped: 2 not sent").await;
+    assert!(screen.contains("switched off 1 flow"), "{screen}");
+    assert_eq!(switches(&d, 0), posts_to(&ids[..1]));
+    assert!(
+        screen.contains("2 marked"),
+        "the unsent stay marked:\n{screen}"
+    );
+    // Esc again clears the marks, one layer a press.
+    d.key(KeyCode::Esc);
+    let screen = d.wait_text("2 marks cleared").await;
+    assert!(!screen.contains("marked ·"), "{screen}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_conflict_on_one_marked_flow_refuses_it_alone_and_keeps_it_marked() {
+    let mut d = Dash::start();
+    d.loaded_and_paused().await;
+    let ids = d.rows_switched(false, 3);
+    for &id in &ids {
+        d.mark(id);
+    }
+    d.wait_text("3 marked").await;
+    // Renamed behind the dashboard's back (what `POST /_demo/flows/{id}` does).
+    assert!(d.sim.edit_flow(
+        ids[1],
+        FlowEdit {
+            name: Some("Renamed elsewhere".to_owned()),
+            ..FlowEdit::default()
+        }
+    ));
+    d.key(KeyCode::Char(' '));
+    d.key(KeyCode::Char('o'));
+    d.wait_text("Switch on 3 flows: ").await;
+    d.key(KeyCode::Char('y'));
+    let screen = d.wait_text("switched on 2 flows").await;
+    assert_eq!(switches(&d, 0), posts_to(&[ids[0], ids[2]]));
+    assert!(!d.sim.flow(ids[1]).unwrap().is_enabled, "not switched");
+    assert!(screen.contains("1 marked"), "{screen}");
+    let error = d.runner.state.errors.back().unwrap().clone();
+    assert!(
+        error.contains(&format!(
+            "refused (still marked): flow {}: it changed on the server (name",
+            ids[1]
+        )),
+        "{error}"
+    );
+    assert!(
+        d.runner
+            .state
+            .marks
+            .contains(flowdash::domain::FlowId(ids[1]))
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn on_the_shipped_build_marked_flows_are_never_sent() {
+    let cfg = SimConfig {
+        quirks: true,
+        ..still()
+    };
+    let mut d = Dash::with(cfg, BudgetConfig::default());
+    d.wait_text("READ-ONLY").await;
+    // Its ids are device ids, shared by the flows of one device: no row can be marked.
+    d.key(KeyCode::Char('V'));
+    d.wait_text("nothing marked: the ids of these rows are 0 or repeated")
+        .await;
+    d.key(KeyCode::Char('v'));
+    d.wait_text("cannot be marked: ").await;
+    assert!(d.runner.state.marks.is_empty());
+    for key in [' ', 'd', 'u', 'y'] {
+        d.key(KeyCode::Char(key));
+    }
+    d.runner.round().unwrap();
+    let toast = d.runner.state.toast.clone().unwrap().text;
+    assert!(toast.starts_with("nothing to undo"), "{toast}");
+    assert!(matches!(d.runner.state.mode, flowdash::app::Mode::Browse));
+    assert!(d.writes().is_empty(), "{:?}", d.writes());
+}
+
+#[tokio::test(start_paused = true)]
+async fn marks_survive_paging_sorting_and_refreshes_and_a_bulk_switch_reaches_every_page() {
+    let mut d = Dash::start();
+    d.loaded_and_paused().await;
+    let first = d.rows_switched(true, 1)[0];
+    d.mark(first);
+    d.key(KeyCode::Char(']'));
+    d.wait_text("page 2/2 (40 flows)").await;
+    while d.runner.state.loading {
+        d.step().await;
+    }
+    let second = d.rows_switched(true, 1)[0];
+    d.mark(second);
+    for key in ['s', 'r'] {
+        d.key(KeyCode::Char(key));
+    }
+    d.runner.round().unwrap();
+    while d.runner.state.loading || d.runner.state.busy > 0 {
+        d.step().await;
+    }
+    let screen = d.wait_text("2 marked").await;
+    assert!(screen.contains('▌'), "{screen}");
+    d.key(KeyCode::Char(' '));
+    d.key(KeyCode::Char('f'));
+    let screen = d.wait_text("Switch off 2 flows: ").await;
+    // One of them is on another page: each is read on its own before its write.
+    assert!(screen.contains("1 of them are not on screen"), "{screen}");
+    let cost = announced(&screen);
+    assert_eq!(cost, 4);
+    let before = d.sim.requests().len();
+    d.key(KeyCode::Char('y'));
+    d.wait_text("switched off 2 flows").await;
+    let log: Vec<String> = d.sim.requests()[before..]
+        .iter()
+        .map(|r| format!("{} {} {}", r.method, r.path, r.query))
+        .collect();
+    assert_eq!(log.len(), cost, "{log:?}");
+    let mut sent = switches(&d, 0);
+    sent.sort();
+    let mut want = posts_to(&[first, second]);
+    want.sort();
+    assert_eq!(sent, want);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_switch_off_goes_ahead_over_a_change_on_the_server_and_says_so() {
+    let mut d = Dash::start();
+    d.loaded_and_paused().await;
+    let ids = d.rows_switched(true, 2);
+    for &id in &ids {
+        d.mark(id);
+    }
+    d.wait_text("2 marked").await;
+    assert!(d.sim.edit_flow(
+        ids[0],
+        FlowEdit {
+            name: Some("Renamed elsewhere".to_owned()),
+            ..FlowEdit::default()
+        }
+    ));
+    d.key(KeyCode::Char(' '));
+    d.key(KeyCode::Char('f'));
+    d.key(KeyCode::Char('y'));
+    d.wait_text("switched off 2 flows").await;
+    assert_eq!(
+        switches(&d, 0),
+        posts_to(&ids),
+        "stopping sends is always safe"
+    );
+    let said = d.runner.state.errors.back().unwrap().clone();
+    assert!(
+        said.contains(&format!(
+            "switched off over changes made on the server: flow {} (name)",
+            ids[0]
+        )),
+        "{said}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_single_switch_made_while_a_bulk_runs_goes_before_its_next_flow() {
+    let cfg = SimConfig {
+        latency: Duration::from_secs(1),
+        ..still()
+    };
+    let mut d = Dash::with(cfg, BudgetConfig::default());
+    d.loaded_and_paused().await;
+    let on = d.rows_switched(true, 4);
+    let (marked, single) = (&on[..3], on[3]);
+    for &id in marked {
+        d.mark(id);
+    }
+    d.select(single);
+    d.key(KeyCode::Char(' '));
+    d.key(KeyCode::Char('f'));
+    d.key(KeyCode::Char('y'));
+    while d
+        .runner
+        .state
+        .queue
+        .as_ref()
+        .is_none_or(|q| q.in_flight.is_none())
+    {
+        d.step().await;
+    }
+    while d.writes().is_empty() {
+        d.step().await;
+    }
+    // The queue's first write is at the server; space now switches the selected flow alone,
+    // and its re-read is slow: without waiting for it, the queue's next write would go first.
+    d.sim
+        .push_fault(flowdash::sim::Fault::Latency(Duration::from_secs(3)), 1);
+    d.key(KeyCode::Char(' '));
+    d.wait_text("switched off 3 flows").await;
+    let order = [marked[0], single, marked[1], marked[2]];
+    assert_eq!(switches(&d, 0), posts_to(&order));
+}
+
+#[tokio::test(start_paused = true)]
+async fn u_undoes_a_single_switch_too() {
+    let mut d = Dash::start();
+    d.loaded_and_paused().await;
+    let id = d.rows_switched(true, 1)[0];
+    d.select(id);
+    d.key(KeyCode::Char(' '));
+    d.wait_text(&format!("flow {id} switched off")).await;
+    d.key(KeyCode::Char('u'));
+    d.wait_text("Undo the last switch: switch on 1 flow: 2 requests")
+        .await;
+    d.key(KeyCode::Char('y'));
+    d.wait_text("undo: switched on 1 flow").await;
+    assert!(d.sim.flow(id).unwrap().is_enabled);
+    assert_eq!(switches(&d, 0), posts_to(&[id, id]));
+}

@@ -613,6 +613,8 @@ fn help_lists_the_form_and_dialog_keys_and_scrolls_to_them() {
         "read the ledger again",
         "q Esc !",
         "scroll a page",
+        "Marked flows",
+        "count Enter",
     ];
     for text in hidden {
         assert!(row_of(buf, text).is_none(), "{text} below the fold");
@@ -620,6 +622,7 @@ fn help_lists_the_form_and_dialog_keys_and_scrolls_to_them() {
     for _ in 0..4 {
         s.send(press(KeyCode::PageDown));
     }
+    s.send(press(KeyCode::Down));
     s.send(press(KeyCode::Down));
     s.send(press(KeyCode::Down));
     let t = snap("help_scrolled", &s);
@@ -1198,7 +1201,9 @@ fn answers(cmds: Vec<Command>) -> Vec<Msg> {
                     id,
                     result: Err(ApiError::Timeout { secs: 20 }),
                 },
-                Command::Toggle { id, seen, target } => Msg::Toggled {
+                Command::Toggle {
+                    id, seen, target, ..
+                } => Msg::Toggled {
                     id,
                     target,
                     result: Ok(ToggleOutcome::Unchanged(*seen)),
@@ -1403,4 +1408,47 @@ fn on_the_shipped_build_the_history_view_says_how_it_tells_flows_apart() {
         screen.contains("no readings of this flow in the last 24 h"),
         "{screen}"
     );
+}
+
+// ---- marks and bulk actions (DESIGN §15) ------------------------------------------------------
+
+/// The list with the first and third rows marked, the budget read.
+fn marked(size: (u16, u16)) -> Scene {
+    let mut s = list(size);
+    s.send(Msg::Tick {
+        now: NOW,
+        budget: Some(snapshot_budget(23, None, false)),
+        poll_every: None,
+    });
+    s.keys("gvjjv");
+    s
+}
+
+#[test]
+fn marked_rows_carry_a_bar_and_the_header_counts_them() {
+    for size in SIZES {
+        let s = marked(size);
+        snap_showing("marked", &s, "2 marked");
+        let t = s.draw();
+        let buf = t.backend().buffer();
+        let first = &page_one()[0].name;
+        let y = row_of(buf, first).unwrap();
+        assert_eq!(buf[(1, y)].symbol(), "▌", "the bar is in the first column");
+    }
+}
+
+#[test]
+fn a_bulk_switch_shows_its_cost_before_anything_is_sent() {
+    for size in SIZES {
+        let mut s = marked(size);
+        let cmds = s.send(ch(' '));
+        assert!(cmds.iter().all(|c| !matches!(c, Command::Toggle { .. })));
+        snap_showing("bulk_choose", &s, "Switch 2 flows: o on · f off");
+        // A key it cannot take keeps it open, and says why.
+        s.send(ch('j'));
+        assert!(matches!(s.state.mode, Mode::Bulk(_)));
+        let cmds = s.send(ch('f'));
+        assert!(cmds.iter().all(|c| !matches!(c, Command::Toggle { .. })));
+        snap_showing("bulk_preview", &s, "Switch off 2 flows:");
+    }
 }

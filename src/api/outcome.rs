@@ -28,6 +28,9 @@ pub enum ToggleOutcome {
     WrittenLate { flow: Flow, answer: String },
     /// Nothing sent: the flow was already in the target state. The flow as the server has it.
     Unchanged(Flow),
+    /// Nothing sent: a switch on of a flow that changed since the operator saw it (a switch
+    /// off goes ahead: stopping sends is always safe).
+    Conflict(Box<Conflict>),
 }
 
 /// How an update of some fields ended.

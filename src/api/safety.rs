@@ -156,6 +156,30 @@ impl Client {
         Ok(theirs)
     }
 
+    /// The checks of [`Client::reread_for_write`] on a flow as a fresh list page has it, in
+    /// place of a single read.
+    fn check_listed(
+        &self,
+        id: FlowId,
+        seen: Option<&Flow>,
+        listed: &Flow,
+    ) -> Result<Flow, ApiError> {
+        if self.inner.read_only {
+            return Err(Refusal::ReadOnly.into());
+        }
+        if id.0 == 0 || seen.is_some_and(|f| f.blocked.is_some()) || listed.blocked.is_some() {
+            return Err(Refusal::UnaddressableRow(id).into());
+        }
+        if listed.id != id {
+            return Err(Refusal::IdMismatch {
+                asked: id,
+                got: listed.id,
+            }
+            .into());
+        }
+        Ok(listed.clone())
+    }
+
     /// Changes the fields of `patch` on flow `id`, which the operator saw as `seen`. Sends only
     /// those fields, and nothing at all when the flow changed since (a conflict).
     pub async fn update_flow(
@@ -229,10 +253,41 @@ impl Client {
         seen: Option<&Flow>,
         enabled: bool,
     ) -> Result<ToggleOutcome, ApiError> {
-        let theirs = self.reread_for_write(id, seen).await?;
+        self.set_enabled_listed(id, seen, None, enabled).await
+    }
+
+    /// [`Client::set_enabled`], where `listed` (when given) is the flow in a list page read
+    /// moments ago. On a server whose lists carry every field and whose ids are flow ids, that
+    /// page serves as the re-read before the write (DESIGN §15): a bulk switch costs the page
+    /// and one write a flow. Anywhere else the flow is read again as usual.
+    pub async fn set_enabled_listed(
+        &self,
+        id: FlowId,
+        seen: Option<&Flow>,
+        listed: Option<&Flow>,
+        enabled: bool,
+    ) -> Result<ToggleOutcome, ApiError> {
+        let theirs = match listed {
+            Some(listed) if self.server_kind() == ServerKind::Documented => {
+                self.check_listed(id, seen, listed)?
+            }
+            _ => self.reread_for_write(id, seen).await?,
+        };
         if theirs.enabled == enabled {
             self.unchanged(&theirs, &FlowPatch::toggle(enabled).to_form());
             return Ok(ToggleOutcome::Unchanged(theirs));
+        }
+        if enabled && let Some(seen) = seen {
+            let changes: Vec<FieldChange> = changes(seen, &theirs)
+                .into_iter()
+                .filter(|c| c.field != "enabled")
+                .collect();
+            if !changes.is_empty() {
+                return Ok(ToggleOutcome::Conflict(Box::new(Conflict {
+                    theirs,
+                    changes,
+                })));
+            }
         }
         self.write(&theirs, &FlowPatch::toggle(enabled))
             .await

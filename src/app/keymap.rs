@@ -42,6 +42,12 @@ pub enum Action {
     Duplicate,
     /// Delete the selected flow.
     Delete,
+    /// Mark or unmark the selected flow.
+    Mark,
+    /// Mark every loaded flow the filter matches.
+    MarkAll,
+    /// Undo the last switch or bulk switch.
+    Undo,
     /// Filter by name or content.
     Filter,
     /// Back, one layer a press (`back`): clears the filter.
@@ -131,8 +137,11 @@ pub const BINDINGS: &[Binding] = &[
     bind("new", Action::New, &["n"], "new flow", Some(("new", 3))),
     bind("duplicate", Action::Duplicate, &["c"], "duplicate the flow (a new one, off)", None),
     bind("delete", Action::Delete, &["d", "delete"], "delete the flow", Some(("delete", 6))),
+    bind("mark", Action::Mark, &["v"], "mark / unmark the flow (space, d act on marks)", None),
+    bind("mark_all", Action::MarkAll, &["V"], "mark all loaded matches", None),
+    bind("undo", Action::Undo, &["u"], "undo the last switch", None),
     bind("filter", Action::Filter, &["/"], "filter by name or content; #42 goes to flow 42", Some(("filter", 2))),
-    bind("back", Action::ClearFilter, &["esc"], "back: clear the filter", None),
+    bind("back", Action::ClearFilter, &["esc"], "back: stop a queue, clear the marks, then the filter", None),
     bind("sort", Action::Sort, &["s"], "next sort column", Some(("sort", 7))),
     bind("reverse_sort", Action::ReverseSort, &["S"], "reverse the order", None),
     bind("history", Action::History, &["H"], "history of the flow, full screen", Some(("history", 8))),
@@ -225,6 +234,15 @@ pub const OTHER_KEYS: &[(&str, &[(&str, &str)])] = &[
             ("↓ ↑ j k", "scroll a line"),
             ("PgDn PgUp", "scroll a page"),
             ("q Esc", "close (? too, for the help)"),
+        ],
+    ),
+    (
+        "Marked flows (space, d, u)",
+        &[
+            ("o / f", "switch them on / off"),
+            ("y", "start, once the cost shows"),
+            ("count Enter", "production: how many to delete"),
+            ("Esc", "cancel; stops a running queue"),
         ],
     ),
 ];

@@ -29,6 +29,9 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent, out: &mut Vec<Command>) {
         }
         return;
     }
+    if super::bulk::on_esc(state, &key, out) {
+        return;
+    }
     // Every mode but the list takes its own keys and keeps the ones it does not use: a key
     // meant for a dialog must never fall through to the table behind it.
     match std::mem::take(&mut state.mode) {
@@ -71,6 +74,7 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent, out: &mut Vec<Command>) {
             refusal,
         } => on_delete_key(state, key, flow, typed, refusal, out),
         Mode::DraftOffer(offer) => super::draft::on_key(state, offer, key, out),
+        Mode::Bulk(dialog) => super::bulk::on_key(state, *dialog, key, out),
         Mode::History(view) => super::history::on_key(state, view, key, out),
         Mode::Conflict { mut form, conflict } => match key.code {
             KeyCode::Char('m' | 'M') => {
@@ -301,9 +305,20 @@ fn on_action(state: &mut State, action: Action, out: &mut Vec<Command>) {
         | Action::BiggerPages
         | Action::SmallerPages
         | Action::LoadAll => on_paging(state, action, out),
+        // While a bulk action runs, space and d act on the selected flow alone, ahead of it.
+        Action::Toggle | Action::Delete if !state.marks.is_empty() && state.queue.is_none() => {
+            if action == Action::Toggle {
+                super::bulk::open_switch(state, out);
+            } else {
+                super::bulk::open_delete(state, out);
+            }
+        }
         Action::Toggle | Action::Edit | Action::New | Action::Duplicate | Action::Delete => {
             on_write(state, action, out);
         }
+        Action::Mark => super::bulk::on_mark(state, out),
+        Action::MarkAll => super::bulk::on_mark_all(state, out),
+        Action::Undo => super::bulk::open_undo(state, out),
         Action::Filter | Action::ClearFilter | Action::Sort | Action::ReverseSort => {
             on_view(state, action, out);
         }
@@ -464,6 +479,7 @@ fn on_write(state: &mut State, action: Action, out: &mut Vec<Command>) {
                     id: flow.id,
                     seen: Box::new(flow),
                     target,
+                    listed: None,
                 });
             }
         }

@@ -183,6 +183,7 @@ impl State {
     /// Rebuilds the filtered, sorted view and keeps the selection on the same flow id; when that
     /// flow left, the row at the same position is selected.
     pub(super) fn rebuild_view(&mut self) {
+        self.marks.seen_in(&self.flows);
         self.view = view::build(&self.flows, &self.filter, self.sort);
         if self.view.is_empty() {
             self.cursor = 0;

@@ -278,6 +278,7 @@ fn on_page_loaded(
         }
         Err(e) => failed_load(state, Load::Flows, e),
     }
+    super::bulk::after_list(state, out);
     out.push(Command::SchedulePoll);
 }
 
@@ -320,6 +321,7 @@ fn on_all_loaded(
         }
         Err(e) => failed_load(state, Load::EveryPage, e),
     }
+    super::bulk::after_list(state, out);
     if state.all_loaded {
         out.push(Command::SchedulePoll);
     }
@@ -354,6 +356,10 @@ fn on_toggled(
     result: Result<ToggleOutcome, crate::api::ApiError>,
     out: &mut Vec<Command>,
 ) {
+    if super::bulk::owns(state, id) {
+        return super::bulk::toggled(state, id, target, result, out);
+    }
+    super::bulk::remember(state, target, &result);
     state.busy = state.busy.saturating_sub(1);
     state.toggling.remove(&id);
     let word = if target { "on" } else { "off" };
@@ -376,12 +382,22 @@ fn on_toggled(
             state.replace_flow(id, &f);
             state.toast(format!("flow {id} was already {word}"), out);
         }
+        Ok(ToggleOutcome::Conflict(c)) => {
+            let fields: Vec<&str> = c.changes.iter().map(|ch| ch.field).collect();
+            state.replace_flow(id, &c.theirs);
+            let text = format!(
+                "flow {id} not switched {word}: it changed on the server ({})",
+                fields.join(", ")
+            );
+            push_error(state, text);
+        }
         Err(e) if landed_otherwise(&e) => {
             push_error(state, e.to_string());
             reload(state, out);
         }
         Err(e) => push_error(state, format!("flow {id} not switched {word}: {e}")),
     }
+    super::bulk::resume(state, out);
 }
 
 fn on_deleted(
@@ -390,6 +406,9 @@ fn on_deleted(
     result: Result<DeleteOutcome, crate::api::ApiError>,
     out: &mut Vec<Command>,
 ) {
+    if super::bulk::owns(state, id) {
+        return super::bulk::deleted(state, id, result, out);
+    }
     state.busy = state.busy.saturating_sub(1);
     let text = match result {
         Ok(DeleteOutcome::Deleted) => format!("deleted flow {id}"),

@@ -305,6 +305,13 @@ async fn switch(client: &Client, ids: &[u64], on: bool) -> Result<(), Failure> {
                 ));
             }
             Ok(ToggleOutcome::Unchanged(_)) => say(&format!("flow {id} already {word}")),
+            // Only a switch that names what the operator saw meets a conflict; this one does not.
+            Ok(ToggleOutcome::Conflict(_)) => {
+                warn(&format!(
+                    "error: flow {id} not {word}: it changed on the server"
+                ));
+                failed = true;
+            }
             Err(e) => {
                 warn(&format!("error: {}", about(id, &e)));
                 failed = true;

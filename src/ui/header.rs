@@ -129,14 +129,17 @@ fn head_parts(state: &State, width: usize) -> HeadParts {
     let profile = state.ctx.profile.clone();
     let alerts =
         (!state.alerts.firing.is_empty()).then(|| format!("alerts {}", state.alerts.firing.len()));
-    // In the order they are given up: profile, host, alerts, budget, age.
-    let mut keep = [true; 5];
+    let marked = (!state.marks.is_empty()).then(|| format!("{} marked", state.marks.len()));
+    // In the order they are given up: profile, host, alerts, budget, age; `N marked` goes
+    // after alerts and before the budget (DESIGN §2).
+    let mut keep = [true; 6];
     loop {
         let place: Vec<String> = [(&host, keep[1]), (&profile, keep[0])]
             .into_iter()
             .filter_map(|(t, k)| t.clone().filter(|_| k))
             .collect();
         let right: Vec<String> = [
+            (marked.clone(), keep[5]),
             (alerts.clone(), keep[2]),
             (budget.clone(), keep[3]),
             (Some(live.clone()), true),
@@ -150,7 +153,8 @@ fn head_parts(state: &State, width: usize) -> HeadParts {
             + markers
             + right.iter().map(|t| t.chars().count() + 3).sum::<usize>()
             + 1;
-        match keep.iter().position(|&k| k) {
+        // Given up in this order: profile, host, alerts, marked, budget, age.
+        match [0, 1, 2, 5, 3, 4].into_iter().find(|&i| keep[i]) {
             Some(i) if used > width => keep[i] = false,
             _ => return HeadParts { place, right },
         }

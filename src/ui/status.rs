@@ -30,6 +30,7 @@ pub fn keys(frame: &mut Frame<'_>, area: Rect, state: &State) {
             "select the text by hand if the terminal ignored the copy · q or Esc closes"
         }
         Mode::DraftOffer(_) => "Enter restores the draft · x drops it",
+        Mode::Bulk(_) => "answer the question above · Esc cancels",
         Mode::History(_) => "1–4 range · ←/→ h/l cursor · r read again · q or Esc closes",
         Mode::Messages(v) if v.open => "q or Esc back to the list",
         Mode::Messages(_) => "↑/↓ move · Enter shows the message whole · q or Esc closes",
@@ -94,6 +95,8 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
             Span::styled(fit(e, room), Style::new().fg(Color::Red)),
             Span::styled(tail, dim()),
         ])
+    } else if let Some(text) = crate::app::bulk::progress(state) {
+        Line::from(Span::raw(fit(&text, width)))
     } else if let Some(t) = &state.toast {
         Line::from(Span::raw(fit(&t.text, width)))
     } else if state.is_busy() {

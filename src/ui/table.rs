@@ -63,8 +63,10 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
     // screen, so they do not jump while scrolling); the name shrinks. The sent counter and its
     // change are two columns, so the counters line up whether or not they just moved.
     let w = Widths::of(state);
-    // The state glyph, and `!` beside it while an alert fires (DESIGN §14).
-    let glyph_w = if state.alerts.firing.is_empty() { 1 } else { 2 };
+    // The state glyph, `!` beside it while an alert fires (DESIGN §14), and `▌` before it on
+    // marked rows while any flow is marked (DESIGN §15).
+    let glyph_w =
+        if state.alerts.firing.is_empty() { 1 } else { 2 } + u16::from(!state.marks.is_empty());
     // The glyph + 5 (change) + 6 (last), and 8 gaps between the 9 columns.
     let name_w = inner
         .width
@@ -214,7 +216,15 @@ fn row<'a>(state: &State, f: &Flow, name_w: usize, selected: bool) -> Row<'a> {
     let last = f
         .last_sent
         .map_or_else(|| "–".to_owned(), |t| ago_short(state.now, t));
-    let mut status = vec![glyph(state, f, selected)];
+    let mut status = Vec::new();
+    if !state.marks.is_empty() {
+        status.push(if state.marks.contains(f.id) {
+            Span::styled("▌", Style::new().fg(Color::Cyan))
+        } else {
+            Span::raw(" ")
+        });
+    }
+    status.push(glyph(state, f, selected));
     if state.alerts.flags(f, crate::app::alerts::by_id(state)) {
         status.push(Span::styled(
             "!",
