@@ -284,6 +284,8 @@ pub struct State {
     pub draft_offers: Vec<crate::drafts::Draft>,
     /// The account's alerts, as the history last told them.
     pub alerts: alerts::Alerts,
+    /// The colours the screens are drawn in (DESIGN §17).
+    pub theme: crate::ui::theme::Theme,
 }
 
 /// Something that happened.

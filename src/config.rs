@@ -8,6 +8,7 @@
 //! must never borrow the production key and send it to the staging host.
 
 mod alerts;
+mod theme;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -41,6 +42,8 @@ struct FileConfig {
     builtin_alerts: Option<bool>,
     #[serde(default)]
     alerts: Vec<toml::Spanned<alerts::RawRule>>,
+    /// The colours (DESIGN §17), unless the profile has its own.
+    theme: Option<toml::Spanned<theme::RawTheme>>,
 }
 
 /// One `[profiles.NAME]` table. No `Debug`: it may hold a key.
@@ -58,6 +61,7 @@ struct Profile {
     production: Option<bool>,
     trust_ids: Option<bool>,
     history: Option<PathBuf>,
+    theme: Option<toml::Spanned<theme::RawTheme>>,
 }
 
 /// Where the API key will come from. Resolving it may run a command, so it is done only when a
@@ -96,6 +100,9 @@ pub struct Settings {
     /// The alert rules in force: the built-in ones (unless `builtin_alerts = false`) and the
     /// config's `[[alerts]]`.
     pub alerts: Vec<crate::domain::alerts::Rule>,
+    /// The colours of the config (`theme`, `[theme]`); `--color` and `NO_COLOR` may still turn
+    /// colour off.
+    pub theme: crate::ui::theme::Theme,
     /// For stderr, printed by the caller (a loose file mode, ...).
     pub warnings: Vec<String>,
 }
@@ -446,6 +453,7 @@ pub fn load(global: &Global) -> Result<Settings, ConfigError> {
         None => format!("--{key}"),
     };
 
+    let theme = theme::theme(&path, &text, profile.theme.as_ref().or(file.theme.as_ref()))?;
     let key = key_source(global, &profile, name.as_deref())?;
     let (budget, reserve) = budget_and_reserve(global, &profile, &source, &mut warnings)?;
     let page_size = profile.page_size.unwrap_or(DEFAULT_PAGE_SIZE);
@@ -487,6 +495,7 @@ pub fn load(global: &Global) -> Result<Settings, ConfigError> {
                 .or_else(crate::store::default_path)
         },
         alerts,
+        theme,
         warnings,
     })
 }

@@ -56,6 +56,8 @@ pub struct DashboardSettings {
     pub retention_days: u32,
     /// The alert rules in force (DESIGN §14).
     pub alerts: Vec<crate::domain::alerts::Rule>,
+    /// The colours the screens are drawn in: `mono` when colour is off.
+    pub theme: crate::ui::theme::Theme,
 }
 
 /// The timers the loop waits on besides input and results. `None` waits forever.
@@ -114,6 +116,9 @@ pub async fn run(client: Client, settings: DashboardSettings) -> color_eyre::Res
         tz: jiff::tz::TimeZone::system(),
     };
     let mut state = State::new(ctx, settings.page_size);
+    state.theme = settings.theme;
+    // Without colour, the terminal writer leaves out even its colour resets (SGR 39 and 49).
+    crossterm::style::force_color_output(state.theme.has_colour());
     // The embedded demo's flows do not outlive the process, so neither do drafts of them.
     let store = crate::config::drafts_dir()
         .filter(|_| !settings.demo)

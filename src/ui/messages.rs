@@ -4,10 +4,11 @@
 use jiff::tz::TimeZone;
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
+use super::theme::{Role, Theme};
 use super::{dim, full_view};
 use crate::app::State;
 use crate::app::messages::MessagesView;
@@ -21,11 +22,11 @@ fn clock(t: Option<jiff::Timestamp>, tz: &TimeZone) -> String {
     )
 }
 
-fn status_style(status: &SmsStatus) -> Style {
+fn status_style(status: &SmsStatus, th: &Theme) -> Style {
     match status {
-        SmsStatus::Failed => Style::new().fg(Color::Red),
-        SmsStatus::Pending => Style::new().fg(Color::Yellow),
-        SmsStatus::Sent => Style::new().fg(Color::Green),
+        SmsStatus::Failed => th.style(Role::Failed),
+        SmsStatus::Pending => th.style(Role::Warning),
+        SmsStatus::Sent => th.style(Role::Enabled),
         _ => Style::new(),
     }
 }
@@ -58,13 +59,13 @@ fn summary(view: &MessagesView, tz: &TimeZone) -> String {
     )
 }
 
-fn row<'a>(m: &'a Message, tz: &TimeZone, selected: bool) -> Line<'a> {
+fn row<'a>(m: &'a Message, tz: &TimeZone, selected: bool, th: &Theme) -> Line<'a> {
     let mut spans = vec![
-        Span::styled(format!("{}  ", clock(m.time, tz)), dim()),
+        Span::styled(format!("{}  ", clock(m.time, tz)), dim(th)),
         Span::raw(format!("contact {:<7} ", m.contact_id)),
         Span::styled(
             format!("{} {:<8} ", m.status.glyph(), m.status.word()),
-            status_style(&m.status),
+            status_style(&m.status, th),
         ),
     ];
     if let Some(error) = m.error_explained() {
@@ -79,7 +80,7 @@ fn row<'a>(m: &'a Message, tz: &TimeZone, selected: bool) -> Line<'a> {
 }
 
 /// One message whole.
-fn whole<'a>(m: &'a Message, tz: &TimeZone) -> Vec<Line<'a>> {
+fn whole<'a>(m: &'a Message, tz: &TimeZone, th: &Theme) -> Vec<Line<'a>> {
     let time = |t: Option<jiff::Timestamp>| {
         t.map_or_else(
             || "—".to_owned(),
@@ -97,7 +98,7 @@ fn whole<'a>(m: &'a Message, tz: &TimeZone) -> Vec<Line<'a>> {
         )),
         Line::styled(
             format!("{} {}", m.status.glyph(), m.status.word()),
-            status_style(&m.status),
+            status_style(&m.status, th),
         ),
         Line::from(format!(
             "scheduled {} · last change {}",
@@ -114,6 +115,7 @@ fn whole<'a>(m: &'a Message, tz: &TimeZone) -> Vec<Line<'a>> {
 }
 
 pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State, view: &MessagesView) {
+    let th = &state.theme;
     let r = full_view(frame, area);
     let title = format!(" Messages of flow {} {} ", view.flow, view.name);
     let block = Block::default().borders(Borders::ALL).title(title);
@@ -124,17 +126,17 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State, view: &MessagesVie
         && let Some(m) = view.selected()
     {
         frame.render_widget(
-            Paragraph::new(whole(m, tz)).wrap(Wrap { trim: false }),
+            Paragraph::new(whole(m, tz, th)).wrap(Wrap { trim: false }),
             inner,
         );
         return;
     }
-    let mut lines = vec![Line::styled(summary(view, tz), dim())];
+    let mut lines = vec![Line::styled(summary(view, tz), dim(th))];
     let failures = view.failures();
     if !failures.is_empty() {
         lines.push(Line::styled(
             "failures by error:",
-            Style::new().fg(Color::Red),
+            th.style(Role::Error),
         ));
         for (code, count) in &failures {
             let words = phone_error::explain(code)
@@ -152,7 +154,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State, view: &MessagesVie
             .enumerate()
             .skip(skip)
             .take(room)
-            .map(|(i, m)| row(m, tz, i == view.cursor)),
+            .map(|(i, m)| row(m, tz, i == view.cursor, th)),
     );
     frame.render_widget(Paragraph::new(lines), inner);
 }

@@ -2,11 +2,12 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Style};
+use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{dim, error_style, fit};
+use super::theme::Role;
+use super::{dim, fit};
 use crate::app::{Mode, State};
 
 const SPINNER: [char; 8] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧'];
@@ -16,6 +17,7 @@ pub fn spinner(step: u8) -> char {
 }
 
 pub fn keys(frame: &mut Frame<'_>, area: Rect, state: &State) {
+    let th = &state.theme;
     let width = usize::from(area.width);
     let text = match &state.mode {
         Mode::Filter => "type to filter · Enter keeps · Esc clears",
@@ -31,7 +33,7 @@ pub fn keys(frame: &mut Frame<'_>, area: Rect, state: &State) {
         Mode::Messages(_) => "↑/↓ move · Enter shows the message whole · q or Esc closes",
         Mode::Browse => &browse_keys(state, width),
     };
-    frame.render_widget(Paragraph::new(Span::styled(fit(text, width), dim())), area);
+    frame.render_widget(Paragraph::new(Span::styled(fit(text, width), dim(th))), area);
 }
 
 /// The list's keys that fit in `width`. Keys that cannot act here (writes on a read-only
@@ -67,6 +69,7 @@ fn browse_keys(state: &State, width: usize) -> String {
 }
 
 pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
+    let th = &state.theme;
     let width = usize::from(area.width);
     // The newest error shows: an older one must not hide what just went wrong.
     let line = if let Some(e) = state.errors.back() {
@@ -80,9 +83,9 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
         let lead = 7 + if state.is_busy() { 2 } else { 0 };
         let room = width.saturating_sub(tail.chars().count() + lead);
         Line::from(vec![
-            Span::styled("error: ", error_style()),
-            Span::styled(fit(e, room), Style::new().fg(Color::Red)),
-            Span::styled(tail, dim()),
+            Span::styled("error: ", th.style(Role::Error)),
+            Span::styled(fit(e, room), th.style(Role::Error).remove_modifier(Modifier::BOLD)),
+            Span::styled(tail, dim(th)),
         ])
     } else if let Some(t) = &state.toast {
         Line::from(Span::raw(fit(&t.text, width)))

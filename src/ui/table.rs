@@ -2,10 +2,11 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
 
+use super::theme::{Role, Theme};
 use super::{ago_short, dim, fit};
 use crate::app::State;
 use crate::domain::Flow;
@@ -13,16 +14,13 @@ use crate::domain::Flow;
 /// How long a changed sent counter stays highlighted.
 const HIGHLIGHT_SECS: i64 = 3;
 
-/// The selected row's background: the dim grey of the ○ glyph and of old changes.
-const SELECTED_BG: Color = Color::DarkGray;
-
-/// The dim style of a row's marks; on the selected row a lighter grey, since the dim grey is
-/// that row's background and the mark would vanish into it.
-fn faint(selected: bool) -> Style {
+/// A role's style on a row: on the selected row, kept readable against the selection (the
+/// dark theme's ○ is the grey of its selection).
+fn paint(th: &Theme, role: Role, selected: bool) -> Style {
     if selected {
-        Style::new().fg(Color::Gray)
+        th.on_selection(th.style(role))
     } else {
-        dim()
+        th.style(role)
     }
 }
 
@@ -52,7 +50,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
         frame.render_widget(block, area);
         let y = inner.y + inner.height / 2;
         frame.render_widget(
-            Paragraph::new(Line::styled(text, dim())).centered(),
+            Paragraph::new(Line::styled(text, dim(&state.theme))).centered(),
             Rect::new(inner.x, y, inner.width, 1),
         );
         return;
@@ -107,7 +105,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
         .header(header)
         .block(block)
         .column_spacing(1)
-        .row_highlight_style(Style::new().bg(SELECTED_BG).add_modifier(Modifier::BOLD));
+        .row_highlight_style(state.theme.style(Role::Selection));
     let mut ts = TableState::default();
     if state.selected.is_some() && state.cursor >= start && state.cursor < end {
         ts.select(Some(state.cursor - start));
@@ -165,16 +163,17 @@ fn wait(f: &Flow) -> String {
 }
 
 fn glyph(state: &State, f: &Flow, selected: bool) -> Span<'static> {
+    let th = &state.theme;
     if state.toggling.contains_key(&f.id) {
-        return Span::styled("◐", Style::new().fg(Color::Yellow));
+        return Span::styled("◐", paint(th, Role::Switching, selected));
     }
     if f.blocked.is_some() {
-        return Span::styled("⊘", Style::new().fg(Color::Red));
+        return Span::styled("⊘", paint(th, Role::Blocked, selected));
     }
     if f.enabled {
-        Span::styled("●", Style::new().fg(Color::Green))
+        Span::styled("●", paint(th, Role::Enabled, selected))
     } else {
-        Span::styled("○", faint(selected))
+        Span::styled("○", paint(th, Role::Disabled, selected))
     }
 }
 
@@ -194,20 +193,18 @@ fn short_change(n: i64) -> String {
 }
 
 fn row<'a>(state: &State, f: &Flow, name_w: usize, selected: bool) -> Row<'a> {
+    let th = &state.theme;
     let change = state
         .deltas
         .get(&f.row_key())
         .map_or_else(Span::default, |d| {
             let fresh = (state.now - d.at).get_seconds() < HIGHLIGHT_SECS;
-            let style = if fresh {
-                Style::new().fg(Color::Green).add_modifier(Modifier::BOLD)
-            } else {
-                faint(selected)
-            };
+            let role = if fresh { Role::Delta } else { Role::Dim };
+            let style = paint(th, role, selected);
             Span::styled(short_change(d.amount), style)
         });
     let failed_style = if f.failed.unwrap_or(0) > 0 {
-        Style::new().fg(Color::Red)
+        paint(th, Role::Failed, selected)
     } else {
         Style::new()
     };
@@ -218,7 +215,7 @@ fn row<'a>(state: &State, f: &Flow, name_w: usize, selected: bool) -> Row<'a> {
     if state.alerts.flags(f, crate::app::alerts::by_id(state)) {
         status.push(Span::styled(
             "!",
-            Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+            paint(th, Role::Alert, selected),
         ));
     }
     Row::new(vec![
