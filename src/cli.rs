@@ -86,8 +86,14 @@ pub struct Global {
     /// Keep and read no history
     #[arg(long, global = true, conflicts_with = "history")]
     pub no_history: bool,
-    /// Colour: auto (none when NO_COLOR is set), always, never
-    #[arg(long, value_name = "WHEN", global = true, value_enum, default_value_t)]
+    #[arg(
+        long,
+        value_name = "WHEN",
+        global = true,
+        value_enum,
+        default_value_t,
+        help = "Colour: auto (none when NO_COLOR is set), always, never"
+    )]
     pub color: crate::ui::theme::ColorChoice,
     /// The key was typed on the command line (not taken from the environment): only then is it
     /// the demo server's key for `serve-demo`.

@@ -16,7 +16,8 @@
 //!   table and the panes sit), the form, the draft offer, the error funnel, `app::history`
 //!   (the `H` view and the detail pane's chart: what they ask of the store, cut into slots) and,
 //!   lowest, `ReqId` (`app/req.rs`), which every one of them may hold.
-//! - [`ui`] draws the state; [`tasks`] runs the commands `update` returns (requests through the
+//! - [`ui`] draws the state, in the colours of a `ui::theme` (each role its style; `mono`
+//!   when colour is off); [`tasks`] runs the commands `update` returns (requests through the
 //!   client, history queries on the store's writer thread); [`dashboard`] is the loop around
 //!   them; [`drafts`] keeps the text of an open form on disk as it is typed.
 //! - [`cli`], [`config`], [`commands`], [`logging`]: the command line and its configuration.

@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
 
-use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
 use toml::Spanned;
 
 use super::{ConfigError, line_of};
@@ -115,4 +115,62 @@ pub(super) fn theme(
         }
     }
     Ok(theme)
+}
+
+#[cfg(test)]
+mod tests {
+    use ratatui::style::Color;
+
+    use super::*;
+
+    fn read(text: &str) -> Result<Theme, String> {
+        let path = Path::new("c.toml");
+        let file = super::super::parse(path, text).map_err(|e| e.to_string())?;
+        let profile = file.profiles.get("p").and_then(|p| p.theme.as_ref());
+        theme(path, text, profile.or(file.theme.as_ref())).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_name_a_table_and_a_profiles_own() {
+        assert_eq!(read("").unwrap(), Theme::dark());
+        assert_eq!(read("theme = \"light\"\n").unwrap(), Theme::light());
+        let t = read("[theme]\nname = \"high-contrast\"\nfailed = \"#ff8800\"\n").unwrap();
+        assert_eq!(t.name, "high-contrast");
+        assert_eq!(t.style(Role::Failed).fg, Some(Color::Rgb(0xff, 0x88, 0)));
+        assert_eq!(
+            t.style(Role::Enabled),
+            Theme::high_contrast().style(Role::Enabled)
+        );
+        let t = read("theme = \"light\"\n[profiles.p]\ntheme = \"mono\"\n").unwrap();
+        assert_eq!(t, Theme::mono());
+    }
+
+    #[test]
+    fn errors_name_the_line_and_the_values_allowed() {
+        let e = read("theme = \"solarized\"\n").unwrap_err();
+        assert_eq!(
+            e,
+            "config file c.toml, line 1: theme `solarized` is not a theme: use dark, light, high-contrast, mono"
+        );
+        let e = read("[theme]\nname = \"light\"\nfailde = \"red\"\n").unwrap_err();
+        assert!(e.starts_with("config file c.toml, line 3: [theme] `failde` is not a role: use name, header, selection,"), "{e}");
+        let e = read("[profiles.p]\n[profiles.p.theme]\n\nfailed = \"reddish\"\n").unwrap_err();
+        assert!(e.starts_with("config file c.toml, line 4: [theme] failed = `reddish` is not a colour: use black, red,"), "{e}");
+        assert!(e.ends_with("or #rrggbb"), "{e}");
+        let e = read("[theme]\nselection = \"red\"\nheader = \"white\"\n").unwrap_err();
+        assert_eq!(
+            e,
+            "config file c.toml, line 3: [theme] header = `white`: `header` would draw its text in its own background colour (dark theme); pick another colour"
+        );
+        let e = read("[theme]\nname = \"light\"\ndim = \"white\"\n").unwrap_err();
+        assert!(
+            e.contains("line 3") && e.contains("terminal's background"),
+            "{e}"
+        );
+        let e = read("theme = 3\n").unwrap_err();
+        assert!(
+            e.contains("line 1") && e.contains("a theme's name or a [theme] table"),
+            "{e}"
+        );
+    }
 }

@@ -7,8 +7,8 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
-use super::theme::{Role, Theme};
 use super::chart::{self, Columns, bars, grouped};
+use super::theme::{Role, Theme};
 use super::{ago, bold, dim, fit};
 use crate::api::ServerKind;
 use crate::app::history::{Chart, HistoryError, key_of};
@@ -28,8 +28,9 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let selected = state.selected_flow();
     if below && !state.stored.on && selected.is_some() {
         // No chart to make room for: the fields keep the width, the border says why.
-        block = block
-            .title_bottom(Line::styled(format!(" {} ", HistoryError::Off), dim(th)).right_aligned());
+        block = block.title_bottom(
+            Line::styled(format!(" {} ", HistoryError::Off), dim(th)).right_aligned(),
+        );
     }
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -213,10 +214,7 @@ fn lines(state: &State, f: &Flow, width: usize) -> Vec<Line<'static>> {
     // Why the flow cannot be changed comes right under its name: on a short terminal the
     // pane's last lines are cut, and this is the line that explains refused keys.
     if let Some(reason) = state.row_block_reason(f) {
-        out.push(Line::styled(
-            format!("⊘ {reason}"),
-            th.style(Role::Failed),
-        ));
+        out.push(Line::styled(format!("⊘ {reason}"), th.style(Role::Failed)));
     }
     if state.stored.on && state.server == ServerKind::Shipped {
         out.push(Line::styled(
@@ -278,13 +276,16 @@ fn lines(state: &State, f: &Flow, width: usize) -> Vec<Line<'static>> {
             .map_or_else(|| Span::raw("never"), |t| Span::raw(ago(state.now, t))),
     );
     times.push(Span::raw(" · created "));
-    times.push(f.created.map_or_else(|| missing(th), |t| {
-        Span::raw(
-            t.to_zoned(state.ctx.tz.clone())
-                .strftime("%Y-%m-%d")
-                .to_string(),
-        )
-    }));
+    times.push(f.created.map_or_else(
+        || missing(th),
+        |t| {
+            Span::raw(
+                t.to_zoned(state.ctx.tz.clone())
+                    .strftime("%Y-%m-%d")
+                    .to_string(),
+            )
+        },
+    ));
     out.push(Line::from(times));
     out.push(content_line(f, th));
     if let Some(t) = f.last_changed {

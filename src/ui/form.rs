@@ -52,7 +52,9 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State, form: &FormState) 
                 );
                 y += height;
             }
-            Field::Name | Field::WaitTime => draw_input(frame, value_area, form, field, focused, th),
+            Field::Name | Field::WaitTime => {
+                draw_input(frame, value_area, form, field, focused, th);
+            }
             _ => {
                 let text = choice_text(state, form, field);
                 let style = if focused {
@@ -101,13 +103,7 @@ fn draw_label(frame: &mut Frame<'_>, area: Rect, field: Field, focused: bool, th
 }
 
 /// The message text in `area`, and its length in SMS on the line below it.
-fn draw_content(
-    frame: &mut Frame<'_>,
-    area: Rect,
-    form: &FormState,
-    focused: bool,
-    th: &Theme,
-) {
+fn draw_content(frame: &mut Frame<'_>, area: Rect, form: &FormState, focused: bool, th: &Theme) {
     let mut ta = form.content.clone();
     ta.set_cursor_line_style(Style::new());
     if focused {
@@ -161,10 +157,7 @@ fn draw_input(
     let width = usize::from(value_w.saturating_sub(1));
     let scroll = input.visual_scroll(width);
     let shown: String = input.value().chars().skip(scroll).collect();
-    let mut spans = vec![Span::styled(
-        fit(&shown, width),
-        th.style(Role::Input),
-    )];
+    let mut spans = vec![Span::styled(fit(&shown, width), th.style(Role::Input))];
     if field == Field::WaitTime {
         spans.push(Span::styled(
             format!("  1 to {} {}", form.unit.max(), form.unit.as_str()),
@@ -183,7 +176,10 @@ fn draw_foot(frame: &mut Frame<'_>, inner: Rect, y: u16, state: &State, form: &F
     let th = &state.theme;
     let mut foot = Vec::new();
     if let Some(e) = &form.server_error {
-        foot.push(Line::styled(format!("not saved: {e}"), th.style(Role::Error)));
+        foot.push(Line::styled(
+            format!("not saved: {e}"),
+            th.style(Role::Error),
+        ));
     }
     if form.confirm_discard {
         foot.push(Line::styled(

@@ -134,10 +134,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State, view: &MessagesVie
     let mut lines = vec![Line::styled(summary(view, tz), dim(th))];
     let failures = view.failures();
     if !failures.is_empty() {
-        lines.push(Line::styled(
-            "failures by error:",
-            th.style(Role::Error),
-        ));
+        lines.push(Line::styled("failures by error:", th.style(Role::Error)));
         for (code, count) in &failures {
             let words = phone_error::explain(code)
                 .map(|w| format!("  {w}"))

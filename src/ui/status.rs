@@ -33,7 +33,10 @@ pub fn keys(frame: &mut Frame<'_>, area: Rect, state: &State) {
         Mode::Messages(_) => "↑/↓ move · Enter shows the message whole · q or Esc closes",
         Mode::Browse => &browse_keys(state, width),
     };
-    frame.render_widget(Paragraph::new(Span::styled(fit(text, width), dim(th))), area);
+    frame.render_widget(
+        Paragraph::new(Span::styled(fit(text, width), dim(th))),
+        area,
+    );
 }
 
 /// The list's keys that fit in `width`. Keys that cannot act here (writes on a read-only
@@ -84,7 +87,10 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
         let room = width.saturating_sub(tail.chars().count() + lead);
         Line::from(vec![
             Span::styled("error: ", th.style(Role::Error)),
-            Span::styled(fit(e, room), th.style(Role::Error).remove_modifier(Modifier::BOLD)),
+            Span::styled(
+                fit(e, room),
+                th.style(Role::Error).remove_modifier(Modifier::BOLD),
+            ),
             Span::styled(tail, dim(th)),
         ])
     } else if let Some(t) = &state.toast {

@@ -213,10 +213,7 @@ fn row<'a>(state: &State, f: &Flow, name_w: usize, selected: bool) -> Row<'a> {
         .map_or_else(|| "–".to_owned(), |t| ago_short(state.now, t));
     let mut status = vec![glyph(state, f, selected)];
     if state.alerts.flags(f, crate::app::alerts::by_id(state)) {
-        status.push(Span::styled(
-            "!",
-            paint(th, Role::Alert, selected),
-        ));
+        status.push(Span::styled("!", paint(th, Role::Alert, selected)));
     }
     Row::new(vec![
         Cell::from(Line::from(status)),

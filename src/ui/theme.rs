@@ -152,13 +152,13 @@ impl Theme {
         }
     }
 
-    fn build(name: &str, base: Color, styles: [(Role, Style); Role::ALL.len()]) -> Theme {
+    fn build(name: &str, base: Color, styles: &[(Role, Style); Role::ALL.len()]) -> Theme {
         let mut t = Theme {
             name: name.to_owned(),
             styles: [Style::new(); Role::ALL.len()],
             base,
         };
-        for (role, style) in styles {
+        for &(role, style) in styles {
             t.styles[role.index()] = style;
         }
         t
@@ -169,9 +169,12 @@ impl Theme {
         Theme::build(
             "dark",
             Color::Black,
-            [
+            &[
                 (Role::Header, on(Color::Blue, Color::White)),
-                (Role::Selection, Style::new().bg(Color::DarkGray).add_modifier(BOLD)),
+                (
+                    Role::Selection,
+                    Style::new().bg(Color::DarkGray).add_modifier(BOLD),
+                ),
                 (Role::Enabled, fg(Color::Green)),
                 (Role::Disabled, fg(Color::DarkGray)),
                 (Role::Switching, fg(Color::Yellow)),
@@ -197,9 +200,12 @@ impl Theme {
         Theme::build(
             "light",
             Color::White,
-            [
+            &[
                 (Role::Header, on(Color::Blue, Color::White)),
-                (Role::Selection, Style::new().bg(Color::Indexed(252)).add_modifier(BOLD)),
+                (
+                    Role::Selection,
+                    Style::new().bg(Color::Indexed(252)).add_modifier(BOLD),
+                ),
                 (Role::Enabled, fg(Color::Green)),
                 (Role::Disabled, fg(Color::DarkGray)),
                 (Role::Switching, fg(amber)),
@@ -225,8 +231,11 @@ impl Theme {
         Theme::build(
             "high-contrast",
             Color::Black,
-            [
-                (Role::Header, on(Color::White, Color::Black).add_modifier(BOLD)),
+            &[
+                (
+                    Role::Header,
+                    on(Color::White, Color::Black).add_modifier(BOLD),
+                ),
                 (Role::Selection, reverse),
                 (Role::Enabled, fg(Color::LightGreen)),
                 (Role::Disabled, fg(Color::White)),
@@ -235,7 +244,10 @@ impl Theme {
                 (Role::Failed, fg(Color::LightRed)),
                 (Role::Delta, fg(Color::LightGreen).add_modifier(BOLD)),
                 (Role::Warning, fg(Color::LightYellow)),
-                (Role::Production, on(Color::LightRed, Color::Black).add_modifier(BOLD)),
+                (
+                    Role::Production,
+                    on(Color::LightRed, Color::Black).add_modifier(BOLD),
+                ),
                 (Role::Marker, on(Color::LightYellow, Color::Black)),
                 (Role::Alert, fg(Color::LightRed).add_modifier(BOLD)),
                 (Role::Error, fg(Color::LightRed).add_modifier(BOLD)),
@@ -258,7 +270,7 @@ impl Theme {
         Theme::build(
             "mono",
             Color::Reset,
-            [
+            &[
                 (Role::Header, reverse),
                 (Role::Selection, reverse.add_modifier(BOLD)),
                 (Role::Enabled, plain),
@@ -351,7 +363,11 @@ pub struct Clash {
 impl fmt::Display for Clash {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.on == self.role {
-            write!(f, "`{}` would draw its text in its own background colour", self.role.name())
+            write!(
+                f,
+                "`{}` would draw its text in its own background colour",
+                self.role.name()
+            )
         } else {
             write!(
                 f,
@@ -374,7 +390,10 @@ pub fn in_force(theme: &Theme, choice: ColorChoice) -> Theme {
 
 /// A colour as the config writes it: a name, a 256-colour number or `#rrggbb`.
 pub fn parse_colour(text: &str) -> Option<Color> {
-    text.trim().parse::<Color>().ok().filter(|&c| c != Color::Reset)
+    text.trim()
+        .parse::<Color>()
+        .ok()
+        .filter(|&c| c != Color::Reset)
 }
 
 /// `--color`: whether to draw colour.
@@ -422,7 +441,11 @@ mod tests {
         }
         assert!(!t.has_colour());
         assert!(Theme::light().has_colour());
-        assert!(t.style(Role::Selection).add_modifier.contains(Modifier::REVERSED));
+        assert!(
+            t.style(Role::Selection)
+                .add_modifier
+                .contains(Modifier::REVERSED)
+        );
     }
 
     #[test]
