@@ -6,6 +6,7 @@
 
 pub mod alerts;
 pub mod clipboard;
+pub mod columns;
 pub mod draft;
 mod errors;
 pub mod form;
@@ -286,6 +287,8 @@ pub struct State {
     pub alerts: alerts::Alerts,
     /// The colours the screens are drawn in (DESIGN §17).
     pub theme: crate::ui::theme::Theme,
+    /// The table's columns as the config chose them; `None`: as wide as the terminal allows.
+    pub columns: Option<Vec<columns::Column>>,
 }
 
 /// Something that happened.

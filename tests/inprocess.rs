@@ -335,7 +335,7 @@ async fn paging_reads_the_next_page_and_selects_its_first_row() {
 fn sent_column(screen: &str) -> Vec<String> {
     screen
         .lines()
-        .filter(|l| l.starts_with("│●") || l.starts_with("│○"))
+        .filter(|l| l.starts_with("│ ●") || l.starts_with("│ ○"))
         .map(|l| l.split('│').nth(1).unwrap_or_default().to_owned())
         .collect()
 }
@@ -570,10 +570,10 @@ async fn alerting_rows_carry_a_mark_the_header_counts_them_and_bang_lists_them()
     // The table's rows, by id and name (the detail pane names the selected flow too).
     let table_row =
         |screen: &str, f: &flowdash::sim::StoredFlow| row(screen, &format!(" {} {}", f.id, f.name));
-    assert!(table_row(&screen, &three).contains("│●!"), "{screen}");
-    assert!(table_row(&screen, &one).contains("│○!"), "{screen}");
+    assert!(table_row(&screen, &three).contains("│ ●!"), "{screen}");
+    assert!(table_row(&screen, &one).contains("│ ○!"), "{screen}");
     let two = d.sim.flow(2).unwrap();
-    assert!(table_row(&screen, &two).starts_with("│○  "), "{screen}");
+    assert!(table_row(&screen, &two).starts_with("│ ○  "), "{screen}");
 
     // On again: resolved, and `!` shows both kinds with their times.
     assert!(d.sim.edit_flow(1, edit(None, Some(true))));

@@ -679,9 +679,9 @@ fn alerts() {
         let t = snap("alerts_list", &s);
         let buf = t.backend().buffer();
         let welcome = row_of(buf, " 12 Welcome series").unwrap();
-        assert!(rows(buf)[usize::from(welcome)].starts_with("│●!"));
+        assert!(rows(buf)[usize::from(welcome)].starts_with("│ ●!"));
         let win_back = row_of(buf, " 13 Win-back").unwrap();
-        assert!(rows(buf)[usize::from(win_back)].starts_with("│○ "));
+        assert!(rows(buf)[usize::from(win_back)].starts_with("│ ○ "));
         assert!(row_of(buf, "alerts 1 · live").is_some());
         s.send(ch('!'));
         let t = snap("alerts_view", &s);

@@ -5,7 +5,7 @@
 use jiff::Timestamp;
 
 use super::geometry;
-use super::{CHUNK, Command, Context, Gate, Mode, ReqId, State, Toast, view};
+use super::{CHUNK, Command, Context, Gate, Mode, ReqId, State, Toast};
 use crate::api::ServerKind;
 use crate::budget::Priority;
 use crate::domain::{Device, Flow, FlowId, Segment};
@@ -183,7 +183,7 @@ impl State {
     /// Rebuilds the filtered, sorted view and keeps the selection on the same flow id; when that
     /// flow left, the row at the same position is selected.
     pub(super) fn rebuild_view(&mut self) {
-        self.view = view::build(&self.flows, &self.filter, self.sort);
+        self.view = super::columns::view(self);
         if self.view.is_empty() {
             self.cursor = 0;
             self.selected = None;
