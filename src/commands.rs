@@ -141,6 +141,7 @@ pub async fn run(cli: Cli, log_path: Option<PathBuf>) -> Result<(), Failure> {
                 retention_days: crate::store::DEFAULT_RETENTION_DAYS,
                 alerts: settings.alerts.clone(),
                 theme: crate::ui::theme::in_force(&settings.theme, global.color),
+                columns: settings.columns.clone(),
             };
             dashboard::run(conn.client.clone(), dash)
                 .await

@@ -44,6 +44,8 @@ struct FileConfig {
     alerts: Vec<toml::Spanned<alerts::RawRule>>,
     /// The colours (DESIGN §17), unless the profile has its own.
     theme: Option<toml::Spanned<theme::RawTheme>>,
+    /// The table's columns, unless the profile has its own.
+    columns: Option<toml::Spanned<Vec<String>>>,
 }
 
 /// One `[profiles.NAME]` table. No `Debug`: it may hold a key.
@@ -62,6 +64,7 @@ struct Profile {
     trust_ids: Option<bool>,
     history: Option<PathBuf>,
     theme: Option<toml::Spanned<theme::RawTheme>>,
+    columns: Option<toml::Spanned<Vec<String>>>,
 }
 
 /// Where the API key will come from. Resolving it may run a command, so it is done only when a
@@ -103,6 +106,8 @@ pub struct Settings {
     /// The colours of the config (`theme`, `[theme]`); `--color` and `NO_COLOR` may still turn
     /// colour off.
     pub theme: crate::ui::theme::Theme,
+    /// The table's columns (`columns`); `None`: as many as the terminal's width allows.
+    pub columns: Option<Vec<crate::app::columns::Column>>,
     /// For stderr, printed by the caller (a loose file mode, ...).
     pub warnings: Vec<String>,
 }
@@ -454,6 +459,11 @@ pub fn load(global: &Global) -> Result<Settings, ConfigError> {
     };
 
     let theme = theme::theme(&path, &text, profile.theme.as_ref().or(file.theme.as_ref()))?;
+    let columns = theme::columns(
+        &path,
+        &text,
+        profile.columns.as_ref().or(file.columns.as_ref()),
+    )?;
     let key = key_source(global, &profile, name.as_deref())?;
     let (budget, reserve) = budget_and_reserve(global, &profile, &source, &mut warnings)?;
     let page_size = profile.page_size.unwrap_or(DEFAULT_PAGE_SIZE);
@@ -496,6 +506,7 @@ pub fn load(global: &Global) -> Result<Settings, ConfigError> {
         },
         alerts,
         theme,
+        columns,
         warnings,
     })
 }

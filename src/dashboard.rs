@@ -58,6 +58,8 @@ pub struct DashboardSettings {
     pub alerts: Vec<crate::domain::alerts::Rule>,
     /// The colours the screens are drawn in: `mono` when colour is off.
     pub theme: crate::ui::theme::Theme,
+    /// The table's columns as the config chose them.
+    pub columns: Option<Vec<crate::app::columns::Column>>,
 }
 
 /// The timers the loop waits on besides input and results. `None` waits forever.
@@ -117,6 +119,7 @@ pub async fn run(client: Client, settings: DashboardSettings) -> color_eyre::Res
     };
     let mut state = State::new(ctx, settings.page_size);
     state.theme = settings.theme;
+    state.columns = settings.columns;
     // Without colour, the terminal writer leaves out even its colour resets (SGR 39 and 49).
     crossterm::style::force_color_output(state.theme.has_colour());
     // The embedded demo's flows do not outlive the process, so neither do drafts of them.

@@ -1568,6 +1568,34 @@ fn a_click_in_the_detail_pane_selects_no_row() {
     assert_eq!(app.selected(), Some(3));
 }
 
+/// `s` goes through the columns the profile chose, in its order, and sorts by each: here by
+/// the device's name.
+#[test]
+fn s_sorts_by_each_chosen_column() {
+    use flowdash::app::columns::Column;
+    let mut v = named();
+    v[0].device_id = Some(0); // none
+    v[1].device_id = Some(9); // #9, unknown to the account
+    let mut app = App::loaded(v, 4);
+    app.state.columns = Some(vec![Column::Device, Column::Name]);
+    app.send(ch('s'));
+    assert_eq!(app.state.sort.key, Some(SortKey::Id), "id is always shown");
+    app.send(ch('s'));
+    assert_eq!(app.state.sort.key, Some(SortKey::Device));
+    assert_eq!(app.state.sort.label(), "device ↑");
+    assert_eq!(
+        app.ids(),
+        vec![2, 3, 4, 1],
+        "#9, Front desk phone (twice), none"
+    );
+    app.send(ch('S'));
+    assert_eq!(app.ids(), vec![1, 3, 4, 2]);
+    app.send(ch('s'));
+    assert_eq!(app.state.sort.key, Some(SortKey::Name));
+    app.send(ch('s'));
+    assert_eq!(app.state.sort.key, None, "wait, sent, ... are not shown");
+}
+
 fn created(app: &mut App, id: u64) -> Vec<Command> {
     let req = new_flow_saving(app);
     app.send(Msg::Saved {

@@ -829,3 +829,60 @@ async fn a_locked_history_file_is_told_and_the_dashboard_keeps_working() {
     other.execute_batch("COMMIT").unwrap();
     assert_eq!(recorded(&history, &d.sim.base_url()).await.len(), 25);
 }
+
+/// The numbers of one column of the table, read from the screen under its title.
+fn column_values(screen: &str, title: &str) -> Vec<i64> {
+    let header = screen.lines().find(|l| l.contains(" name ")).unwrap();
+    let end = header.find(title).unwrap() + title.len();
+    let end = header[..end].chars().count();
+    screen
+        .lines()
+        .filter(|l| l.starts_with("│ ●") || l.starts_with("│ ○"))
+        .map(|l| {
+            let cells: String = l.chars().take(end).collect();
+            let n = cells.split_whitespace().last().unwrap_or_default();
+            n.parse().unwrap_or(-1)
+        })
+        .collect()
+}
+
+/// With mouse capture on, a click on a column's title sorts by that column; a second click
+/// turns the order round. The columns are a profile's own choice.
+#[tokio::test(start_paused = true)]
+async fn a_click_on_a_columns_title_sorts_by_it() {
+    use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    use flowdash::app::columns::Column;
+    let mut d = Dash::start();
+    d.runner.state.columns = Some(vec![Column::Name, Column::Pending, Column::Failed]);
+    let screen = d.wait_text("page 1/2 (40 flows)").await;
+    let header_row = screen.lines().position(|l| l.contains(" name ")).unwrap();
+    let header = screen.lines().nth(header_row).unwrap();
+    assert!(
+        !header.contains("sent"),
+        "the profile's columns only: {header}"
+    );
+    let x = header[..header.find("failed").unwrap()].chars().count() + 2;
+    d.keys("M");
+    let click = MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column: u16::try_from(x).unwrap(),
+        row: u16::try_from(header_row).unwrap(),
+        modifiers: KeyModifiers::NONE,
+    };
+    d.runner.push(Msg::Mouse(click));
+    let screen = d.wait_text("sort: failed ↓").await;
+    let failed = column_values(&screen, "failed");
+    assert!(failed.len() > 5, "{screen}");
+    assert!(
+        failed.windows(2).all(|w| w[0] >= w[1]),
+        "{failed:?}\n{screen}"
+    );
+    assert_ne!(failed.first(), failed.last(), "{screen}");
+    d.runner.push(Msg::Mouse(click));
+    let screen = d.wait_text("sort: failed ↑").await;
+    let failed = column_values(&screen, "failed");
+    assert!(
+        failed.windows(2).all(|w| w[0] <= w[1]),
+        "{failed:?}\n{screen}"
+    );
+}

@@ -1484,3 +1484,36 @@ fn no_theme_draws_a_glyph_in_its_own_background_colour() {
         }
     }
 }
+
+// ---- columns (DESIGN §17) ---------------------------------------------------------------------
+
+#[test]
+fn the_columns_a_profile_picks() {
+    use flowdash::app::columns::Column;
+    for size in SIZES {
+        let mut s = list(size);
+        s.state.columns = Some(vec![
+            Column::Name,
+            Column::FailedPct,
+            Column::Device,
+            Column::Segment,
+            Column::Today,
+        ]);
+        s.send(ch('j'));
+        let t = snap("profile_columns", &s);
+        let header = rows(t.backend().buffer())[3].clone();
+        let at: Vec<usize> = ["id", "name", "failed%", "device", "segment", "today"]
+            .iter()
+            .map(|w| {
+                header
+                    .find(w)
+                    .unwrap_or_else(|| panic!("{w} missing: {header}"))
+            })
+            .collect();
+        assert!(at.windows(2).all(|w| w[0] < w[1]), "{header}");
+        assert!(
+            !header.contains("pending") && !header.contains("wait"),
+            "{header}"
+        );
+    }
+}

@@ -183,10 +183,9 @@ pub fn layout(state: &State, inner: u16) -> Vec<Placed> {
         Column::Pending => w.pending,
         Column::Failed => w.failed,
         Column::FailedPct => 7,
-        Column::Rate => 6,
+        Column::Rate | Column::Last => 6,
         Column::Today => w.today,
-        Column::Last => 6,
-        Column::Device | Column::Segment => 14,
+        Column::Device | Column::Segment => 16,
     };
     let fixed: u16 = columns.iter().map(|&c| width(c)).sum();
     let gaps = u16::try_from(columns.len().saturating_sub(1)).unwrap_or(0);
@@ -270,7 +269,11 @@ pub fn rate(state: &State, f: &Flow) -> Option<f64> {
 pub fn device(state: &State, f: &Flow) -> Option<String> {
     match f.device_id? {
         0 => Some("none".to_owned()),
-        id => Some(state.device(id).map_or_else(|| format!("#{id}"), |d| d.name.clone())),
+        id => Some(
+            state
+                .device(id)
+                .map_or_else(|| format!("#{id}"), |d| d.name.clone()),
+        ),
     }
 }
 

@@ -47,7 +47,6 @@ pub enum SortKey {
 }
 
 impl SortKey {
-
     /// Counters start with the biggest.
     fn descending_first(self) -> bool {
         matches!(

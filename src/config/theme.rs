@@ -1,6 +1,7 @@
-//! The config's colour settings (DESIGN §17): `theme = "light"`, or a `[theme]` table whose
-//! `name` picks the built-in theme and whose other keys give single roles a colour. Either may
-//! stand at the top of the file or in a profile; the profile's wins.
+//! The config's display settings (DESIGN §17): `theme = "light"`, or a `[theme]` table whose
+//! `name` picks the built-in theme and whose other keys give single roles a colour; and
+//! `columns = [...]`, the flow table's columns. Each may stand at the top of the file or in a
+//! profile; the profile's wins.
 //!
 //! A name, role or colour flowdash does not know is an error naming the file, the line and the
 //! values allowed.
@@ -14,6 +15,7 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 use toml::Spanned;
 
 use super::{ConfigError, line_of};
+use crate::app::columns::Column;
 use crate::domain::clean;
 use crate::ui::theme::{COLOUR_NAMES, Role, THEMES, Theme, parse_colour};
 
@@ -117,6 +119,41 @@ pub(super) fn theme(
     Ok(theme)
 }
 
+/// The columns the config picks, in its order; every unknown name is named in the error.
+pub(super) fn columns(
+    path: &Path,
+    text: &str,
+    raw: Option<&Spanned<Vec<String>>>,
+) -> Result<Option<Vec<Column>>, ConfigError> {
+    let Some(raw) = raw else {
+        return Ok(None);
+    };
+    let (known, unknown): (Vec<_>, Vec<_>) = raw
+        .get_ref()
+        .iter()
+        .map(|n| Column::from_name(n.trim()).ok_or(n))
+        .partition(Result::is_ok);
+    if !unknown.is_empty() {
+        let unknown: Vec<String> = unknown
+            .into_iter()
+            .filter_map(Result::err)
+            .map(|n| quoted(n))
+            .collect();
+        let all: Vec<&str> = Column::ALL.iter().map(|c| c.name()).collect();
+        return Err(ConfigError::Syntax {
+            path: path.to_path_buf(),
+            line: Some(line_of(text, raw.span().start)),
+            detail: format!(
+                "columns: {} {} not a column: use {}",
+                unknown.join(", "),
+                if unknown.len() == 1 { "is" } else { "are" },
+                all.join(" ")
+            ),
+        });
+    }
+    Ok(Some(known.into_iter().filter_map(Result::ok).collect()))
+}
+
 #[cfg(test)]
 mod tests {
     use ratatui::style::Color;
@@ -171,6 +208,37 @@ mod tests {
         assert!(
             e.contains("line 1") && e.contains("a theme's name or a [theme] table"),
             "{e}"
+        );
+    }
+}
+
+#[cfg(test)]
+mod column_tests {
+    use super::*;
+
+    fn read(text: &str) -> Result<Option<Vec<Column>>, String> {
+        let path = Path::new("c.toml");
+        let file = super::super::parse(path, text).map_err(|e| e.to_string())?;
+        let profile = file.profiles.get("p").and_then(|p| p.columns.as_ref());
+        columns(path, text, profile.or(file.columns.as_ref())).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn columns_in_the_file_or_a_profile_and_unknown_names_named() {
+        assert_eq!(read("").unwrap(), None);
+        assert_eq!(
+            read("columns = [\"name\", \"failed%\", \"device\"]\n").unwrap(),
+            Some(vec![Column::Name, Column::FailedPct, Column::Device])
+        );
+        assert_eq!(
+            read("columns = [\"name\"]\n[profiles.p]\ncolumns = [\"segment\", \"today\"]\n")
+                .unwrap(),
+            Some(vec![Column::Segment, Column::Today])
+        );
+        let e = read("\ncolumns = [\"name\", \"sent\", \"fialed\", \"colour\"]\n").unwrap_err();
+        assert_eq!(
+            e,
+            "config file c.toml, line 2: columns: `fialed`, `colour` are not a column: use status id name wait sent pending failed failed% rate today last device segment"
         );
     }
 }

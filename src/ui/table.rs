@@ -68,7 +68,9 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
         match p.column {
             Column::Status => titles.push(Cell::from("")),
             Column::Sent => {
-                widths.push(Constraint::Length(p.width.saturating_sub(1 + columns::CHANGE)));
+                widths.push(Constraint::Length(
+                    p.width.saturating_sub(1 + columns::CHANGE),
+                ));
                 widths.push(Constraint::Length(columns::CHANGE));
                 titles.push(Cell::from(title.right_aligned()));
                 titles.push(Cell::from(""));
@@ -170,18 +172,20 @@ fn row<'a>(state: &State, f: &Flow, placed: &[columns::Placed], selected: bool) 
                     failed
                 }
             }
-            Column::FailedPct => right(f.failure_share().map_or_else(
-                || "–".to_owned(),
-                |s| format!("{:.1}%", s * 100.0),
-            )),
+            Column::FailedPct => right(
+                f.failure_share()
+                    .map_or_else(|| "–".to_owned(), |s| format!("{:.1}%", s * 100.0)),
+            ),
             Column::Rate => right(columns::rate(state, f).map_or_else(|| "–".to_owned(), per_hour)),
-            Column::Today => right(columns::today(state, f).map_or_else(|| "–".to_owned(), |n| format!("{n:+}"))),
+            Column::Today => {
+                right(columns::today(state, f).map_or_else(|| "–".to_owned(), |n| format!("{n:+}")))
+            }
             Column::Last => right(
                 f.last_sent
                     .map_or_else(|| "–".to_owned(), |t| ago_short(state.now, t)),
             ),
-            Column::Device => text_cell(columns::device(state, f), p.width),
-            Column::Segment => text_cell(columns::segment(state, f), p.width),
+            Column::Device => text_cell(columns::device(state, f).as_deref(), p.width),
+            Column::Segment => text_cell(columns::segment(state, f).as_deref(), p.width),
         };
         cells.push(cell);
     }
@@ -197,8 +201,8 @@ fn per_hour(r: f64) -> String {
     }
 }
 
-fn text_cell(text: Option<String>, width: u16) -> Cell<'static> {
-    Cell::from(fit(text.as_deref().unwrap_or("–"), usize::from(width)))
+fn text_cell(text: Option<&str>, width: u16) -> Cell<'static> {
+    Cell::from(fit(text.unwrap_or("–"), usize::from(width)))
 }
 
 /// The sent counter's last change: bright while fresh, then dim.
