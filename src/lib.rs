@@ -13,7 +13,8 @@
 //! - [`app`]: the dashboard's state and the pure `update`, which hands each message to its own
 //!   function. Below it, with no file calling back up: `app::keys` (what keys and the mouse do),
 //!   the state's own operations (`impl State` in `app/state.rs`), `app::geometry` (where the
-//!   table and the panes sit), the form, the draft offer, the error funnel, `app::history`
+//!   table and the panes sit), `app::columns` (the table's columns: which, how wide, what a
+//!   click on a title sorts), the form, the draft offer, the error funnel, `app::history`
 //!   (the `H` view and the detail pane's chart: what they ask of the store, cut into slots) and,
 //!   lowest, `ReqId` (`app/req.rs`), which every one of them may hold.
 //! - [`ui`] draws the state, in the colours of a `ui::theme` (each role its style; `mono`
