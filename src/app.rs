@@ -8,6 +8,7 @@ pub mod alerts;
 pub mod bulk;
 pub mod clipboard;
 mod copy;
+pub mod columns;
 pub mod draft;
 mod errors;
 pub mod form;
@@ -321,6 +322,10 @@ pub struct State {
     pub marks: marks::Marks,
     pub queue: Option<bulk::Queue>,
     pub undo: Option<Vec<bulk::Item>>,
+    /// The colours the screens are drawn in (DESIGN §17).
+    pub theme: crate::ui::theme::Theme,
+    /// The table's columns as the config chose them; `None`: as wide as the terminal allows.
+    pub columns: Option<Vec<columns::Column>>,
 }
 
 /// Something that happened.

@@ -89,6 +89,15 @@ pub struct Global {
     /// Print a line per API call on stderr (commands; the dashboard shows them on `L`)
     #[arg(long, global = true)]
     pub verbose: bool,
+    #[arg(
+        long,
+        value_name = "WHEN",
+        global = true,
+        value_enum,
+        default_value_t,
+        help = "Colour: auto (none when NO_COLOR is set), always, never"
+    )]
+    pub color: crate::ui::theme::ColorChoice,
     /// The key was typed on the command line (not taken from the environment): only then is it
     /// the demo server's key for `serve-demo`.
     #[arg(skip)]

@@ -149,6 +149,8 @@ pub async fn run(cli: Cli, log_path: Option<PathBuf>) -> Result<(), Failure> {
                 alerts: settings.alerts.clone(),
                 keys: settings.keys.clone(),
                 key_problems: settings.key_problems.clone(),
+                theme: crate::ui::theme::in_force(&settings.theme, global.color),
+                columns: settings.columns.clone(),
             };
             dashboard::run(conn.client.clone(), dash)
                 .await

@@ -9,6 +9,7 @@
 
 mod alerts;
 pub mod settings;
+mod theme;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -49,6 +50,10 @@ struct FileConfig {
     /// `[keys]`: an action's name and its keys (DESIGN §17).
     #[serde(default)]
     keys: BTreeMap<String, toml::Value>,
+    /// The colours (DESIGN §17), unless the profile has its own.
+    theme: Option<toml::Spanned<theme::RawTheme>>,
+    /// The table's columns, unless the profile has its own.
+    columns: Option<toml::Spanned<Vec<String>>>,
 }
 
 /// One `[profiles.NAME]` table. No `Debug`: it may hold a key.
@@ -66,6 +71,8 @@ struct Profile {
     production: Option<bool>,
     trust_ids: Option<bool>,
     history: Option<PathBuf>,
+    theme: Option<toml::Spanned<theme::RawTheme>>,
+    columns: Option<toml::Spanned<Vec<String>>>,
 }
 
 /// Where the API key will come from. Resolving it may run a command, so it is done only when a
@@ -109,6 +116,11 @@ pub struct Settings {
     /// What is wrong in `[keys]` (an unknown action or key, two actions on one key): the
     /// dashboard shows it at start and `flowdash config check` fails on it.
     pub key_problems: Vec<String>,
+    /// The colours of the config (`theme`, `[theme]`); `--color` and `NO_COLOR` may still turn
+    /// colour off.
+    pub theme: crate::ui::theme::Theme,
+    /// The table's columns (`columns`); `None`: as many as the terminal's width allows.
+    pub columns: Option<Vec<crate::app::columns::Column>>,
     /// For stderr, printed by the caller (a loose file mode, ...).
     pub warnings: Vec<String>,
 }
@@ -461,6 +473,12 @@ pub fn load(global: &Global) -> Result<Settings, ConfigError> {
         None => format!("--{key}"),
     };
 
+    let theme = theme::theme(&path, &text, profile.theme.as_ref().or(file.theme.as_ref()))?;
+    let columns = theme::columns(
+        &path,
+        &text,
+        profile.columns.as_ref().or(file.columns.as_ref()),
+    )?;
     let key = key_source(global, &profile, name.as_deref())?;
     let (budget, reserve) = budget_and_reserve(global, &profile, &source, &mut warnings)?;
     let page_size = profile.page_size.unwrap_or(DEFAULT_PAGE_SIZE);
@@ -504,6 +522,8 @@ pub fn load(global: &Global) -> Result<Settings, ConfigError> {
         alerts,
         keys,
         key_problems,
+        theme,
+        columns,
         warnings,
     })
 }

@@ -59,6 +59,10 @@ pub struct DashboardSettings {
     /// The keys of the flow list, and what was wrong in the config's `[keys]` (shown at start).
     pub keys: app::keymap::Keymap,
     pub key_problems: Vec<String>,
+    /// The colours the screens are drawn in: `mono` when colour is off.
+    pub theme: crate::ui::theme::Theme,
+    /// The table's columns as the config chose them.
+    pub columns: Option<Vec<crate::app::columns::Column>>,
 }
 
 /// The timers the loop waits on besides input and results. `None` waits forever.
@@ -119,6 +123,10 @@ pub async fn run(client: Client, settings: DashboardSettings) -> color_eyre::Res
     };
     let mut state = State::new(ctx, settings.page_size);
     app::report_at_start(&mut state, &settings.key_problems);
+    state.theme = settings.theme;
+    state.columns = settings.columns;
+    // Without colour, the terminal writer leaves out even its colour resets (SGR 39 and 49).
+    crossterm::style::force_color_output(state.theme.has_colour());
     // The embedded demo's flows do not outlive the process, so neither do drafts of them.
     let store = crate::config::drafts_dir()
         .filter(|_| !settings.demo)

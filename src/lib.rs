@@ -16,7 +16,8 @@
 //! - [`app`]: the dashboard's state and the pure `update`, which hands each message to its own
 //!   function. Below it, with no file calling back up: `app::keys` (what keys and the mouse do),
 //!   the state's own operations (`impl State` in `app/state.rs`), `app::geometry` (where the
-//!   table and the panes sit), the form, the draft offer, the error funnel, `app::history`
+//!   table and the panes sit), `app::columns` (the table's columns: which, how wide, what a
+//!   click on a title sorts), the form, the draft offer, the error funnel, `app::history`
 //!   (the `H` view and the detail pane's chart: what they ask of the store, cut into slots),
 //!   `app::messages` (`m` of one flow and `F` of every flow's failures, one view with a scope),
 //!   `app::ledger` (the `L` view), `app::copy` (`y`/`Y` to the clipboard), `app::jump` (`/#42`)
@@ -26,7 +27,8 @@
 //!   before anything is sent and `bulk::dialog` holds the marks' keys and the question. The list's keys are
 //!   one table, `app::keymap::BINDINGS` (action, keys, help line, footer word), which the key
 //!   handling, the help and the footer all read; the config's `[keys]` makes a `Keymap` of it.
-//! - [`ui`] draws the state; [`tasks`] runs the commands `update` returns (requests through the
+//! - [`ui`] draws the state, in the colours of a `ui::theme` (each role its style; `mono`
+//!   when colour is off); [`tasks`] runs the commands `update` returns (requests through the
 //!   client, history queries on the store's writer thread); [`dashboard`] is the loop around
 //!   them; [`drafts`] keeps the text of an open form on disk as it is typed.
 //! - [`cli`], [`config`], [`commands`], [`logging`]: the command line and its configuration;

@@ -15,12 +15,15 @@ mod ledger;
 mod messages;
 mod status;
 mod table;
+pub mod theme;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::{Modifier, Style};
 use ratatui::text::Line;
 use ratatui::widgets::{Clear, Paragraph};
+
+use theme::{Role, Theme};
 
 use crate::app::{BELOW_TABLE, DETAIL_BELOW, Mode, SIDE_BY_SIDE, State, TABLE_TOP};
 
@@ -158,16 +161,12 @@ fn popup_rect(area: Rect, w: u16, h: u16) -> Rect {
     )
 }
 
-fn dim() -> Style {
-    Style::new().fg(Color::DarkGray)
+fn dim(th: &Theme) -> Style {
+    th.style(Role::Dim)
 }
 
 fn bold() -> Style {
     Style::new().add_modifier(Modifier::BOLD)
-}
-
-fn error_style() -> Style {
-    Style::new().fg(Color::Red).add_modifier(Modifier::BOLD)
 }
 
 pub use crate::domain::width::fit;

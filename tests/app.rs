@@ -1160,9 +1160,18 @@ fn s_cycles_the_sort_columns_and_capital_s_reverses() {
     assert_eq!(app.state.sort.label(), "sent ↓");
     assert_eq!(app.selected(), Some(1), "the selection stays on its flow");
 
-    for _ in 0..4 {
+    // At 160 columns the table also shows failed% and rate: `s` goes through those too.
+    for key in [
+        SortKey::Pending,
+        SortKey::Failed,
+        SortKey::FailedPct,
+        SortKey::Rate,
+        SortKey::LastSent,
+    ] {
         app.send(ch('s'));
+        assert_eq!(app.state.sort.key, Some(key));
     }
+    app.send(ch('s'));
     assert_eq!(app.state.sort.key, None, "back to the server's order");
     assert_eq!(app.ids(), vec![1, 2, 3, 4]);
 }
@@ -1585,6 +1594,34 @@ fn a_click_in_the_detail_pane_selects_no_row() {
     assert_eq!(app.selected(), Some(1));
     app.send(click(20, 6));
     assert_eq!(app.selected(), Some(3));
+}
+
+/// `s` goes through the columns the profile chose, in its order, and sorts by each: here by
+/// the device's name.
+#[test]
+fn s_sorts_by_each_chosen_column() {
+    use flowdash::app::columns::Column;
+    let mut v = named();
+    v[0].device_id = Some(0); // none
+    v[1].device_id = Some(9); // #9, unknown to the account
+    let mut app = App::loaded(v, 4);
+    app.state.columns = Some(vec![Column::Device, Column::Name]);
+    app.send(ch('s'));
+    assert_eq!(app.state.sort.key, Some(SortKey::Id), "id is always shown");
+    app.send(ch('s'));
+    assert_eq!(app.state.sort.key, Some(SortKey::Device));
+    assert_eq!(app.state.sort.label(), "device ↑");
+    assert_eq!(
+        app.ids(),
+        vec![2, 3, 4, 1],
+        "#9, Front desk phone (twice), none"
+    );
+    app.send(ch('S'));
+    assert_eq!(app.ids(), vec![1, 3, 4, 2]);
+    app.send(ch('s'));
+    assert_eq!(app.state.sort.key, Some(SortKey::Name));
+    app.send(ch('s'));
+    assert_eq!(app.state.sort.key, None, "wait, sent, ... are not shown");
 }
 
 fn created(app: &mut App, id: u64) -> Vec<Command> {

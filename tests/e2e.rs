@@ -127,7 +127,7 @@ async fn an_operator_session() {
     let screen = tui.wait_text("on this page · Esc clears");
     let rows: Vec<&str> = screen
         .lines()
-        .filter(|l| l.starts_with("│●") || l.starts_with("│○"))
+        .filter(|l| l.starts_with("│ ●") || l.starts_with("│ ○"))
         .collect();
     assert!(!rows.is_empty(), "{screen}");
     for r in &rows {

@@ -21,7 +21,8 @@ fn table_rows(screen: &str) -> Vec<&str> {
         .lines()
         .filter(|l| {
             let mut c = l.chars();
-            c.next() == Some('│') && c.next().is_some_and(|m| "●○◐⊘".contains(m))
+            // The cell after the border is the mark's (▌), the state glyph follows.
+            c.next() == Some('│') && c.nth(1).is_some_and(|m| "●○◐⊘".contains(m))
         })
         .collect()
 }

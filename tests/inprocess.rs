@@ -488,7 +488,7 @@ async fn paging_reads_the_next_page_and_selects_its_first_row() {
 fn sent_column(screen: &str) -> Vec<String> {
     screen
         .lines()
-        .filter(|l| l.starts_with("│●") || l.starts_with("│○"))
+        .filter(|l| l.starts_with("│ ●") || l.starts_with("│ ○"))
         .map(|l| l.split('│').nth(1).unwrap_or_default().to_owned())
         .collect()
 }
@@ -723,10 +723,10 @@ async fn alerting_rows_carry_a_mark_the_header_counts_them_and_bang_lists_them()
     // The table's rows, by id and name (the detail pane names the selected flow too).
     let table_row =
         |screen: &str, f: &flowdash::sim::StoredFlow| row(screen, &format!(" {} {}", f.id, f.name));
-    assert!(table_row(&screen, &three).contains("│●!"), "{screen}");
-    assert!(table_row(&screen, &one).contains("│○!"), "{screen}");
+    assert!(table_row(&screen, &three).contains("│ ●!"), "{screen}");
+    assert!(table_row(&screen, &one).contains("│ ○!"), "{screen}");
     let two = d.sim.flow(2).unwrap();
-    assert!(table_row(&screen, &two).starts_with("│○  "), "{screen}");
+    assert!(table_row(&screen, &two).starts_with("│ ○  "), "{screen}");
 
     // On again: resolved, and `!` shows both kinds with their times.
     assert!(d.sim.edit_flow(1, edit(None, Some(true))));
@@ -789,7 +789,7 @@ async fn a_switch_off_with_space_is_audited_and_raises_no_alert_unlike_one_behin
             .unwrap_or_else(|| panic!("no row of {}:\n{screen}", f.name))
             .to_owned()
     };
-    assert!(table_row(theirs).contains("│○!"), "{screen}");
+    assert!(table_row(theirs).contains("│ ○!"), "{screen}");
     assert!(!table_row(mine).contains('!'), "{screen}");
     assert_eq!(d.writes(), one_post(mine.id, "is_enabled"));
     // The audit has the operator's write: the flow, the field sent, the result.
@@ -1626,4 +1626,61 @@ async fn u_undoes_a_single_switch_too() {
     d.wait_text("undo: switched on 1 flow").await;
     assert!(d.sim.flow(id).unwrap().is_enabled);
     assert_eq!(switches(&d, 0), posts_to(&[id, id]));
+}
+
+/// The numbers of one column of the table, read from the screen under its title.
+fn column_values(screen: &str, title: &str) -> Vec<i64> {
+    let header = screen.lines().find(|l| l.contains(" name ")).unwrap();
+    let end = header.find(title).unwrap() + title.len();
+    let end = header[..end].chars().count();
+    screen
+        .lines()
+        .filter(|l| l.starts_with("│ ●") || l.starts_with("│ ○"))
+        .map(|l| {
+            let cells: String = l.chars().take(end).collect();
+            let n = cells.split_whitespace().last().unwrap_or_default();
+            n.parse().unwrap_or(-1)
+        })
+        .collect()
+}
+
+/// With mouse capture on, a click on a column's title sorts by that column; a second click
+/// turns the order round. The columns are a profile's own choice.
+#[tokio::test(start_paused = true)]
+async fn a_click_on_a_columns_title_sorts_by_it() {
+    use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    use flowdash::app::columns::Column;
+    let mut d = Dash::start();
+    d.runner.state.columns = Some(vec![Column::Name, Column::Pending, Column::Failed]);
+    let screen = d.wait_text("page 1/2 (40 flows)").await;
+    let header_row = screen.lines().position(|l| l.contains(" name ")).unwrap();
+    let header = screen.lines().nth(header_row).unwrap();
+    assert!(
+        !header.contains("sent"),
+        "the profile's columns only: {header}"
+    );
+    let x = header[..header.find("failed").unwrap()].chars().count() + 2;
+    d.keys("M");
+    let click = MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column: u16::try_from(x).unwrap(),
+        row: u16::try_from(header_row).unwrap(),
+        modifiers: KeyModifiers::NONE,
+    };
+    d.runner.push(Msg::Mouse(click));
+    let screen = d.wait_text("sort: failed ↓").await;
+    let failed = column_values(&screen, "failed");
+    assert!(failed.len() > 5, "{screen}");
+    assert!(
+        failed.windows(2).all(|w| w[0] >= w[1]),
+        "{failed:?}\n{screen}"
+    );
+    assert_ne!(failed.first(), failed.last(), "{screen}");
+    d.runner.push(Msg::Mouse(click));
+    let screen = d.wait_text("sort: failed ↑").await;
+    let failed = column_values(&screen, "failed");
+    assert!(
+        failed.windows(2).all(|w| w[0] <= w[1]),
+        "{failed:?}\n{screen}"
+    );
 }

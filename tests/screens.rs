@@ -24,6 +24,7 @@ use flowdash::api::{
 use flowdash::app::{Command, Context, Mode, Msg, ReqId, SaveResult, State, start, update};
 use flowdash::domain::{Device, Flow, FlowId, SegmentRef, WaitUnit};
 use flowdash::store::{Account, AlertEvent, FlowKey, Store};
+use flowdash::ui::theme::{THEMES, Theme};
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
 
@@ -688,9 +689,9 @@ fn alerts() {
         let t = snap("alerts_list", &s);
         let buf = t.backend().buffer();
         let welcome = row_of(buf, " 12 Welcome series").unwrap();
-        assert!(rows(buf)[usize::from(welcome)].starts_with("│●!"));
+        assert!(rows(buf)[usize::from(welcome)].starts_with("│ ●!"));
         let win_back = row_of(buf, " 13 Win-back").unwrap();
-        assert!(rows(buf)[usize::from(win_back)].starts_with("│○ "));
+        assert!(rows(buf)[usize::from(win_back)].starts_with("│ ○ "));
         assert!(row_of(buf, "alerts 1 · live").is_some());
         s.send(ch('!'));
         let t = snap("alerts_view", &s);
@@ -1424,6 +1425,19 @@ fn marked(size: (u16, u16)) -> Scene {
     s
 }
 
+// ---- colour (DESIGN §17) ----------------------------------------------------------------------
+
+/// The list of [`list`] in a built-in theme, on a production profile (its marker shown), with
+/// flow 12 switching and the second row selected.
+fn themed(name: &str, size: (u16, u16)) -> Scene {
+    let mut s = list(size);
+    s.state.ctx.production = true;
+    s.state.theme = Theme::named(name).unwrap();
+    s.send(ch(' '));
+    s.send(ch('j'));
+    s
+}
+
 #[test]
 fn marked_rows_carry_a_bar_and_the_header_counts_them() {
     for size in SIZES {
@@ -1450,5 +1464,111 @@ fn a_bulk_switch_shows_its_cost_before_anything_is_sent() {
         let cmds = s.send(ch('f'));
         assert!(cmds.iter().all(|c| !matches!(c, Command::Toggle { .. })));
         snap_showing("bulk_preview", &s, "Switch off 2 flows:");
+    }
+}
+
+#[test]
+fn the_main_screen_in_each_built_in_theme() {
+    for name in THEMES {
+        let s = themed(name, (80, 24));
+        let t = s.draw();
+        let buf = t.backend().buffer();
+        insta::assert_snapshot!(format!("theme_{name}_80x24"), fixtures::styled(buf));
+        // The selection stands out in every theme, colour or none.
+        let y = row_of(buf, "13 Win-back").unwrap();
+        let x = find(buf, y, "13 Win-back").unwrap();
+        let cell = &buf[(x, y)];
+        assert!(
+            cell.bg != Color::Reset || cell.modifier.contains(Modifier::REVERSED),
+            "{name}: {cell:?}"
+        );
+    }
+}
+
+/// The cells whose glyph is drawn in the colour behind it, as the terminal shows them (reverse
+/// video swaps the two; an unset background is the one the theme is made for).
+fn drawn_in_own_background(buf: &Buffer, theme: &Theme) -> Vec<String> {
+    let mut out = Vec::new();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            let cell = &buf[(x, y)];
+            if cell.symbol().trim().is_empty() {
+                continue;
+            }
+            let (mut fg, mut bg) = (cell.fg, cell.bg);
+            if cell.modifier.contains(Modifier::REVERSED) {
+                std::mem::swap(&mut fg, &mut bg);
+            }
+            if bg == Color::Reset {
+                bg = theme.base;
+            }
+            if fg != Color::Reset && fg == bg {
+                out.push(format!("{:?} at ({x}, {y}) in {fg:?}", cell.symbol()));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn no_theme_draws_a_glyph_in_its_own_background_colour() {
+    for name in THEMES {
+        let mut s = themed(name, (160, 48));
+        // The changes of the last refresh are no longer fresh (drawn dim).
+        s.send(tick(NOW + SignedDuration::from_secs(10)));
+        for i in 0..page_one().len() {
+            s.send(ch('g'));
+            for _ in 0..i {
+                s.send(ch('j'));
+            }
+            let t = s.draw();
+            let bad = drawn_in_own_background(t.backend().buffer(), &s.state.theme);
+            assert_eq!(bad, Vec::<String>::new(), "{name}, row {i} selected");
+        }
+        // The form, the help and the filter line.
+        for (open, close) in [
+            ("e", KeyCode::Esc),
+            ("?", KeyCode::Esc),
+            ("/x", KeyCode::Esc),
+        ] {
+            s.keys(open);
+            let t = s.draw();
+            let bad = drawn_in_own_background(t.backend().buffer(), &s.state.theme);
+            assert_eq!(bad, Vec::<String>::new(), "{name}, after {open:?}");
+            s.send(press(close));
+        }
+    }
+}
+
+// ---- columns (DESIGN §17) ---------------------------------------------------------------------
+
+#[test]
+fn the_columns_a_profile_picks() {
+    use flowdash::app::columns::Column;
+    for size in SIZES {
+        let mut s = list(size);
+        s.state.columns = Some(vec![
+            Column::Name,
+            Column::FailedPct,
+            Column::Device,
+            Column::Segment,
+            Column::Today,
+        ]);
+        s.send(ch('j'));
+        let t = snap("profile_columns", &s);
+        let header = rows(t.backend().buffer())[3].clone();
+        let at: Vec<usize> = ["id", "name", "failed%", "device", "segment", "today"]
+            .iter()
+            .map(|w| {
+                header
+                    .find(w)
+                    .unwrap_or_else(|| panic!("{w} missing: {header}"))
+            })
+            .collect();
+        assert!(at.windows(2).all(|w| w[0] < w[1]), "{header}");
+        assert!(
+            !header.contains("pending") && !header.contains("wait"),
+            "{header}"
+        );
     }
 }

@@ -532,7 +532,7 @@ fn on_view(state: &mut State, action: Action, out: &mut Vec<Command>) {
             state.toast("filter cleared".to_owned(), out);
         }
         Action::Sort => {
-            state.sort.next();
+            state.sort.next(&super::columns::sort_keys(state));
             state.rebuild_view();
         }
         Action::ReverseSort => {
@@ -557,6 +557,17 @@ pub(super) fn on_mouse(state: &mut State, m: MouseEvent, out: &mut Vec<Command>)
     match m.kind {
         MouseEventKind::ScrollDown => on_action(state, Action::Down, out),
         MouseEventKind::ScrollUp => on_action(state, Action::Up, out),
+        // A click on a column's title sorts by it (again: the other way).
+        MouseEventKind::Down(MouseButton::Left)
+            if m.row + 1 == TABLE_TOP && m.column < geometry::table_width(state.size.0) =>
+        {
+            let inner = geometry::table_width(state.size.0).saturating_sub(2);
+            let at = m.column.checked_sub(1);
+            if let Some(c) = at.and_then(|x| super::columns::at(state, inner, x)) {
+                super::columns::sort_by(&mut state.sort, c);
+                state.rebuild_view();
+            }
+        }
         // A click in the detail pane beside the table selects nothing.
         MouseEventKind::Down(MouseButton::Left)
             if m.row >= TABLE_TOP && m.column < geometry::table_width(state.size.0) =>

@@ -5,7 +5,7 @@
 use jiff::Timestamp;
 
 use super::geometry;
-use super::{CHUNK, Command, Context, Gate, Mode, ReqId, State, Toast, view};
+use super::{CHUNK, Command, Context, Gate, Mode, ReqId, State, Toast};
 use crate::api::ServerKind;
 use crate::budget::Priority;
 use crate::domain::{Device, Flow, FlowId, Segment};
@@ -184,7 +184,7 @@ impl State {
     /// flow left, the row at the same position is selected.
     pub(super) fn rebuild_view(&mut self) {
         self.marks.seen_in(&self.flows);
-        self.view = view::build(&self.flows, &self.filter, self.sort);
+        self.view = super::columns::view(self);
         if self.view.is_empty() {
             self.cursor = 0;
             self.selected = None;

@@ -39,18 +39,27 @@ pub enum SortKey {
     Pending,
     Failed,
     LastSent,
+    FailedPct,
+    Rate,
+    Today,
+    Device,
+    Segment,
 }
 
 impl SortKey {
-    const CYCLE: [SortKey; 7] = [
-        SortKey::Id,
-        SortKey::Name,
-        SortKey::Wait,
-        SortKey::Sent,
-        SortKey::Pending,
-        SortKey::Failed,
-        SortKey::LastSent,
-    ];
+    /// Counters start with the biggest.
+    fn descending_first(self) -> bool {
+        matches!(
+            self,
+            SortKey::Sent
+                | SortKey::Pending
+                | SortKey::Failed
+                | SortKey::LastSent
+                | SortKey::FailedPct
+                | SortKey::Rate
+                | SortKey::Today
+        )
+    }
 
     pub fn label(self) -> &'static str {
         match self {
@@ -61,6 +70,11 @@ impl SortKey {
             SortKey::Pending => "pending",
             SortKey::Failed => "failed",
             SortKey::LastSent => "last sent",
+            SortKey::FailedPct => "failed%",
+            SortKey::Rate => "rate",
+            SortKey::Today => "today",
+            SortKey::Device => "device",
+            SortKey::Segment => "segment",
         }
     }
 }
@@ -72,20 +86,25 @@ pub struct Sort {
 }
 
 impl Sort {
-    /// `s`: server order → id → name → … → last sent → server order. Counters start
-    /// descending (the biggest first), text ascending.
-    pub fn next(&mut self) {
+    /// `s`: server order → each of the shown columns (`among`, in order) → server order.
+    /// Counters start descending (the biggest first), text ascending.
+    pub fn next(&mut self, among: &[SortKey]) {
         self.key = match self.key {
-            None => Some(SortKey::CYCLE[0]),
-            Some(k) => {
-                let i = SortKey::CYCLE.iter().position(|&c| c == k).unwrap_or(0);
-                SortKey::CYCLE.get(i + 1).copied()
-            }
+            None => among.first().copied(),
+            Some(k) => match among.iter().position(|&c| c == k) {
+                Some(i) => among.get(i + 1).copied(),
+                None => among.first().copied(),
+            },
         };
-        self.descending = matches!(
-            self.key,
-            Some(SortKey::Sent | SortKey::Pending | SortKey::Failed | SortKey::LastSent)
-        );
+        self.descending = self.key.is_some_and(SortKey::descending_first);
+    }
+
+    /// Sorted by `key`, in its first order.
+    pub fn by(key: SortKey) -> Sort {
+        Sort {
+            key: Some(key),
+            descending: key.descending_first(),
+        }
     }
 
     pub fn label(&self) -> String {
@@ -105,6 +124,12 @@ fn wait_minutes(f: &Flow) -> Option<i128> {
     Some(i128::from(f.wait_time?) * unit)
 }
 
+/// The failed share in millionths, so that it sorts as a whole number.
+#[expect(clippy::cast_possible_truncation, reason = "a share, rounded")]
+fn failed_share(f: &Flow) -> Option<i64> {
+    f.failure_share().map(|s| (s * 1e6) as i64)
+}
+
 /// The indices of `flows` to show, filtered and sorted. A stable sort, so equal rows keep the
 /// server's order.
 pub fn build(flows: &[Flow], filter: &Filter, sort: Sort) -> Vec<usize> {
@@ -122,6 +147,11 @@ pub fn build(flows: &[Flow], filter: &Filter, sort: Sort) -> Vec<usize> {
                 SortKey::Pending => a.pending.cmp(&b.pending),
                 SortKey::Failed => a.failed.cmp(&b.failed),
                 SortKey::LastSent => a.last_sent.cmp(&b.last_sent),
+                SortKey::FailedPct => failed_share(a).cmp(&failed_share(b)),
+                // Sorted where the rest of the state is known (`app::columns::view`).
+                SortKey::Rate | SortKey::Today | SortKey::Device | SortKey::Segment => {
+                    std::cmp::Ordering::Equal
+                }
             };
             if sort.descending { ord.reverse() } else { ord }
         });

@@ -3,10 +3,10 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
+use super::theme::Role;
 use super::{dim, popup};
 use crate::app::State;
 use crate::store::{AlertEvent, FIRING};
@@ -22,13 +22,14 @@ fn when(state: &State, e: &AlertEvent) -> String {
 }
 
 fn line<'a>(state: &State, e: &'a AlertEvent, lead: &str) -> Line<'a> {
+    let th = &state.theme;
     let style = if e.state == FIRING {
-        Style::new().fg(Color::Red).add_modifier(Modifier::BOLD)
+        th.style(Role::Alert)
     } else {
-        Style::new().fg(Color::Green)
+        th.style(Role::Enabled)
     };
     Line::from(vec![
-        Span::styled(format!("{lead}{}  ", when(state, e)), dim()),
+        Span::styled(format!("{lead}{}  ", when(state, e)), dim(th)),
         Span::styled(format!("{:<8}", e.state), style),
         Span::raw(format!("  {}: ", e.name)),
         Span::raw(e.text.as_str()),
@@ -36,6 +37,7 @@ fn line<'a>(state: &State, e: &'a AlertEvent, lead: &str) -> Line<'a> {
 }
 
 pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State, scroll: u16) {
+    let th = &state.theme;
     let r = popup(frame, area, area.width, area.height.saturating_sub(2));
     let alerts = &state.alerts;
     let title = format!(
@@ -45,12 +47,12 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State, scroll: u16) {
     let block = Block::default()
         .borders(Borders::ALL)
         .title(title)
-        .border_style(Style::new().fg(Color::Yellow));
+        .border_style(th.style(Role::Warning));
     let inner = block.inner(r);
     frame.render_widget(block, r);
     let mut lines: Vec<Line<'_>> = Vec::new();
     if alerts.firing.is_empty() {
-        lines.push(Line::styled("no alert is firing", dim()));
+        lines.push(Line::styled("no alert is firing", dim(th)));
     } else {
         lines.extend(alerts.firing.iter().map(|e| line(state, e, "since ")));
     }
@@ -58,7 +60,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State, scroll: u16) {
     if alerts.recent.is_empty() {
         lines.push(Line::styled(
             "no alert started or resolved in the last day",
-            dim(),
+            dim(th),
         ));
     } else {
         lines.extend(alerts.recent.iter().map(|e| line(state, e, "")));

@@ -3,46 +3,48 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
+use super::theme::{Role, Theme};
 use super::{bold, dim, popup};
 use crate::app::State;
 use crate::app::bulk::{Dialog, Kind, Plan, preview};
 
 pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State, dialog: &Dialog) {
-    let (title, color, lines) = match dialog {
+    let th = &state.theme;
+    let (title, role, lines) = match dialog {
         Dialog::Choose { refusal } => {
             let n = state.marks.len();
             let mut lines = vec![Line::styled(
                 format!("Switch {n} flows: o on · f off"),
                 bold(),
             )];
-            lines.push(Line::styled("Esc cancels", dim()));
-            lines.push(refused(refusal.as_deref()));
-            (" Marked flows ", Color::Yellow, lines)
+            lines.push(Line::styled("Esc cancels", dim(th)));
+            lines.push(refused(refusal.as_deref(), th));
+            (" Marked flows ", Role::Warning, lines)
         }
         Dialog::Confirm {
             plan,
             typed,
             refusal,
         } => {
-            let color = if plan.kind == Kind::Delete {
-                Color::Red
+            let role = if plan.kind == Kind::Delete {
+                Role::Error
             } else {
-                Color::Yellow
+                Role::Warning
             };
             let mut lines = vec![Line::styled(preview(state, plan), bold())];
-            lines.extend(details(plan).into_iter().map(|t| Line::styled(t, dim())));
+            lines.extend(details(plan).into_iter().map(|t| Line::styled(t, dim(th))));
             if plan.kind == Kind::Delete && state.ctx.production {
                 lines.push(Line::from(vec![
-                    Span::styled("number of flows: ", dim()),
+                    Span::styled("number of flows: ", dim(th)),
                     Span::raw(typed.value().to_owned()),
                 ]));
             }
-            lines.push(refused(refusal.as_deref()));
-            (" Marked flows ", color, lines)
+            lines.push(refused(refusal.as_deref(), th));
+            (" Marked flows ", role, lines)
         }
     };
     // As high as its lines once wrapped to the popup's inner width.
@@ -60,7 +62,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State, dialog: &Dialog) {
     let block = Block::default()
         .borders(Borders::ALL)
         .title(title)
-        .border_style(Style::new().fg(color));
+        .border_style(th.style(role));
     let inner = block.inner(r);
     frame.render_widget(block, r);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);
@@ -83,9 +85,9 @@ fn details(plan: &Plan) -> Vec<String> {
     out
 }
 
-fn refused(text: Option<&str>) -> Line<'static> {
+fn refused(text: Option<&str>, th: &Theme) -> Line<'static> {
     Line::styled(
         text.unwrap_or_default().to_owned(),
-        Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+        th.style(Role::Error).add_modifier(Modifier::BOLD),
     )
 }

@@ -18,7 +18,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State, text: &str, scroll
     };
     let mut lines = vec![
         Line::styled("Sent to the terminal's clipboard:", bold()),
-        Line::styled(how, dim()),
+        Line::styled(how, dim(&state.theme)),
     ];
     lines.extend(
         text.lines()

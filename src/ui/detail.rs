@@ -4,11 +4,11 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::chart::{self, Columns, bars, grouped};
+use super::theme::{Role, Theme};
 use super::{ago, bold, dim, fit};
 use crate::api::ServerKind;
 use crate::app::history::{Chart, HistoryError, key_of};
@@ -22,13 +22,15 @@ const SIDE_CHART: u16 = 29;
 const SIDE_FIELDS: u16 = 44;
 
 pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
+    let th = &state.theme;
     let mut block = Block::default().borders(Borders::ALL).title(" Detail ");
     let below = area.height <= DETAIL_BELOW;
     let selected = state.selected_flow();
     if below && !state.stored.on && selected.is_some() {
         // No chart to make room for: the fields keep the width, the border says why.
-        block = block
-            .title_bottom(Line::styled(format!(" {} ", HistoryError::Off), dim()).right_aligned());
+        block = block.title_bottom(
+            Line::styled(format!(" {} ", HistoryError::Off), dim(th)).right_aligned(),
+        );
     }
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -48,8 +50,8 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
         let lines = lines(state, &flow, usize::from(text.width));
         frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), text);
         let side_lines = match history {
-            Shown::Chart(c) => compact_chart(c),
-            Shown::Note(note) => vec![Line::styled(note, dim())],
+            Shown::Chart(c) => compact_chart(c, th),
+            Shown::Note(note) => vec![Line::styled(note, dim(th))],
         };
         frame.render_widget(Paragraph::new(side_lines).wrap(Wrap { trim: false }), side);
         return;
@@ -65,9 +67,9 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let room = usize::from(inner.height).saturating_sub(used);
     lines.push(Line::raw(""));
     match history {
-        Shown::Note(note) => lines.push(Line::styled(note, dim())),
+        Shown::Note(note) => lines.push(Line::styled(note, dim(th))),
         Shown::Chart(c) if room >= 12 => lines.extend(full_chart(state, c, w)),
-        Shown::Chart(c) if room >= 8 => lines.extend(compact_chart(c)),
+        Shown::Chart(c) if room >= 8 => lines.extend(compact_chart(c, th)),
         Shown::Chart(c) => lines.push(Line::raw(comparison(c))),
     }
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
@@ -123,6 +125,7 @@ fn bar_lines(
     rows: usize,
     label: usize,
     columns: Columns,
+    th: &Theme,
 ) -> Vec<Line<'static>> {
     let max = values.iter().flatten().copied().max().unwrap_or(0);
     bars(values, rows)
@@ -135,7 +138,7 @@ fn bar_lines(
                 String::new()
             };
             Line::from(vec![
-                Span::styled(format!("{y:>label$}▕"), dim()),
+                Span::styled(format!("{y:>label$}▕"), dim(th)),
                 Span::raw(columns.text(&cells, 0..cells.len())),
             ])
         })
@@ -143,13 +146,13 @@ fn bar_lines(
 }
 
 /// Seven lines, 29 columns: the chart beside the fields under the table.
-fn compact_chart(c: &Chart) -> Vec<Line<'static>> {
+fn compact_chart(c: &Chart, th: &Theme) -> Vec<Line<'static>> {
     let (sent, failed) = series(c);
-    let mut out = vec![Line::styled("sent / hour, last 24 h", dim())];
+    let mut out = vec![Line::styled("sent / hour, last 24 h", dim(th))];
     let columns = Columns::new(c.slots.len(), c.slots.len(), 1);
-    out.extend(bar_lines(&sent, 2, 4, columns));
-    out.push(Line::styled("failed / hour", dim()));
-    out.extend(bar_lines(&failed, 1, 4, columns));
+    out.extend(bar_lines(&sent, 2, 4, columns, th));
+    out.push(Line::styled("failed / hour", dim(th)));
+    out.extend(bar_lines(&failed, 1, 4, columns, th));
     if let Some(cmp) = &c.comparison {
         out.extend(chart::comparison_lines(cmp).map(Line::raw));
     }
@@ -158,6 +161,7 @@ fn compact_chart(c: &Chart) -> Vec<Line<'static>> {
 
 /// Twelve lines under the fields: today against yesterday, sent and failed with a time axis.
 fn full_chart(state: &State, c: &Chart, width: usize) -> Vec<Line<'static>> {
+    let th = &state.theme;
     let (sent, failed) = series(c);
     let columns = Columns::new(c.slots.len(), width.saturating_sub(5), 3);
     let (s, f) = c.totals();
@@ -171,11 +175,11 @@ fn full_chart(state: &State, c: &Chart, width: usize) -> Vec<Line<'static>> {
             bold(),
         ),
         Line::raw(comparison(c)),
-        Line::styled("sent per hour", dim()),
+        Line::styled("sent per hour", dim(th)),
     ];
-    out.extend(bar_lines(&sent, 4, 4, columns));
-    out.push(Line::styled("failed per hour", dim()));
-    out.extend(bar_lines(&failed, 2, 4, columns));
+    out.extend(bar_lines(&sent, 4, 4, columns, th));
+    out.push(Line::styled("failed per hour", dim(th)));
+    out.extend(bar_lines(&failed, 2, 4, columns, th));
     let axis = chart::axis(
         &c.slots,
         &state.ctx.tz,
@@ -183,22 +187,23 @@ fn full_chart(state: &State, c: &Chart, width: usize) -> Vec<Line<'static>> {
         width.saturating_sub(5),
         |z| (z.hour() % 6 == 0).then(|| z.strftime("%H:%M").to_string()),
     );
-    out.push(Line::styled(format!("     {axis}"), dim()));
+    out.push(Line::styled(format!("     {axis}"), dim(th)));
     out
 }
 
-fn missing() -> Span<'static> {
-    Span::styled(MISSING, dim())
+fn missing(th: &Theme) -> Span<'static> {
+    Span::styled(MISSING, dim(th))
 }
 
 fn lines(state: &State, f: &Flow, width: usize) -> Vec<Line<'static>> {
+    let th = &state.theme;
     let mut out = Vec::new();
     let status = if state.toggling.contains_key(&f.id) {
-        Span::styled("◐ switching", Style::new().fg(Color::Yellow))
+        Span::styled("◐ switching", th.style(Role::Switching))
     } else if f.enabled {
-        Span::styled("● enabled", Style::new().fg(Color::Green))
+        Span::styled("● enabled", th.style(Role::Enabled))
     } else {
-        Span::styled("○ disabled", dim())
+        Span::styled("○ disabled", th.style(Role::Disabled))
     };
     let status_w = status.width();
     out.push(Line::from(vec![
@@ -209,15 +214,12 @@ fn lines(state: &State, f: &Flow, width: usize) -> Vec<Line<'static>> {
     // Why the flow cannot be changed comes right under its name: on a short terminal the
     // pane's last lines are cut, and this is the line that explains refused keys.
     if let Some(reason) = state.row_block_reason(f) {
-        out.push(Line::styled(
-            format!("⊘ {reason}"),
-            Style::new().fg(Color::Red),
-        ));
+        out.push(Line::styled(format!("⊘ {reason}"), th.style(Role::Failed)));
     }
     if state.stored.on && state.server == ServerKind::Shipped {
         out.push(Line::styled(
             "history tells flows apart by creation time and name (no flow ids here)",
-            dim(),
+            dim(th),
         ));
     }
     out.push(counters_line(state, f));
@@ -232,7 +234,7 @@ fn lines(state: &State, f: &Flow, width: usize) -> Vec<Line<'static>> {
     {
         out.push(Line::styled(
             format!("counters read {}", ago(state.now, at)),
-            dim(),
+            dim(th),
         ));
     }
     let share = f
@@ -251,13 +253,13 @@ fn lines(state: &State, f: &Flow, width: usize) -> Vec<Line<'static>> {
                 u.max(),
                 u.as_str()
             ),
-            Style::new().fg(Color::Yellow),
+            th.style(Role::Switching),
         ),
         (Some(t), Some(u)) => Span::raw(format!("wait {t} {}", u.words(t))),
-        _ => Span::styled(format!("wait {MISSING}"), dim()),
+        _ => Span::styled(format!("wait {MISSING}"), dim(th)),
     };
     let segment = match f.segment {
-        None => Span::styled(format!("segment {MISSING}"), dim()),
+        None => Span::styled(format!("segment {MISSING}"), dim(th)),
         Some(SegmentRef::All) => Span::raw("segment All contacts"),
         Some(SegmentRef::Saved(id)) => Span::raw(format!(
             "segment {}",
@@ -274,15 +276,18 @@ fn lines(state: &State, f: &Flow, width: usize) -> Vec<Line<'static>> {
             .map_or_else(|| Span::raw("never"), |t| Span::raw(ago(state.now, t))),
     );
     times.push(Span::raw(" · created "));
-    times.push(f.created.map_or_else(missing, |t| {
-        Span::raw(
-            t.to_zoned(state.ctx.tz.clone())
-                .strftime("%Y-%m-%d")
-                .to_string(),
-        )
-    }));
+    times.push(f.created.map_or_else(
+        || missing(th),
+        |t| {
+            Span::raw(
+                t.to_zoned(state.ctx.tz.clone())
+                    .strftime("%Y-%m-%d")
+                    .to_string(),
+            )
+        },
+    ));
     out.push(Line::from(times));
-    out.push(content_line(f));
+    out.push(content_line(f, th));
     if let Some(t) = f.last_changed {
         out.push(Line::from(format!(
             "edited {} ({})",
@@ -294,7 +299,7 @@ fn lines(state: &State, f: &Flow, width: usize) -> Vec<Line<'static>> {
 }
 
 /// `content (51 chars, 1 SMS): …`, or that the server did not send it.
-fn content_line(f: &Flow) -> Line<'static> {
+fn content_line(f: &Flow, th: &Theme) -> Line<'static> {
     match &f.content {
         Some(c) => {
             let m = sms::measure(c);
@@ -306,12 +311,12 @@ fn content_line(f: &Flow) -> Line<'static> {
             Line::from(vec![
                 Span::styled(
                     format!("content ({} chars, {} {parts}{enc}): ", m.chars, m.parts),
-                    dim(),
+                    dim(th),
                 ),
                 Span::raw(crate::domain::clean::show_breaks(c)),
             ])
         }
-        None => Line::from(vec![Span::raw("content "), missing()]),
+        None => Line::from(vec![Span::raw("content "), missing(th)]),
     }
 }
 
@@ -320,20 +325,21 @@ fn show(v: Option<i64>) -> String {
 }
 
 fn counters_line(state: &State, f: &Flow) -> Line<'static> {
+    let th = &state.theme;
     let Some(sent) = f.sent else {
-        return Line::from(vec![Span::raw("sent "), missing()]);
+        return Line::from(vec![Span::raw("sent "), missing(th)]);
     };
     let mut spans = vec![Span::raw(format!("sent {}", sent.max(0)))];
     if let Some(base) = state.baseline.get(&f.row_key()) {
         spans.push(Span::styled(
             format!(" ({:+} since launch)", sent - base),
-            dim(),
+            dim(th),
         ));
     }
     let spark = sparkline(state, f);
     if !spark.is_empty() {
         spans.push(Span::raw("  "));
-        spans.push(Span::styled(spark, Style::new().fg(Color::Cyan)));
+        spans.push(Span::styled(spark, th.style(Role::Accent)));
     }
     Line::from(spans)
 }
@@ -369,13 +375,14 @@ fn sparkline(state: &State, f: &Flow) -> String {
 }
 
 fn device_line(state: &State, f: &Flow) -> Line<'static> {
+    let th = &state.theme;
     let Some(device_id) = f.device_id else {
-        return Line::from(vec![Span::raw("device "), missing()]);
+        return Line::from(vec![Span::raw("device "), missing(th)]);
     };
     if device_id == 0 {
         return Line::from(vec![
             Span::raw("device "),
-            Span::styled("none: this flow sends nothing", Style::new().fg(Color::Red)),
+            Span::styled("none: this flow sends nothing", th.style(Role::Failed)),
         ]);
     }
     let device = state.device(device_id);

@@ -2,10 +2,11 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
+use super::theme::Role;
 use super::{bold, dim, fit, popup, popup_rect};
 use crate::api::Conflict;
 use crate::app::State;
@@ -13,11 +14,11 @@ use crate::app::draft::DraftOffer;
 use crate::app::keymap::{BINDINGS, LEGEND, LEGEND_HEADING, OTHER_KEYS};
 use crate::domain::Flow;
 
-fn framed(title: &str, color: Color) -> Block<'_> {
+fn framed(title: &str, style: Style) -> Block<'_> {
     Block::default()
         .borders(Borders::ALL)
         .title(title)
-        .border_style(Style::new().fg(color))
+        .border_style(style)
 }
 
 pub fn delete(
@@ -28,8 +29,9 @@ pub fn delete(
     typed: &tui_input::Input,
     refusal: Option<&str>,
 ) {
+    let th = &state.theme;
     let r = popup(frame, area, 70, if state.ctx.production { 7 } else { 5 });
-    let block = framed(" Delete ", Color::Red);
+    let block = framed(" Delete ", th.style(Role::Error));
     let inner = block.inner(r);
     frame.render_widget(block, r);
     let width = usize::from(inner.width);
@@ -37,7 +39,7 @@ pub fn delete(
     // Why the last answer was refused, in the dialog itself: it stays open until answered.
     let refused = Line::styled(
         fit(refusal.unwrap_or_default(), width),
-        Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+        th.style(Role::Error),
     );
     let mut lines = Vec::new();
     if state.ctx.production {
@@ -49,11 +51,11 @@ pub fn delete(
             "This is a production profile: type the flow's name, then Enter.",
         ));
         lines.push(Line::from(vec![
-            Span::styled("name: ", dim()),
+            Span::styled("name: ", dim(th)),
             Span::raw(typed.value().to_owned()),
         ]));
         lines.push(refused);
-        lines.push(Line::styled("Esc cancels", dim()));
+        lines.push(Line::styled("Esc cancels", dim(th)));
         let x = inner.x + 6 + u16::try_from(typed.visual_cursor()).unwrap_or(0);
         frame.set_cursor_position((x.min(inner.right().saturating_sub(1)), inner.y + 2));
     } else {
@@ -63,7 +65,7 @@ pub fn delete(
         )]));
         lines.push(Line::styled(
             "Its pending SMS are not cancelled by the server.",
-            dim(),
+            dim(th),
         ));
         lines.push(refused);
     }
@@ -85,21 +87,22 @@ fn shown(state: &State, field: &str, value: &str) -> String {
 }
 
 pub fn conflict(frame: &mut Frame<'_>, area: Rect, state: &State, conflict: &Conflict) {
+    let th = &state.theme;
     let h = 6 + u16::try_from(conflict.changes.len()).unwrap_or(10);
     let r = popup(frame, area, 78, h);
-    let block = framed(" Conflict ", Color::Yellow);
+    let block = framed(" Conflict ", th.style(Role::Warning));
     let inner = block.inner(r);
     frame.render_widget(block, r);
     let col = usize::from(inner.width.saturating_sub(12)) / 2;
     let mut lines = vec![
         Line::styled(
             "Conflict: this flow changed on the server",
-            Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+            th.style(Role::Warning).add_modifier(Modifier::BOLD),
         ),
         Line::from(vec![
-            Span::styled(format!("{:<11}", "field"), dim()),
-            Span::styled(format!("{:<col$} ", "theirs"), dim()),
-            Span::styled("mine (as you saw it)", dim()),
+            Span::styled(format!("{:<11}", "field"), dim(th)),
+            Span::styled(format!("{:<col$} ", "theirs"), dim(th)),
+            Span::styled("mine (as you saw it)", dim(th)),
         ]),
     ];
     for c in &conflict.changes {
@@ -125,8 +128,9 @@ pub fn conflict(frame: &mut Frame<'_>, area: Rect, state: &State, conflict: &Con
 
 /// `a draft of flow 12 from 10:42 was kept: Enter restores, x drops`.
 pub fn draft_offer(frame: &mut Frame<'_>, area: Rect, state: &State, offer: &DraftOffer) {
+    let th = &state.theme;
     let r = popup(frame, area, 70, 6);
-    let block = framed(" Draft ", Color::Yellow);
+    let block = framed(" Draft ", th.style(Role::Warning));
     let inner = block.inner(r);
     frame.render_widget(block, r);
     let name = &offer.draft.current.name;
@@ -136,12 +140,12 @@ pub fn draft_offer(frame: &mut Frame<'_>, area: Rect, state: &State, offer: &Dra
             bold(),
         ),
         Line::from(vec![
-            Span::styled("name: ", dim()),
+            Span::styled("name: ", dim(th)),
             Span::raw(fit(name, usize::from(inner.width).saturating_sub(6))),
         ]),
         Line::styled(
             "Restoring reopens the form; nothing is sent until you save.",
-            dim(),
+            dim(th),
         ),
     ];
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
@@ -178,6 +182,7 @@ fn help_items(state: &State) -> Vec<HelpItem> {
 
 /// The help, scrolled `scroll` lines down; its foot says when there is more than fits.
 pub fn help(frame: &mut Frame<'_>, area: Rect, state: &State, scroll: u16) {
+    let th = &state.theme;
     let items = help_items(state);
     // The widest keys and a space before their description.
     let keys_w = items
@@ -233,7 +238,7 @@ pub fn help(frame: &mut Frame<'_>, area: Rect, state: &State, scroll: u16) {
         .saturating_add(5)
         .min(area.height.saturating_sub(4));
     let r = popup(frame, area, outer_w, h);
-    let block = framed(" Help ", Color::Cyan);
+    let block = framed(" Help ", th.style(Role::Accent));
     let inner = block.inner(r);
     frame.render_widget(block, r);
     // The foot (a blank line, the log, how to scroll and close) stays; the keys scroll.
@@ -260,8 +265,8 @@ pub fn help(frame: &mut Frame<'_>, area: Rect, state: &State, scroll: u16) {
     };
     let foot = vec![
         Line::from(""),
-        Line::from(vec![Span::styled("log  ", dim()), Span::raw(log)]),
-        Line::styled(hint, dim()),
+        Line::from(vec![Span::styled("log  ", dim(th)), Span::raw(log)]),
+        Line::styled(hint, dim(th)),
     ];
     let foot_area = Rect {
         y: body.y + body.height,

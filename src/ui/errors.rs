@@ -2,14 +2,15 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
+use super::theme::Role;
 use super::{dim, popup};
 use crate::app::State;
 
 pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State, scroll: u16) {
+    let th = &state.theme;
     // The whole screen but the header and the status line: long messages need the room.
     let r = popup(frame, area, area.width, area.height.saturating_sub(2));
     let title = format!(
@@ -19,11 +20,11 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State, scroll: u16) {
     let block = Block::default()
         .borders(Borders::ALL)
         .title(title)
-        .border_style(Style::new().fg(Color::Red));
+        .border_style(th.style(Role::Error));
     let inner = block.inner(r);
     frame.render_widget(block, r);
     let lines: Vec<Line<'_>> = if state.error_log.is_empty() {
-        vec![Line::styled("no errors since flowdash started", dim())]
+        vec![Line::styled("no errors since flowdash started", dim(th))]
     } else {
         state
             .error_log
@@ -37,7 +38,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State, scroll: u16) {
                     " (dismissed)"
                 };
                 Line::from(vec![
-                    Span::styled(format!("{time}{shown}  "), dim()),
+                    Span::styled(format!("{time}{shown}  "), dim(th)),
                     Span::raw(text.as_str()),
                 ])
             })

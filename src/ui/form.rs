@@ -2,11 +2,12 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
-use super::{dim, error_style, fit, popup};
+use super::theme::{Role, Theme};
+use super::{dim, fit, popup};
 use crate::app::State;
 use crate::app::form::{FIELDS, FormState, field_label};
 use crate::domain::validate::{CONTENT_MAX, Field, stored_len};
@@ -16,6 +17,7 @@ const LABEL: u16 = 11;
 const CONTENT_ROWS: u16 = 5;
 
 pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State, form: &FormState) {
+    let th = &state.theme;
     let problems = form.problems.len() as u16;
     let h = 2 + 1 + CONTENT_ROWS + 7 + problems + 3 + u16::from(form.server_error.is_some()) * 2;
     let r = popup(frame, area, 78, h);
@@ -23,7 +25,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State, form: &FormState) 
     let block = Block::default()
         .borders(Borders::ALL)
         .title(title)
-        .border_style(Style::new().fg(Color::Cyan));
+        .border_style(th.style(Role::Accent));
     let inner = block.inner(r);
     frame.render_widget(block, r);
     let value_w = inner.width.saturating_sub(LABEL);
@@ -33,7 +35,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State, form: &FormState) 
             break;
         }
         let focused = form.focus == field;
-        draw_label(frame, Rect::new(inner.x, y, LABEL, 1), field, focused);
+        draw_label(frame, Rect::new(inner.x, y, LABEL, 1), field, focused, th);
         let value_area = Rect::new(inner.x + LABEL, y, value_w, 1);
         match field {
             Field::Content => {
@@ -46,14 +48,17 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State, form: &FormState) 
                     },
                     form,
                     focused,
+                    th,
                 );
                 y += height;
             }
-            Field::Name | Field::WaitTime => draw_input(frame, value_area, form, field, focused),
+            Field::Name | Field::WaitTime => {
+                draw_input(frame, value_area, form, field, focused, th);
+            }
             _ => {
                 let text = choice_text(state, form, field);
                 let style = if focused {
-                    Style::new().fg(Color::Cyan)
+                    th.style(Role::Accent)
                 } else {
                     Style::new()
                 };
@@ -66,9 +71,9 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State, form: &FormState) 
                 break;
             }
             let style = if p.warning {
-                Style::new().fg(Color::Yellow)
+                th.style(Role::Warning)
             } else {
-                error_style()
+                th.style(Role::Error)
             };
             let mark = if p.warning { "⚠" } else { "✗" };
             frame.render_widget(
@@ -81,9 +86,9 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State, form: &FormState) 
     draw_foot(frame, inner, y, state, form);
 }
 
-fn draw_label(frame: &mut Frame<'_>, area: Rect, field: Field, focused: bool) {
+fn draw_label(frame: &mut Frame<'_>, area: Rect, field: Field, focused: bool, th: &Theme) {
     let label_style = if focused {
-        Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD)
+        th.style(Role::Accent).add_modifier(Modifier::BOLD)
     } else {
         Style::new()
     };
@@ -98,7 +103,7 @@ fn draw_label(frame: &mut Frame<'_>, area: Rect, field: Field, focused: bool) {
 }
 
 /// The message text in `area`, and its length in SMS on the line below it.
-fn draw_content(frame: &mut Frame<'_>, area: Rect, form: &FormState, focused: bool) {
+fn draw_content(frame: &mut Frame<'_>, area: Rect, form: &FormState, focused: bool, th: &Theme) {
     let mut ta = form.content.clone();
     ta.set_cursor_line_style(Style::new());
     if focused {
@@ -106,7 +111,8 @@ fn draw_content(frame: &mut Frame<'_>, area: Rect, form: &FormState, focused: bo
     } else {
         ta.set_cursor_style(Style::new());
     }
-    ta.set_style(Style::new().bg(Color::Black));
+    ta.set_style(th.style(Role::Input));
+    ta.set_selection_style(th.style(Role::Selection));
     // Long lines wrap: an SMS is read whole, not through a sideways window.
     ta.set_wrap_mode(ratatui_textarea::WrapMode::WordOrGlyph);
     frame.render_widget(&ta, area);
@@ -127,7 +133,7 @@ fn draw_content(frame: &mut Frame<'_>, area: Rect, form: &FormState, focused: bo
                 ),
                 usize::from(area.width),
             ),
-            dim(),
+            dim(th),
         )),
         Rect::new(area.x, area.y + area.height, area.width, 1),
     );
@@ -140,6 +146,7 @@ fn draw_input(
     form: &FormState,
     field: Field,
     focused: bool,
+    th: &Theme,
 ) {
     let value_w = value_area.width;
     let input = if field == Field::Name {
@@ -150,14 +157,11 @@ fn draw_input(
     let width = usize::from(value_w.saturating_sub(1));
     let scroll = input.visual_scroll(width);
     let shown: String = input.value().chars().skip(scroll).collect();
-    let mut spans = vec![Span::styled(
-        fit(&shown, width),
-        Style::new().bg(Color::Black),
-    )];
+    let mut spans = vec![Span::styled(fit(&shown, width), th.style(Role::Input))];
     if field == Field::WaitTime {
         spans.push(Span::styled(
             format!("  1 to {} {}", form.unit.max(), form.unit.as_str()),
-            dim(),
+            dim(th),
         ));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), value_area);
@@ -169,14 +173,18 @@ fn draw_input(
 
 /// The server's error, the discard question or the save spinner, and the keys, from `y` down.
 fn draw_foot(frame: &mut Frame<'_>, inner: Rect, y: u16, state: &State, form: &FormState) {
+    let th = &state.theme;
     let mut foot = Vec::new();
     if let Some(e) = &form.server_error {
-        foot.push(Line::styled(format!("not saved: {e}"), error_style()));
+        foot.push(Line::styled(
+            format!("not saved: {e}"),
+            th.style(Role::Error),
+        ));
     }
     if form.confirm_discard {
         foot.push(Line::styled(
             "Discard changes? y/n",
-            Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+            th.style(Role::Warning).add_modifier(Modifier::BOLD),
         ));
     } else if form.saving.is_some() {
         let spin = super::status::spinner(state.spin);
@@ -184,7 +192,7 @@ fn draw_foot(frame: &mut Frame<'_>, inner: Rect, y: u16, state: &State, form: &F
     } else {
         foot.push(Line::styled(
             "Tab/Shift-Tab move · ←/→ change · Ctrl-S save · Esc cancel",
-            dim(),
+            dim(th),
         ));
     }
     let fh = u16::try_from(foot.len()).unwrap_or(1) * 2;

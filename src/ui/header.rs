@@ -3,16 +3,18 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use super::theme::Role;
 use super::{bold, dim};
 use crate::api::ServerKind;
 use crate::app::{Link, Mode, State};
 
 pub fn draw(frame: &mut Frame<'_>, head: Rect, info: Rect, state: &State) {
-    let bar = Style::new().bg(Color::Blue).fg(Color::White);
+    let th = &state.theme;
+    let bar = th.style(Role::Header);
     let width = usize::from(head.width);
     let parts = head_parts(state, width);
     let mut left = vec![Span::styled(" flowdash", bar.add_modifier(Modifier::BOLD))];
@@ -21,9 +23,9 @@ pub fn draw(frame: &mut Frame<'_>, head: Rect, info: Rect, state: &State) {
     }
     for (word, danger) in markers(state) {
         let style = if danger {
-            Style::new().bg(Color::Red).fg(Color::White)
+            th.style(Role::Production)
         } else {
-            Style::new().bg(Color::Yellow).fg(Color::Black)
+            th.style(Role::Marker)
         };
         left.push(Span::styled(" ", bar));
         left.push(Span::styled(
@@ -44,13 +46,13 @@ pub fn draw(frame: &mut Frame<'_>, head: Rect, info: Rect, state: &State) {
         Mode::Filter => Line::from(vec![
             Span::styled(" / ", bold()),
             Span::raw(state.filter.input.value().to_owned()),
-            Span::styled("▏", Style::new().fg(Color::Yellow)),
-            Span::styled("  Enter keeps · Esc clears", dim()),
+            Span::styled("▏", th.style(Role::Warning)),
+            Span::styled("  Enter keeps · Esc clears", dim(th)),
         ]),
         _ if state.filter.is_active() => Line::from(vec![
             Span::styled(" / ", bold()),
             Span::raw(state.filter.applied.clone()),
-            Span::styled(format!("  {} · Esc clears", match_count(state)), dim()),
+            Span::styled(format!("  {} · Esc clears", match_count(state)), dim(th)),
         ]),
         _ if state.ctx.demo => Line::from(Span::styled(
             if info.width >= 110 {
@@ -58,7 +60,7 @@ pub fn draw(frame: &mut Frame<'_>, head: Rect, info: Rect, state: &State) {
             } else {
                 " demo data · set FLOWDASH_API_KEY"
             },
-            dim(),
+            dim(th),
         )),
         _ => Line::from(""),
     };

@@ -19,6 +19,7 @@ use crate::store::FlowKey;
 const FIXED_LINES: usize = 8;
 
 pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State, view: &HistoryView) {
+    let th = &state.theme;
     let r = super::full_view(frame, area);
     let block = Block::default()
         .borders(Borders::ALL)
@@ -31,7 +32,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State, view: &HistoryView
     let text = match &view.chart {
         Some(Ok(c)) if !c.is_empty() => {
             let mut lines = body(state, view, c, width, usize::from(inner.height));
-            lines.extend(note.map(|n| Line::styled(fit(&n, width), dim())));
+            lines.extend(note.map(|n| Line::styled(fit(&n, width), dim(th))));
             frame.render_widget(Paragraph::new(lines), inner);
             return;
         }
@@ -41,7 +42,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State, view: &HistoryView
     };
     // No chart: what there is instead, and the note, wrapped.
     let mut lines = vec![Line::raw(text), Line::raw("")];
-    lines.extend(note.map(|n| Line::styled(n, dim())));
+    lines.extend(note.map(|n| Line::styled(n, dim(th))));
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
 
@@ -121,6 +122,7 @@ fn body(
     width: usize,
     height: usize,
 ) -> Vec<Line<'static>> {
+    let th = &state.theme;
     let tz = &state.ctx.tz;
     // "a bar is a minute", "a bar is 30 min", "a bar is an hour".
     let per = every_words(c.every);
@@ -160,7 +162,7 @@ fn body(
         let max = values.iter().flatten().copied().max().unwrap_or(0);
         out.push(Line::styled(
             fit(&format!("{name} · max {}", grouped(max)), width),
-            dim(),
+            dim(th),
         ));
         for cells in chart::bars(&values, rows) {
             out.push(bar_line(&cells, columns, cursor));
@@ -170,7 +172,7 @@ fn body(
     out.push(Line::raw(format!("{}▲", " ".repeat(x))));
     let range = view.range;
     let axis = chart::axis(&c.slots, tz, columns, width, |z| label(range, z));
-    out.push(Line::styled(axis, dim()));
+    out.push(Line::styled(axis, dim(th)));
     if let Some(slot) = c.slots.get(cursor) {
         let newest = cursor + 1 == c.slots.len();
         out.push(Line::raw(fit(&reading(state, slot, newest), width)));

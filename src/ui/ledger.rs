@@ -34,10 +34,10 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State, view: &LedgerView)
     let inner = block.inner(r);
     frame.render_widget(block, r);
     let mut lines = vec![
-        Line::styled(summary(view), dim()),
+        Line::styled(summary(view), dim(&state.theme)),
         Line::styled(
             "time · method · path · status · time taken · lane · answer size · budget left · Enter copies as curl",
-            dim(),
+            dim(&state.theme),
         ),
     ];
     let room = usize::from(inner.height).saturating_sub(lines.len()).max(1);

@@ -5,10 +5,11 @@
 use jiff::tz::TimeZone;
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
+use super::theme::{Role, Theme};
 use super::{dim, full_view};
 use crate::app::State;
 use crate::app::messages::{MessagesView, Scope};
@@ -22,11 +23,11 @@ fn clock(t: Option<jiff::Timestamp>, tz: &TimeZone) -> String {
     )
 }
 
-fn status_style(status: &SmsStatus) -> Style {
+fn status_style(status: &SmsStatus, th: &Theme) -> Style {
     match status {
-        SmsStatus::Failed => Style::new().fg(Color::Red),
-        SmsStatus::Pending => Style::new().fg(Color::Yellow),
-        SmsStatus::Sent => Style::new().fg(Color::Green),
+        SmsStatus::Failed => th.style(Role::Failed),
+        SmsStatus::Pending => th.style(Role::Warning),
+        SmsStatus::Sent => th.style(Role::Enabled),
         _ => Style::new(),
     }
 }
@@ -73,8 +74,14 @@ fn flow_label(scope: &Scope, id: u64) -> String {
         .map_or_else(|| format!("flow {id}"), |name| format!("flow {id} {name}"))
 }
 
-fn row<'a>(m: &'a Message, view: &MessagesView, tz: &TimeZone, selected: bool) -> Line<'a> {
-    let mut spans = vec![Span::styled(format!("{}  ", clock(m.time, tz)), dim())];
+fn row<'a>(
+    m: &'a Message,
+    view: &MessagesView,
+    tz: &TimeZone,
+    selected: bool,
+    th: &Theme,
+) -> Line<'a> {
+    let mut spans = vec![Span::styled(format!("{}  ", clock(m.time, tz)), dim(th))];
     if let Scope::Every { .. } = view.scope {
         // By columns: a name may hold wide characters.
         let label = crate::domain::width::fit(&flow_label(&view.scope, m.flow_id), FLOW_COLUMNS);
@@ -85,7 +92,7 @@ fn row<'a>(m: &'a Message, view: &MessagesView, tz: &TimeZone, selected: bool) -
         Span::raw(format!("contact {:<7} ", m.contact_id)),
         Span::styled(
             format!("{} {:<8} ", m.status.glyph(), m.status.word()),
-            status_style(&m.status),
+            status_style(&m.status, th),
         ),
     ]);
     // `F` rows carry the flow: the code alone fits, its words are in the groups above.
@@ -105,7 +112,7 @@ fn row<'a>(m: &'a Message, view: &MessagesView, tz: &TimeZone, selected: bool) -
 }
 
 /// One message whole.
-fn whole<'a>(m: &'a Message, scope: &Scope, tz: &TimeZone) -> Vec<Line<'a>> {
+fn whole<'a>(m: &'a Message, scope: &Scope, tz: &TimeZone, th: &Theme) -> Vec<Line<'a>> {
     let time = |t: Option<jiff::Timestamp>| {
         t.map_or_else(
             || "—".to_owned(),
@@ -125,7 +132,7 @@ fn whole<'a>(m: &'a Message, scope: &Scope, tz: &TimeZone) -> Vec<Line<'a>> {
         )),
         Line::styled(
             format!("{} {}", m.status.glyph(), m.status.word()),
-            status_style(&m.status),
+            status_style(&m.status, th),
         ),
         Line::from(format!(
             "scheduled {} · last change {}",
@@ -142,14 +149,14 @@ fn whole<'a>(m: &'a Message, scope: &Scope, tz: &TimeZone) -> Vec<Line<'a>> {
 }
 
 /// The failure groups: by error, and for `F` by flow as well.
-fn groups(view: &MessagesView, lines: &mut Vec<Line<'_>>) {
+fn groups(view: &MessagesView, lines: &mut Vec<Line<'_>>, th: &Theme) {
     let failures = view.failures();
     if failures.is_empty() {
         return;
     }
     lines.push(Line::styled(
         "failures by error:",
-        Style::new().fg(Color::Red),
+        th.style(Role::Error),
     ));
     for (code, count) in &failures {
         let words = phone_error::explain(code)
@@ -160,7 +167,7 @@ fn groups(view: &MessagesView, lines: &mut Vec<Line<'_>>) {
     if let Scope::Every { .. } = view.scope {
         lines.push(Line::styled(
             "failures by flow:",
-            Style::new().fg(Color::Red),
+            th.style(Role::Error),
         ));
         for (flow, count) in view.failures_by_flow() {
             let label = flow_label(&view.scope, flow);
@@ -170,6 +177,7 @@ fn groups(view: &MessagesView, lines: &mut Vec<Line<'_>>) {
 }
 
 pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State, view: &MessagesView) {
+    let th = &state.theme;
     let r = full_view(frame, area);
     let title = match &view.scope {
         Scope::Flow { id, name } => format!(" Messages of flow {id} {name} "),
@@ -183,13 +191,13 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State, view: &MessagesVie
         && let Some(m) = view.selected()
     {
         frame.render_widget(
-            Paragraph::new(whole(m, &view.scope, tz)).wrap(Wrap { trim: false }),
+            Paragraph::new(whole(m, &view.scope, tz, th)).wrap(Wrap { trim: false }),
             inner,
         );
         return;
     }
-    let mut lines = vec![Line::styled(summary(view, tz), dim())];
-    groups(view, &mut lines);
+    let mut lines = vec![Line::styled(summary(view, tz), dim(th))];
+    groups(view, &mut lines, th);
     lines.push(Line::from(""));
     let room = usize::from(inner.height).saturating_sub(lines.len()).max(1);
     let skip = view.cursor.saturating_sub(room - 1);
@@ -199,7 +207,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State, view: &MessagesVie
             .enumerate()
             .skip(skip)
             .take(room)
-            .map(|(i, m)| row(m, view, tz, i == view.cursor)),
+            .map(|(i, m)| row(m, view, tz, i == view.cursor, th)),
     );
     frame.render_widget(Paragraph::new(lines), inner);
 }

@@ -2,11 +2,12 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Style};
+use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{dim, error_style, fit};
+use super::theme::Role;
+use super::{dim, fit};
 use crate::app::keymap::BINDINGS;
 use crate::app::{Action, Mode, State};
 
@@ -17,6 +18,7 @@ pub fn spinner(step: u8) -> char {
 }
 
 pub fn keys(frame: &mut Frame<'_>, area: Rect, state: &State) {
+    let th = &state.theme;
     let width = usize::from(area.width);
     let text = match &state.mode {
         Mode::Filter => "type to filter · Enter keeps · Esc clears",
@@ -39,7 +41,10 @@ pub fn keys(frame: &mut Frame<'_>, area: Rect, state: &State) {
         }
         Mode::Browse => &browse_keys(state, width),
     };
-    frame.render_widget(Paragraph::new(Span::styled(fit(text, width), dim())), area);
+    frame.render_widget(
+        Paragraph::new(Span::styled(fit(text, width), dim(th))),
+        area,
+    );
 }
 
 /// The list's keys that fit in `width`, from the bindings' footer words and the keys in
@@ -78,6 +83,7 @@ fn browse_keys(state: &State, width: usize) -> String {
 }
 
 pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
+    let th = &state.theme;
     let width = usize::from(area.width);
     // The newest error shows: an older one must not hide what just went wrong.
     let line = if let Some(e) = state.errors.back() {
@@ -91,9 +97,12 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
         let lead = 7 + if state.is_busy() { 2 } else { 0 };
         let room = width.saturating_sub(tail.chars().count() + lead);
         Line::from(vec![
-            Span::styled("error: ", error_style()),
-            Span::styled(fit(e, room), Style::new().fg(Color::Red)),
-            Span::styled(tail, dim()),
+            Span::styled("error: ", th.style(Role::Error)),
+            Span::styled(
+                fit(e, room),
+                th.style(Role::Error).remove_modifier(Modifier::BOLD),
+            ),
+            Span::styled(tail, dim(th)),
         ])
     } else if let Some(text) = crate::app::bulk::progress(state) {
         Line::from(Span::raw(fit(&text, width)))

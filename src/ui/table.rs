@@ -2,27 +2,26 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
 
+use super::theme::{Role, Theme};
 use super::{ago_short, dim, fit};
 use crate::app::State;
+use crate::app::columns::{self, Column};
 use crate::domain::Flow;
 
 /// How long a changed sent counter stays highlighted.
 const HIGHLIGHT_SECS: i64 = 3;
 
-/// The selected row's background: the dim grey of the ○ glyph and of old changes.
-const SELECTED_BG: Color = Color::DarkGray;
-
-/// The dim style of a row's marks; on the selected row a lighter grey, since the dim grey is
-/// that row's background and the mark would vanish into it.
-fn faint(selected: bool) -> Style {
+/// A role's style on a row: on the selected row, kept readable against the selection (the
+/// dark theme's ○ is the grey of its selection).
+fn paint(th: &Theme, role: Role, selected: bool) -> Style {
     if selected {
-        Style::new().fg(Color::Gray)
+        th.on_selection(th.style(role))
     } else {
-        dim()
+        th.style(role)
     }
 }
 
@@ -52,49 +51,37 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
         frame.render_widget(block, area);
         let y = inner.y + inner.height / 2;
         frame.render_widget(
-            Paragraph::new(Line::styled(text, dim())).centered(),
+            Paragraph::new(Line::styled(text, dim(&state.theme))).centered(),
             Rect::new(inner.x, y, inner.width, 1),
         );
         return;
     }
     // The name takes what the other columns leave. Ids, waits and counters are never cut: a
     // right-aligned number cut to its column keeps its last digits, and flow 123456 would read
-    // as flow 23456. Their columns grow to the widest value in the view (not only the rows on
-    // screen, so they do not jump while scrolling); the name shrinks. The sent counter and its
-    // change are two columns, so the counters line up whether or not they just moved.
-    let w = Widths::of(state);
-    // The state glyph, `!` beside it while an alert fires (DESIGN §14), and `▌` before it on
-    // marked rows while any flow is marked (DESIGN §15).
-    let glyph_w =
-        if state.alerts.firing.is_empty() { 1 } else { 2 } + u16::from(!state.marks.is_empty());
-    // The glyph + 5 (change) + 6 (last), and 8 gaps between the 9 columns.
-    let name_w = inner
-        .width
-        .saturating_sub(glyph_w + 5 + 6 + 8 + w.id + w.wait + w.sent + w.pending + w.failed);
-    let widths = [
-        Constraint::Length(glyph_w),
-        Constraint::Length(w.id),
-        Constraint::Length(name_w),
-        Constraint::Length(w.wait),
-        Constraint::Length(w.sent),
-        Constraint::Length(5),
-        Constraint::Length(w.pending),
-        Constraint::Length(w.failed),
-        Constraint::Length(6),
-    ];
-    let right = |s: &'static str| Cell::from(Text::from(s).right_aligned());
-    let header = Row::new(vec![
-        Cell::from(""),
-        right("id"),
-        Cell::from("name"),
-        right("wait"),
-        right("sent"),
-        Cell::from(""),
-        right("pending"),
-        right("failed"),
-        right("last"),
-    ])
-    .style(Style::new().add_modifier(Modifier::BOLD));
+    // as flow 23456 (`columns::layout`). The sent counter and its change are two cells, so the
+    // counters line up whether or not they just moved.
+    let placed = columns::layout(state, inner.width);
+    let mut widths = Vec::with_capacity(placed.len() + 1);
+    let mut titles = Vec::with_capacity(placed.len() + 1);
+    for p in &placed {
+        let title = Text::from(p.column.name());
+        match p.column {
+            Column::Status => titles.push(Cell::from("")),
+            Column::Sent => {
+                widths.push(Constraint::Length(
+                    p.width.saturating_sub(1 + columns::CHANGE),
+                ));
+                widths.push(Constraint::Length(columns::CHANGE));
+                titles.push(Cell::from(title.right_aligned()));
+                titles.push(Cell::from(""));
+                continue;
+            }
+            c if c.right_aligned() => titles.push(Cell::from(title.right_aligned())),
+            _ => titles.push(Cell::from(title)),
+        }
+        widths.push(Constraint::Length(p.width));
+    }
+    let header = Row::new(titles).style(Style::new().add_modifier(Modifier::BOLD));
     let rows_on_screen = usize::from(inner.height.saturating_sub(1));
     let start = state.table_offset.min(state.view.len());
     let end = (start + rows_on_screen).min(state.view.len());
@@ -102,60 +89,19 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let rows: Vec<Row<'_>> = (start..end)
         .map(|at| {
             let f = &state.flows[state.view[at]];
-            row(state, f, usize::from(name_w), selected == Some(at))
+            row(state, f, &placed, selected == Some(at))
         })
         .collect();
     let table = Table::new(rows, widths)
         .header(header)
         .block(block)
         .column_spacing(1)
-        .row_highlight_style(Style::new().bg(SELECTED_BG).add_modifier(Modifier::BOLD));
+        .row_highlight_style(state.theme.style(Role::Selection));
     let mut ts = TableState::default();
     if state.selected.is_some() && state.cursor >= start && state.cursor < end {
         ts.select(Some(state.cursor - start));
     }
     frame.render_stateful_widget(table, area, &mut ts);
-}
-
-/// The widths of the number columns: at least their title's (and the widths they always had),
-/// more when a value in the view needs it.
-struct Widths {
-    id: u16,
-    wait: u16,
-    sent: u16,
-    pending: u16,
-    failed: u16,
-}
-
-impl Widths {
-    /// Counted, not formatted: this runs over every flow in the view at each frame.
-    fn of(state: &State) -> Widths {
-        let mut w = Widths {
-            id: 5,
-            wait: 4,
-            sent: 7,
-            pending: 7,
-            failed: 6,
-        };
-        // `num` shows a missing counter as `–` and a negative one as 0: one column each.
-        let counter = |v: Option<i64>| digits(v.and_then(|n| u64::try_from(n).ok()).unwrap_or(0));
-        for f in state.view.iter().map(|&i| &state.flows[i]) {
-            w.id = w.id.max(digits(f.id.0));
-            if let (Some(t), Some(_)) = (f.wait_time, f.wait_unit) {
-                // The number, its sign, and the unit's letter.
-                w.wait = w.wait.max(digits(t.unsigned_abs()) + u16::from(t < 0) + 1);
-            }
-            w.sent = w.sent.max(counter(f.sent));
-            w.pending = w.pending.max(counter(f.pending));
-            w.failed = w.failed.max(counter(f.failed));
-        }
-        w
-    }
-}
-
-fn digits(n: u64) -> u16 {
-    n.checked_ilog10()
-        .map_or(1, |d| u16::try_from(d + 1).unwrap_or(u16::MAX))
 }
 
 /// `2d`, `10m`; as the server sent it, however absurd (`0m`, `-5d`, `4294967295d`).
@@ -167,16 +113,17 @@ fn wait(f: &Flow) -> String {
 }
 
 fn glyph(state: &State, f: &Flow, selected: bool) -> Span<'static> {
+    let th = &state.theme;
     if state.toggling.contains_key(&f.id) {
-        return Span::styled("◐", Style::new().fg(Color::Yellow));
+        return Span::styled("◐", paint(th, Role::Switching, selected));
     }
     if f.blocked.is_some() {
-        return Span::styled("⊘", Style::new().fg(Color::Red));
+        return Span::styled("⊘", paint(th, Role::Blocked, selected));
     }
     if f.enabled {
-        Span::styled("●", Style::new().fg(Color::Green))
+        Span::styled("●", paint(th, Role::Enabled, selected))
     } else {
-        Span::styled("○", faint(selected))
+        Span::styled("○", paint(th, Role::Disabled, selected))
     }
 }
 
@@ -195,51 +142,83 @@ fn short_change(n: i64) -> String {
     }
 }
 
-fn row<'a>(state: &State, f: &Flow, name_w: usize, selected: bool) -> Row<'a> {
-    let change = state
+fn row<'a>(state: &State, f: &Flow, placed: &[columns::Placed], selected: bool) -> Row<'a> {
+    let th = &state.theme;
+    let right = |text: String| Cell::from(Text::from(text).right_aligned());
+    let mut cells = Vec::with_capacity(placed.len() + 1);
+    for p in placed {
+        let cell = match p.column {
+            Column::Status => {
+                // The first cell is the mark's (▌, DESIGN §15).
+                let mark = if state.marks.contains(f.id) {
+                    Span::styled("▌", paint(th, Role::Accent, selected))
+                } else {
+                    Span::raw(" ")
+                };
+                let mut status = vec![mark, glyph(state, f, selected)];
+                if state.alerts.flags(f, crate::app::alerts::by_id(state)) {
+                    status.push(Span::styled("!", paint(th, Role::Alert, selected)));
+                }
+                Cell::from(Line::from(status))
+            }
+            Column::Id => right(f.id.to_string()),
+            Column::Name => Cell::from(fit(&f.name, usize::from(p.width))),
+            Column::Wait => right(wait(f)),
+            Column::Sent => {
+                cells.push(right(num(f.sent)));
+                Cell::from(Line::from(change(state, f, selected)))
+            }
+            Column::Pending => right(num(f.pending)),
+            Column::Failed => {
+                let failed = right(num(f.failed));
+                if f.failed.unwrap_or(0) > 0 {
+                    failed.style(paint(th, Role::Failed, selected))
+                } else {
+                    failed
+                }
+            }
+            Column::FailedPct => right(
+                f.failure_share()
+                    .map_or_else(|| "–".to_owned(), |s| format!("{:.1}%", s * 100.0)),
+            ),
+            Column::Rate => right(columns::rate(state, f).map_or_else(|| "–".to_owned(), per_hour)),
+            Column::Today => {
+                right(columns::today(state, f).map_or_else(|| "–".to_owned(), |n| format!("{n:+}")))
+            }
+            Column::Last => right(
+                f.last_sent
+                    .map_or_else(|| "–".to_owned(), |t| ago_short(state.now, t)),
+            ),
+            Column::Device => text_cell(columns::device(state, f).as_deref(), p.width),
+            Column::Segment => text_cell(columns::segment(state, f).as_deref(), p.width),
+        };
+        cells.push(cell);
+    }
+    Row::new(cells)
+}
+
+/// `12/h`, `1.2k/h`.
+fn per_hour(r: f64) -> String {
+    if r >= 999.5 {
+        format!("{:.1}k/h", r / 1000.0)
+    } else {
+        format!("{r:.0}/h")
+    }
+}
+
+fn text_cell(text: Option<&str>, width: u16) -> Cell<'static> {
+    Cell::from(fit(text.unwrap_or("–"), usize::from(width)))
+}
+
+/// The sent counter's last change: bright while fresh, then dim.
+fn change(state: &State, f: &Flow, selected: bool) -> Span<'static> {
+    let th = &state.theme;
+    state
         .deltas
         .get(&f.row_key())
         .map_or_else(Span::default, |d| {
             let fresh = (state.now - d.at).get_seconds() < HIGHLIGHT_SECS;
-            let style = if fresh {
-                Style::new().fg(Color::Green).add_modifier(Modifier::BOLD)
-            } else {
-                faint(selected)
-            };
-            Span::styled(short_change(d.amount), style)
-        });
-    let failed_style = if f.failed.unwrap_or(0) > 0 {
-        Style::new().fg(Color::Red)
-    } else {
-        Style::new()
-    };
-    let last = f
-        .last_sent
-        .map_or_else(|| "–".to_owned(), |t| ago_short(state.now, t));
-    let mut status = Vec::new();
-    if !state.marks.is_empty() {
-        status.push(if state.marks.contains(f.id) {
-            Span::styled("▌", Style::new().fg(Color::Cyan))
-        } else {
-            Span::raw(" ")
-        });
-    }
-    status.push(glyph(state, f, selected));
-    if state.alerts.flags(f, crate::app::alerts::by_id(state)) {
-        status.push(Span::styled(
-            "!",
-            Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
-        ));
-    }
-    Row::new(vec![
-        Cell::from(Line::from(status)),
-        Cell::from(Text::from(f.id.to_string()).right_aligned()),
-        Cell::from(fit(&f.name, name_w)),
-        Cell::from(Text::from(wait(f)).right_aligned()),
-        Cell::from(Text::from(num(f.sent)).right_aligned()),
-        Cell::from(Line::from(change)),
-        Cell::from(Text::from(num(f.pending)).right_aligned()),
-        Cell::from(Text::from(num(f.failed)).right_aligned()).style(failed_style),
-        Cell::from(Text::from(last).right_aligned()),
-    ])
+            let role = if fresh { Role::Delta } else { Role::Dim };
+            Span::styled(short_change(d.amount), paint(th, role, selected))
+        })
 }
