@@ -44,8 +44,8 @@ pub use journal::{AuditSink, FAILED, UNCHANGED, UNKNOWN, WriteRecord, fields as 
 pub use ledger::{Call, Lane, Ledger};
 pub use messages::{FlowMessages, MESSAGE_PAGE, MESSAGE_PAGES};
 pub use outcome::{Conflict, DeleteOutcome, FieldChange, ToggleOutcome, UpdateOutcome};
-pub use start_off::OffAfter;
 pub use safety::changes;
+pub use start_off::OffAfter;
 pub use wire::{Page, WithJson};
 
 use crate::budget::shared::{self, Claim, SharedBudget, SharedError};

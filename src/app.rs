@@ -7,8 +7,8 @@
 pub mod alerts;
 pub mod bulk;
 pub mod clipboard;
-mod copy;
 pub mod columns;
+mod copy;
 pub mod draft;
 mod errors;
 pub mod form;

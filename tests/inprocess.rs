@@ -1483,7 +1483,7 @@ async fn on_the_shipped_build_marked_flows_are_never_sent() {
     d.key(KeyCode::Char('v'));
     d.wait_text("cannot be marked: ").await;
     assert!(d.runner.state.marks.is_empty());
-    for key in [' ', 'd', 'u', 'y'] {
+    for key in [' ', 'd', 'y', 'u'] {
         d.key(KeyCode::Char(key));
     }
     d.runner.round().unwrap();

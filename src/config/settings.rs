@@ -58,6 +58,8 @@ pub fn settings() -> Vec<Setting> {
     vec![
         set(Top, "default_profile", Some("\"default\"".to_owned()), "The profile used when neither --profile nor FLOWDASH_PROFILE names one (unset: no profile, the built-in defaults)."),
         set(Top, "builtin_alerts", on(true), "The built-in alert rules (a failing share, stuck pending, silent and switched-off flows); false turns them off."),
+        unset(Top, "theme", "\"dark\"", "Colours: dark (the default), light, high-contrast or mono; or a [theme] table with `name` and single roles (header, selection, enabled, disabled, failed, delta, warning, production, ...) as colour names, 0-255 or #rrggbb. NO_COLOR or --color never draw none."),
+        unset(Top, "columns", "[\"status\", \"id\", \"name\", \"sent\", \"pending\", \"failed\", \"failed%\"]", "The table's columns, in order, from: status id name wait sent pending failed failed% rate today last device segment (status and id are always shown; unset: as many as the terminal's width allows)."),
         set(Profile, "base_url", Some(format!("\"{DEFAULT_BASE_URL}\"")), "The API's base URL."),
         unset(Profile, "api_key_command", "\"pass show sms/prod\"", "Run with `sh -c` (5 s limit); the first line it prints is the key. Its output is never shown."),
         unset(Profile, "api_key", "\"...\"", "The key itself: allowed, but flowdash warns while the file is readable by group or others. Keep one of api_key and api_key_command."),
@@ -69,6 +71,8 @@ pub fn settings() -> Vec<Setting> {
         set(Profile, "production", on(false), "true: the header says so, and deletes ask for the flow's name (--confirm NAME on the command line)."),
         set(Profile, "trust_ids", on(false), "Only for a server known to name flows correctly (DESIGN §8)."),
         unset(Profile, "history", "\"/path/to/history.sqlite3\"", "The history file (default: in the state directory; --history and --no-history win)."),
+        unset(Profile, "theme", "\"light\"", "This profile's colours, over the top-level theme."),
+        unset(Profile, "columns", "[\"status\", \"id\", \"name\", \"sent\", \"failed\"]", "This profile's columns, over the top-level list."),
         unset(Alert, "name", "\"failing\"", "Unique; a rule named like a built-in one replaces it."),
         unset(Alert, "rule", "\"failed_share\"", "failed_share | pending_stuck | silent | switched_off"),
         unset(Alert, "above", "\"5%\"", "failed_share only (\"5%\" or 0.05)."),

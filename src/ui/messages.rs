@@ -154,10 +154,7 @@ fn groups(view: &MessagesView, lines: &mut Vec<Line<'_>>, th: &Theme) {
     if failures.is_empty() {
         return;
     }
-    lines.push(Line::styled(
-        "failures by error:",
-        th.style(Role::Error),
-    ));
+    lines.push(Line::styled("failures by error:", th.style(Role::Error)));
     for (code, count) in &failures {
         let words = phone_error::explain(code)
             .map(|w| format!("  {w}"))
@@ -165,10 +162,7 @@ fn groups(view: &MessagesView, lines: &mut Vec<Line<'_>>, th: &Theme) {
         lines.push(Line::from(format!("  {code} × {count}{words}")));
     }
     if let Scope::Every { .. } = view.scope {
-        lines.push(Line::styled(
-            "failures by flow:",
-            th.style(Role::Error),
-        ));
+        lines.push(Line::styled("failures by flow:", th.style(Role::Error)));
         for (flow, count) in view.failures_by_flow() {
             let label = flow_label(&view.scope, flow);
             lines.push(Line::from(format!("  {label} × {count}")));
