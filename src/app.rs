@@ -457,6 +457,9 @@ pub enum Command {
         req: ReqId,
         id: FlowId,
     },
+    /// One write of a bulk queue (a `Toggle` or a `Delete`): the ledger puts it in the `bulk`
+    /// lane (DESIGN §16).
+    Bulk(Box<Command>),
     Toggle {
         id: FlowId,
         seen: Box<Flow>,

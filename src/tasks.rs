@@ -12,6 +12,11 @@ use crate::store::{Account, Recorder, Store, StoreError};
 /// Starts the task for an I/O command. Commands for the terminal or the timers are the
 /// runner's and are ignored here.
 pub fn spawn(cmd: Command, client: &Client, tx: &UnboundedSender<Msg>) {
+    let cmd = match cmd {
+        // A bulk queue's write, made like any other, in the ledger's `bulk` lane.
+        Command::Bulk(write) => return spawn(*write, &client.in_lane(crate::api::Lane::Bulk), tx),
+        cmd => cmd,
+    };
     let client = client.clone();
     let tx = tx.clone();
     // A closed channel means the dashboard is quitting: results have nowhere to go.
@@ -104,6 +109,7 @@ pub fn spawn(cmd: Command, client: &Client, tx: &UnboundedSender<Msg>) {
         | Command::SetMouse(_)
         | Command::Suspend
         | Command::Emit(_)
+        | Command::Bulk(_)
         | Command::DropDraft(_)
         | Command::LoadHistory { .. }
         | Command::JudgeAlerts { .. } => {}

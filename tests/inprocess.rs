@@ -1684,3 +1684,41 @@ async fn a_click_on_a_columns_title_sorts_by_it() {
         "{failed:?}\n{screen}"
     );
 }
+
+/// The writes of a bulk queue are in the ledger's `bulk` lane; a single switch stays the
+/// operator's (DESIGN §16).
+#[tokio::test(start_paused = true)]
+async fn the_ledger_puts_a_bulk_queues_writes_in_the_bulk_lane() {
+    let mut d = Dash::start();
+    d.loaded_and_paused().await;
+    let ids = d.rows_switched(true, 3);
+    d.select(ids[2]);
+    d.key(KeyCode::Char(' '));
+    d.wait_text(&format!("flow {} switched off", ids[2])).await;
+    for &id in &ids[..2] {
+        d.mark(id);
+    }
+    d.key(KeyCode::Char(' '));
+    d.wait_text("Switch 2 flows: o on · f off").await;
+    d.key(KeyCode::Char('f'));
+    d.wait_text("Switch off 2 flows: ").await;
+    d.key(KeyCode::Char('y'));
+    d.wait_text("switched off 2 flows").await;
+    d.key(KeyCode::Char('L'));
+    let screen = d
+        .wait_for("the calls", |s| s.contains("API calls of this process"))
+        .await;
+    let lane_of = |id: u64| {
+        let line = screen
+            .lines()
+            .find(|l| l.contains(&format!("POST   /api/flows/{id} ")))
+            .unwrap_or_else(|| panic!("no POST to {id}:\n{screen}"));
+        ["bulk", "operator"]
+            .into_iter()
+            .find(|lane| line.contains(&format!("  {lane}  ")))
+            .unwrap_or_else(|| panic!("no lane: {line}"))
+    };
+    assert_eq!(lane_of(ids[0]), "bulk", "{screen}");
+    assert_eq!(lane_of(ids[1]), "bulk", "{screen}");
+    assert_eq!(lane_of(ids[2]), "operator", "{screen}");
+}

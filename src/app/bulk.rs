@@ -130,18 +130,18 @@ fn next(state: &mut State, out: &mut Vec<Command>) {
     q.in_flight_seen = Some(item.flow.clone());
     state.busy += 1;
     if kind == Some(Kind::Delete) {
-        out.push(Command::Delete {
+        out.push(Command::Bulk(Box::new(Command::Delete {
             id,
             seen: Box::new(item.flow),
-        });
+        })));
     } else {
         let listed = if listed { fresh_row(state, id) } else { None };
-        out.push(Command::Toggle {
+        out.push(Command::Bulk(Box::new(Command::Toggle {
             id,
             seen: Box::new(item.flow),
             target: item.target,
             listed,
-        });
+        })));
     }
 }
 

@@ -348,7 +348,7 @@ mod tests {
         press(&mut state, KeyCode::Char('2'));
         let out = press(&mut state, KeyCode::Enter);
         assert!(
-            matches!(out.as_slice(), [Command::Delete { id: FlowId(1), .. }]),
+            matches!(out.as_slice(), [Command::Bulk(w)] if matches!(**w, Command::Delete { id: FlowId(1), .. })),
             "one flow at a time: {out:?}"
         );
     }
