@@ -155,6 +155,14 @@ impl Client {
         }
     }
 
+    /// A create that failed (or whose lost answer left no flow to find): the audit names it by
+    /// the name sent, with no id (`flow 0`). A refusal before sending is not a write.
+    pub(super) fn create_failed(&self, name: &str, form: &[(&'static str, String)], e: &ApiError) {
+        if let Some(words) = failure_words(e) {
+            self.journal(&Flow::bare(0, name), true, form, &words);
+        }
+    }
+
     /// A write to `flow` that needed no sending: the server already had `form`.
     pub(super) fn unchanged(&self, flow: &Flow, form: &[(&'static str, String)]) {
         self.journal(

@@ -365,14 +365,20 @@ impl Client {
             Ok(a) => Ok(decoding.decode(&a.body, wire::single_flow)?),
             Err(e) => Err(e),
         };
-        let (WithJson { value: flow, json }, after_timeout) = match answer {
-            Ok(w) => (w, false),
-            Err(cause) if verify::fate_unknown(&cause) => (
-                self.find_after_lost_answer(draft, started, cause, decoding)
-                    .await?,
-                true,
-            ),
-            Err(e) => return Err(e),
+        let found = match answer {
+            Ok(w) => Ok((w, false)),
+            Err(cause) if verify::fate_unknown(&cause) => self
+                .find_after_lost_answer(draft, started, cause, decoding)
+                .await
+                .map(|w| (w, true)),
+            Err(e) => Err(e),
+        };
+        let (WithJson { value: flow, json }, after_timeout) = match found {
+            Ok(found) => found,
+            Err(e) => {
+                self.create_failed(&draft.name, &form, &e);
+                return Err(e);
+            }
         };
         let device_dropped = draft.device_id.is_some() && flow.device_id == Some(0);
         // A dropped device is the shipped build's known bug, reported on its own (and the SIM

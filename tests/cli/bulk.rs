@@ -350,3 +350,40 @@ async fn the_audit_prints_hostile_names_cleaned() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_create_the_server_fails_is_in_the_audit_by_its_name() {
+    let sim = sim().await;
+    let home = Home::new();
+    sim.push_write_fault(flowdash::sim::Fault::Html500, 1);
+    let r = home
+        .on(
+            &sim,
+            &[
+                "create",
+                "--name",
+                "Never stored",
+                "--content",
+                "Hi",
+                "--device-id",
+                "3",
+                "--sim-subscription-id",
+                "1",
+            ],
+        )
+        .await;
+    assert_eq!(r.code, Some(1), "{r:?}");
+    assert!(!sim.flows().iter().any(|f| f.name == "Never stored"));
+    let r = home.on(&sim, &["audit", "--json"]).await;
+    let v: serde_json::Value = serde_json::from_str(&r.out).unwrap();
+    let entries = v.as_array().unwrap();
+    assert_eq!(entries.len(), 1, "{v}");
+    assert_eq!(entries[0]["name"], "Never stored", "{v}");
+    assert!(
+        entries[0]["result"]
+            .as_str()
+            .unwrap()
+            .starts_with("failed: "),
+        "{v}"
+    );
+}
