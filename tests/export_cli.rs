@@ -13,17 +13,9 @@ use fixtures::Run;
 use flowdash::sim::{FlowEdit, Sim, SimConfig};
 use serde_json::Value;
 
+/// `flowdash export ARGS` against `sim`.
 async fn export(sim: &Sim, args: &[&str]) -> Run {
-    let home = tempfile::tempdir().unwrap();
-    let url = sim.base_url();
-    let mut all = vec!["export"];
-    all.extend_from_slice(args);
-    fixtures::run(
-        home.path(),
-        &[("FLOWDASH_BASE_URL", &url), ("FLOWDASH_API_KEY", "demo")],
-        &all,
-    )
-    .await
+    fixtures::run_on(&sim.base_url(), &[&["export"], args].concat()).await
 }
 
 async fn still(flows: usize, quirks: bool) -> Sim {
