@@ -440,15 +440,8 @@ fn on_paging(state: &mut State, action: Action, out: &mut Vec<Command>) {
             }
         }
         Action::LoadAll => {
-            let req = state.next_req();
-            state.list_req = req;
-            state.loading = true;
             state.loading_all = Some((0, None));
-            state.busy += 1;
-            out.push(Command::LoadAll {
-                req,
-                priority: Priority::Operator,
-            });
+            state.load_all(Priority::Operator, out);
         }
         _ => {}
     }

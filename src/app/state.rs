@@ -163,17 +163,29 @@ impl State {
         out.push(Command::ArmToast(seq));
     }
 
-    pub(super) fn load_page(&mut self, priority: Priority, out: &mut Vec<Command>) {
+    /// A new list read: its id, now the one whose answer the rows take, with the rows loading.
+    pub(super) fn list_read(&mut self) -> ReqId {
         let req = self.next_req();
         self.list_req = req;
         self.loading = true;
         self.busy += 1;
+        req
+    }
+
+    pub(super) fn load_page(&mut self, priority: Priority, out: &mut Vec<Command>) {
+        let req = self.list_read();
         out.push(Command::LoadPage {
             req,
             page: self.page,
             per_page: self.page_size,
             priority,
         });
+    }
+
+    /// Reads every flow in one list read.
+    pub(super) fn load_all(&mut self, priority: Priority, out: &mut Vec<Command>) {
+        let req = self.list_read();
+        out.push(Command::LoadAll { req, priority });
     }
 
     pub(super) fn needs_detail(&self, id: FlowId) -> bool {
