@@ -42,3 +42,19 @@ pub fn table_rows(width: u16, height: u16) -> usize {
     }
     usize::from(h).max(1)
 }
+
+/// The scroll of a text view (the help, a copied text, the errors) after the key `code`, where
+/// the screen shows `visible_rows` rows of the table: j/k and the arrows a line, PgDn/PgUp a
+/// screen, g or Home the top; any other key leaves it.
+pub fn scrolled(code: crossterm::event::KeyCode, scroll: u16, visible_rows: usize) -> u16 {
+    use crossterm::event::KeyCode;
+    let page = u16::try_from(visible_rows).unwrap_or(10).max(1);
+    match code {
+        KeyCode::Down | KeyCode::Char('j') => scroll.saturating_add(1),
+        KeyCode::Up | KeyCode::Char('k') => scroll.saturating_sub(1),
+        KeyCode::PageDown => scroll.saturating_add(page),
+        KeyCode::PageUp => scroll.saturating_sub(page),
+        KeyCode::Home | KeyCode::Char('g') => 0,
+        _ => scroll,
+    }
+}
