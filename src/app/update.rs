@@ -703,15 +703,8 @@ fn created(state: &mut State, c: &crate::api::Created, out: &mut Vec<Command>) {
     }
     // The new flow is selected on whatever page it is on (DESIGN §15): first the page the
     // server's order most likely puts it on.
-    state.page = likely_page_of_new(state);
-    state.seek = Some(super::Seek {
-        key,
-        namesake: (c.flow.name.clone(), c.flow.created),
-        tried: Vec::new(),
-        jump: false,
-    });
-    state.top_on_load = false;
-    state.load_page(Priority::Operator, out);
+    let page = likely_page_of_new(state);
+    state.seek_from(page, &c.flow, Vec::new(), false, out);
 }
 
 /// Where a new flow most likely is: ids that fall down the page mean newest first (page 1),
