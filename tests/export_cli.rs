@@ -1,11 +1,6 @@
 //! `flowdash export` (DESIGN §15): the built binary against a demo server the test starts; the
 //! rows it writes, the cells a spreadsheet would run guarded, and the pages it read.
 
-#![expect(
-    clippy::unwrap_used,
-    reason = "tests: a failed setup must stop the test at once"
-)]
-
 pub mod fixtures;
 pub mod support;
 
