@@ -16,7 +16,7 @@
 //! - [`app`]: the dashboard's state and the pure `update`, which hands each message to its own
 //!   function. Below it, with no file calling back up: `app::keys` (what keys and the mouse do),
 //!   the state's own operations (`impl State` in `app/state.rs`), `app::geometry` (where the
-//!   table and the panes sit), `app::columns` (the table's columns: which, how wide, what a
+//!   table and the panes sit, where the moving keys take a scroll or a list's cursor), `app::columns` (the table's columns: which, how wide, what a
 //!   click on a title sorts), the form, the draft offer, the error funnel, `app::history`
 //!   (the `H` view and the detail pane's chart: what they ask of the store, cut into slots),
 //!   `app::messages` (`m` of one flow and `F` of every flow's failures, one view with a scope),

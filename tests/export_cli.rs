@@ -1,11 +1,6 @@
 //! `flowdash export` (DESIGN §15): the built binary against a demo server the test starts; the
 //! rows it writes, the cells a spreadsheet would run guarded, and the pages it read.
 
-#![expect(
-    clippy::unwrap_used,
-    reason = "tests: a failed setup must stop the test at once"
-)]
-
 pub mod fixtures;
 pub mod support;
 
@@ -13,17 +8,9 @@ use fixtures::Run;
 use flowdash::sim::{FlowEdit, Sim, SimConfig};
 use serde_json::Value;
 
+/// `flowdash export ARGS` against `sim`.
 async fn export(sim: &Sim, args: &[&str]) -> Run {
-    let home = tempfile::tempdir().unwrap();
-    let url = sim.base_url();
-    let mut all = vec!["export"];
-    all.extend_from_slice(args);
-    fixtures::run(
-        home.path(),
-        &[("FLOWDASH_BASE_URL", &url), ("FLOWDASH_API_KEY", "demo")],
-        &all,
-    )
-    .await
+    fixtures::run_on(&sim.base_url(), &[&["export"], args].concat()).await
 }
 
 async fn still(flows: usize, quirks: bool) -> Sim {

@@ -1256,6 +1256,38 @@ impl Dash {
         }
     }
 
+    /// Marks the rows of `ids` one after the other (see [`Dash::mark`]).
+    fn mark_all(&mut self, ids: &[u64]) {
+        for &id in ids {
+            self.mark(id);
+        }
+    }
+
+    /// Runs the loop until the bulk queue has a request at the server.
+    async fn until_a_request_is_in_flight(&mut self) {
+        while self
+            .runner
+            .state
+            .queue
+            .as_ref()
+            .is_none_or(|q| q.in_flight.is_none())
+        {
+            self.step().await;
+        }
+    }
+
+    /// Renames flow `id` on the server behind the dashboard's back (what
+    /// `POST /_demo/flows/{id}` does).
+    fn rename_behind_its_back(&self, id: u64) {
+        assert!(self.sim.edit_flow(
+            id,
+            FlowEdit {
+                name: Some("Renamed elsewhere".to_owned()),
+                ..FlowEdit::default()
+            }
+        ));
+    }
+
     /// Ids of the first `n` rows on screen whose flow is switched `on`.
     fn rows_switched(&self, on: bool, n: usize) -> Vec<u64> {
         let state = &self.runner.state;
@@ -1277,6 +1309,14 @@ impl Dash {
         self.wait_text("page 1/2 (40 flows)").await;
         self.key(KeyCode::Char('p'));
         self.wait_text("live updates paused").await;
+    }
+}
+
+/// A demo server whose answers each take a second of the paused clock.
+fn slow() -> SimConfig {
+    SimConfig {
+        latency: Duration::from_secs(1),
+        ..still()
     }
 }
 
@@ -1315,9 +1355,7 @@ async fn three_marked_flows_are_switched_off_at_the_cost_shown_and_u_switches_th
     let mut d = Dash::start();
     d.loaded_and_paused().await;
     let ids = d.rows_switched(true, 3);
-    for &id in &ids {
-        d.mark(id);
-    }
+    d.mark_all(&ids);
     d.wait_text("3 marked").await;
     let before = d.sim.requests().len();
     d.key(KeyCode::Char(' '));
@@ -1370,9 +1408,7 @@ async fn a_flow_already_off_costs_nothing_more_and_is_not_written() {
     d.loaded_and_paused().await;
     let on = d.rows_switched(true, 2);
     let off = d.rows_switched(false, 1);
-    for &id in on.iter().chain(&off) {
-        d.mark(id);
-    }
+    d.mark_all(&[&on[..], &off[..]].concat());
     d.key(KeyCode::Char(' '));
     d.key(KeyCode::Char('f'));
     let screen = d.wait_text("Switch off 3 flows: ").await;
@@ -1388,30 +1424,14 @@ async fn a_flow_already_off_costs_nothing_more_and_is_not_written() {
 #[tokio::test(start_paused = true)]
 async fn esc_stops_the_queue_after_the_request_in_flight() {
     // Every answer takes a second of the paused clock: the queue can be caught mid-way.
-    let cfg = SimConfig {
-        latency: Duration::from_secs(1),
-        ..still()
-    };
-    let mut d = Dash::with(cfg, BudgetConfig::default());
+    let mut d = Dash::with(slow(), BudgetConfig::default());
     d.loaded_and_paused().await;
     let ids = d.rows_switched(true, 3);
-    for &id in &ids {
-        d.mark(id);
-    }
-    d.key(KeyCode::Char(' '));
-    d.key(KeyCode::Char('f'));
-    d.key(KeyCode::Char('y'));
+    d.mark_all(&ids);
+    d.keys(" fy");
     d.wait_text("switching off: 0 of 3 done").await;
     // The list read, then the first write goes out.
-    while d
-        .runner
-        .state
-        .queue
-        .as_ref()
-        .is_none_or(|q| q.in_flight.is_none())
-    {
-        d.step().await;
-    }
+    d.until_a_request_is_in_flight().await;
     d.key(KeyCode::Esc);
     d.wait_text("stopping after the request in flight").await;
     let screen = d.wait_text("stopped: 2 not sent").await;
@@ -1432,18 +1452,9 @@ async fn a_conflict_on_one_marked_flow_refuses_it_alone_and_keeps_it_marked() {
     let mut d = Dash::start();
     d.loaded_and_paused().await;
     let ids = d.rows_switched(false, 3);
-    for &id in &ids {
-        d.mark(id);
-    }
+    d.mark_all(&ids);
     d.wait_text("3 marked").await;
-    // Renamed behind the dashboard's back (what `POST /_demo/flows/{id}` does).
-    assert!(d.sim.edit_flow(
-        ids[1],
-        FlowEdit {
-            name: Some("Renamed elsewhere".to_owned()),
-            ..FlowEdit::default()
-        }
-    ));
+    d.rename_behind_its_back(ids[1]);
     d.key(KeyCode::Char(' '));
     d.key(KeyCode::Char('o'));
     d.wait_text("Switch on 3 flows: ").await;
@@ -1542,20 +1553,10 @@ async fn a_switch_off_goes_ahead_over_a_change_on_the_server_and_says_so() {
     let mut d = Dash::start();
     d.loaded_and_paused().await;
     let ids = d.rows_switched(true, 2);
-    for &id in &ids {
-        d.mark(id);
-    }
+    d.mark_all(&ids);
     d.wait_text("2 marked").await;
-    assert!(d.sim.edit_flow(
-        ids[0],
-        FlowEdit {
-            name: Some("Renamed elsewhere".to_owned()),
-            ..FlowEdit::default()
-        }
-    ));
-    d.key(KeyCode::Char(' '));
-    d.key(KeyCode::Char('f'));
-    d.key(KeyCode::Char('y'));
+    d.rename_behind_its_back(ids[0]);
+    d.keys(" fy");
     d.wait_text("switched off 2 flows").await;
     assert_eq!(
         switches(&d, 0),
@@ -1574,30 +1575,14 @@ async fn a_switch_off_goes_ahead_over_a_change_on_the_server_and_says_so() {
 
 #[tokio::test(start_paused = true)]
 async fn a_single_switch_made_while_a_bulk_runs_goes_before_its_next_flow() {
-    let cfg = SimConfig {
-        latency: Duration::from_secs(1),
-        ..still()
-    };
-    let mut d = Dash::with(cfg, BudgetConfig::default());
+    let mut d = Dash::with(slow(), BudgetConfig::default());
     d.loaded_and_paused().await;
     let on = d.rows_switched(true, 4);
     let (marked, single) = (&on[..3], on[3]);
-    for &id in marked {
-        d.mark(id);
-    }
+    d.mark_all(marked);
     d.select(single);
-    d.key(KeyCode::Char(' '));
-    d.key(KeyCode::Char('f'));
-    d.key(KeyCode::Char('y'));
-    while d
-        .runner
-        .state
-        .queue
-        .as_ref()
-        .is_none_or(|q| q.in_flight.is_none())
-    {
-        d.step().await;
-    }
+    d.keys(" fy");
+    d.until_a_request_is_in_flight().await;
     while d.writes().is_empty() {
         d.step().await;
     }

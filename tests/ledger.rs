@@ -18,15 +18,6 @@ use flowdash::sim::{Fault, Sim, SimConfig};
 /// A key no output could contain by chance.
 const KEY: &str = "fdk-ledger-Zq81Secret-5be0";
 
-async fn server() -> Sim {
-    support::start_sim(SimConfig {
-        api_key: KEY.to_owned(),
-        traffic: false,
-        ..SimConfig::default()
-    })
-    .await
-}
-
 /// The texts the program asked the terminal to copy (OSC 52), decoded.
 fn copies(raw: &str) -> Vec<String> {
     raw.split("\x1b]52;c;")
@@ -60,7 +51,7 @@ fn words(cmd: &str, key: &str) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn l_shows_the_calls_and_enter_copies_one_as_curl_without_the_key() {
-    let sim = server().await;
+    let sim = support::still_sim(KEY).await;
     let first = sim.flows()[0].clone();
     let mut tui = support::dashboard_on(&sim, KEY, &[]);
     tui.wait_text("page 1/2 (40 flows)");
@@ -118,7 +109,7 @@ async fn l_shows_the_calls_and_enter_copies_one_as_curl_without_the_key() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn verbose_prints_a_line_per_request_on_stderr_and_never_the_key() {
-    let sim = server().await;
+    let sim = support::still_sim(KEY).await;
     let home = tempfile::tempdir().unwrap();
     let url = sim.base_url();
     let envs = [

@@ -13,17 +13,9 @@ use fixtures::Run;
 use flowdash::sim::{Fault, Sim, SimConfig};
 use serde_json::Value;
 
+/// `flowdash messages ARGS` against `sim`.
 async fn messages(sim: &Sim, args: &[&str]) -> Run {
-    let home = tempfile::tempdir().unwrap();
-    let url = sim.base_url();
-    let mut all = vec!["messages"];
-    all.extend_from_slice(args);
-    fixtures::run(
-        home.path(),
-        &[("FLOWDASH_BASE_URL", &url), ("FLOWDASH_API_KEY", "demo")],
-        &all,
-    )
-    .await
+    fixtures::run_on(&sim.base_url(), &[&["messages"], args].concat()).await
 }
 
 /// The pages of `/api/sms` the server was asked for, in order, each asked 250 a page.

@@ -11,7 +11,7 @@ pub mod support;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use flowdash::sim::{Fault, Sim, SimConfig};
+use flowdash::sim::{Fault, SimConfig};
 use support::Tui;
 
 /// A key no message could contain by chance.
@@ -29,18 +29,9 @@ fn assert_no_key(what: &str, text: &str) {
     }
 }
 
-async fn server() -> Sim {
-    support::start_sim(SimConfig {
-        api_key: KEY.to_owned(),
-        traffic: false,
-        ..SimConfig::default()
-    })
-    .await
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_trace_log_of_a_whole_session_holds_no_key() {
-    let sim = server().await;
+    let sim = support::still_sim(KEY).await;
     let url = sim.base_url();
     let mut tui = Tui::start(
         &[],
@@ -93,7 +84,7 @@ async fn a_trace_log_of_a_whole_session_holds_no_key() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_panic_report_holds_no_key() {
-    let sim = server().await;
+    let sim = support::still_sim(KEY).await;
     let url = sim.base_url();
     let mut tui = Tui::start(
         &[],
@@ -172,7 +163,7 @@ fn text(out: &Output) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn command_errors_never_show_the_key() {
-    let sim = server().await;
+    let sim = support::still_sim(KEY).await;
     let url = sim.base_url();
     let good = [
         ("FLOWDASH_BASE_URL", url.as_str()),
@@ -321,7 +312,7 @@ fn write_config(home: &Path, text: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_that_repeats_the_key_back_is_redacted() {
-    let sim = server().await;
+    let sim = support::still_sim(KEY).await;
     let url = sim.base_url();
     flowdash::install_tls_provider();
     let http = reqwest::Client::new();
@@ -447,7 +438,7 @@ fn the_log_file_is_the_owners_alone() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_key_repeated_back_never_reaches_the_screen() {
-    let sim = server().await;
+    let sim = support::still_sim(KEY).await;
     let url = sim.base_url();
     let mut tui = Tui::start(
         &[],

@@ -65,14 +65,7 @@ fn start(state: &mut State, plan: Plan, out: &mut Vec<Command>) {
     });
     if awaiting_list {
         if state.all_loaded {
-            let req = state.next_req();
-            state.list_req = req;
-            state.loading = true;
-            state.busy += 1;
-            out.push(Command::LoadAll {
-                req,
-                priority: Priority::Operator,
-            });
+            state.load_all(Priority::Operator, out);
         } else {
             state.load_page(Priority::Operator, out);
         }
@@ -188,6 +181,25 @@ fn landed_otherwise(e: &ApiError) -> bool {
     )
 }
 
+/// The answer to the queue's flow `id` came: the flow is no longer in flight. The queue, taken
+/// out of `state` to be brought up to date, when one runs.
+fn answered(state: &mut State, id: FlowId) -> Option<Queue> {
+    state.busy = state.busy.saturating_sub(1);
+    state.toggling.remove(&id);
+    let mut q = state.queue.take()?;
+    q.in_flight = None;
+    Some(q)
+}
+
+impl Queue {
+    /// The write to flow `id` failed with `e`: it is refused, and the rows are read again at
+    /// the end where the write may have landed all the same.
+    fn failed(&mut self, id: FlowId, e: &ApiError) {
+        self.reload |= landed_otherwise(e);
+        self.refused.push((id, e.to_string()));
+    }
+}
+
 /// The end of one switch of the queue.
 pub fn toggled(
     state: &mut State,
@@ -196,12 +208,9 @@ pub fn toggled(
     result: Result<ToggleOutcome, ApiError>,
     out: &mut Vec<Command>,
 ) {
-    state.busy = state.busy.saturating_sub(1);
-    state.toggling.remove(&id);
-    let Some(mut q) = state.queue.take() else {
+    let Some(mut q) = answered(state, id) else {
         return;
     };
-    q.in_flight = None;
     let seen = q.in_flight_seen.take();
     let shown = match result {
         Ok(ToggleOutcome::Written(f) | ToggleOutcome::WrittenLate { flow: f, .. }) => {
@@ -230,8 +239,7 @@ pub fn toggled(
             Some(c.theirs)
         }
         Err(e) => {
-            q.reload |= landed_otherwise(&e);
-            q.refused.push((id, e.to_string()));
+            q.failed(id, &e);
             None
         }
     };
@@ -260,12 +268,9 @@ pub fn deleted(
     result: Result<DeleteOutcome, ApiError>,
     out: &mut Vec<Command>,
 ) {
-    state.busy = state.busy.saturating_sub(1);
-    state.toggling.remove(&id);
-    let Some(mut q) = state.queue.take() else {
+    let Some(mut q) = answered(state, id) else {
         return;
     };
-    q.in_flight = None;
     match result {
         Ok(DeleteOutcome::Deleted | DeleteOutcome::DeletedLate { .. }) => {
             q.done.push(id);
@@ -280,8 +285,7 @@ pub fn deleted(
             q.refused.push((id, why));
         }
         Err(e) => {
-            q.reload |= landed_otherwise(&e);
-            q.refused.push((id, e.to_string()));
+            q.failed(id, &e);
         }
     }
     state.queue = Some(q);

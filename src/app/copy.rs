@@ -38,7 +38,6 @@ pub(super) fn copy_json(state: &mut State, out: &mut Vec<Command>) {
 /// The text shown after `Y`: it scrolls, `q` or Esc close it, Ctrl-C quits; every other key is
 /// ignored, so nothing typed while selecting reaches the table.
 pub(super) fn on_key(state: &mut State, key: KeyEvent, text: String, scroll: u16) {
-    let page = u16::try_from(state.visible_rows).unwrap_or(10).max(1);
     let lines = u16::try_from(text.lines().count()).unwrap_or(u16::MAX);
     let scroll = match key.code {
         KeyCode::Esc | KeyCode::Char('q') => return,
@@ -46,12 +45,7 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent, text: String, scroll: u16
             state.quit = true;
             return;
         }
-        KeyCode::Down | KeyCode::Char('j') => scroll.saturating_add(1),
-        KeyCode::Up | KeyCode::Char('k') => scroll.saturating_sub(1),
-        KeyCode::PageDown => scroll.saturating_add(page),
-        KeyCode::PageUp => scroll.saturating_sub(page),
-        KeyCode::Home | KeyCode::Char('g') => 0,
-        _ => scroll,
+        code => super::geometry::scrolled(code, scroll, state.visible_rows),
     };
     state.mode = Mode::Copied {
         text,

@@ -3,9 +3,8 @@
 //! for on the pages where the server's order most likely puts it, like a created flow.
 
 use super::errors::push_error;
-use super::{Command, ReqId, Seek, State};
+use super::{Command, ReqId, State};
 use crate::api::ApiError;
-use crate::budget::Priority;
 use crate::domain::{Flow, FlowId};
 
 /// The flow `#42` names: `#` and a whole number from 1, nothing else.
@@ -73,19 +72,9 @@ pub(super) fn on_read(
         out,
     );
     let here = state.page;
-    state.page = likely_page(state, id);
-    state.seek = Some(Seek {
-        key,
-        namesake: (flow.name.clone(), flow.created),
-        tried: if state.page == here {
-            Vec::new()
-        } else {
-            vec![here]
-        },
-        jump: true,
-    });
-    state.top_on_load = false;
-    state.load_page(Priority::Operator, out);
+    let page = likely_page(state, id);
+    let tried = if page == here { Vec::new() } else { vec![here] };
+    state.seek_from(page, flow, tried, true, out);
     true
 }
 

@@ -115,7 +115,6 @@ pub(super) fn on_settled(state: &mut State, n: u64) {
 }
 
 fn on_help_key(state: &mut State, key: KeyEvent, scroll: u16) {
-    let page = u16::try_from(state.visible_rows).unwrap_or(10).max(1);
     let scroll = match state.ctx.keys.action(&key) {
         // Ctrl-C quits from anywhere; q closes the help, as it closes every view.
         Some(Action::Quit) if key.code != KeyCode::Char('q') => {
@@ -125,13 +124,8 @@ fn on_help_key(state: &mut State, key: KeyEvent, scroll: u16) {
         Some(Action::Quit | Action::Help) => return,
         _ => match key.code {
             KeyCode::Esc => return,
-            KeyCode::Down | KeyCode::Char('j') => scroll.saturating_add(1),
-            KeyCode::Up | KeyCode::Char('k') => scroll.saturating_sub(1),
-            KeyCode::PageDown => scroll.saturating_add(page),
-            KeyCode::PageUp => scroll.saturating_sub(page),
-            KeyCode::Home | KeyCode::Char('g') => 0,
             // Any other key leaves the help up: it was not meant for the table behind it.
-            _ => scroll,
+            code => geometry::scrolled(code, scroll, state.visible_rows),
         },
     };
     state.mode = Mode::Help {
@@ -440,15 +434,8 @@ fn on_paging(state: &mut State, action: Action, out: &mut Vec<Command>) {
             }
         }
         Action::LoadAll => {
-            let req = state.next_req();
-            state.list_req = req;
-            state.loading = true;
             state.loading_all = Some((0, None));
-            state.busy += 1;
-            out.push(Command::LoadAll {
-                req,
-                priority: Priority::Operator,
-            });
+            state.load_all(Priority::Operator, out);
         }
         _ => {}
     }
@@ -584,7 +571,6 @@ pub(super) fn on_mouse(state: &mut State, m: MouseEvent, out: &mut Vec<Command>)
 /// The error list: it scrolls, and `q`, Esc or `E` close it. Every other key is ignored, so
 /// nothing typed while reading reaches the table.
 fn on_errors_key(state: &mut State, key: KeyEvent, scroll: u16) {
-    let page = u16::try_from(state.visible_rows).unwrap_or(10).max(1);
     let scroll = match key.code {
         KeyCode::Esc | KeyCode::Char('q' | 'E') => return,
         KeyCode::Char('c')
@@ -595,12 +581,9 @@ fn on_errors_key(state: &mut State, key: KeyEvent, scroll: u16) {
             state.quit = true;
             return;
         }
-        KeyCode::Down | KeyCode::Char('j') => scroll.saturating_add(1),
-        KeyCode::Up | KeyCode::Char('k') => scroll.saturating_sub(1),
-        KeyCode::PageDown | KeyCode::Char(' ') => scroll.saturating_add(page),
-        KeyCode::PageUp => scroll.saturating_sub(page),
-        KeyCode::Home | KeyCode::Char('g') => 0,
-        _ => scroll,
+        // Space pages down here, as in a pager.
+        KeyCode::Char(' ') => geometry::scrolled(KeyCode::PageDown, scroll, state.visible_rows),
+        code => geometry::scrolled(code, scroll, state.visible_rows),
     };
     state.mode = Mode::Errors { scroll };
 }

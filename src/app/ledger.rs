@@ -56,13 +56,7 @@ pub(super) fn on_key(
             }
         }
         KeyCode::Char('r') => out.push(Command::LoadLedger),
-        KeyCode::Down | KeyCode::Char('j') => view.cursor = (view.cursor + 1).min(last),
-        KeyCode::Up | KeyCode::Char('k') => view.cursor = view.cursor.saturating_sub(1),
-        KeyCode::PageDown => view.cursor = (view.cursor + 10).min(last),
-        KeyCode::PageUp => view.cursor = view.cursor.saturating_sub(10),
-        KeyCode::Home | KeyCode::Char('g') => view.cursor = 0,
-        KeyCode::End | KeyCode::Char('G') => view.cursor = last,
-        _ => {}
+        code => view.cursor = super::geometry::cursor_after(code, view.cursor, last),
     }
     state.mode = Mode::Ledger(view);
 }

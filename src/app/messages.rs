@@ -158,13 +158,7 @@ impl MessagesView {
                 return ViewKey::Close;
             }
             KeyCode::Enter => self.open = !self.open && self.selected().is_some(),
-            KeyCode::Down | KeyCode::Char('j') => self.cursor = (self.cursor + 1).min(last),
-            KeyCode::Up | KeyCode::Char('k') => self.cursor = self.cursor.saturating_sub(1),
-            KeyCode::PageDown => self.cursor = (self.cursor + 10).min(last),
-            KeyCode::PageUp => self.cursor = self.cursor.saturating_sub(10),
-            KeyCode::Home | KeyCode::Char('g') => self.cursor = 0,
-            KeyCode::End | KeyCode::Char('G') => self.cursor = last,
-            _ => {}
+            code => self.cursor = super::geometry::cursor_after(code, self.cursor, last),
         }
         ViewKey::Stay
     }

@@ -5,7 +5,7 @@
 use jiff::Timestamp;
 
 use super::geometry;
-use super::{CHUNK, Command, Context, Gate, Mode, ReqId, State, Toast};
+use super::{CHUNK, Command, Context, Gate, Mode, ReqId, Seek, State, Toast};
 use crate::api::ServerKind;
 use crate::budget::Priority;
 use crate::domain::{Device, Flow, FlowId, Segment};
@@ -163,17 +163,50 @@ impl State {
         out.push(Command::ArmToast(seq));
     }
 
-    pub(super) fn load_page(&mut self, priority: Priority, out: &mut Vec<Command>) {
+    /// A new list read: its id, now the one whose answer the rows take, with the rows loading.
+    pub(super) fn list_read(&mut self) -> ReqId {
         let req = self.next_req();
         self.list_req = req;
         self.loading = true;
         self.busy += 1;
+        req
+    }
+
+    pub(super) fn load_page(&mut self, priority: Priority, out: &mut Vec<Command>) {
+        let req = self.list_read();
         out.push(Command::LoadPage {
             req,
             page: self.page,
             per_page: self.page_size,
             priority,
         });
+    }
+
+    /// Starts looking for `flow` on the pages (see `Seek`): reads `page` first, keeping the
+    /// row selected there; `tried` are the pages already known not to hold it.
+    pub(super) fn seek_from(
+        &mut self,
+        page: u32,
+        flow: &Flow,
+        tried: Vec<u32>,
+        jump: bool,
+        out: &mut Vec<Command>,
+    ) {
+        self.page = page;
+        self.seek = Some(Seek {
+            key: flow.row_key(),
+            namesake: (flow.name.clone(), flow.created),
+            tried,
+            jump,
+        });
+        self.top_on_load = false;
+        self.load_page(Priority::Operator, out);
+    }
+
+    /// Reads every flow in one list read.
+    pub(super) fn load_all(&mut self, priority: Priority, out: &mut Vec<Command>) {
+        let req = self.list_read();
+        out.push(Command::LoadAll { req, priority });
     }
 
     pub(super) fn needs_detail(&self, id: FlowId) -> bool {

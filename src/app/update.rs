@@ -208,24 +208,14 @@ fn on_poll_due(state: &mut State, out: &mut Vec<Command>) {
     }
     if state.live_all() {
         // Every flow in one request of 1000: the same cost as a page.
-        let req = state.next_req();
-        state.list_req = req;
-        state.loading = true;
-        state.busy += 1;
-        out.push(Command::LoadAll {
-            req,
-            priority: Priority::Poll,
-        });
+        state.load_all(Priority::Poll, out);
     } else if state.all_loaded {
         // More than 1000: the 1000-pages that hold the visible rows, one a poll, in turn.
         let pages = state.visible_chunks();
         if !pages.is_empty() {
             let page = pages[state.chunk_turn % pages.len()];
             state.chunk_turn = state.chunk_turn.wrapping_add(1);
-            let req = state.next_req();
-            state.list_req = req;
-            state.loading = true;
-            state.busy += 1;
+            let req = state.list_read();
             out.push(Command::LoadChunk { req, page });
         }
     } else {
@@ -713,15 +703,8 @@ fn created(state: &mut State, c: &crate::api::Created, out: &mut Vec<Command>) {
     }
     // The new flow is selected on whatever page it is on (DESIGN §15): first the page the
     // server's order most likely puts it on.
-    state.page = likely_page_of_new(state);
-    state.seek = Some(super::Seek {
-        key,
-        namesake: (c.flow.name.clone(), c.flow.created),
-        tried: Vec::new(),
-        jump: false,
-    });
-    state.top_on_load = false;
-    state.load_page(Priority::Operator, out);
+    let page = likely_page_of_new(state);
+    state.seek_from(page, &c.flow, Vec::new(), false, out);
 }
 
 /// Where a new flow most likely is: ids that fall down the page mean newest first (page 1),

@@ -178,7 +178,6 @@ pub fn eventually<T>(what: &str, f: impl Fn() -> Option<T>) -> T {
     }
 }
 
-/// Starts a demo server on a free loopback port.
 /// A demo server with this key and still counters (no traffic), so what the test sees is what it
 /// did.
 pub async fn still_sim(key: &str) -> flowdash::sim::Sim {
@@ -201,6 +200,7 @@ pub fn dashboard_on(sim: &flowdash::sim::Sim, key: &str, env: &[(&str, &str)]) -
     Tui::start(&[], &all, 120, 40)
 }
 
+/// Starts a demo server on a free loopback port.
 pub async fn start_sim(cfg: flowdash::sim::SimConfig) -> flowdash::sim::Sim {
     flowdash::sim::Sim::start(cfg, "127.0.0.1:0".parse().unwrap())
         .await

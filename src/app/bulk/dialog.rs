@@ -259,13 +259,8 @@ mod tests {
         state
     }
 
-    #[test]
-    fn the_cost_is_a_list_read_and_a_write_a_flow_where_the_list_serves() {
-        let off = Flow {
-            enabled: false,
-            ..Flow::bare(3, "c")
-        };
-        let mut state = loaded(vec![Flow::bare(1, "a"), Flow::bare(2, "b"), off]);
+    /// The plan to switch off every loaded flow.
+    fn switch_off_all(state: &State) -> Plan {
         let items = state
             .flows
             .iter()
@@ -274,14 +269,24 @@ mod tests {
                 target: false,
             })
             .collect();
-        let p = plan(
-            &state,
+        plan(
+            state,
             Kind::Switch {
                 on: false,
                 undo: false,
             },
             items,
-        );
+        )
+    }
+
+    #[test]
+    fn the_cost_is_a_list_read_and_a_write_a_flow_where_the_list_serves() {
+        let off = Flow {
+            enabled: false,
+            ..Flow::bare(3, "c")
+        };
+        let mut state = loaded(vec![Flow::bare(1, "a"), Flow::bare(2, "b"), off]);
+        let p = switch_off_all(&state);
         assert!(p.listed);
         assert_eq!((p.requests, p.already), (3, 1));
         let text = preview(&state, &p);
@@ -292,22 +297,7 @@ mod tests {
         assert!(text.ends_with("pending SMS are still sent · y/N"), "{text}");
         // A server whose lists lack fields: every flow is read on its own.
         state.server = ServerKind::SparseList;
-        let items = state
-            .flows
-            .iter()
-            .map(|f| Item {
-                flow: f.clone(),
-                target: false,
-            })
-            .collect();
-        let p = plan(
-            &state,
-            Kind::Switch {
-                on: false,
-                undo: false,
-            },
-            items,
-        );
+        let p = switch_off_all(&state);
         assert_eq!((p.listed, p.requests), (false, 5));
     }
 
