@@ -544,6 +544,17 @@ pub fn load(global: &Global) -> Result<Settings, ConfigError> {
     })
 }
 
+/// The names of the config file's profiles, in order (none without a file or one that reads).
+pub fn profile_names(global: &Global) -> Vec<String> {
+    let Ok(path) = config_path(global) else {
+        return Vec::new();
+    };
+    match read_file(&path, global.config.is_some()) {
+        Ok(Some((file, _))) => file.profiles.into_keys().collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// The keymap of `[keys]`, and its problems: a value that is neither a key nor a list of keys
 /// among them.
 fn keymap(table: &BTreeMap<String, toml::Value>) -> (Keymap, Vec<String>) {
@@ -574,6 +585,21 @@ fn keymap(table: &BTreeMap<String, toml::Value>) -> (Keymap, Vec<String>) {
 impl Settings {
     /// The key, running `api_key_command` if that is where it comes from.
     pub async fn api_key(&self) -> Result<Option<ApiKey>, ConfigError> {
+        self.key_from(false).await
+    }
+
+    /// Whether the key comes from a command (which may ask for a passphrase).
+    pub fn key_runs_a_command(&self) -> bool {
+        matches!(self.key, KeySource::Command { .. })
+    }
+
+    /// The key, with `api_key_command` on the terminal: its stdin and stderr are the
+    /// terminal's, so that it can ask for a passphrase (the caller has given the terminal up).
+    pub async fn api_key_on_terminal(&self) -> Result<Option<ApiKey>, ConfigError> {
+        self.key_from(true).await
+    }
+
+    async fn key_from(&self, terminal: bool) -> Result<Option<ApiKey>, ConfigError> {
         match &self.key {
             KeySource::None => Ok(None),
             KeySource::Given(k) | KeySource::File(k) => Ok(Some(k.clone())),
@@ -581,7 +607,7 @@ impl Settings {
                 profile,
                 command,
                 limit,
-            } => run_key_command(command, *limit)
+            } => run_key_command_in(command, *limit, terminal)
                 .await
                 .map(Some)
                 .map_err(|detail| ConfigError::KeyCommand {
@@ -691,19 +717,35 @@ pub(crate) fn kill_group(pgid: Option<u32>) {
 /// terminal itself is stopped there and killed at the limit; agents (gpg-agent's pinentry) that
 /// ask for a passphrase run in their own session and are not affected.
 pub async fn run_key_command(command: &str, limit: Duration) -> Result<ApiKey, String> {
-    let mut child = tokio::process::Command::new("sh")
-        .arg("-c")
+    run_key_command_in(command, limit, false).await
+}
+
+/// [`run_key_command`], or with `terminal` in the terminal's foreground (its stdin and stderr
+/// the terminal's, to ask for a passphrase; at the limit the shell is killed).
+async fn run_key_command_in(
+    command: &str,
+    limit: Duration,
+    terminal: bool,
+) -> Result<ApiKey, String> {
+    use std::process::Stdio;
+    let mut cmd = tokio::process::Command::new("sh");
+    cmd.arg("-c")
         .arg(command)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .process_group(0)
-        .kill_on_drop(true)
+        .stdout(Stdio::piped())
+        .kill_on_drop(true);
+    if terminal {
+        cmd.stdin(Stdio::inherit()).stderr(Stdio::inherit());
+    } else {
+        cmd.stdin(Stdio::null())
+            .stderr(Stdio::piped())
+            .process_group(0);
+    }
+    let mut child = cmd
         .spawn()
         .map_err(|e| format!("could not be started: {e}"))?;
     // The shell leads the group, so its pid is the group's id. It is not reaped before the
     // group is killed (the child is dropped after), so the id cannot have been reused.
-    let pgid = child.id();
+    let pgid = child.id().filter(|_| !terminal);
     let (stdout, stderr) = (child.stdout.take(), child.stderr.take());
     let run = async {
         let (out, err) = tokio::try_join!(read_capped(stdout, KEY_OUTPUT_LIMIT), async {

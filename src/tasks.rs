@@ -108,6 +108,7 @@ pub fn spawn(cmd: Command, client: &Client, tx: &UnboundedSender<Msg>) {
         | Command::Settle(_)
         | Command::SetMouse(_)
         | Command::Suspend
+        | Command::SwitchProfile(_)
         | Command::Emit(_)
         | Command::Bulk(_)
         | Command::DropDraft(_)
