@@ -339,7 +339,10 @@ pub struct State {
 #[derive(Debug)]
 pub enum Msg {
     /// A switch to this profile failed for this reason; the profile in use stays.
-    ProfileRefused { name: String, why: String },
+    ProfileRefused {
+        name: String,
+        why: String,
+    },
     Key(crossterm::event::KeyEvent),
     Mouse(crossterm::event::MouseEvent),
     /// Text pasted into the terminal.

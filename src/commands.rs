@@ -239,7 +239,6 @@ fn history_place(file: Option<&PathBuf>, off: bool, demo: bool) -> HistoryPlace 
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::{HistoryPlace, PathBuf, history_place, host_with_port};

@@ -26,9 +26,9 @@ use crate::app::{self, Command, Context, Msg, State};
 use crate::domain::FlowId;
 use crate::drafts::{Autosave, DraftStore};
 use crate::store::{AuditTrail, Recorder, StoreEvent};
-use recording::{HISTORY_CLOSE, Recording, SavedRead, history_fault, saved_list};
 use profiles::{Switched, Switching};
 pub use profiles::{Switcher, host_with_port};
+use recording::{HISTORY_CLOSE, Recording, SavedRead, history_fault, saved_list};
 pub use recording::{HistoryPlace, SNAPSHOT_WAIT};
 #[cfg(debug_assertions)]
 use terminal::test_panic;
@@ -688,12 +688,12 @@ impl<B: Backend, H: Host<B>> Runner<B, H> {
     /// Replaces the account: the client (its budget follows its key), the list, the drafts,
     /// the history and the alerts follow the new one. Results still under way for the old
     /// account go to a channel no one reads.
-    fn switch_to(&mut self, switched: Switched) {
+    fn switch_to(&mut self, to: Switched) {
         let Switched {
             name,
             settings,
             client,
-        } = switched;
+        } = to;
         let base = client.base_url().clone();
         tracing::info!(
             profile = %crate::domain::clean::one_line(&name),
@@ -724,7 +724,8 @@ impl<B: Backend, H: Host<B>> Runner<B, H> {
         fresh.theme = crate::ui::theme::in_force(&settings.theme, switcher.global.color);
         fresh.columns.clone_from(&settings.columns);
         if switcher.drafts {
-            let store = crate::config::drafts_dir().map(|dir| DraftStore::new(dir, &account(&base)));
+            let store =
+                crate::config::drafts_dir().map(|dir| DraftStore::new(dir, &account(&base)));
             if let Some(store) = &store {
                 fresh.draft_offers = store.load();
             }

@@ -111,7 +111,7 @@ impl Two {
             match tokio::time::timeout_at(deadline, self.runner.next_msg()).await {
                 Ok(Some(msg)) => self.runner.push(msg),
                 Ok(None) => {}
-                Err(_) => panic!("never saw {text}:\n{screen}"),
+                Err(elapsed) => panic!("never saw {text} ({elapsed}):\n{screen}"),
             }
             self.runner.drain();
         }

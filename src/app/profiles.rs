@@ -59,9 +59,15 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent, cursor: usize, out: &mut 
                 return;
             };
             if Some(&name) == state.ctx.profile.as_ref() {
-                state.toast(format!("already on profile `{}`", clean::one_line(&name)), out);
+                state.toast(
+                    format!("already on profile `{}`", clean::one_line(&name)),
+                    out,
+                );
             } else {
-                state.toast(format!("switching to profile `{}`…", clean::one_line(&name)), out);
+                state.toast(
+                    format!("switching to profile `{}`…", clean::one_line(&name)),
+                    out,
+                );
                 out.push(Command::SwitchProfile(name));
             }
             return;
