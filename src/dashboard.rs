@@ -731,9 +731,10 @@ impl<B: Backend, H: Host<B>> Runner<B, H> {
             }
             self.autosave = Autosave::new(store);
         }
-        let (state, commands) = app::profiles::switched(fresh, &self.state);
-        self.state = state;
-        self.commands.extend(commands);
+        let told = app::profiles::switched(&mut fresh, &self.state);
+        self.commands.extend(app::start(&mut fresh));
+        self.commands.extend(told);
+        self.state = fresh;
         self.timers = Timers::default();
         self.client = client;
         self.pending.clear();

@@ -91,11 +91,11 @@ pub(super) fn refused(state: &mut State, name: &str, why: &str) {
 
 /// The state of a new account after a switch: `fresh` (made from the new profile's context)
 /// takes the list of profiles and the mouse from `old`; the flows, page, marks, undo and filter
-/// start empty. Returns the commands that load the new account's list.
-pub fn switched(mut fresh: State, old: &State) -> (State, Vec<Command>) {
+/// start empty. Returns the toast's commands.
+pub fn switched(fresh: &mut State, old: &State) -> Vec<Command> {
     fresh.profiles.clone_from(&old.profiles);
     fresh.mouse = old.mouse;
-    let mut out = super::start(&mut fresh);
+    let mut out = Vec::new();
     let name = fresh.ctx.profile.clone().unwrap_or_default();
     let text = format!(
         "profile `{}`: {}",
@@ -103,5 +103,5 @@ pub fn switched(mut fresh: State, old: &State) -> (State, Vec<Command>) {
         clean::one_line(&fresh.ctx.host)
     );
     fresh.toast(text, &mut out);
-    (fresh, out)
+    out
 }
