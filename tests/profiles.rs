@@ -18,6 +18,7 @@ use flowdash::cli::Global;
 use flowdash::dashboard::{NoHost, Runner, Switcher};
 use flowdash::drafts::Autosave;
 use flowdash::sim::{Sim, SimConfig};
+use flowdash::store::{Account, FlowKey, Recorder};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
@@ -47,6 +48,11 @@ struct Two {
 
 impl Two {
     fn start(beta: &str) -> Two {
+        Two::recording(beta, None)
+    }
+
+    /// [`Two::start`], the history and the audit kept in `history`.
+    fn recording(beta: &str, history: Option<&Recorder>) -> Two {
         let (a, b) = (sim("key-alpha", 40), sim("key-beta", 12));
         let dir = tempfile::tempdir().unwrap();
         let config = dir.path().join("config.toml");
@@ -77,9 +83,12 @@ impl Two {
                 (URL_B.to_owned(), b.in_process()),
             ],
         };
-        let runner = Runner::new(terminal, NoHost, client, state, Autosave::new(None))
+        let mut runner = Runner::new(terminal, NoHost, client, state, Autosave::new(None))
             .unwrap()
             .with_profiles(switcher);
+        if let Some(history) = history {
+            runner = runner.with_history(history.clone());
+        }
         Two {
             runner,
             a,
@@ -185,4 +194,33 @@ async fn p_is_refused_while_a_bulk_queue_runs() {
     );
     assert!(!d.screen().contains("Profiles"), "{}", d.screen());
     assert!(d.b.requests().is_empty(), "{:?}", Two::writes(&d.b));
+}
+
+/// The audit entries of the account at `base_url`: (flow, result).
+async fn audited(history: &Recorder, base_url: &str) -> Vec<(Option<FlowKey>, String)> {
+    history.flush().await;
+    let account = Account::parse(base_url, None).unwrap();
+    let entries = history
+        .query(move |s| s.audit_entries(&account, jiff::Timestamp::UNIX_EPOCH))
+        .await
+        .unwrap()
+        .unwrap();
+    entries.into_iter().map(|e| (e.flow, e.result)).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_switch_the_history_keeps_the_writes_under_the_new_account() {
+    let (history, _events) = Recorder::in_memory();
+    let mut d = Two::recording("api_key = \"key-beta\"", Some(&history));
+    d.wait_text("page 1/2 (40 flows)").await;
+    d.keys([ch('P'), ch('j'), press(KeyCode::Enter)]);
+    d.wait_text("page 1/1 (12 flows)").await;
+    let first = d.runner.state.selected_id().unwrap();
+    d.keys([ch(' ')]);
+    d.wait_text(&format!("flow {first} switched")).await;
+    assert_eq!(
+        audited(&history, URL_B).await,
+        vec![(Some(FlowKey::Id(first.0)), "written".to_owned())]
+    );
+    assert_eq!(audited(&history, URL_A).await, Vec::new());
 }
