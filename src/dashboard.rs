@@ -202,6 +202,9 @@ async fn run_loop(
         tokio::select! {
             biased;
             ask = signals.next() => match ask {
+                // Ctrl-C at a key command's prompt is for the command (it gets it too, and the
+                // switch fails): the dashboard stays.
+                SignalAsk::End("SIGINT") if runner.terminal_lent() => {}
                 SignalAsk::End(name) => {
                     tracing::info!(signal = name, "ending on a signal");
                     break;
