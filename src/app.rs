@@ -20,6 +20,7 @@ mod keys;
 pub mod ledger;
 pub mod marks;
 pub mod messages;
+pub mod profiles;
 mod req;
 mod state;
 mod update;
@@ -142,6 +143,10 @@ pub enum Mode {
         text: String,
         scroll: u16,
     },
+    /// `P`: the config's profiles, `cursor` on one of them.
+    Profiles {
+        cursor: usize,
+    },
 }
 
 /// Shows problems found before the dashboard started (the config's `[keys]`) on the error line,
@@ -229,6 +234,8 @@ pub struct Delta {
 )]
 pub struct State {
     pub ctx: Context,
+    /// The profiles of the config file the dashboard started with, for `P`.
+    pub profiles: Vec<String>,
     pub server: ServerKind,
 
     /// The loaded flows: one page, or every flow after `A`.
@@ -331,6 +338,11 @@ pub struct State {
 /// Something that happened.
 #[derive(Debug)]
 pub enum Msg {
+    /// A switch to this profile failed for this reason; the profile in use stays.
+    ProfileRefused {
+        name: String,
+        why: String,
+    },
     Key(crossterm::event::KeyEvent),
     Mouse(crossterm::event::MouseEvent),
     /// Text pasted into the terminal.
@@ -436,6 +448,8 @@ pub enum SaveResult {
 /// Work for a task or for the terminal.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Command {
+    /// `P`, Enter: load this profile of the config and connect to its account.
+    SwitchProfile(String),
     LoadPage {
         req: ReqId,
         page: u32,

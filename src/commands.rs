@@ -22,7 +22,7 @@ use std::path::PathBuf;
 use crate::api::{ApiError, ApiKey, Client, ClientConfig};
 use crate::cli::{Cli, Verb};
 use crate::config::{self, ConfigError, Settings};
-use crate::dashboard::{self, DashboardSettings, HistoryPlace};
+use crate::dashboard::{self, DashboardSettings, HistoryPlace, host_with_port};
 use crate::sim::Sim;
 
 /// The exact words of DESIGN §4.
@@ -151,6 +151,7 @@ pub async fn run(cli: Cli, log_path: Option<PathBuf>) -> Result<(), Failure> {
                 key_problems: settings.key_problems.clone(),
                 theme: crate::ui::theme::in_force(&settings.theme, global.color),
                 columns: settings.columns.clone(),
+                global: Some(global.clone()),
             };
             dashboard::run(conn.client.clone(), dash)
                 .await
@@ -235,16 +236,6 @@ fn history_place(file: Option<&PathBuf>, off: bool, demo: bool) -> HistoryPlace 
         _ if demo => HistoryPlace::Memory,
         Some(path) => HistoryPlace::File(path.clone()),
         None => HistoryPlace::Off,
-    }
-}
-
-/// The host as the header shows it: with its port when the URL names one (`127.0.0.1:8787`), since
-/// two servers on one host differ only there.
-fn host_with_port(url: &url::Url) -> String {
-    let host = url.host_str().unwrap_or_default();
-    match url.port() {
-        Some(port) => format!("{host}:{port}"),
-        None => host.to_owned(),
     }
 }
 

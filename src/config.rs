@@ -33,8 +33,10 @@ pub const DEFAULT_RESERVE: u32 = 10;
 /// What the server allows a key in a minute (CONTRACT §3); a larger budget is allowed, with a
 /// warning, as some plans may have no limit.
 pub const SERVER_RATE_LIMIT: u32 = 60;
-/// How long `api_key_command` may take.
+/// How long `api_key_command` may take, unless `api_key_command_timeout` says otherwise.
 pub const KEY_COMMAND_LIMIT: Duration = Duration::from_secs(5);
+/// The most `api_key_command_timeout` may be: a passphrase typed, not a process left hanging.
+pub const KEY_COMMAND_MAX_SECS: u64 = 120;
 
 /// The config file as written.
 #[derive(Default, Deserialize)]
@@ -62,6 +64,7 @@ struct FileConfig {
 struct Profile {
     base_url: Option<String>,
     api_key_command: Option<String>,
+    api_key_command_timeout: Option<u64>,
     api_key: Option<String>,
     budget: Option<u32>,
     reserve: Option<u32>,
@@ -82,10 +85,11 @@ pub enum KeySource {
     None,
     /// `--api-key` or `FLOWDASH_API_KEY`.
     Given(ApiKey),
-    /// A profile's `api_key_command`.
+    /// A profile's `api_key_command`, and how long it may take.
     Command {
         profile: String,
         command: String,
+        limit: Duration,
     },
     /// A profile's `api_key`.
     File(ApiKey),
@@ -339,11 +343,23 @@ fn key_source(
             (Some(command), None) => KeySource::Command {
                 profile: name.to_owned(),
                 command: command.to_owned(),
+                limit: key_command_limit(profile.api_key_command_timeout, name)?,
             },
             (None, Some(k)) => KeySource::File(ApiKey::new(k)),
             (None, None) => KeySource::None,
         },
     )
+}
+
+/// `api_key_command_timeout`: 5 s unset, at least 1 s and at most 120 s.
+fn key_command_limit(secs: Option<u64>, profile: &str) -> Result<Duration, ConfigError> {
+    match secs {
+        None => Ok(KEY_COMMAND_LIMIT),
+        Some(s) if (1..=KEY_COMMAND_MAX_SECS).contains(&s) => Ok(Duration::from_secs(s)),
+        Some(s) => Err(ConfigError::Invalid(format!(
+            "`api_key_command_timeout` of profile `{profile}` is {s}: give 1 to {KEY_COMMAND_MAX_SECS} seconds"
+        ))),
+    }
 }
 
 /// Why a base URL cannot be used, for the checks that need to name the setting. Never quotes
@@ -528,6 +544,17 @@ pub fn load(global: &Global) -> Result<Settings, ConfigError> {
     })
 }
 
+/// The names of the config file's profiles, in order (none without a file or one that reads).
+pub fn profile_names(global: &Global) -> Vec<String> {
+    let Ok(path) = config_path(global) else {
+        return Vec::new();
+    };
+    match read_file(&path, global.config.is_some()) {
+        Ok(Some((file, _))) => file.profiles.into_keys().collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// The keymap of `[keys]`, and its problems: a value that is neither a key nor a list of keys
 /// among them.
 fn keymap(table: &BTreeMap<String, toml::Value>) -> (Keymap, Vec<String>) {
@@ -558,10 +585,29 @@ fn keymap(table: &BTreeMap<String, toml::Value>) -> (Keymap, Vec<String>) {
 impl Settings {
     /// The key, running `api_key_command` if that is where it comes from.
     pub async fn api_key(&self) -> Result<Option<ApiKey>, ConfigError> {
+        self.key_from(false).await
+    }
+
+    /// Whether the key comes from a command (which may ask for a passphrase).
+    pub fn key_runs_a_command(&self) -> bool {
+        matches!(self.key, KeySource::Command { .. })
+    }
+
+    /// The key, with `api_key_command` on the terminal: its stdin and stderr are the
+    /// terminal's, so that it can ask for a passphrase (the caller has given the terminal up).
+    pub async fn api_key_on_terminal(&self) -> Result<Option<ApiKey>, ConfigError> {
+        self.key_from(true).await
+    }
+
+    async fn key_from(&self, terminal: bool) -> Result<Option<ApiKey>, ConfigError> {
         match &self.key {
             KeySource::None => Ok(None),
             KeySource::Given(k) | KeySource::File(k) => Ok(Some(k.clone())),
-            KeySource::Command { profile, command } => run_key_command(command, KEY_COMMAND_LIMIT)
+            KeySource::Command {
+                profile,
+                command,
+                limit,
+            } => run_key_command_in(command, *limit, terminal)
                 .await
                 .map(Some)
                 .map_err(|detail| ConfigError::KeyCommand {
@@ -671,19 +717,35 @@ pub(crate) fn kill_group(pgid: Option<u32>) {
 /// terminal itself is stopped there and killed at the limit; agents (gpg-agent's pinentry) that
 /// ask for a passphrase run in their own session and are not affected.
 pub async fn run_key_command(command: &str, limit: Duration) -> Result<ApiKey, String> {
-    let mut child = tokio::process::Command::new("sh")
-        .arg("-c")
+    run_key_command_in(command, limit, false).await
+}
+
+/// [`run_key_command`], or with `terminal` in the terminal's foreground (its stdin and stderr
+/// the terminal's, to ask for a passphrase; at the limit the shell is killed).
+async fn run_key_command_in(
+    command: &str,
+    limit: Duration,
+    terminal: bool,
+) -> Result<ApiKey, String> {
+    use std::process::Stdio;
+    let mut cmd = tokio::process::Command::new("sh");
+    cmd.arg("-c")
         .arg(command)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .process_group(0)
-        .kill_on_drop(true)
+        .stdout(Stdio::piped())
+        .kill_on_drop(true);
+    if terminal {
+        cmd.stdin(Stdio::inherit()).stderr(Stdio::inherit());
+    } else {
+        cmd.stdin(Stdio::null())
+            .stderr(Stdio::piped())
+            .process_group(0);
+    }
+    let mut child = cmd
         .spawn()
         .map_err(|e| format!("could not be started: {e}"))?;
     // The shell leads the group, so its pid is the group's id. It is not reaped before the
     // group is killed (the child is dropped after), so the id cannot have been reused.
-    let pgid = child.id();
+    let pgid = child.id().filter(|_| !terminal);
     let (stdout, stderr) = (child.stdout.take(), child.stderr.take());
     let run = async {
         let (out, err) = tokio::try_join!(read_capped(stdout, KEY_OUTPUT_LIMIT), async {
@@ -836,6 +898,37 @@ mod tests {
             .join("\n");
         let file = parse(Path::new("open.toml"), &open).unwrap();
         assert!(file.profiles["default"].api_key_command.is_some());
+    }
+
+    /// The limit of `api_key_command` in a profile whose table is `table`.
+    fn limit_of(table: &str) -> Result<Duration, String> {
+        let text = format!("[profiles.a]\napi_key_command = \"echo k\"\n{table}");
+        let file = parse(Path::new("c.toml"), &text).unwrap();
+        match key_source(&Global::default(), &file.profiles["a"], Some("a")) {
+            Ok(KeySource::Command { limit, .. }) => Ok(limit),
+            Ok(other) => panic!("{other:?}"),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    #[test]
+    fn api_key_command_timeout_is_five_seconds_unset_and_at_most_two_minutes() {
+        assert_eq!(limit_of(""), Ok(Duration::from_secs(5)));
+        assert_eq!(
+            limit_of("api_key_command_timeout = 60\n"),
+            Ok(Duration::from_secs(60))
+        );
+        assert_eq!(
+            limit_of("api_key_command_timeout = 120\n"),
+            Ok(Duration::from_secs(120))
+        );
+        assert_eq!(
+            limit_of("api_key_command_timeout = 121\n"),
+            Err(
+                "`api_key_command_timeout` of profile `a` is 121: give 1 to 120 seconds".to_owned()
+            )
+        );
+        assert!(limit_of("api_key_command_timeout = 0\n").is_err());
     }
 
     #[tokio::test]

@@ -6,6 +6,7 @@
 //! Each becomes a `Msg` for the pure `update`, whose commands become tasks (I/O) or terminal and
 //! timer changes (`Runner::apply`). The screen is drawn only after something changed.
 
+mod profiles;
 mod recording;
 mod terminal;
 
@@ -25,6 +26,8 @@ use crate::app::{self, Command, Context, Msg, State};
 use crate::domain::FlowId;
 use crate::drafts::{Autosave, DraftStore};
 use crate::store::{AuditTrail, Recorder, StoreEvent};
+use profiles::{Switched, Switching};
+pub use profiles::{Switcher, host_with_port};
 use recording::{HISTORY_CLOSE, Recording, SavedRead, history_fault, saved_list};
 pub use recording::{HistoryPlace, SNAPSHOT_WAIT};
 #[cfg(debug_assertions)]
@@ -63,6 +66,9 @@ pub struct DashboardSettings {
     pub theme: crate::ui::theme::Theme,
     /// The table's columns as the config chose them.
     pub columns: Option<Vec<crate::app::columns::Column>>,
+    /// The options the dashboard started with, for `P` to load another profile (none for the
+    /// demo).
+    pub global: Option<crate::cli::Global>,
 }
 
 /// The timers the loop waits on besides input and results. `None` waits forever.
@@ -143,6 +149,14 @@ pub async fn run(client: Client, settings: DashboardSettings) -> color_eyre::Res
     let terminal = Terminal::new(CrosstermBackend::new(stdout()))?;
     let mut runner = Runner::new(terminal, Tty, client, state, autosave)?;
     runner = runner.with_history_at(settings.history, settings.retention_days);
+    if let Some(global) = settings.global.filter(|_| !settings.demo) {
+        runner = runner.with_profiles(Switcher {
+            global,
+            shared_budget: crate::config::budget_file_path(),
+            drafts: true,
+            in_process: Vec::new(),
+        });
+    }
     // The alerts' state lives in the history; without one, in memory for the run.
     let alert_store = match runner.history() {
         Some(recorder) => recorder.clone(),
@@ -173,14 +187,24 @@ async fn run_loop(
     runner: &mut Runner<CrosstermBackend<Stdout>, Tty>,
     signals: &mut Signals,
 ) -> color_eyre::Result<()> {
-    let mut events = EventStream::new();
+    let mut events = Some(EventStream::new());
     while runner.round()? {
+        // While a key command has the terminal, nothing here reads it: its passphrase is
+        // typed to the command.
+        if runner.terminal_lent() {
+            events = None;
+        } else if events.is_none() {
+            events = Some(EventStream::new());
+        }
         // Biased: signals first (the process must end promptly, the terminal be given back at
         // once), then the operator's input (keys feel instant even while results pour in), then
         // results and timers (ordered in `next_msg`).
         tokio::select! {
             biased;
             ask = signals.next() => match ask {
+                // Ctrl-C at a key command's prompt is for the command (it gets it too, and the
+                // switch fails): the dashboard stays.
+                SignalAsk::End("SIGINT") if runner.terminal_lent() => {}
                 SignalAsk::End(name) => {
                     tracing::info!(signal = name, "ending on a signal");
                     break;
@@ -201,7 +225,7 @@ async fn run_loop(
                     }
                 }
             },
-            ev = events.next() => match ev {
+            ev = next_event(events.as_mut()) => match ev {
                 Some(Ok(ev)) => {
                     if let Some(msg) = event_msg(ev) {
                         #[cfg(debug_assertions)]
@@ -227,6 +251,28 @@ async fn run_loop(
     Ok(())
 }
 
+/// The terminal's next event; none while the terminal is lent.
+async fn next_event(
+    events: Option<&mut EventStream>,
+) -> Option<std::io::Result<crossterm::event::Event>> {
+    match events {
+        Some(events) => events.next().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The profile switch's outcome, once it has one; waits forever without a switch.
+async fn switch_done(switching: &mut Option<Switching>) -> Result<Switched, (String, String)> {
+    match switching {
+        Some(task) => {
+            let done = task.await;
+            *switching = None;
+            done
+        }
+        None => std::future::pending().await,
+    }
+}
+
 /// The dashboard's loop around `app::update` on any ratatui backend: the state, its timers and
 /// the tasks' results. The terminal's own input and signals stay with its owner, who pushes
 /// messages in ([`Runner::push`]) and calls [`Runner::round`] after each.
@@ -248,6 +294,14 @@ pub struct Runner<B: Backend, H: Host<B>> {
     saved: Option<SavedRead>,
     /// The alert rules' task, once started.
     alerts: Option<crate::watch::alerting::Desk>,
+    /// Where the alerts keep their state and whether they reach the terminal, to start them
+    /// again for another account.
+    alert_setup: Option<(Recorder, bool)>,
+    /// `P`: the config's other profiles, and the switch under way.
+    switcher: Option<Switcher>,
+    switching: Option<Switching>,
+    /// A key command has the terminal: nothing is drawn until the switch is done.
+    lent: bool,
 }
 
 impl<B: Backend, H: Host<B>> Runner<B, H> {
@@ -281,6 +335,10 @@ impl<B: Backend, H: Host<B>> Runner<B, H> {
             recording: None,
             saved: None,
             alerts: None,
+            alert_setup: None,
+            switcher: None,
+            switching: None,
+            lent: false,
         })
     }
 
@@ -381,6 +439,7 @@ impl<B: Backend, H: Host<B>> Runner<B, H> {
             });
         };
         let base = self.client.base_url().clone();
+        self.alert_setup = Some((recorder.clone(), terminal));
         self.alerts = Some(crate::watch::alerting::Desk::start(
             recorder, rules, base, tell,
         ));
@@ -415,6 +474,9 @@ impl<B: Backend, H: Host<B>> Runner<B, H> {
             self.timers.draft = self
                 .autosave
                 .observe(app::draft::open_form(&self.state), Instant::now());
+            if self.lent {
+                break;
+            }
             let state = &self.state;
             let drawn = match self.terminal.draw(|f| crate::ui::draw(f, state)) {
                 Ok(frame) => frame.area,
@@ -466,6 +528,10 @@ impl<B: Backend, H: Host<B>> Runner<B, H> {
             biased;
             Some(msg) = self.rx.recv() => Some(msg),
             Some(ev) = self.erx.recv() => Some(Msg::Client(ev)),
+            done = switch_done(&mut self.switching) => {
+                self.finish_switch(done);
+                None
+            }
             saved = saved_list(&mut self.saved) => {
                 saved.map(|s| Msg::SnapshotRead(Box::new(s)))
             }
@@ -540,6 +606,7 @@ impl<B: Backend, H: Host<B>> Runner<B, H> {
                 self.host.suspend(&mut self.terminal, mouse)?;
             }
             Command::DropDraft(flow) => self.autosave.drop_draft(flow),
+            Command::SwitchProfile(name) => self.start_switch(name),
             Command::LoadHistory { req, ask } => crate::tasks::load_history(
                 req,
                 *ask,
@@ -560,6 +627,135 @@ impl<B: Backend, H: Host<B>> Runner<B, H> {
             io => crate::tasks::spawn(io, &self.client, &self.tx),
         }
         Ok(())
+    }
+
+    /// `P` can switch to the other profiles of the config `switcher` reads.
+    #[must_use]
+    pub fn with_profiles(mut self, switcher: Switcher) -> Self {
+        self.state.profiles = switcher.names();
+        self.switcher = Some(switcher);
+        self
+    }
+
+    /// Whether a key command has the terminal (the loop must not read it).
+    pub fn terminal_lent(&self) -> bool {
+        self.lent
+    }
+
+    /// Loads profile `name` and starts connecting to it; a key command gets the terminal.
+    fn start_switch(&mut self, name: String) {
+        let refuse = |why: &str| Msg::ProfileRefused {
+            name: name.clone(),
+            why: why.to_owned(),
+        };
+        let Some(switcher) = self.switcher.clone() else {
+            let _ = self.tx.send(refuse("the dashboard has no config profiles"));
+            return;
+        };
+        if self.switching.is_some() || self.state.queue.is_some() {
+            let _ = self.tx.send(refuse("wait for what is under way"));
+            return;
+        }
+        match switcher.load(&name) {
+            Err(why) => {
+                let _ = self.tx.send(refuse(&why));
+            }
+            Ok(settings) => {
+                let terminal = settings.key_runs_a_command();
+                if terminal {
+                    self.write_draft();
+                    self.host.lend();
+                    self.lent = true;
+                }
+                self.switching = Some(switcher.connect(name, settings, terminal));
+            }
+        }
+    }
+
+    /// The switch is over: the terminal taken back, then the new account, or why not.
+    fn finish_switch(&mut self, done: Result<Switched, (String, String)>) {
+        if std::mem::take(&mut self.lent)
+            && let Err(e) = self.host.take_back(&mut self.terminal, self.state.mouse)
+        {
+            tracing::warn!(error = %e, "the terminal cannot be taken again; ending");
+            self.state.quit = true;
+        }
+        match done {
+            Err((name, why)) => {
+                let _ = self.tx.send(Msg::ProfileRefused { name, why });
+            }
+            Ok(switched) => self.switch_to(switched),
+        }
+    }
+
+    /// Replaces the account: the client (its budget follows its key), the list, the drafts,
+    /// the history and the alerts follow the new one. Results still under way for the old
+    /// account go to a channel no one reads.
+    fn switch_to(&mut self, to: Switched) {
+        let Switched {
+            name,
+            settings,
+            client,
+        } = to;
+        let base = client.base_url().clone();
+        tracing::info!(
+            profile = %crate::domain::clean::one_line(&name),
+            host = base.host_str().unwrap_or_default(),
+            "switched profile"
+        );
+        if let Some(r) = &mut self.recording {
+            r.save_now(&self.state);
+        }
+        let (tx, rx) = mpsc::unbounded_channel::<Msg>();
+        let (etx, erx) = mpsc::unbounded_channel();
+        client.set_events(etx);
+        (self.tx, self.rx, self.erx) = (tx, rx, erx);
+        let Some(switcher) = self.switcher.clone() else {
+            return;
+        };
+        let ctx = Context {
+            host: host_with_port(&base),
+            profile: settings.profile.clone(),
+            demo: false,
+            production: settings.production,
+            read_only: client.is_read_only(),
+            log_path: self.state.ctx.log_path.clone(),
+            tz: self.state.ctx.tz.clone(),
+            keys: self.state.ctx.keys.clone(),
+        };
+        let mut fresh = State::new(ctx, settings.page_size);
+        fresh.theme = crate::ui::theme::in_force(&settings.theme, switcher.global.color);
+        fresh.columns.clone_from(&settings.columns);
+        if switcher.drafts {
+            let store =
+                crate::config::drafts_dir().map(|dir| DraftStore::new(dir, &account(&base)));
+            if let Some(store) = &store {
+                fresh.draft_offers = store.load();
+            }
+            self.autosave = Autosave::new(store);
+        }
+        let told = app::profiles::switched(&mut fresh, &self.state);
+        self.commands.extend(app::start(&mut fresh));
+        self.commands.extend(told);
+        self.state = fresh;
+        self.timers = Timers::default();
+        self.client = client;
+        self.pending.clear();
+        if let Some(r) = self.recording.take() {
+            let trail = AuditTrail::new(r.recorder.clone(), base.clone(), settings.profile);
+            self.client.set_audit(std::sync::Arc::new(trail));
+            let r = r.moved_to(base);
+            self.saved = Some(Box::pin(r.read_saved()));
+            self.state.stored.on = true;
+            self.recording = Some(r);
+        }
+        if let Some((recorder, terminal)) = self.alert_setup.clone() {
+            self.start_alerts(recorder, settings.alerts, terminal);
+        }
+        if let Ok(size) = self.terminal.size() {
+            self.pending.push(Msg::Resize(size.width, size.height));
+        }
+        self.pending.push(tick_msg(&self.client));
     }
 
     /// The terminal, once the loop is over.

@@ -30,7 +30,11 @@
 //! - [`ui`] draws the state, in the colours of a `ui::theme` (each role its style; `mono`
 //!   when colour is off); [`tasks`] runs the commands `update` returns (requests through the
 //!   client, history queries on the store's writer thread); [`dashboard`] is the loop around
-//!   them; [`drafts`] keeps the text of an open form on disk as it is typed.
+//!   them; [`drafts`] keeps the text of an open form on disk as it is typed. `P` (DESIGN §17):
+//!   `app::profiles` opens the list and asks for a switch; `dashboard::profiles` (a `Switcher`)
+//!   loads the profile through `config::load`, reads its key and tries its server, and only
+//!   then does the runner replace the client, the state, the drafts, the history's account and
+//!   the alerts' desk.
 //! - [`cli`], [`config`], [`commands`], [`logging`]: the command line and its configuration;
 //!   `commands::bulk` chooses the flows of `--match` / `--all` and prints the plan and its cost,
 //!   `commands::audit` lists the audit and keeps a command's writes in it,

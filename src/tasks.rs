@@ -20,9 +20,7 @@ pub fn spawn(cmd: Command, client: &Client, tx: &UnboundedSender<Msg>) {
     let client = client.clone();
     let tx = tx.clone();
     // A closed channel means the dashboard is quitting: results have nowhere to go.
-    let send = move |m: Msg| {
-        let _ = tx.send(m);
-    };
+    let send = move |m: Msg| drop(tx.send(m));
     match cmd {
         Command::LoadPage {
             req,
@@ -108,6 +106,7 @@ pub fn spawn(cmd: Command, client: &Client, tx: &UnboundedSender<Msg>) {
         | Command::Settle(_)
         | Command::SetMouse(_)
         | Command::Suspend
+        | Command::SwitchProfile(_)
         | Command::Emit(_)
         | Command::Bulk(_)
         | Command::DropDraft(_)

@@ -13,6 +13,7 @@ mod header;
 mod history;
 mod ledger;
 mod messages;
+mod profiles;
 mod status;
 mod table;
 pub mod theme;
@@ -94,6 +95,7 @@ pub fn draw(frame: &mut Frame<'_>, state: &State) {
         Mode::Messages(view) => messages::draw(frame, area, state, view),
         Mode::Ledger(view) => ledger::draw(frame, area, state, view),
         Mode::Copied { text, scroll } => copied::draw(frame, area, state, text, *scroll),
+        Mode::Profiles { cursor } => profiles::draw(frame, area, state, *cursor),
         Mode::Bulk(dialog) => bulk::draw(frame, area, state, dialog),
         Mode::Browse | Mode::Filter => {}
     }

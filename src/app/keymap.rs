@@ -78,6 +78,8 @@ pub enum Action {
     Alerts,
     /// Mouse capture on or off.
     Mouse,
+    /// The config's profiles, to switch account.
+    Profiles,
     /// Copy the selected flow's id to the terminal's clipboard.
     CopyId,
     /// Copy the selected flow as JSON to the terminal's clipboard.
@@ -155,6 +157,7 @@ pub const BINDINGS: &[Binding] = &[
     bind("ledger", Action::Ledger, &["L"], "request ledger: the last API calls", None),
     bind("alerts", Action::Alerts, &["!"], "alerts: firing and of the last day", None),
     bind("mouse", Action::Mouse, &["M"], "mouse capture on / off", None),
+    bind("profiles", Action::Profiles, &["P"], "profiles: switch account", None),
     bind("copy_id", Action::CopyId, &["y"], "copy the flow's id", None),
     bind("copy_json", Action::CopyJson, &["Y"], "copy the flow as JSON (and show it)", None),
     bind("help", Action::Help, &["?"], "this help", Some(("help", 0))),

@@ -50,6 +50,7 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent, out: &mut Vec<Command>) {
         Mode::Alerts { scroll } => super::alerts::on_key(state, key, scroll),
         Mode::Ledger(view) => super::ledger::on_key(state, view, key, out),
         Mode::Copied { text, scroll } => super::copy::on_key(state, key, text, scroll),
+        Mode::Profiles { cursor } => super::profiles::on_key(state, key, cursor, out),
         Mode::Filter => on_filter_key(state, key, out),
         Mode::Form(mut form) => {
             if form.saving.is_some() && key.code != KeyCode::Esc && !form.confirm_discard {
@@ -364,6 +365,7 @@ fn on_action(state: &mut State, action: Action, out: &mut Vec<Command>) {
         Action::Failures => super::messages::open(state, true, out),
         Action::Ledger => super::ledger::open(state, out),
         Action::Alerts => state.mode = Mode::Alerts { scroll: 0 },
+        Action::Profiles => super::profiles::open(state, out),
         Action::CopyId => super::copy::copy_id(state, out),
         Action::CopyJson => super::copy::copy_json(state, out),
         Action::Quit => state.quit = true,

@@ -99,6 +99,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
             on_saved(state, req, result, &mut out);
         }
         Msg::Deleted { id, result } => on_deleted(state, id, result, &mut out),
+        Msg::ProfileRefused { name, why } => super::profiles::refused(state, &name, &why),
         Msg::Alerts {
             firing,
             recent,

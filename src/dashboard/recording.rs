@@ -100,6 +100,16 @@ impl Recording {
         }
     }
 
+    /// The same history, following the account at `base` from now on (a profile switch): the
+    /// faults already told stay told.
+    pub(super) fn moved_to(self, base: url::Url) -> Recording {
+        Recording {
+            events: self.events,
+            told: self.told,
+            ..Recording::new(self.recorder, base)
+        }
+    }
+
     pub(super) fn set_events(&mut self, events: UnboundedReceiver<StoreEvent>) {
         self.events = Some(events);
     }

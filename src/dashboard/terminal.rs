@@ -124,6 +124,13 @@ pub trait Host<B: Backend> {
     fn suspend(&mut self, terminal: &mut Terminal<B>, mouse: bool) -> std::io::Result<()>;
     /// Writes bytes that move no cell of the drawn screen (OSC 52, the bell, OSC 777 / 9).
     fn emit(&mut self, bytes: &[u8]) -> std::io::Result<()>;
+    /// Gives the terminal to a command that may ask for a passphrase (the main screen, cooked
+    /// mode), until [`Host::take_back`].
+    fn lend(&mut self) {}
+    /// Takes the terminal again after [`Host::lend`], the next frame drawn whole.
+    fn take_back(&mut self, _terminal: &mut Terminal<B>, _mouse: bool) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// No terminal of its own: the runner on a `TestBackend`, whose input is what the test pushes.
@@ -164,6 +171,14 @@ impl Host<CrosstermBackend<Stdout>> for Tty {
         let mut out = stdout().lock();
         out.write_all(bytes)?;
         out.flush()
+    }
+
+    fn lend(&mut self) {
+        leave_terminal();
+    }
+
+    fn take_back(&mut self, terminal: &mut Term, mouse: bool) -> std::io::Result<()> {
+        resume(terminal, mouse)
     }
 }
 

@@ -31,6 +31,7 @@ pub fn keys(frame: &mut Frame<'_>, area: Rect, state: &State) {
         Mode::Copied { .. } => {
             "select the text by hand if the terminal ignored the copy · q or Esc closes"
         }
+        Mode::Profiles { .. } => "↑/↓ choose · Enter switches · q or Esc closes",
         Mode::DraftOffer(_) => "Enter restores the draft · x drops it",
         Mode::Bulk(_) => "answer the question above · Esc cancels",
         Mode::History(_) => "1–4 range · ←/→ h/l cursor · r read again · q or Esc closes",
