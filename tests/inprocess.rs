@@ -104,15 +104,7 @@ impl Dash {
     }
 
     fn screen(&self) -> String {
-        let buf = self.runner.terminal.backend().buffer();
-        let mut out = String::new();
-        for y in 0..buf.area.height {
-            for x in 0..buf.area.width {
-                out.push_str(buf[(x, y)].symbol());
-            }
-            out.push('\n');
-        }
-        out
+        fixtures::screen_of(&self.runner)
     }
 
     /// Runs the loop until the screen shows `text`.
@@ -121,20 +113,7 @@ impl Dash {
     }
 
     async fn wait_for(&mut self, what: &str, pred: impl Fn(&str) -> bool) -> String {
-        let deadline = tokio::time::Instant::now() + PATIENCE;
-        loop {
-            assert!(self.runner.round().unwrap(), "the dashboard ended");
-            let screen = self.screen();
-            if pred(&screen) {
-                return screen;
-            }
-            match tokio::time::timeout_at(deadline, self.runner.next_msg()).await {
-                Ok(Some(msg)) => self.runner.push(msg),
-                Ok(None) => {}
-                Err(elapsed) => panic!("never saw {what} ({elapsed}):\n{screen}"),
-            }
-            self.runner.drain();
-        }
+        fixtures::wait_screen(&mut self.runner, what, PATIENCE, pred).await
     }
 
     /// Waits for one message (a result, a timer) and runs a round with it.

@@ -98,32 +98,11 @@ impl Two {
     }
 
     fn screen(&self) -> String {
-        let buf = self.runner.terminal.backend().buffer();
-        let mut out = String::new();
-        for y in 0..buf.area.height {
-            for x in 0..buf.area.width {
-                out.push_str(buf[(x, y)].symbol());
-            }
-            out.push('\n');
-        }
-        out
+        fixtures::screen_of(&self.runner)
     }
 
     async fn wait_text(&mut self, text: &str) -> String {
-        let deadline = tokio::time::Instant::now() + PATIENCE;
-        loop {
-            assert!(self.runner.round().unwrap(), "the dashboard ended");
-            let screen = self.screen();
-            if screen.contains(text) {
-                return screen;
-            }
-            match tokio::time::timeout_at(deadline, self.runner.next_msg()).await {
-                Ok(Some(msg)) => self.runner.push(msg),
-                Ok(None) => {}
-                Err(elapsed) => panic!("never saw {text} ({elapsed}):\n{screen}"),
-            }
-            self.runner.drain();
-        }
+        fixtures::wait_screen(&mut self.runner, text, PATIENCE, |s| s.contains(text)).await
     }
 
     fn keys(&mut self, keys: impl IntoIterator<Item = Msg>) {
