@@ -321,6 +321,9 @@ pub struct State {
     pub table_offset: usize,
     /// Rows of the table on screen, set by the drawing side through `Msg::Resize`.
     pub visible_rows: usize,
+    /// How far the help can scroll on the terminal as it is, written by the frame that last
+    /// drew it (`None`: not drawn yet), so that keys past its end do not pile up unseen.
+    pub help_end: std::cell::Cell<Option<u16>>,
     /// Drafts kept from earlier runs, still to be offered (oldest first).
     pub draft_offers: Vec<crate::drafts::Draft>,
     /// The account's alerts, as the history last told them.

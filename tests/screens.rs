@@ -622,6 +622,10 @@ fn help_lists_the_form_and_dialog_keys_and_scrolls_to_them() {
         assert!(row_of(buf, text).is_some(), "{text} scrolled into view");
     }
     assert!(row_of(buf, "lines 44–58 of 58").is_some());
+    // Keys past the end are not kept: one up moves up at once.
+    s.send(ch('k'));
+    let t = s.draw();
+    assert!(row_of(t.backend().buffer(), "lines 43–57 of 58").is_some());
     // Scrolling back up, past the top, stops there; q closes.
     for _ in 0..10 {
         s.send(press(KeyCode::PageUp));

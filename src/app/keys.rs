@@ -129,8 +129,9 @@ fn on_help_key(state: &mut State, key: KeyEvent, scroll: u16) {
             code => geometry::scrolled(code, scroll, state.visible_rows),
         },
     };
+    let end = state.help_end.get().unwrap_or_else(keymap::help_lines_max);
     state.mode = Mode::Help {
-        scroll: scroll.min(keymap::help_lines_max()),
+        scroll: scroll.min(end),
     };
 }
 

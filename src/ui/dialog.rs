@@ -247,7 +247,9 @@ pub fn help(frame: &mut Frame<'_>, area: Rect, state: &State, scroll: u16) {
         ..inner
     };
     let total = u16::try_from(lines.len()).unwrap_or(u16::MAX);
-    let scroll = scroll.min(total.saturating_sub(body.height));
+    let end = total.saturating_sub(body.height);
+    state.help_end.set(Some(end));
+    let scroll = scroll.min(end);
     frame.render_widget(Paragraph::new(lines).scroll((scroll, 0)), body);
     let log = state
         .ctx
