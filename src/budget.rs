@@ -118,6 +118,22 @@ pub struct BudgetSnapshot {
     pub polling_held: bool,
 }
 
+impl BudgetSnapshot {
+    /// Whole minutes `requests` take at this budget's pace beyond what is left of this minute;
+    /// `None` when they fit in what is left now and no 429 countdown runs.
+    pub fn minutes_for(&self, requests: u32) -> Option<u32> {
+        if requests <= self.left && self.cooldown.is_none() {
+            return None;
+        }
+        Some(
+            requests
+                .saturating_sub(self.left)
+                .div_ceil(self.share.max(1))
+                .max(1),
+        )
+    }
+}
+
 /// The scheduler; cheap to clone, all clones share one log.
 #[derive(Clone)]
 pub struct Scheduler {

@@ -207,11 +207,9 @@ fn time_words(requests: u32, b: &BudgetSnapshot) -> String {
         .cooldown
         .map(|d| format!(" after the server's {} s countdown", d.as_secs()))
         .unwrap_or_default();
-    if requests <= b.left && b.cooldown.is_none() {
+    let Some(minutes) = b.minutes_for(requests) else {
         return format!("within the budget left ({} of {share} a minute)", b.left);
-    }
-    let beyond = requests.saturating_sub(b.left);
-    let minutes = beyond.div_ceil(share).max(1);
+    };
     format!(
         "about {minutes} min at the budget left ({} of {share} a minute){wait}",
         b.left

@@ -147,11 +147,8 @@ fn eta(state: &State, requests: usize) -> String {
     let Some(b) = state.budget.as_ref().filter(|b| b.share > 0) else {
         return "paced by the rate budget".to_owned();
     };
-    let left = usize::try_from(b.left).unwrap_or(usize::MAX);
-    if requests <= left {
-        return "within a minute at the budget left".to_owned();
+    match b.minutes_for(u32::try_from(requests).unwrap_or(u32::MAX)) {
+        None => "within a minute at the budget left".to_owned(),
+        Some(mins) => format!("about {mins} min at the budget left"),
     }
-    let share = usize::try_from(b.share).unwrap_or(1).max(1);
-    let mins = (requests - left).div_ceil(share);
-    format!("about {mins} min at the budget left")
 }
